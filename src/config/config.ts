@@ -1,0 +1,57 @@
+// Configuration comes only from the environment, is validated once at start, and a bad value stops
+// start-up with one line that names the variable.
+import { z } from "zod";
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const postgresUrl = z
+  .string()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "";
+    } catch {
+      return false;
+    }
+  }, "must be a postgres:// or postgresql:// URL with a host");
+
+const envSchema = z.object({
+  PORT: integer(0, 65535).default(4000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: postgresUrl.optional(),
+  DATA_DIR: z.string().min(1).default("./.data"),
+  DB_POOL_SIZE: integer(1, 200).default(10),
+  DB_CONNECTION_TIMEOUT_MS: integer(100, 600_000).default(5_000),
+  DB_IDLE_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
+  DB_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000).default(60_000),
+  SEED_DEMO: flag.default(true),
+  JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  JWT_JWKS_URL: z.url().optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  API_KEY_LAST_USED_INTERVAL_S: integer(1, 86_400).default(60),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", as shells and .env files usually intend.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0]);
+    const shown = name === "JWT_SECRET" || name === "DATABASE_URL" ? "" : ` (got "${present[name]}")`;
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}`);
+  }
+  if (parsed.data.JWT_SECRET && parsed.data.JWT_JWKS_URL) {
+    throw new ConfigError("Invalid configuration: set JWT_SECRET or JWT_JWKS_URL, not both");
+  }
+  return parsed.data;
+}

@@ -1,0 +1,159 @@
+// One Database handle for both engines: Prisma for the domain layer, plus a raw SQL session for the
+// migration runner and bulk loads, which need multi-statement scripts and a single connection.
+import fs from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/client.js";
+import type { Config } from "../config/config.js";
+
+export type { PrismaClient };
+export type DatabaseKind = "pglite" | "postgres";
+
+/** A single database connection: session state (advisory locks, BEGIN) stays on it. */
+export interface SqlSession {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of several statements without parameters. */
+  exec(script: string): Promise<void>;
+}
+
+export interface Database {
+  kind: DatabaseKind;
+  prisma: PrismaClient;
+  withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Start-up failures that must stop the process with one clear line. */
+export class DatabaseStartError extends Error {}
+
+export type PostgresOptions = Pick<
+  Config,
+  "DB_POOL_SIZE" | "DB_CONNECTION_TIMEOUT_MS" | "DB_IDLE_TIMEOUT_MS" | "DB_STATEMENT_TIMEOUT_MS"
+>;
+
+export async function openPostgres(url: string, options: PostgresOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.DB_POOL_SIZE,
+    connectionTimeoutMillis: options.DB_CONNECTION_TIMEOUT_MS,
+    idleTimeoutMillis: options.DB_IDLE_TIMEOUT_MS,
+    statement_timeout: options.DB_STATEMENT_TIMEOUT_MS,
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on("error", () => {});
+  try {
+    await pool.query("SELECT 1");
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new DatabaseStartError(`Cannot reach PostgreSQL at ${describeUrl(url)} (DATABASE_URL): ${messageOf(error)}`);
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: "postgres",
+    prisma,
+    async withSession(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          query: async (text, params) => (await client.query(text, params)).rows,
+          exec: async (script) => void (await client.query(script)),
+        });
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+/** Embedded PostgreSQL. `dataDir` undefined keeps the database in memory (tests). */
+export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Database> {
+  const release = dataDir ? claimDataDir(dataDir) : () => {};
+  let client: PGlite;
+  try {
+    client = new PGlite({ dataDir, loadDataDir });
+    await client.waitReady;
+    await client.query("SELECT 1");
+  } catch (error) {
+    release();
+    throw new DatabaseStartError(
+      `DATA_DIR ${dataDir} could not be opened as an embedded database (${messageOf(error)}); the folder was left as it was`,
+    );
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
+  const session: SqlSession = {
+    query: async (text, params) => (await client.query(text, params)).rows as never,
+    exec: async (script) => void (await client.exec(script)),
+  };
+  return {
+    kind: "pglite",
+    prisma,
+    // PGlite has one connection; callers use sessions only where nothing else runs (start-up, seeding).
+    withSession: (fn) => fn(session),
+    async close() {
+      await prisma.$disconnect();
+      await client.close();
+      release();
+    },
+  };
+}
+
+export async function openDatabase(config: Config): Promise<Database> {
+  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, config);
+  return openPglite(path.resolve(config.DATA_DIR));
+}
+
+/**
+ * PGlite is single-process: a second process writing the same folder would corrupt it. A lock file
+ * with the owner's pid keeps a second gateway out; a lock left by a dead process is taken over.
+ */
+function claimDataDir(dataDir: string): () => void {
+  if (fs.existsSync(dataDir)) {
+    const entries = fs.readdirSync(dataDir).filter((name) => name !== "gateway.lock" && name !== "demo-api-key");
+    if (entries.length > 0 && !entries.includes("PG_VERSION")) {
+      throw new DatabaseStartError(
+        `DATA_DIR ${dataDir} is not empty and holds no embedded database; choose an empty or existing database folder`,
+      );
+    }
+  } else {
+    fs.mkdirSync(dataDir, { recursive: true });
+  }
+  const lockFile = path.join(dataDir, "gateway.lock");
+  try {
+    fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+  } catch {
+    const owner = Number(fs.readFileSync(lockFile, "utf8"));
+    if (owner !== process.pid && isAlive(owner)) {
+      throw new DatabaseStartError(`DATA_DIR ${dataDir} is in use by another gateway process (pid ${owner})`);
+    }
+    fs.writeFileSync(lockFile, String(process.pid));
+  }
+  return () => fs.rmSync(lockFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** host:port/database, never the password. */
+export function describeUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return messageOf(error.errors[0]);
+  return error instanceof Error ? error.message || error.name : String(error);
+}

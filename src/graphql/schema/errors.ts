@@ -1,0 +1,52 @@
+// Expected failures are typed results: clients check __typename instead of parsing messages.
+import { ForbiddenError, InsufficientCreditsError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { builder } from "../builder.js";
+
+export const ErrorInterface = builder.interfaceRef<Error & { code: string }>("Error").implement({
+  description: "An expected failure of a mutation.",
+  fields: (t) => ({
+    message: t.exposeString("message"),
+    code: t.exposeString("code"),
+  }),
+});
+
+builder.objectType(NotFoundError, {
+  name: "NotFoundError",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof NotFoundError,
+  fields: (t) => ({ entity: t.exposeString("entity") }),
+});
+
+builder.objectType(ForbiddenError, {
+  name: "ForbiddenError",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ForbiddenError,
+  fields: (t) => ({ scope: t.exposeString("scope", { description: "The scope the caller lacks." }) }),
+});
+
+const FieldIssueRef = builder.objectRef<{ path: string[]; message: string }>("FieldIssue").implement({
+  fields: (t) => ({
+    path: t.exposeStringList("path", { description: "Path of the offending input field." }),
+    message: t.exposeString("message"),
+  }),
+});
+
+builder.objectType(ValidationError, {
+  name: "ValidationError",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ValidationError,
+  fields: (t) => ({ issues: t.field({ type: [FieldIssueRef], resolve: (error) => error.issues }) }),
+});
+
+builder.objectType(InsufficientCreditsError, {
+  name: "InsufficientCreditsError",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InsufficientCreditsError,
+  fields: (t) => ({
+    balance: t.field({ type: "Decimal", resolve: (error) => error.balance }),
+    required: t.field({ type: "Decimal", resolve: (error) => error.required }),
+  }),
+});
+
+/** The error types every mutation result may hold. */
+export const MUTATION_ERRORS = [ValidationError, NotFoundError, ForbiddenError];

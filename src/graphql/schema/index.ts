@@ -1,0 +1,12 @@
+import { builder } from "../builder.js";
+import "./scalars.js";
+import "./errors.js";
+import "./organization.js";
+import "./workspace.js";
+import "./api-key.js";
+import "./viewer.js";
+
+builder.queryType({});
+builder.mutationType({});
+
+export const schema = builder.toSchema({ sortSchema: true });

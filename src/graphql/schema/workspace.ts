@@ -1,0 +1,50 @@
+import { hasWorkspaceScope } from "../../domain/access.js";
+import { creditBalanceOf, type CreditBalance } from "../../domain/ledger.js";
+import { findWorkspace } from "../../domain/workspaces.js";
+import { builder } from "../builder.js";
+import { scopedId } from "./ids.js";
+
+const CreditBalanceRef = builder.objectRef<CreditBalance>("CreditBalance").implement({
+  description: "A workspace's credit balance.",
+  fields: (t) => ({
+    credits: t.field({ type: "Decimal", resolve: (b) => b.credits }),
+    usdValue: t.field({ type: "Decimal", description: "credits × the workspace's credit price.", resolve: (b) => b.usdValue }),
+    asOf: t.field({ type: "DateTime", description: "When the balance was read.", resolve: (b) => b.asOf }),
+  }),
+});
+
+export const WorkspaceRef = builder.prismaNode("Workspace", {
+  id: { field: "id" },
+  findUnique: (id, ctx) => ({ id: scopedId(id), AND: [{ id: { in: ctx.actor.workspaceIds } }] }),
+  fields: (t) => ({
+    slug: t.exposeString("slug"),
+    name: t.exposeString("name"),
+    timeZone: t.exposeString("timeZone", { description: "IANA time zone of its calendar days and months." }),
+    monthlyUsageLimitUsd: t.field({ type: "Decimal", resolve: (w) => w.monthlyLimitUsd }),
+    creditPriceUsd: t.field({ type: "Decimal", description: "USD value of one credit.", resolve: (w) => w.creditPriceUsd }),
+    allowOverdraft: t.exposeBoolean("allowOverdraft"),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    organization: t.relation("organization"),
+    creditBalance: t.field({
+      type: CreditBalanceRef,
+      authScopes: (workspace, _args, ctx) => hasWorkspaceScope(ctx.actor, workspace.id, "read:billing"),
+      resolve: (workspace) => creditBalanceOf(workspace),
+    }),
+    apiKeys: t.relation("apiKeys", {
+      description: "The workspace's API keys (admin only). Secrets are never shown again.",
+      authScopes: (workspace, _args, ctx) => hasWorkspaceScope(ctx.actor, workspace.id, "admin"),
+      query: { orderBy: { createdAt: "asc" } },
+    }),
+  }),
+});
+
+builder.queryField("workspace", (t) =>
+  t.prismaField({
+    type: "Workspace",
+    nullable: true,
+    description: "A workspace by id or slug; with no argument, the API key's workspace (or the session's).",
+    args: { id: t.arg.globalID({ required: false, for: WorkspaceRef }), slug: t.arg.string({ required: false }) },
+    resolve: (query, _root, args, ctx) =>
+      findWorkspace(ctx.db.prisma, ctx.actor, { id: args.id?.id, slug: args.slug }, query),
+  }),
+);

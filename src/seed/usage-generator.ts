@@ -1,0 +1,293 @@
+// Generates a workspace's metered usage day by day, with the credit ledger that pays for it:
+// purchases when the balance runs low, a promotional grant that expires, a refund and an
+// adjustment, and one USAGE debit per usage record. Rows are written in chronological order in
+// chunks, so that every ledger row's balanceAfter is the running sum of the rows before it.
+import { Prisma } from "../db/generated/client.js";
+import type { SqlSession } from "../db/client.js";
+import { allocateIds, insertColumns, type ColumnSpec } from "./bulk-insert.js";
+import { LLM_MODELS, type SkuSeed } from "./price-list.js";
+import type { Random } from "./random.js";
+
+const Decimal = Prisma.Decimal;
+type Decimal = Prisma.Decimal;
+
+const DAY_MS = 86_400_000;
+const CHUNK = 5_000;
+
+export interface UsagePlan {
+  workspaceId: string;
+  slug: string;
+  creditPriceUsd: string;
+  apiKeyIds: string[];
+  start: Date;
+  days: number;
+  recordsPerDay: number;
+  /** Credits bought at each top-up, and the balance that triggers one. */
+  topUpCredits: number;
+  skus: SkuSeed[];
+}
+
+const USAGE_COLUMNS: ColumnSpec[] = [
+  { name: "id", type: "int8" },
+  { name: "workspaceId", type: "uuid" },
+  { name: "occurredAt", type: "timestamptz" },
+  { name: "skuId", type: "text" },
+  { name: "units", type: "numeric" },
+  { name: "pricePerUnitUsd", type: "numeric" },
+  { name: "amount", type: "numeric" },
+  { name: "currency", type: '"UsageCurrency"' },
+  { name: "costUsd", type: "numeric" },
+  { name: "credits", type: "numeric" },
+  { name: "notes", type: "text" },
+  { name: "requestId", type: "text" },
+  { name: "inferenceExecutionTimeMs", type: "int4" },
+  { name: "promptTokens", type: "int4" },
+  { name: "completionTokens", type: "int4" },
+  { name: "cacheReadTokens", type: "int4" },
+  { name: "cacheWriteTokens", type: "int4" },
+  { name: "model", type: "text" },
+  { name: "apiKeyId", type: "uuid" },
+  { name: "externalUserId", type: "text" },
+  { name: "externalProjectId", type: "text" },
+  { name: "resourceKind", type: '"ResourceKind"' },
+  { name: "resourceId", type: "text" },
+  { name: "idempotencyKey", type: "text" },
+];
+
+const LEDGER_COLUMNS: ColumnSpec[] = [
+  { name: "id", type: "int8" },
+  { name: "workspaceId", type: "uuid" },
+  { name: "type", type: '"CreditTransactionType"' },
+  { name: "amount", type: "numeric" },
+  { name: "balanceAfter", type: "numeric" },
+  { name: "moneyAmount", type: "numeric" },
+  { name: "moneyCurrency", type: "text" },
+  { name: "description", type: "text" },
+  { name: "usageRecordId", type: "int8" },
+  { name: "idempotencyKey", type: "text" },
+  { name: "expiresAt", type: "timestamptz" },
+  { name: "occurredAt", type: "timestamptz" },
+];
+
+/** Ids handed out from blocks reserved on the table's own sequence. */
+class IdPool {
+  private ids: bigint[] = [];
+  constructor(
+    private session: SqlSession,
+    private table: string,
+  ) {}
+  async next(): Promise<bigint> {
+    if (this.ids.length === 0) this.ids = await allocateIds(this.session, this.table, CHUNK);
+    return this.ids.shift()!;
+  }
+}
+
+export interface UsageSummary {
+  records: number;
+  ledgerRows: number;
+  creditsUsed: string;
+  balance: string;
+}
+
+export async function generateUsage(session: SqlSession, plan: UsagePlan, rng: Random): Promise<UsageSummary> {
+  const skuById = new Map(plan.skus.map((sku) => [sku.id, sku]));
+  const creditPrice = new Decimal(plan.creditPriceUsd);
+  const usageIds = new IdPool(session, "UsageRecord");
+  const ledgerIds = new IdPool(session, "CreditTransaction");
+  const usageRows: unknown[][] = [];
+  const ledgerRows: unknown[][] = [];
+  let balance = new Decimal(0);
+  let creditsUsed = new Decimal(0);
+  let records = 0;
+  let ledgerCount = 0;
+  let promoLeft = new Decimal(0);
+  const users = Array.from({ length: 25 }, (_, i) => `user_${plan.slug}_${String(i + 1).padStart(2, "0")}`);
+  const projects = ["web-app", "mobile", "agents", "eval-suite", "support-bot", "data-pipeline"].map((p) => `proj_${p}`);
+
+  const flush = async () => {
+    await insertColumns(session, "UsageRecord", USAGE_COLUMNS, usageRows.splice(0));
+    await insertColumns(session, "CreditTransaction", LEDGER_COLUMNS, ledgerRows.splice(0));
+  };
+
+  const ledger = async (
+    type: string,
+    amount: Decimal,
+    at: Date,
+    description: string,
+    extra: { money?: Decimal; usageRecordId?: bigint; key?: string; expiresAt?: Date } = {},
+  ) => {
+    balance = balance.plus(amount);
+    ledgerCount++;
+    ledgerRows.push([
+      await ledgerIds.next(), plan.workspaceId, type, amount.toFixed(), balance.toFixed(),
+      extra.money?.toFixed() ?? null, extra.money ? "USD" : null, description, extra.usageRecordId ?? null,
+      extra.key ?? null, extra.expiresAt ?? null, at,
+    ]);
+  };
+
+  const purchase = async (at: Date, n: number) => {
+    const credits = new Decimal(plan.topUpCredits);
+    await ledger("PURCHASE", credits, at, `Credit pack: ${credits.toFixed()} credits`, {
+      money: credits.mul(creditPrice).toDecimalPlaces(2),
+      key: `seed-purchase-${n}`,
+      expiresAt: new Date(at.getTime() + 365 * DAY_MS),
+    });
+  };
+
+  const start = plan.start.getTime();
+  const promo = new Decimal(Math.round(plan.topUpCredits / 4));
+  const promoExpiry = new Date(start + Math.min(30, plan.days) * DAY_MS - 1000);
+  let purchases = 0;
+  await ledger("GRANT", promo, new Date(start), "Welcome credits (expire after 30 days)", {
+    key: "seed-grant-welcome",
+    expiresAt: promoExpiry,
+  });
+  promoLeft = promo;
+  await purchase(new Date(start + 1000), ++purchases);
+
+  for (let day = 0; day < plan.days; day++) {
+    const dayStart = start + day * DAY_MS;
+    const count = Math.max(1, Math.round(plan.recordsPerDay * (0.8 + rng.next() * 0.4)));
+    const events = makeDayEvents(rng, count, dayStart, plan, users, projects);
+    for (const event of events) {
+      if (promoLeft.gt(0) && event.at.getTime() > promoExpiry.getTime()) {
+        const expired = Decimal.min(promoLeft, balance);
+        await ledger("EXPIRATION", expired.neg(), promoExpiry, "Unused welcome credits expired", { key: "seed-grant-welcome-expiry" });
+        promoLeft = new Decimal(0);
+      }
+      const sku = skuById.get(event.skuId)!;
+      const units = new Decimal(event.units);
+      const credits = units.mul(sku.creditsPerUnit).toDecimalPlaces(6);
+      const costUsd = units.mul(sku.listPriceUsd).toDecimalPlaces(8);
+      if (balance.minus(credits).lt(plan.topUpCredits / 10)) await purchase(new Date(event.at.getTime() - 1), ++purchases);
+      const id = await usageIds.next();
+      const key = `seed-${plan.slug}-${id}`;
+      usageRows.push([
+        id, plan.workspaceId, event.at, sku.id, units.toFixed(), sku.listPriceUsd,
+        amountIn(event.currency, costUsd, credits).toFixed(), event.currency, costUsd.toFixed(), credits.toFixed(),
+        event.notes, event.requestId, event.executionTimeMs, event.promptTokens, event.completionTokens,
+        event.cacheReadTokens, event.cacheWriteTokens, sku.model, event.apiKeyId, event.externalUserId,
+        event.externalProjectId, sku.resourceKind, event.resourceId, key,
+      ]);
+      records++;
+      creditsUsed = creditsUsed.plus(credits);
+      promoLeft = Decimal.max(0, promoLeft.minus(credits));
+      await ledger("USAGE", credits.neg(), event.at, `${sku.name}: ${units.toFixed()} ${sku.unit}`, { usageRecordId: id });
+      if (usageRows.length >= CHUNK) await flush();
+    }
+    if (day === Math.floor(plan.days / 2)) {
+      await ledger("REFUND", new Decimal(500), new Date(dayStart + DAY_MS - 2000), "Refund: failed sandbox runs", { key: "seed-refund-1" });
+    }
+    if (day === Math.floor((plan.days * 2) / 3)) {
+      await ledger("ADJUSTMENT", new Decimal(250), new Date(dayStart + DAY_MS - 1000), "Goodwill adjustment", { key: "seed-adjustment-1" });
+    }
+  }
+  await flush();
+  await session.query(`UPDATE "Workspace" SET "creditBalance" = $2::numeric WHERE id = $1::uuid`, [plan.workspaceId, balance.toFixed()]);
+  return { records, ledgerRows: ledgerCount, creditsUsed: creditsUsed.toFixed(), balance: balance.toFixed() };
+}
+
+function amountIn(currency: string, costUsd: Decimal, credits: Decimal): Decimal {
+  if (currency === "VCU") return costUsd.mul(10).toDecimalPlaces(8); // 1 VCU = $0.10 of compute
+  if (currency === "BUNDLED_CREDITS" || currency === "CREDITS") return credits;
+  return costUsd; // USD, and DIEM (one DIEM buys $1 of compute a day)
+}
+
+interface UsageEvent {
+  at: Date;
+  skuId: string;
+  units: string;
+  currency: string;
+  notes: string | null;
+  requestId: string | null;
+  executionTimeMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheWriteTokens: number | null;
+  apiKeyId: string | null;
+  externalUserId: string | null;
+  externalProjectId: string | null;
+  resourceId: string | null;
+}
+
+/** `count` usage records of one day, in time order; an LLM call yields an input and an output record. */
+function makeDayEvents(
+  rng: Random,
+  count: number,
+  dayStart: number,
+  plan: UsagePlan,
+  users: string[],
+  projects: string[],
+): UsageEvent[] {
+  const events: UsageEvent[] = [];
+  while (events.length < count) {
+    // Busier in working hours: two uniform draws lean towards mid-day.
+    const at = new Date(dayStart + Math.floor(((rng.next() + rng.next()) / 2) * DAY_MS));
+    const base = {
+      at,
+      currency: rng.weighted([["USD", 75], ["DIEM", 10], ["VCU", 8], ["BUNDLED_CREDITS", 7]] as const),
+      notes: null as string | null,
+      requestId: null as string | null,
+      executionTimeMs: null as number | null,
+      promptTokens: null as number | null,
+      completionTokens: null as number | null,
+      cacheReadTokens: null as number | null,
+      cacheWriteTokens: null as number | null,
+      apiKeyId: plan.apiKeyIds.length ? rng.pick(plan.apiKeyIds) : null,
+      externalUserId: rng.next() < 0.9 ? rng.pick(users) : null,
+      externalProjectId: rng.next() < 0.85 ? rng.pick(projects) : null,
+      resourceId: null as string | null,
+    };
+    const kind = rng.weighted([["llm", 60], ["sandbox", 14], ["computer", 7], ["storage", 8], ["image", 5], ["embed", 6]] as const);
+    if (kind === "llm") {
+      const model = rng.pick(LLM_MODELS);
+      const prompt = rng.int(200, 24_000);
+      const completion = rng.int(40, 4_000);
+      const cacheRead = rng.next() < 0.4 ? rng.int(0, prompt) : 0;
+      const cacheWrite = rng.next() < 0.2 ? rng.int(0, 2_000) : 0;
+      const details = {
+        requestId: `req_${rng.hex(24)}`,
+        executionTimeMs: rng.int(150, 30_000),
+        promptTokens: prompt,
+        completionTokens: completion,
+        cacheReadTokens: cacheRead,
+        cacheWriteTokens: cacheWrite,
+      };
+      events.push({ ...base, ...details, skuId: `llm-${model}-input`, units: (prompt / 1000).toFixed(3) });
+      events.push({ ...base, ...details, skuId: `llm-${model}-output`, units: (completion / 1000).toFixed(3) });
+    } else if (kind === "sandbox") {
+      const gpu = rng.next() < 0.1;
+      events.push({
+        ...base,
+        skuId: gpu ? "sandbox-gpu-seconds" : "sandbox-vcpu-seconds",
+        units: String(rng.int(30, gpu ? 900 : 7_200)),
+        resourceId: `sbx_${rng.hex(12)}`,
+        notes: gpu ? "GPU sandbox" : null,
+      });
+    } else if (kind === "computer") {
+      events.push({ ...base, skuId: "computer-vcpu-seconds", units: String(rng.int(60, 14_400)), resourceId: `cmp_${rng.hex(12)}` });
+    } else if (kind === "storage") {
+      events.push({ ...base, skuId: "storage-gb-hours", units: (rng.int(5, 500) / 10).toFixed(1), resourceId: `vol_${rng.hex(12)}` });
+    } else if (kind === "image") {
+      events.push({
+        ...base,
+        skuId: rng.next() < 0.7 ? "image-sdxl-1024" : "image-flux-pro",
+        units: String(rng.int(1, 4)),
+        requestId: `req_${rng.hex(24)}`,
+        executionTimeMs: rng.int(2_000, 20_000),
+      });
+    } else {
+      const tokens = rng.int(500, 60_000);
+      events.push({
+        ...base,
+        skuId: "embed-text-3-small",
+        units: (tokens / 1000).toFixed(3),
+        requestId: `req_${rng.hex(24)}`,
+        executionTimeMs: rng.int(20, 900),
+        promptTokens: tokens,
+      });
+    }
+  }
+  return events.sort((a, b) => a.at.getTime() - b.at.getTime());
+}
