@@ -16,7 +16,7 @@ export class AuthError extends Error {
       failure === "missing"
         ? "Authentication required: send Authorization: Bearer <API key or session token>"
         : failure === "malformed"
-          ? "The Authorization header is malformed: expected Bearer bgk_… or Bearer <JWT>"
+          ? "The Authorization header is malformed: expected 'Bearer bgk_...' or 'Bearer <JWT>'"
           : "The credentials are invalid, expired or revoked",
     );
   }

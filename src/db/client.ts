@@ -22,6 +22,8 @@ export interface SqlSession {
 export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
+  /** The embedded engine itself, when the database is PGlite. */
+  pglite?: PGlite;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -94,6 +96,7 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
   return {
     kind: "pglite",
     prisma,
+    pglite: client,
     // PGlite has one connection; callers use sessions only where nothing else runs (start-up, seeding).
     withSession: (fn) => fn(session),
     async close() {

@@ -17,7 +17,7 @@ function workspaceWhere(actor: Actor, lookup: Lookup): Prisma.WorkspaceWhereInpu
   const id = lookup.id ?? (lookup.slug ? undefined : actor.defaultWorkspaceId);
   if (!id && !lookup.slug) return null;
   if (id && !actor.workspaceIds.includes(id)) return null;
-  return { id: { in: actor.workspaceIds }, ...(id ? { id } : { slug: lookup.slug! }) };
+  return { AND: [{ id: { in: actor.workspaceIds } }, id ? { id } : { slug: lookup.slug! }] };
 }
 
 export async function findWorkspace(
@@ -56,6 +56,6 @@ export async function findOrganization(
   if (id && !actor.organizationIds.includes(id)) return null;
   return (await prisma.organization.findFirst({
     ...selection,
-    where: { id: { in: actor.organizationIds }, ...(id ? { id } : { slug: lookup.slug! }) },
+    where: { AND: [{ id: { in: actor.organizationIds } }, id ? { id } : { slug: lookup.slug! }] },
   })) as Organization | null;
 }

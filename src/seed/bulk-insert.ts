@@ -13,6 +13,7 @@ export async function insertColumns(
   table: string,
   columns: ColumnSpec[],
   rows: unknown[][],
+  onConflict = "",
 ): Promise<void> {
   if (rows.length === 0) return;
   const arrays = columns.map((_, index) => rows.map((row) => row[index] ?? null));
@@ -23,7 +24,7 @@ export async function insertColumns(
   const aliases = columns.map((_, i) => `c${i}`).join(", ");
   const names = columns.map((column) => `"${column.name}"`).join(", ");
   await session.query(
-    `INSERT INTO "${table}" (${names}) SELECT ${select} FROM unnest(${unnest}) AS u(${aliases})`,
+    `INSERT INTO "${table}" (${names}) SELECT ${select} FROM unnest(${unnest}) AS u(${aliases}) ${onConflict}`,
     arrays,
   );
 }

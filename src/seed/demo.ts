@@ -7,7 +7,7 @@ import type { Database, SqlSession } from "../db/client.js";
 import { generateApiKeySecret } from "../auth/api-key-secret.js";
 import { rebuildRollups } from "../domain/rollups.js";
 import { insertColumns } from "./bulk-insert.js";
-import { LLM_MODELS, PRICE_LIST } from "./price-list.js";
+import { insertPriceList, LLM_MODELS, PRICE_LIST } from "./price-list.js";
 import { Random } from "./random.js";
 import { generateUsage, type UsageSummary } from "./usage-generator.js";
 
@@ -100,7 +100,7 @@ async function seedInSession(
   };
   const createdAt = plan.start;
 
-  await insertSkus(session, createdAt);
+  await insertPriceList(session);
 
   const orgIds = new Map(ORGS.map((org) => [org.slug, uuid()]));
   await insertColumns(
@@ -188,23 +188,6 @@ async function seedInSession(
     summaries.push({ slug: ws.slug, id: workspaceId, usage });
   }
   return { demoApiKey, workspaces: summaries };
-}
-
-async function insertSkus(session: SqlSession, createdAt: Date): Promise<void> {
-  await insertColumns(
-    session,
-    "Sku",
-    [
-      { name: "id", type: "text" }, { name: "name", type: "text" }, { name: "meter", type: "text" }, { name: "unit", type: "text" },
-      { name: "listPriceUsd", type: "numeric" }, { name: "creditsPerUnit", type: "numeric" }, { name: "resourceKind", type: '"ResourceKind"' },
-      { name: "model", type: "text" }, { name: "serviceName", type: "text" }, { name: "serviceCategory", type: "text" },
-      { name: "serviceSubcategory", type: "text" }, { name: "createdAt", type: "timestamptz" },
-    ],
-    PRICE_LIST.map((sku) => [
-      sku.id, sku.name, sku.meter, sku.unit, sku.listPriceUsd, sku.creditsPerUnit, sku.resourceKind, sku.model,
-      sku.serviceName, sku.serviceCategory, sku.serviceSubcategory, createdAt,
-    ]),
-  );
 }
 
 async function insertExecutions(

@@ -1,6 +1,8 @@
 // The demo price list: LLM models per 1K tokens, sandbox and computer vCPU-seconds, storage
 // GB-hours, image generation. Credits per unit assume the default credit price of $0.01.
+import type { SqlSession } from "../db/client.js";
 import type { ResourceKind } from "../db/generated/client.js";
+import { insertColumns } from "./bulk-insert.js";
 
 export interface SkuSeed {
   id: string;
@@ -133,3 +135,21 @@ export const PRICE_LIST: SkuSeed[] = [
 ];
 
 export const LLM_MODELS = ["claude-sonnet-4", "gpt-4o", "gpt-4o-mini", "llama-3.3-70b"] as const;
+
+const SKU_COLUMNS = [
+  "id", "name", "meter", "unit", "listPriceUsd", "creditsPerUnit", "resourceKind", "model", "serviceName",
+  "serviceCategory", "serviceSubcategory",
+] as const;
+
+/** Inserts the SKUs that are not there yet; existing prices are left as they are. */
+export async function insertPriceList(session: SqlSession, skus: SkuSeed[] = PRICE_LIST): Promise<void> {
+  const type = (name: string) =>
+    name === "resourceKind" ? '"ResourceKind"' : name === "listPriceUsd" || name === "creditsPerUnit" ? "numeric" : "text";
+  await insertColumns(
+    session,
+    "Sku",
+    SKU_COLUMNS.map((name) => ({ name, type: type(name) })),
+    skus.map((sku) => SKU_COLUMNS.map((name) => sku[name])),
+    'ON CONFLICT ("id") DO NOTHING',
+  );
+}

@@ -1,5 +1,5 @@
 // Expected failures are typed results: clients check __typename instead of parsing messages.
-import { ForbiddenError, InsufficientCreditsError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { InsufficientCreditsError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { builder } from "../builder.js";
 
 export const ErrorInterface = builder.interfaceRef<Error & { code: string }>("Error").implement({
@@ -15,13 +15,6 @@ builder.objectType(NotFoundError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof NotFoundError,
   fields: (t) => ({ entity: t.exposeString("entity") }),
-});
-
-builder.objectType(ForbiddenError, {
-  name: "ForbiddenError",
-  interfaces: [ErrorInterface],
-  isTypeOf: (value) => value instanceof ForbiddenError,
-  fields: (t) => ({ scope: t.exposeString("scope", { description: "The scope the caller lacks." }) }),
 });
 
 const FieldIssueRef = builder.objectRef<{ path: string[]; message: string }>("FieldIssue").implement({
@@ -48,5 +41,8 @@ builder.objectType(InsufficientCreditsError, {
   }),
 });
 
-/** The error types every mutation result may hold. */
-export const MUTATION_ERRORS = [ValidationError, NotFoundError, ForbiddenError];
+/**
+ * The error types every mutation result may hold. A missing scope is not among them: it is a
+ * top-level FORBIDDEN error with HTTP 403, as for queries and REST routes.
+ */
+export const MUTATION_ERRORS = [ValidationError, NotFoundError];

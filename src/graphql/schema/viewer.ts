@@ -12,10 +12,12 @@ const ViewerRef = builder.objectRef<Actor>("Viewer").implement({
   description: "Who is calling.",
   fields: (t) => ({
     kind: t.field({ type: ActorKind, resolve: (actor) => actor.kind }),
-    apiKeyId: t.id({
+    apiKey: t.prismaField({
+      type: "ApiKey",
       nullable: true,
-      description: "The raw id of the calling API key.",
-      resolve: (actor) => (actor.kind === "apiKey" ? actor.apiKeyId : null),
+      description: "The calling API key.",
+      resolve: (query, actor, _args, ctx) =>
+        actor.kind === "apiKey" ? ctx.db.prisma.apiKey.findUnique({ ...query, where: { id: actor.apiKeyId } }) : null,
     }),
     user: t.prismaField({
       type: "User",

@@ -1,0 +1,73 @@
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { createAuthenticator } from "../auth/authenticate.js";
+import type { Config } from "../config/config.js";
+import { createLogger } from "../config/logger.js";
+import { openDatabase, type Database } from "../db/client.js";
+import { migrate } from "../db/migrate.js";
+import { createRequestHandler, listen } from "../http/server.js";
+import { isDatabaseEmpty, seedDemo } from "../seed/demo.js";
+
+const DEMO_KEY_FILE = "demo-api-key";
+
+export async function serveCommand(config: Config): Promise<number> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const db = await openDatabase(config);
+  let server: http.Server | undefined;
+  try {
+    const applied = await migrate(db);
+    if (applied.length) logger.info({ applied }, "migrations applied");
+    const demoKey = db.kind === "pglite" ? await embeddedDemoKey(db, config, logger) : null;
+    server = http.createServer(
+      createRequestHandler({ db, logger, authenticate: createAuthenticator(db.prisma, config, logger), graphiqlApiKey: demoKey }),
+    );
+    const port = await listen(server, config.PORT, config.HOST);
+    const base = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
+    logger.info({ port, host: config.HOST, database: db.kind }, "listening");
+    console.error(`\n  Billing gateway on ${db.kind === "pglite" ? `embedded database ${path.resolve(config.DATA_DIR)}` : "PostgreSQL"}`);
+    console.error(`  GraphiQL:     ${base}/graphql`);
+    if (demoKey) console.error(`  Demo API key: ${demoKey}   (workspace acme-prod; read:billing write:usage admin)`);
+    console.error("");
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  await untilSignal();
+  await shutdown(server, db, config, logger);
+  return 0;
+}
+
+/**
+ * Seeds the demo into an empty embedded database and keeps its key in the data folder (mode 0600),
+ * so that every start can show it; the database itself only holds the key's hash.
+ */
+async function embeddedDemoKey(db: Database, config: Config, logger: ReturnType<typeof createLogger>): Promise<string | null> {
+  const file = path.join(path.resolve(config.DATA_DIR), DEMO_KEY_FILE);
+  if (config.SEED_DEMO && (await isDatabaseEmpty(db))) {
+    const started = Date.now();
+    const demo = await seedDemo(db);
+    fs.writeFileSync(file, `${demo.demoApiKey}\n`, { mode: 0o600 });
+    logger.info({ ms: Date.now() - started }, "demo data loaded");
+  }
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : null;
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish within SHUTDOWN_TIMEOUT_MS, then closes the database. */
+async function shutdown(server: http.Server, db: Database, config: Config, logger: ReturnType<typeof createLogger>): Promise<void> {
+  logger.info("shutting down");
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
+  await closed;
+  clearTimeout(timer);
+  await db.close();
+  logger.info("stopped");
+}

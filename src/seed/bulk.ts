@@ -1,0 +1,72 @@
+// Large data sets for benchmarks: `seed --workspaces W --days D --events N` adds W workspaces to
+// the "bulk" organization with N usage records spread over the last D days, and their ledger.
+import crypto from "node:crypto";
+import type { Database } from "../db/client.js";
+import { rebuildRollups } from "../domain/rollups.js";
+import { insertPriceList, PRICE_LIST } from "./price-list.js";
+import { Random } from "./random.js";
+import { generateUsage, type UsageSummary } from "./usage-generator.js";
+
+const DAY_MS = 86_400_000;
+
+export interface BulkOptions {
+  workspaces: number;
+  days: number;
+  events: number;
+  now?: Date;
+  seed?: number;
+}
+
+export async function seedBulk(
+  db: Database,
+  options: BulkOptions,
+  onProgress: (message: string) => void = () => {},
+): Promise<{ slug: string; id: string; usage: UsageSummary }[]> {
+  const now = options.now ?? new Date();
+  const start = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - (options.days - 1) * DAY_MS);
+  const rng = new Random(options.seed ?? 7);
+  return db.withSession(async (session) => {
+    await insertPriceList(session);
+    const [org] = await session.query<{ id: string }>(
+      `INSERT INTO "Organization" (id, slug, name) VALUES ($1, 'bulk', 'Bulk data')
+       ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
+      [crypto.randomUUID()],
+    );
+    const [{ n }] = (await session.query<{ n: number }>(
+      `SELECT COUNT(*)::int AS n FROM "Workspace" WHERE "organizationId" = $1`,
+      [org!.id],
+    )) as [{ n: number }];
+    const results = [];
+    for (let i = 1; i <= options.workspaces; i++) {
+      const slug = `bulk-${n + i}`;
+      const id = crypto.randomUUID();
+      await session.query(
+        `INSERT INTO "Workspace" (id, "organizationId", slug, name, "monthlyLimitUsd") VALUES ($1, $2, $3, $4, 1000)`,
+        [id, org!.id, slug, `Bulk workspace ${n + i}`],
+      );
+      const recordsPerDay = options.events / options.workspaces / options.days;
+      const usage = await generateUsage(
+        session,
+        {
+          workspaceId: id,
+          slug,
+          creditPriceUsd: "0.01",
+          apiKeyIds: [],
+          start,
+          days: options.days,
+          recordsPerDay,
+          // About a month of usage per top-up (an average record costs a few credits).
+          topUpCredits: Math.max(20_000, Math.round(recordsPerDay * 30 * 4)),
+          skus: PRICE_LIST,
+        },
+        rng,
+      );
+      onProgress(`${slug}: ${usage.records} usage records, ${usage.ledgerRows} ledger rows`);
+      await session.exec("BEGIN");
+      await rebuildRollups((sql, params) => session.query(sql, params), id);
+      await session.exec("COMMIT");
+      results.push({ slug, id, usage });
+    }
+    return results;
+  });
+}

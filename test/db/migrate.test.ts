@@ -1,0 +1,106 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPglite, openPostgres, type Database } from "../../src/db/client.js";
+import { migrate, MIGRATIONS_DIR, MigrationError, pendingMigrations, readMigrationFiles } from "../../src/db/migrate.js";
+import { createPostgresDatabase, POSTGRES_OPTIONS, usingPostgres } from "../helpers/database.js";
+
+/** An empty database of the engine under test. */
+async function emptyDatabase(): Promise<{ open: () => Promise<Database>; drop: () => Promise<void> }> {
+  if (!usingPostgres) {
+    const db = await openPglite();
+    return { open: async () => db, drop: () => db.close() };
+  }
+  const { url, drop } = await createPostgresDatabase();
+  const opened: Database[] = [];
+  return {
+    open: async () => {
+      const db = await openPostgres(url, POSTGRES_OPTIONS);
+      opened.push(db);
+      return db;
+    },
+    drop: async () => {
+      await Promise.all(opened.map((db) => db.close()));
+      await drop();
+    },
+  };
+}
+
+/** A migrations folder with the real migrations plus extra ones. */
+function migrationsWith(extra: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bg-migrations-"));
+  fs.cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+  for (const [name, sql] of Object.entries(extra)) {
+    fs.mkdirSync(path.join(dir, name));
+    fs.writeFileSync(path.join(dir, name, "migration.sql"), sql);
+  }
+  return dir;
+}
+
+describe("migration runner", () => {
+  let database: Awaited<ReturnType<typeof emptyDatabase>>;
+  let db: Database;
+  beforeAll(async () => {
+    database = await emptyDatabase();
+    db = await database.open();
+  });
+  afterAll(() => database.drop());
+
+  it("applies every migration once and records it in Prisma's ledger with a sha256 checksum", async () => {
+    const files = readMigrationFiles();
+    expect(await migrate(db)).toEqual(files.map((f) => f.name));
+    expect(await migrate(db)).toEqual([]);
+    expect(await pendingMigrations(db)).toEqual([]);
+    const rows = await db.prisma.$queryRawUnsafe<{ migration_name: string; checksum: string; applied_steps_count: number }[]>(
+      `SELECT migration_name, checksum, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`,
+    );
+    expect(rows).toEqual(
+      files.map((f) => ({
+        migration_name: f.name,
+        checksum: crypto.createHash("sha256").update(fs.readFileSync(path.join(MIGRATIONS_DIR, f.name, "migration.sql"))).digest("hex"),
+        applied_steps_count: 1,
+      })),
+    );
+  });
+
+  it("rolls back a failing migration whole and names it", async () => {
+    const dir = migrationsWith({
+      "29990101000000_broken": `CREATE TABLE "HalfDone" (id int);\nSELECT * FROM "NoSuchTable";`,
+    });
+    await expect(migrate(db, readMigrationFiles(dir))).rejects.toThrow(/29990101000000_broken failed and was rolled back/);
+    const [{ exists }] = await db.prisma.$queryRawUnsafe<{ exists: boolean }[]>(`SELECT to_regclass('"HalfDone"') IS NOT NULL AS exists`);
+    expect(exists).toBe(false);
+    const ledger = await db.prisma.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '29990101000000_broken'`);
+    expect(ledger).toHaveLength(0);
+  });
+
+  it("stops when an applied migration file was changed", async () => {
+    const dir = migrationsWith({ "29990102000000_extra": `CREATE TABLE "Extra" (id int);` });
+    expect(await migrate(db, readMigrationFiles(dir))).toEqual(["29990102000000_extra"]);
+    fs.writeFileSync(path.join(dir, "29990102000000_extra", "migration.sql"), `CREATE TABLE "Extra" (id bigint);`);
+    await expect(migrate(db, readMigrationFiles(dir))).rejects.toThrow(MigrationError);
+    await expect(migrate(db, readMigrationFiles(dir))).rejects.toThrow(/29990102000000_extra was changed after it was applied/);
+  });
+
+  it("stops when the database has a migration this build does not know", async () => {
+    await expect(migrate(db)).rejects.toThrow(/has migration 29990102000000_extra, which this build does not know/);
+  });
+});
+
+describe.runIf(usingPostgres)("two gateways migrating one PostgreSQL database at once", () => {
+  it("apply each migration exactly once and both start", async () => {
+    const database = await emptyDatabase();
+    try {
+      const [a, b] = await Promise.all([database.open(), database.open()]);
+      const results = await Promise.all([migrate(a!), migrate(b!)]);
+      const files = readMigrationFiles().map((f) => f.name);
+      expect([...results[0], ...results[1]].sort()).toEqual(files);
+      const rows = await a!.prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT COUNT(*)::int AS n FROM "_prisma_migrations"`);
+      expect(rows[0]!.n).toBe(files.length);
+    } finally {
+      await database.drop();
+    }
+  });
+});

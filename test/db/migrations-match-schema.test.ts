@@ -1,0 +1,131 @@
+// The migrations are hand-written SQL (Prisma Migrate cannot run here); this proves that applying
+// them yields exactly the tables, columns, types, nullability, indexes, enums and foreign keys
+// that prisma/schema.prisma describes.
+import fs from "node:fs";
+import { get_dmmf } from "@prisma/prisma-schema-wasm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+
+interface DmmfField {
+  name: string;
+  kind: "scalar" | "enum" | "object";
+  type: string;
+  nativeType: [string, string[]] | null;
+  isRequired: boolean;
+  isList: boolean;
+  dbName: string | null;
+  relationFromFields?: string[];
+  relationToFields?: string[];
+}
+interface DmmfModel { name: string; dbName: string | null; fields: DmmfField[] }
+interface DmmfIndex { model: string; type: "id" | "unique" | "normal" | "fulltext"; fields: { name: string }[] }
+interface Dmmf { datamodel: { models: DmmfModel[]; enums: { name: string; values: { name: string }[] }[]; indexes: DmmfIndex[] } }
+
+const dmmf = JSON.parse(
+  get_dmmf(JSON.stringify({ prismaSchema: fs.readFileSync(new URL("../../prisma/schema.prisma", import.meta.url), "utf8") })),
+) as Dmmf;
+
+/** The column type that information_schema reports for a Prisma field. */
+function expectedType(field: DmmfField): string {
+  if (field.isList) return `ARRAY:_${expectedType({ ...field, isList: false }).replace("character varying", "varchar")}`;
+  if (field.kind === "enum") return `USER-DEFINED:${field.type}`;
+  const [native, args] = field.nativeType ?? [null, []];
+  switch (field.type) {
+    case "String":
+      return native === "Uuid" ? "uuid" : "text";
+    case "Int":
+      return "integer";
+    case "BigInt":
+      return "bigint";
+    case "Boolean":
+      return "boolean";
+    case "Json":
+      return "jsonb";
+    case "Decimal":
+      return `numeric(${args.join(",") || "65,30"})`;
+    case "DateTime":
+      if (native === "Date") return "date";
+      return `timestamp with time zone(${args[0] ?? "3"})`;
+    default:
+      throw new Error(`unmapped Prisma type ${field.type}`);
+  }
+}
+
+describe("migrations and schema.prisma", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(() => t.drop());
+
+  const query = <T>(sql: string) => t.db.prisma.$queryRawUnsafe<T[]>(sql);
+
+  it("create exactly the modelled tables and columns, with their types and nullability", async () => {
+    const columns = await query<{
+      table_name: string; column_name: string; data_type: string; udt_name: string; is_nullable: string;
+      numeric_precision: number | null; numeric_scale: number | null; datetime_precision: number | null;
+    }>(`SELECT table_name, column_name, data_type, udt_name, is_nullable, numeric_precision, numeric_scale, datetime_precision
+        FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`);
+    const actual = new Map<string, string>();
+    for (const c of columns) {
+      let type = c.data_type;
+      if (type === "numeric") type = `numeric(${c.numeric_precision},${c.numeric_scale})`;
+      if (type === "timestamp with time zone") type = `${type}(${c.datetime_precision})`;
+      if (type === "USER-DEFINED" || type === "ARRAY") type = `${type}:${c.udt_name}`;
+      actual.set(`${c.table_name}.${c.column_name}`, `${type} ${c.is_nullable === "YES" ? "NULL" : "NOT NULL"}`);
+    }
+    const expected = new Map<string, string>();
+    for (const model of dmmf.datamodel.models) {
+      for (const field of model.fields.filter((f) => f.kind !== "object")) {
+        // Prisma leaves scalar lists nullable in PostgreSQL.
+        const nullable = field.isList || !field.isRequired;
+        expected.set(`${model.dbName ?? model.name}.${field.dbName ?? field.name}`, `${expectedType(field)} ${nullable ? "NULL" : "NOT NULL"}`);
+      }
+    }
+    expect(Object.fromEntries([...actual].sort())).toEqual(Object.fromEntries([...expected].sort()));
+  });
+
+  it("create the modelled primary keys, unique and secondary indexes, and nothing else", async () => {
+    const indexes = await query<{ table: string; columns: string[]; unique: boolean; primary: boolean }>(`
+      SELECT t.relname AS "table", i.indisunique AS "unique", i.indisprimary AS "primary",
+        ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+              JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
+      FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+      WHERE n.nspname = 'public' AND t.relname <> '_prisma_migrations'`);
+    const describeIndex = (table: string, columns: string[], kind: string) => `${table}(${columns.join(",")}) ${kind}`;
+    const actual = indexes
+      .map((i) => describeIndex(i.table, i.columns, i.primary ? "id" : i.unique ? "unique" : "normal"))
+      .sort();
+    const expected = dmmf.datamodel.indexes
+      .map((i) => describeIndex(i.model, i.fields.map((f) => f.name), i.type))
+      .sort();
+    expect(actual).toEqual(expected);
+  });
+
+  it("create the modelled enums with their values in order", async () => {
+    const rows = await query<{ name: string; values: string[] }>(`
+      SELECT t.typname AS name, ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS values
+      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype = 'e'`);
+    const actual = Object.fromEntries(rows.map((r) => [r.name, r.values]));
+    const expected = Object.fromEntries(dmmf.datamodel.enums.map((e) => [e.name, e.values.map((v) => v.name)]));
+    expect(actual).toEqual(expected);
+  });
+
+  it("create the modelled foreign keys", async () => {
+    const rows = await query<{ fk: string }>(`
+      SELECT format('%s(%s)->%s(%s)', c.conrelid::regclass::text,
+        (SELECT string_agg(a.attname, ',') FROM unnest(c.conkey) k JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k),
+        c.confrelid::regclass::text,
+        (SELECT string_agg(a.attname, ',') FROM unnest(c.confkey) k JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k)) AS fk
+      FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.contype = 'f' AND n.nspname = 'public'`);
+    const actual = rows.map((r) => r.fk.replace(/"/g, "")).sort();
+    const expected = dmmf.datamodel.models
+      .flatMap((m) =>
+        m.fields
+          .filter((f) => f.kind === "object" && f.relationFromFields?.length)
+          .map((f) => `${m.name}(${f.relationFromFields!.join(",")})->${f.type}(${f.relationToFields!.join(",")})`),
+      )
+      .sort();
+    expect(actual).toEqual(expected);
+  });
+});
