@@ -1,9 +1,10 @@
 // The gateway's command line: serve, migrate, seed, keys, token. Operator commands act with
 // operator authority (no Actor); anything they print for humans goes to stderr, except a
 // command's one result (a key, a token), which is alone on stdout so that scripts can capture it.
-import { ConfigError, loadConfig, type Config } from "../config/config.js";
-import { DatabaseStartError, openDatabase, type Database } from "../db/client.js";
-import { migrate, MigrationError } from "../db/migrate.js";
+import { loadConfig, type Config } from "../config/config.js";
+import { StartupError } from "../config/startup-error.js";
+import { openDatabase, type Database } from "../db/client.js";
+import { migrate } from "../db/migrate.js";
 import { DomainError } from "../domain/errors.js";
 import { UsageError } from "./args.js";
 import { keysCommand } from "./keys.js";
@@ -39,11 +40,15 @@ export async function main(argv: string[]): Promise<number> {
       case "serve":
         return await serveCommand(config);
       case "migrate":
-        return await withDatabase(config, async (db) => {
-          const applied = await migrate(db);
-          console.error(applied.length ? `Applied: ${applied.join(", ")}` : "The database is up to date.");
-          return 0;
-        });
+        return await withDatabase(
+          config,
+          async (db) => {
+            const applied = await migrate(db);
+            console.error(applied.length ? `Applied: ${applied.join(", ")}` : "The database is up to date.");
+            return 0;
+          },
+          { migrateFirst: false },
+        );
       case "seed":
         return await withDatabase(config, (db) => seedCommand(db, rest));
       case "keys":
@@ -54,10 +59,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`Unknown command "${command}". Run "billing-gateway help".`);
     }
   } catch (error) {
-    if (
-      error instanceof ConfigError || error instanceof DatabaseStartError || error instanceof MigrationError ||
-      error instanceof UsageError || error instanceof DomainError
-    ) {
+    if (error instanceof StartupError || error instanceof UsageError || error instanceof DomainError) {
       console.error(`error: ${error.message}`);
       return error instanceof UsageError ? 2 : 1;
     }
@@ -69,11 +71,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Opens and migrates the database for one command, and always closes it. */
-export async function withDatabase(config: Config, fn: (db: Database) => Promise<number>): Promise<number> {
+/** Opens (and by default migrates) the database for one command, and always closes it. */
+export async function withDatabase(
+  config: Config,
+  fn: (db: Database) => Promise<number>,
+  { migrateFirst = true } = {},
+): Promise<number> {
   const db = await openDatabase(config);
   try {
-    await migrate(db);
+    if (migrateFirst) await migrate(db);
     return await fn(db);
   } finally {
     await db.close();

@@ -1,6 +1,7 @@
 // Configuration comes only from the environment, is validated once at start, and a bad value stops
 // start-up with one line that names the variable.
 import { z } from "zod";
+import { StartupError } from "./startup-error.js";
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -37,7 +38,7 @@ const envSchema = z.object({
 
 export type Config = z.infer<typeof envSchema>;
 
-export class ConfigError extends Error {}
+export class ConfigError extends StartupError {}
 
 /** Parses the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

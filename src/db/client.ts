@@ -8,6 +8,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client.js";
 import type { Config } from "../config/config.js";
+import { StartupError } from "../config/startup-error.js";
 
 export type { PrismaClient };
 export type DatabaseKind = "pglite" | "postgres";
@@ -29,7 +30,7 @@ export interface Database {
 }
 
 /** Start-up failures that must stop the process with one clear line. */
-export class DatabaseStartError extends Error {}
+export class DatabaseStartError extends StartupError {}
 
 export type PostgresOptions = Pick<
   Config,

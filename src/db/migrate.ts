@@ -5,6 +5,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { StartupError } from "../config/startup-error.js";
 import type { Database, SqlSession } from "./client.js";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
@@ -12,7 +13,7 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", i
 /** The key Prisma Migrate locks on, so that this runner and `prisma migrate` exclude each other. */
 const PRISMA_MIGRATE_LOCK_KEY = 72707369;
 
-export class MigrationError extends Error {}
+export class MigrationError extends StartupError {}
 
 export interface MigrationFile {
   name: string;

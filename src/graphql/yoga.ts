@@ -1,3 +1,4 @@
+import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { AuthError, type Authenticate } from "../auth/authenticate.js";
@@ -63,17 +64,30 @@ export function createGraphQLServer(options: {
     },
     maskedErrors: {
       maskError(error, message) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
+        const original = isGraphQLError(error) ? error.originalError : error;
         if (original instanceof DomainError) {
           return new GraphQLError(original.message, {
-            extensions: { code: original.code, http: { status: original.status === 403 ? 403 : 200 } },
+            path: isGraphQLError(error) ? error.path : undefined,
+            extensions: { code: original.code, ...(original.status === 403 ? { http: { status: 403 } } : {}) },
           });
         }
-        if (error instanceof GraphQLError && !error.originalError) return error;
-        if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) return error.originalError;
+        // Pothos rejects malformed input such as global ids that do not decode.
+        if (original instanceof PothosValidationError) {
+          return new GraphQLError(original.message, {
+            path: isGraphQLError(error) ? error.path : undefined,
+            extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
+          });
+        }
+        // Errors raised on purpose as GraphQL errors (auth, limits, bad input) pass unmasked.
+        if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
         logger.error({ err: original instanceof Error ? original.stack : String(original) }, "unexpected GraphQL error");
         return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR" } });
       },
     },
   });
+}
+
+// By name rather than instanceof: test runners may load graphql's ESM and CJS builds side by side.
+function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof Error && error.name === "GraphQLError";
 }

@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import http from "node:http";
 import type { Authenticate } from "../auth/authenticate.js";
 import type { Logger } from "../config/logger.js";
+import { StartupError } from "../config/startup-error.js";
 import type { Database } from "../db/client.js";
 import { pendingMigrations } from "../db/migrate.js";
 import { createGraphQLServer } from "../graphql/yoga.js";
@@ -69,7 +70,7 @@ export function listen(server: http.Server, port: number, host: string): Promise
           : error.code === "EACCES"
             ? `no permission to listen on port ${port} (PORT)`
             : `cannot listen on ${host}:${port}: ${error.message}`;
-      reject(new Error(reason));
+      reject(new StartupError(reason));
     };
     server.once("error", onError);
     server.listen(port, host, () => {

@@ -135,7 +135,8 @@ export async function generateUsage(session: SqlSession, plan: UsagePlan, rng: R
   };
 
   const start = plan.start.getTime();
-  const promo = new Decimal(Math.round(plan.topUpCredits / 4));
+  // Large enough that part of it is still unused when it expires, as welcome credits often are.
+  const promo = new Decimal(Math.round(plan.topUpCredits * 2.5));
   const promoExpiry = new Date(start + Math.min(30, plan.days) * DAY_MS - 1000);
   let purchases = 0;
   await ledger("GRANT", promo, new Date(start), "Welcome credits (expire after 30 days)", {

@@ -70,8 +70,8 @@ describe("migration runner", () => {
       "29990101000000_broken": `CREATE TABLE "HalfDone" (id int);\nSELECT * FROM "NoSuchTable";`,
     });
     await expect(migrate(db, readMigrationFiles(dir))).rejects.toThrow(/29990101000000_broken failed and was rolled back/);
-    const [{ exists }] = await db.prisma.$queryRawUnsafe<{ exists: boolean }[]>(`SELECT to_regclass('"HalfDone"') IS NOT NULL AS exists`);
-    expect(exists).toBe(false);
+    const tables = await db.prisma.$queryRawUnsafe<{ exists: boolean }[]>(`SELECT to_regclass('"HalfDone"') IS NOT NULL AS exists`);
+    expect(tables).toEqual([{ exists: false }]);
     const ledger = await db.prisma.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '29990101000000_broken'`);
     expect(ledger).toHaveLength(0);
   });

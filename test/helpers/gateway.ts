@@ -40,7 +40,7 @@ export async function startGateway(db: Database, env: Record<string, string> = {
     async graphql(document, variables, headers = {}) {
       const response = await fetch(`${url}/graphql`, {
         method: "POST",
-        headers: { "content-type": "application/json", ...headers },
+        headers: { "content-type": "application/json", accept: "application/graphql-response+json", ...headers },
         body: JSON.stringify({ query: print(document as DocumentNode), variables }),
       });
       const body = (await response.json()) as { data?: never; errors?: GraphQLResponse<never>["errors"] };

@@ -25,6 +25,7 @@ function statusOf(key: ApiKey): "ACTIVE" | "EXPIRED" | "REVOKED" {
 
 export const ApiKeyRef = builder.prismaNode("ApiKey", {
   id: { field: "id" },
+  nullable: true,
   // Only keys of workspaces the caller may see; the admin scope is checked on the fields that list them.
   findUnique: (id, ctx) => ({ id: scopedId(id), AND: [{ workspaceId: { in: ctx.actor.workspaceIds } }] }),
   fields: (t) => ({

@@ -4,6 +4,7 @@ import { scopedId } from "./ids.js";
 
 export const OrganizationRef = builder.prismaNode("Organization", {
   id: { field: "id" },
+  nullable: true,
   findUnique: (id, ctx) => ({ id: scopedId(id), AND: [{ id: { in: ctx.actor.organizationIds } }] }),
   fields: (t) => ({
     slug: t.exposeString("slug"),

@@ -15,6 +15,7 @@ const CreditBalanceRef = builder.objectRef<CreditBalance>("CreditBalance").imple
 
 export const WorkspaceRef = builder.prismaNode("Workspace", {
   id: { field: "id" },
+  nullable: true,
   findUnique: (id, ctx) => ({ id: scopedId(id), AND: [{ id: { in: ctx.actor.workspaceIds } }] }),
   fields: (t) => ({
     slug: t.exposeString("slug"),

@@ -1,0 +1,190 @@
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, startServer } from "../helpers/cli.js";
+import { createPostgresDatabase, usingPostgres } from "../helpers/database.js";
+
+const JWT_SECRET = "cli-test-secret-that-is-at-least-32-chars";
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "bg-cli-"));
+const lines = (text: string) => text.trim().split("\n").filter(Boolean);
+
+async function graphql(url: string, key: string, query: string) {
+  const response = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query }),
+  });
+  return { status: response.status, body: (await response.json()) as { data?: any; errors?: unknown[] } };
+}
+
+describe("start-up failures stop with one clear line and a non-zero exit", () => {
+  it("names a bad configuration variable", async () => {
+    const result = await runCli(["serve"], { PORT: "abc" });
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual(['error: Invalid configuration: PORT Invalid input: expected number, received NaN (got "abc")']);
+  });
+
+  it("rejects a malformed DATABASE_URL without echoing it", async () => {
+    const result = await runCli(["serve"], { DATABASE_URL: "postgres//user:pw@host" });
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toMatch(/DATABASE_URL must be a postgres:\/\//);
+    expect(result.stderr).not.toContain("pw@");
+  });
+
+  it("reports an unreachable database without its password", async () => {
+    const result = await runCli(["serve"], { DATABASE_URL: "postgres://user:secretpw@127.0.0.1:1/billing" });
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toMatch(/^error: Cannot reach PostgreSQL at 127\.0\.0\.1:1\/billing \(DATABASE_URL\)/);
+    expect(result.stderr).not.toContain("secretpw");
+  });
+
+  it("refuses a corrupt embedded database folder and leaves it as it was", async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "PG_VERSION"), "17\n");
+    fs.mkdirSync(path.join(dir, "base"));
+    fs.writeFileSync(path.join(dir, "base", "junk"), "not a database");
+    const before = fs.readdirSync(dir, { recursive: true }).sort();
+    const result = await runCli(["serve"], { DATA_DIR: dir, SEED_DEMO: "false" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: DATA_DIR .* could not be opened as an embedded database .*the folder was left as it was/m);
+    expect(fs.readdirSync(dir, { recursive: true }).sort()).toEqual(before);
+    expect(fs.readFileSync(path.join(dir, "base", "junk"), "utf8")).toBe("not a database");
+  });
+
+  it("refuses a non-empty folder that holds no database", async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "notes.txt"), "keep me");
+    const result = await runCli(["migrate"], { DATA_DIR: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/is not empty and holds no embedded database/);
+    expect(fs.readdirSync(dir)).toEqual(["notes.txt"]);
+  });
+
+  it("reports a port in use", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const result = await runCli(["serve"], { DATA_DIR: tempDir(), SEED_DEMO: "false", PORT: String(port) });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`^error: port ${port} on 127\\.0\\.0\\.1 is already in use \\(PORT\\)$`, "m"));
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe.skipIf(usingPostgres)("the embedded gateway, as a new user meets it", () => {
+  const dataDir = tempDir();
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it("seeds the demo on first start, serves it with the printed key, and reuses it after a restart", async () => {
+    const first = await startServer({ DATA_DIR: dataDir });
+    const query = `{ workspace { slug creditBalance { credits } } viewer { workspaces { slug } } }`;
+    let balance: string;
+    try {
+      expect(first.output()).toContain("demo data loaded");
+      expect(first.apiKey).toMatch(/^bgk_/);
+      const result = await graphql(first.url, first.apiKey!, query);
+      expect(result.status).toBe(200);
+      expect(result.body.data.workspace.slug).toBe("acme-prod");
+      balance = result.body.data.workspace.creditBalance.credits;
+      // A second gateway on the same folder would corrupt it: it is refused.
+      const second = await runCli(["serve"], { DATA_DIR: dataDir, PORT: "0" });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/is in use by another gateway process/);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    const again = await startServer({ DATA_DIR: dataDir });
+    try {
+      expect(again.output()).not.toContain("demo data loaded");
+      expect(again.apiKey).toBe(first.apiKey);
+      const result = await graphql(again.url, again.apiKey!, query);
+      expect(result.body.data.workspace.creditBalance.credits).toBe(balance!);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+  });
+
+  it("creates, lists and revokes keys, and mints session tokens", async () => {
+    const env = { DATA_DIR: dataDir, JWT_SECRET };
+    const created = await runCli(["keys", "create", "--workspace", "acme-research", "--scope", "read:billing", "--scope", "write:usage"], env);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^bgk_[A-Za-z0-9_-]{43}\n$/);
+    const key = created.stdout.trim();
+    const id = /Created key ([0-9a-f-]{36})/.exec(created.stderr)![1]!;
+
+    const listed = await runCli(["keys", "list", "--workspace", "acme-research"], env);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).toContain(key.slice(0, 10));
+    expect(listed.stdout).not.toContain(key);
+
+    expect((await runCli(["keys", "revoke", id], env)).code).toBe(0);
+    expect((await runCli(["keys", "list", "--workspace", "acme-research"], env)).stdout).toMatch(new RegExp(`${id}.*revoked`));
+
+    const token = await runCli(["token", "--user", "alice@acme.test"], env);
+    expect(token.code).toBe(0);
+    expect(token.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const server = await startServer({ ...env });
+    try {
+      const session = await fetch(`${server.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token.stdout.trim()}` },
+        body: JSON.stringify({ query: "{ viewer { kind workspaces { slug } } }" }),
+      });
+      expect(((await session.json()) as any).data.viewer).toEqual({ kind: "USER", workspaces: [{ slug: "acme-prod" }, { slug: "acme-research" }] });
+      expect((await graphql(server.url, key, "{ viewer { kind } }")).status).toBe(401);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("explains wrong command lines", async () => {
+    const env = { DATA_DIR: dataDir };
+    const unknownWorkspace = await runCli(["keys", "create", "--workspace", "nope", "--scope", "admin"], env);
+    expect(unknownWorkspace).toMatchObject({ code: 2, stdout: "" });
+    expect(unknownWorkspace.stderr).toMatch(/No workspace with slug "nope"/);
+    const badScope = await runCli(["keys", "create", "--workspace", "acme-prod", "--scope", "root"], env);
+    expect(badScope.code).toBe(1);
+    expect(badScope.stderr).toMatch(/scopes\.0: Invalid option/);
+    const badDate = await runCli(["keys", "create", "--workspace", "acme-prod", "--scope", "admin", "--expires", "tomorrow"], env);
+    expect(badDate.code).toBe(2);
+    const noSecret = await runCli(["token", "--user", "alice@acme.test"], env);
+    expect(noSecret.code).toBe(2);
+    expect(noSecret.stderr).toMatch(/needs a development JWT_SECRET/);
+    expect((await runCli(["frobnicate"], env)).code).toBe(2);
+    expect((await runCli(["keys", "revoke", "not-an-id"], env)).stderr).toMatch(/ApiKey not found/);
+  });
+});
+
+describe.runIf(usingPostgres)("the gateway on PostgreSQL", () => {
+  let database: { url: string; drop: () => Promise<void> };
+  beforeAll(async () => {
+    database = await createPostgresDatabase();
+  });
+  afterAll(() => database.drop());
+
+  it("migrates, seeds on request, and serves with a CLI-made key", async () => {
+    const env = { DATABASE_URL: database.url };
+    expect((await runCli(["migrate"], env)).stderr).toMatch(/Applied: 20261122000000_init/);
+    const seeded = await runCli(["seed"], env);
+    expect(seeded.code).toBe(0);
+    const key = (await runCli(["keys", "create", "--workspace", "globex-main", "--scope", "read:billing"], env)).stdout.trim();
+    const server = await startServer(env);
+    try {
+      expect(server.apiKey).toBeNull(); // the demo key is only kept for the embedded database
+      const result = await graphql(server.url, key, "{ workspace { slug } }");
+      expect(result.body.data.workspace.slug).toBe("globex-main");
+      expect(await (await fetch(`${server.url}/ready`)).json()).toEqual({ status: "ready", database: "postgres" });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect((await runCli(["seed"], env)).code).toBe(1); // the demo only goes into an empty database
+  });
+});

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { graphql } from "../gql/index.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
+import { createTenant, type Tenant } from "../helpers/tenants.js";
+
+const CreateKey = graphql(`
+  mutation CreateKey($input: CreateApiKeyInput!) {
+    createApiKey(input: $input) {
+      __typename
+      ... on CreateApiKeyPayload { secret apiKey { id name hint scopes status workspace { slug } } }
+      ... on ValidationError { issues { path message } }
+      ... on NotFoundError { entity }
+    }
+  }
+`);
+const RevokeKey = graphql(`
+  mutation RevokeKey($id: ID!) {
+    revokeApiKey(id: $id) {
+      __typename
+      ... on RevokeApiKeyPayload { apiKey { status revokedAt } }
+      ... on NotFoundError { entity }
+    }
+  }
+`);
+const Keys = graphql(`
+  query ListKeys { workspace { id apiKeys { id name hint } } viewer { apiKey { id } } }
+`);
+
+describe("API key mutations", () => {
+  let t: TestDatabase;
+  let gateway: TestGateway;
+  let acme: Tenant;
+  let globex: Tenant;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    gateway = await startGateway(t.db);
+    acme = await createTenant(t.db, "acme");
+    globex = await createTenant(t.db, "globex");
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await t.drop();
+  });
+
+  it("creates a key shown once, stored only as a hash, that works at once", async () => {
+    const response = await gateway.graphql(CreateKey, { input: { name: "CI reader", scopes: ["READ_BILLING"] } }, bearer(acme.keys.admin));
+    const result = response.data!.createApiKey;
+    if (result.__typename !== "CreateApiKeyPayload") throw new Error(`unexpected ${result.__typename}`);
+    expect(result.secret).toMatch(/^bgk_[A-Za-z0-9_-]{43}$/);
+    expect(result.apiKey).toMatchObject({ name: "CI reader", scopes: ["READ_BILLING"], status: "ACTIVE", workspace: { slug: "acme-main" } });
+    expect(result.secret.startsWith(result.apiKey.hint)).toBe(true);
+    const stored = await t.db.prisma.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM "ApiKey"`);
+    expect(JSON.stringify(stored)).not.toContain(result.secret.slice(4));
+    const viewer = await gateway.graphql(Keys, {}, bearer(result.secret));
+    expect(viewer.status).toBe(403); // a read-only key may not list keys
+    const listed = await gateway.graphql(Keys, {}, bearer(acme.keys.admin));
+    expect(listed.data?.workspace?.apiKeys.map((k) => k.name)).toContain("CI reader");
+    expect(JSON.stringify(listed.data)).not.toContain(result.secret);
+  });
+
+  it("answers bad input with a ValidationError naming the fields", async () => {
+    const response = await gateway.graphql(
+      CreateKey,
+      { input: { name: " ", scopes: [], expiresAt: "2001-01-01T00:00:00Z" } },
+      bearer(acme.keys.admin),
+    );
+    const result = response.data!.createApiKey;
+    expect(result.__typename).toBe("ValidationError");
+    if (result.__typename !== "ValidationError") return;
+    expect(result.issues.map((i) => i.path.join("."))).toEqual(expect.arrayContaining(["name", "scopes", "expiresAt"]));
+  });
+
+  it("refuses keys without the admin scope with 403", async () => {
+    const response = await gateway.graphql(CreateKey, { input: { name: "x", scopes: ["ADMIN"] } }, bearer(acme.keys.read));
+    expect(response.status).toBe(403);
+    expect(response.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(await t.db.prisma.apiKey.count({ where: { name: "x" } })).toBe(0);
+  });
+
+  it("cannot create or revoke keys in another tenant's workspace", async () => {
+    const globexWorkspace = (await gateway.graphql(Keys, {}, bearer(globex.keys.admin))).data!.workspace!;
+    const create = await gateway.graphql(
+      CreateKey,
+      { input: { name: "intruder", scopes: ["ADMIN"], workspaceId: globexWorkspace.id } },
+      bearer(acme.keys.admin),
+    );
+    expect(create.data?.createApiKey).toEqual({ __typename: "NotFoundError", entity: "Workspace" });
+    const revoke = await gateway.graphql(RevokeKey, { id: globexWorkspace.apiKeys[0]!.id }, bearer(acme.keys.admin));
+    expect(revoke.data?.revokeApiKey).toEqual({ __typename: "NotFoundError", entity: "ApiKey" });
+    expect(await t.db.prisma.apiKey.count({ where: { revokedAt: { not: null } } })).toBe(0);
+  });
+
+  it("revokes a key, after which it gets 401", async () => {
+    const created = (await gateway.graphql(CreateKey, { input: { name: "temp", scopes: ["READ_BILLING"] } }, bearer(acme.keys.admin))).data!.createApiKey;
+    if (created.__typename !== "CreateApiKeyPayload") throw new Error("not created");
+    const revoked = await gateway.graphql(RevokeKey, { id: created.apiKey.id }, bearer(acme.keys.admin));
+    expect(revoked.data?.revokeApiKey).toMatchObject({ __typename: "RevokeApiKeyPayload", apiKey: { status: "REVOKED" } });
+    expect((await gateway.graphql(Keys, {}, bearer(created.secret))).status).toBe(401);
+  });
+});

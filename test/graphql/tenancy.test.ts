@@ -1,0 +1,104 @@
+// One tenant's credentials reaching for another tenant's objects get "not found", never the object
+// and never "forbidden", whichever entry point they use.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { graphql } from "../gql/index.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
+import { createTenant, type Tenant } from "../helpers/tenants.js";
+
+const WorkspaceIds = graphql(`
+  query TenancyWorkspaceIds {
+    viewer { defaultWorkspace { id organization { id } apiKeys { id } } }
+  }
+`);
+const WorkspaceById = graphql(`
+  query TenancyWorkspaceById($id: ID, $slug: String) {
+    workspace(id: $id, slug: $slug) { slug }
+  }
+`);
+const NodeById = graphql(`
+  query TenancyNode($id: ID!, $ids: [ID!]!) {
+    node(id: $id) { id __typename }
+    nodes(ids: $ids) { id }
+  }
+`);
+const OrganizationById = graphql(`
+  query TenancyOrganization($id: ID) {
+    organization(id: $id) { slug workspaces { slug } }
+  }
+`);
+
+describe("tenancy", () => {
+  let t: TestDatabase;
+  let gateway: TestGateway;
+  let acme: Tenant;
+  let globex: Tenant;
+  let globexIds: { workspace: string; organization: string; apiKey: string };
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    gateway = await startGateway(t.db);
+    acme = await createTenant(t.db, "acme");
+    globex = await createTenant(t.db, "globex");
+    const own = await gateway.graphql(WorkspaceIds, {}, bearer(globex.keys.admin));
+    const ws = own.data!.viewer.defaultWorkspace!;
+    globexIds = { workspace: ws.id, organization: ws.organization.id, apiKey: ws.apiKeys[0]!.id };
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await t.drop();
+  });
+
+  it("finds its own workspace by global id and slug", async () => {
+    const own = await gateway.graphql(WorkspaceById, { id: globexIds.workspace }, bearer(globex.keys.read));
+    expect(own.data?.workspace?.slug).toBe("globex-main");
+    const bySlug = await gateway.graphql(WorkspaceById, { slug: "globex-main" }, bearer(globex.keys.read));
+    expect(bySlug.data?.workspace?.slug).toBe("globex-main");
+  });
+
+  it("gets null for another tenant's workspace by id or slug", async () => {
+    for (const variables of [{ id: globexIds.workspace }, { slug: "globex-main" }, { slug: "acme-other" }]) {
+      const response = await gateway.graphql(WorkspaceById, variables, bearer(acme.keys.admin));
+      expect(response.status).toBe(200);
+      expect(response.errors).toBeUndefined();
+      expect(response.data?.workspace).toBeNull();
+    }
+  });
+
+  it("gets null from node and nodes for another tenant's workspace, organization and API key", async () => {
+    for (const id of Object.values(globexIds)) {
+      const response = await gateway.graphql(NodeById, { id, ids: [id] }, bearer(acme.keys.admin));
+      expect(response.errors).toBeUndefined();
+      expect(response.data).toEqual({ node: null, nodes: [null] });
+    }
+    const own = await gateway.graphql(NodeById, { id: globexIds.apiKey, ids: [globexIds.workspace] }, bearer(globex.keys.admin));
+    expect(own.data?.node?.__typename).toBe("ApiKey");
+    expect(own.data?.nodes).toEqual([{ id: globexIds.workspace }]);
+  });
+
+  it("treats well-formed unknown ids as not found and malformed ids as bad input, never a 500", async () => {
+    const forged = Buffer.from("Workspace:not-a-uuid").toString("base64");
+    const unknown = Buffer.from("Workspace:00000000-0000-4000-8000-000000000000").toString("base64");
+    const response = await gateway.graphql(NodeById, { id: forged, ids: [unknown] }, bearer(acme.keys.admin));
+    expect(response.status).toBe(200);
+    expect(response.data).toEqual({ node: null, nodes: [null] });
+    const garbage = await gateway.graphql(NodeById, { id: "garbage", ids: [] }, bearer(acme.keys.admin));
+    expect(garbage.status).toBe(400);
+    expect(garbage.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(garbage.errors?.[0]?.message).toMatch(/global ID/i);
+  });
+
+  it("lets an organization key see every workspace of its own organization only", async () => {
+    const own = await gateway.graphql(OrganizationById, {}, bearer(globex.keys.orgAdmin));
+    expect(own.data?.organization).toEqual({ slug: "globex", workspaces: [{ slug: "globex-main" }, { slug: "globex-other" }] });
+    const other = await gateway.graphql(OrganizationById, { id: globexIds.organization }, bearer(acme.keys.orgAdmin));
+    expect(other.data?.organization).toBeNull();
+  });
+
+  it("shows a workspace key its organization but only its own workspace in it", async () => {
+    const response = await gateway.graphql(WorkspaceIds, {}, bearer(acme.keys.admin));
+    const orgId = response.data!.viewer.defaultWorkspace!.organization.id;
+    const node = await gateway.graphql(NodeById, { id: orgId, ids: [] }, bearer(acme.keys.admin));
+    expect(node.data?.node).toBeNull();
+  });
+});

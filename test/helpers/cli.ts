@@ -1,0 +1,70 @@
+// Runs the real command line in a child process, as an operator would.
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const BIN = fileURLToPath(new URL("../../bin/billing-gateway.js", import.meta.url));
+const BASE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "warn" };
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...BASE_ENV, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  apiKey: string | null;
+  output: () => string;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `serve` and resolves once it prints its GraphiQL address. */
+export function startServer(env: Record<string, string>, timeoutMs = 120_000): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, [BIN, "serve"], { env: { ...BASE_ENV, PORT: "0", LOG_LEVEL: "info", ...env } });
+    let output = "";
+    const exited = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`serve did not start:\n${output}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      const url = /GraphiQL:\s+(\S+)\/graphql/.exec(output)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve({
+          url,
+          apiKey: /Demo API key: (bgk_\S+)/.exec(output)?.[1] ?? null,
+          output: () => output,
+          stop: async () => {
+            child.kill("SIGTERM");
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}:\n${output}`));
+    });
+  });
+}

@@ -1,0 +1,97 @@
+// The demo data is realistic and consistent: its ledger pays for its usage row by row, the
+// rollups agree with the raw rows, and the same inputs give the same data.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/db/client.js";
+import { seedDemo, type DemoResult } from "../../src/seed/demo.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+
+const NOW = new Date("2026-11-22T09:00:00Z");
+
+async function one<T>(db: Database, sql: string): Promise<T> {
+  return (await db.prisma.$queryRawUnsafe<T[]>(sql))[0]!;
+}
+
+describe("demo data", () => {
+  let t: TestDatabase;
+  let demo: DemoResult;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    demo = await seedDemo(t.db, { now: NOW });
+  });
+  afterAll(() => t.drop());
+
+  it("has the promised shape: 2 organizations, 4 workspaces, ~15 SKUs, ~50,000 usage records over 90 days", async () => {
+    const counts = await one<Record<string, number>>(t.db, `SELECT
+      (SELECT COUNT(*)::int FROM "Organization") AS orgs, (SELECT COUNT(*)::int FROM "Workspace") AS workspaces,
+      (SELECT COUNT(*)::int FROM "Sku") AS skus, (SELECT COUNT(*)::int FROM "UsageRecord") AS usage,
+      (SELECT COUNT(*)::int FROM "Workflow") AS workflows, (SELECT COUNT(*)::int FROM "Execution") AS executions,
+      (SELECT COUNT(*)::int FROM "ActivityEvent") AS activity, (SELECT COUNT(DISTINCT "occurredAt"::date)::int FROM "UsageRecord") AS days,
+      (SELECT COUNT(DISTINCT "trigger")::int FROM "Execution") AS triggers, (SELECT COUNT(*)::int FROM "User") AS users`);
+    expect(counts).toMatchObject({ orgs: 2, workspaces: 4, skus: 15, workflows: 8, days: 90, users: 4 });
+    expect(counts.usage).toBeGreaterThan(45_000);
+    expect(counts.usage).toBeLessThan(55_000);
+    expect(counts.executions).toBeGreaterThan(5_000);
+    expect(counts.activity).toBeGreaterThan(2_000);
+    expect(counts.triggers).toBeGreaterThanOrEqual(4);
+    expect(demo.demoApiKey).toMatch(/^bgk_/);
+  });
+
+  it("keeps every ledger row's balance equal to the sum of the rows before it, never negative", async () => {
+    const broken = await one<{ n: number }>(t.db, `SELECT COUNT(*)::int AS n FROM (
+      SELECT "balanceAfter", SUM("amount") OVER (PARTITION BY "workspaceId" ORDER BY id) AS running FROM "CreditTransaction") x
+      WHERE "balanceAfter" <> running OR running < 0`);
+    expect(broken.n).toBe(0);
+    const mismatched = await one<{ n: number }>(t.db, `SELECT COUNT(*)::int AS n FROM "Workspace" w
+      WHERE w."creditBalance" <> (SELECT "balanceAfter" FROM "CreditTransaction" c WHERE c."workspaceId" = w.id ORDER BY id DESC LIMIT 1)`);
+    expect(mismatched.n).toBe(0);
+  });
+
+  it("debits each usage record's credits exactly once, and has every kind of ledger entry", async () => {
+    const usage = await one<{ unpaid: number; doubly: number; wrong: number }>(t.db, `SELECT
+      (SELECT COUNT(*)::int FROM "UsageRecord" u WHERE NOT EXISTS (SELECT 1 FROM "CreditTransaction" c WHERE c."usageRecordId" = u.id)) AS unpaid,
+      (SELECT COUNT(*)::int FROM (SELECT "usageRecordId" FROM "CreditTransaction" WHERE "usageRecordId" IS NOT NULL GROUP BY 1 HAVING COUNT(*) > 1) d) AS doubly,
+      (SELECT COUNT(*)::int FROM "CreditTransaction" c JOIN "UsageRecord" u ON u.id = c."usageRecordId" WHERE c.amount <> -u.credits OR c.type <> 'USAGE') AS wrong`);
+    expect(usage).toEqual({ unpaid: 0, doubly: 0, wrong: 0 });
+    const types = await t.db.prisma.creditTransaction.groupBy({ by: ["type"], _count: true });
+    expect(types.map((row) => row.type).sort()).toEqual(["ADJUSTMENT", "EXPIRATION", "GRANT", "PURCHASE", "REFUND", "USAGE"]);
+    const purchases = await t.db.prisma.creditTransaction.findMany({ where: { type: "PURCHASE" }, include: { workspace: true } });
+    for (const p of purchases) expect(p.moneyAmount?.toFixed(2)).toBe(p.amount.mul(p.workspace.creditPriceUsd).toFixed(2));
+  });
+
+  it("keeps daily rollups equal to the raw rows", async () => {
+    const diff = await one<{ n: number }>(t.db, `SELECT COUNT(*)::int AS n FROM (
+      SELECT w.id, SUM(u.units) q, SUM(u.credits) c, SUM(u."costUsd") usd, COUNT(*) e FROM "UsageRecord" u JOIN "Workspace" w ON w.id = u."workspaceId" GROUP BY w.id
+      EXCEPT SELECT "workspaceId", SUM(quantity), SUM(credits), SUM("costUsd"), SUM("eventCount") FROM "UsageDailyRollup" GROUP BY 1) x`);
+    expect(diff.n).toBe(0);
+    const executions = await one<{ n: number }>(t.db, `SELECT COUNT(*)::int AS n FROM (
+      SELECT "workspaceId", COUNT(*) c, SUM("costUsd") usd FROM "Execution" GROUP BY 1
+      EXCEPT SELECT "workspaceId", SUM("executionCount"), SUM("costUsd") FROM "ExecutionDailyRollup" GROUP BY 1) x`);
+    expect(executions.n).toBe(0);
+  });
+
+  it("has executions past a workspace's monthly limit, so that On-Demand rows exist", async () => {
+    const over = await one<{ n: number }>(t.db, `SELECT COUNT(*)::int AS n FROM (
+      SELECT e."workspaceId", date_trunc('month', e."startedAt" AT TIME ZONE w."timeZone") m, SUM(e."costUsd") total, MAX(w."monthlyLimitUsd") lim
+      FROM "Execution" e JOIN "Workspace" w ON w.id = e."workspaceId" GROUP BY 1, 2) x WHERE total > lim`);
+    expect(over.n).toBeGreaterThan(0);
+  });
+});
+
+describe("demo determinism", () => {
+  it("gives the same rows for the same seed and time", async () => {
+    const fingerprints = [];
+    for (let i = 0; i < 2; i++) {
+      const t = await createTestDatabase();
+      try {
+        await seedDemo(t.db, { now: NOW, days: 5, usageRecords: 400 });
+        fingerprints.push(await one(t.db, `SELECT
+          (SELECT md5(string_agg(concat_ws('|', "occurredAt", "skuId", units, credits, "externalUserId", "requestId"), ',' ORDER BY id)) FROM "UsageRecord") AS usage,
+          (SELECT md5(string_agg(concat_ws('|', type, amount, "balanceAfter", "occurredAt"), ',' ORDER BY id)) FROM "CreditTransaction") AS ledger,
+          (SELECT md5(string_agg(concat_ws('|', slug, id), ',' ORDER BY slug)) FROM "Workspace") AS workspaces`));
+      } finally {
+        await t.drop();
+      }
+    }
+    expect(fingerprints[1]).toEqual(fingerprints[0]);
+  });
+});
