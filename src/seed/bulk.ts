@@ -44,7 +44,8 @@ export async function seedBulk(
         `INSERT INTO "Workspace" (id, "organizationId", slug, name, "monthlyLimitUsd") VALUES ($1, $2, $3, $4, 1000)`,
         [id, org!.id, slug, `Bulk workspace ${n + i}`],
       );
-      const recordsPerDay = options.events / options.workspaces / options.days;
+      // Workspaces share the events; the first ones take the remainder.
+      const records = Math.floor(options.events / options.workspaces) + (i <= options.events % options.workspaces ? 1 : 0);
       const usage = await generateUsage(
         session,
         {
@@ -54,9 +55,9 @@ export async function seedBulk(
           apiKeyIds: [],
           start,
           days: options.days,
-          recordsPerDay,
+          records,
           // About a month of usage per top-up (an average record costs a few credits).
-          topUpCredits: Math.max(20_000, Math.round(recordsPerDay * 30 * 4)),
+          topUpCredits: Math.max(20_000, Math.round((records / options.days) * 30 * 4)),
           skus: PRICE_LIST,
         },
         rng,

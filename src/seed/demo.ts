@@ -176,7 +176,7 @@ async function seedInSession(
         apiKeyIds: keyIdsByWorkspace.get(ws.slug)!.slice(0, 1).concat(keyIdsByWorkspace.get(ws.slug)!.slice(2)),
         start: plan.start,
         days: plan.days,
-        recordsPerDay: (plan.totalRecords * ws.share) / plan.days,
+        records: Math.round(plan.totalRecords * ws.share),
         topUpCredits: 20_000,
         skus: PRICE_LIST,
       },

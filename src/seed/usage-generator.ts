@@ -21,7 +21,8 @@ export interface UsagePlan {
   apiKeyIds: string[];
   start: Date;
   days: number;
-  recordsPerDay: number;
+  /** Usage records over the whole period, exactly. */
+  records: number;
   /** Credits bought at each top-up, and the balance that triggers one. */
   topUpCredits: number;
   skus: SkuSeed[];
@@ -146,9 +147,10 @@ export async function generateUsage(session: SqlSession, plan: UsagePlan, rng: R
   promoLeft = promo;
   await purchase(new Date(start + 1000), ++purchases);
 
+  const dailyCounts = spread(plan.records, plan.days, rng);
   for (let day = 0; day < plan.days; day++) {
     const dayStart = start + day * DAY_MS;
-    const count = Math.max(1, Math.round(plan.recordsPerDay * (0.8 + rng.next() * 0.4)));
+    const count = dailyCounts[day]!;
     const events = makeDayEvents(rng, count, dayStart, plan, users, projects);
     for (const event of events) {
       if (promoLeft.gt(0) && event.at.getTime() > promoExpiry.getTime()) {
@@ -186,6 +188,18 @@ export async function generateUsage(session: SqlSession, plan: UsagePlan, rng: R
   await flush();
   await session.query(`UPDATE "Workspace" SET "creditBalance" = $2::numeric WHERE id = $1::uuid`, [plan.workspaceId, balance.toFixed()]);
   return { records, ledgerRows: ledgerCount, creditsUsed: creditsUsed.toFixed(), balance: balance.toFixed() };
+}
+
+/** `total` split over `parts` days with ±20% jitter; the counts add up to `total` exactly. */
+function spread(total: number, parts: number, rng: Random): number[] {
+  const weights = Array.from({ length: parts }, () => 0.8 + rng.next() * 0.4);
+  const sum = weights.reduce((a, b) => a + b, 0);
+  let cumulative = 0;
+  return weights.map((weight) => {
+    const before = Math.floor((total * cumulative) / sum);
+    cumulative += weight;
+    return Math.floor((total * cumulative) / sum) - before;
+  });
 }
 
 function amountIn(currency: string, costUsd: Decimal, credits: Decimal): Decimal {
@@ -240,7 +254,9 @@ function makeDayEvents(
       externalProjectId: rng.next() < 0.85 ? rng.pick(projects) : null,
       resourceId: null as string | null,
     };
-    const kind = rng.weighted([["llm", 60], ["sandbox", 14], ["computer", 7], ["storage", 8], ["image", 5], ["embed", 6]] as const);
+    const drawn = rng.weighted([["llm", 60], ["sandbox", 14], ["computer", 7], ["storage", 8], ["image", 5], ["embed", 6]] as const);
+    // An LLM call yields two records; with one left to make, a sandbox run keeps the count exact.
+    const kind = drawn === "llm" && count - events.length === 1 ? "sandbox" : drawn;
     if (kind === "llm") {
       const model = rng.pick(LLM_MODELS);
       const prompt = rng.int(200, 24_000);

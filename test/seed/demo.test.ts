@@ -2,6 +2,7 @@
 // rollups agree with the raw rows, and the same inputs give the same data.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/client.js";
+import { seedBulk } from "../../src/seed/bulk.js";
 import { seedDemo, type DemoResult } from "../../src/seed/demo.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 
@@ -28,8 +29,7 @@ describe("demo data", () => {
       (SELECT COUNT(*)::int FROM "ActivityEvent") AS activity, (SELECT COUNT(DISTINCT "occurredAt"::date)::int FROM "UsageRecord") AS days,
       (SELECT COUNT(DISTINCT "trigger")::int FROM "Execution") AS triggers, (SELECT COUNT(*)::int FROM "User") AS users`);
     expect(counts).toMatchObject({ orgs: 2, workspaces: 4, skus: 15, workflows: 8, days: 90, users: 4 });
-    expect(counts.usage).toBeGreaterThan(45_000);
-    expect(counts.usage).toBeLessThan(55_000);
+    expect(counts.usage).toBe(50_000);
     expect(counts.executions).toBeGreaterThan(5_000);
     expect(counts.activity).toBeGreaterThan(2_000);
     expect(counts.triggers).toBeGreaterThanOrEqual(4);
@@ -93,5 +93,23 @@ describe("demo determinism", () => {
       }
     }
     expect(fingerprints[1]).toEqual(fingerprints[0]);
+  });
+});
+
+describe("bulk seeding", () => {
+  it("adds exactly the requested usage records to new workspaces, with a consistent ledger and rollups", async () => {
+    const t = await createTestDatabase();
+    try {
+      const first = await seedBulk(t.db, { workspaces: 2, days: 3, events: 1_001, now: NOW });
+      const second = await seedBulk(t.db, { workspaces: 1, days: 2, events: 10, now: NOW });
+      expect([...first, ...second].map((w) => [w.slug, w.usage.records])).toEqual([["bulk-1", 501], ["bulk-2", 500], ["bulk-3", 10]]);
+      const check = await one<Record<string, number>>(t.db, `SELECT
+        (SELECT COUNT(*)::int FROM "UsageRecord") AS usage,
+        (SELECT COUNT(*)::int FROM (SELECT "balanceAfter" <> SUM(amount) OVER (PARTITION BY "workspaceId" ORDER BY id) AS bad FROM "CreditTransaction") x WHERE bad) AS "badBalances",
+        (SELECT SUM("eventCount")::int FROM "UsageDailyRollup") AS "rolledUp"`);
+      expect(check).toEqual({ usage: 1_011, badBalances: 0, rolledUp: 1_011 });
+    } finally {
+      await t.drop();
+    }
   });
 });
