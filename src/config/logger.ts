@@ -1,7 +1,7 @@
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 
 /** JSON logs. Credentials are redacted wherever they could appear. */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino({
     level,
     base: { service: "billing-gateway" },
@@ -9,7 +9,7 @@ export function createLogger(level: string): Logger {
       paths: ["authorization", "headers.authorization", "req.headers.authorization", "apiKey", "token", "secret"],
       censor: "[redacted]",
     },
-  });
+  }, destination);
 }
 
 export type { Logger };

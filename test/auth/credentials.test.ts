@@ -1,7 +1,9 @@
 // Keys and sessions as clients send them: every bad credential is a 401 with a challenge that
 // does not tell whether the key exists; a missing scope is a 403; another tenant's objects are
 // "not found".
-import { SignJWT } from "jose";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signSessionToken } from "../../src/auth/session-token.js";
 import { createApiKey, revokeApiKey } from "../../src/domain/api-keys.js";
@@ -127,6 +129,27 @@ describe("credentials", () => {
       const unknownUser = await signSessionToken(TEST_JWT_SECRET, "00000000-0000-4000-8000-000000000000");
       const none = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(`{"sub":"${acme.userId}"}`).toString("base64url")}.`;
       for (const token of [wrongKey, expired, unknownUser, none]) await expect401(bearer(token), /error="invalid_token"/);
+    });
+
+    it("can be verified against an identity provider's JWKS", async () => {
+      const { publicKey, privateKey } = await generateKeyPair("RS256");
+      const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" }] };
+      const idp = http.createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(jwks)));
+      await new Promise<void>((resolve) => idp.listen(0, "127.0.0.1", resolve));
+      const jwksUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json`;
+      const sso = await startGateway(t.db, { JWT_SECRET: "", JWT_JWKS_URL: jwksUrl, JWT_ISSUER: "https://idp.test" });
+      const sign = (issuer: string) =>
+        new SignJWT({}).setProtectedHeader({ alg: "RS256", kid: "k1" }).setSubject(acme.userId).setIssuer(issuer)
+          .setExpirationTime("5m").sign(privateKey);
+      try {
+        const ok = await sso.graphql(ViewerQuery, {}, bearer(await sign("https://idp.test")));
+        expect(ok.data?.viewer.kind).toBe("USER");
+        expect((await sso.graphql(ViewerQuery, {}, bearer(await sign("https://evil.test")))).status).toBe(401);
+        expect((await sso.graphql(ViewerQuery, {}, bearer(await signSessionToken(TEST_JWT_SECRET, acme.userId)))).status).toBe(401);
+      } finally {
+        await sso.close();
+        idp.close();
+      }
     });
 
     it("are refused when no session secret is configured", async () => {

@@ -24,9 +24,13 @@ export interface GraphQLResponse<R> {
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
-export async function startGateway(db: Database, env: Record<string, string> = {}): Promise<TestGateway> {
-  const config = loadConfig({ LOG_LEVEL: "silent", JWT_SECRET: TEST_JWT_SECRET, ...env });
-  const logger = createLogger(config.LOG_LEVEL);
+export async function startGateway(
+  db: Database,
+  env: Record<string, string> = {},
+  logs?: { write(line: string): void },
+): Promise<TestGateway> {
+  const config = loadConfig({ LOG_LEVEL: logs ? "info" : "silent", JWT_SECRET: TEST_JWT_SECRET, ...env });
+  const logger = createLogger(config.LOG_LEVEL, logs);
   const server = http.createServer(createRequestHandler({ db, logger, authenticate: createAuthenticator(db.prisma, config, logger) }));
   const port = await listen(server, 0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;

@@ -53,6 +53,22 @@ describe("HTTP server", () => {
     expect(made.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("logs each request as JSON with its request id, and never a credential", async () => {
+    const lines: string[] = [];
+    const logged = await startGateway(t.db, {}, { write: (line) => void lines.push(line) });
+    try {
+      await logged.graphql(parse("{ viewer { kind } }"), {}, { ...bearer(tenant.keys.read), "x-request-id": "trace-me" });
+      await logged.graphql(parse("{ viewer { kind } }"), {}, bearer(`bgk_${"x".repeat(43)}`));
+    } finally {
+      await logged.close();
+    }
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries).toContainEqual(expect.objectContaining({ msg: "request", requestId: "trace-me", path: "/graphql", status: 200 }));
+    expect(entries).toContainEqual(expect.objectContaining({ msg: "request", path: "/graphql", status: 401 }));
+    expect(lines.join("\n")).not.toContain(tenant.keys.read.slice(4));
+    expect(lines.join("\n")).not.toContain("x".repeat(43));
+  });
+
   it("answers unknown routes with a JSON 404", async () => {
     const response = await fetch(`${gateway.url}/nope`);
     expect(response.status).toBe(404);
