@@ -26,7 +26,21 @@ export interface Database {
   /** The embedded engine itself, when the database is PGlite. */
   pglite?: PGlite;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Calls `listener` with every SQL statement Prisma sends; returns the unsubscribe function. */
+  onQuery(listener: (sql: string) => void): () => void;
   close(): Promise<void>;
+}
+
+/** A Prisma client that reports its statements to the listeners of `onQuery`. */
+function observedClient(adapter: PrismaPg | PrismaPGlite) {
+  const prisma = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+  const listeners = new Set<(sql: string) => void>();
+  prisma.$on("query", (event: { query: string }) => listeners.forEach((listener) => listener(event.query)));
+  const onQuery = (listener: (sql: string) => void) => {
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  };
+  return { prisma, onQuery };
 }
 
 /** Start-up failures that must stop the process with one clear line. */
@@ -53,10 +67,11 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     await pool.end().catch(() => {});
     throw new DatabaseStartError(`Cannot reach PostgreSQL at ${describeUrl(url)} (DATABASE_URL): ${messageOf(error)}`);
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const { prisma, onQuery } = observedClient(new PrismaPg(pool));
   return {
     kind: "postgres",
     prisma,
+    onQuery,
     async withSession(fn) {
       const client = await pool.connect();
       try {
@@ -89,7 +104,7 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
       `DATA_DIR ${dataDir} could not be opened as an embedded database (${messageOf(error)}); the folder was left as it was`,
     );
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
+  const { prisma, onQuery } = observedClient(new PrismaPGlite(client));
   const session: SqlSession = {
     query: async (text, params) => (await client.query(text, params)).rows as never,
     exec: async (script) => void (await client.exec(script)),
@@ -98,6 +113,7 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
     kind: "pglite",
     prisma,
     pglite: client,
+    onQuery,
     // PGlite has one connection; callers use sessions only where nothing else runs (start-up, seeding).
     withSession: (fn) => fn(session),
     async close() {

@@ -27,7 +27,8 @@ export async function findWorkspace(
   selection: Selection = {},
 ): Promise<Workspace | null> {
   const where = workspaceWhere(actor, lookup);
-  return where ? ((await prisma.workspace.findFirst({ ...selection, where })) as Workspace | null) : null;
+  // One statement for the workspace and its nested connections (relationJoins).
+  return where ? ((await prisma.workspace.findFirst({ ...selection, where, relationLoadStrategy: "join" })) as Workspace | null) : null;
 }
 
 export async function requireWorkspace(prisma: PrismaClient, actor: Actor, lookup: Lookup): Promise<Workspace> {

@@ -4,9 +4,11 @@ import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { AuthError, type Authenticate } from "../auth/authenticate.js";
 import type { Logger } from "../config/logger.js";
 import type { Database } from "../db/client.js";
-import { DomainError } from "../domain/errors.js";
+import { DomainError, ValidationError } from "../domain/errors.js";
 import type { GraphQLContext } from "./context.js";
+import { createLoaders } from "./loaders.js";
 import { schema } from "./schema/index.js";
+import { queryLimitPlugins } from "./limits.js";
 
 export interface ServerContext {
   requestId: string;
@@ -37,6 +39,7 @@ export function createGraphQLServer(options: {
   const { db, authenticate, logger } = options;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
+    plugins: queryLimitPlugins(),
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: false,
@@ -51,7 +54,7 @@ export function createGraphQLServer(options: {
           request.headers.get("authorization") ?? undefined,
           request.headers.get("x-workspace-id"),
         );
-        return { db, actor, requestId, logger: logger.child({ requestId }) };
+        return { db, actor, requestId, logger: logger.child({ requestId }), loaders: createLoaders(db) };
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
         throw new GraphQLError(error.message, {
@@ -68,7 +71,12 @@ export function createGraphQLServer(options: {
         if (original instanceof DomainError) {
           return new GraphQLError(original.message, {
             path: isGraphQLError(error) ? error.path : undefined,
-            extensions: { code: original.code, ...(original.status === 403 ? { http: { status: 403 } } : {}) },
+            extensions: {
+              code: original.code,
+              ...(original instanceof ValidationError ? { issues: original.issues } : {}),
+              // A missing scope is a 403 and bad arguments a 400; "not found" is a null, not an error.
+              ...(original.status === 403 || original.status === 400 ? { http: { status: original.status } } : {}),
+            },
           });
         }
         // Pothos rejects malformed input such as global ids that do not decode.

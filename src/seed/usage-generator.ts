@@ -2,7 +2,8 @@
 // purchases when the balance runs low, a promotional grant that expires, a refund and an
 // adjustment, and one USAGE debit per usage record. Rows are written in chronological order in
 // chunks, so that every ledger row's balanceAfter is the running sum of the rows before it.
-import { Prisma } from "../db/generated/client.js";
+import { Prisma, type UsageCurrency } from "../db/generated/client.js";
+import { priceUsage } from "../domain/pricing.js";
 import type { SqlSession } from "../db/client.js";
 import { allocateIds, insertColumns, type ColumnSpec } from "./bulk-insert.js";
 import { LLM_MODELS, type SkuSeed } from "./price-list.js";
@@ -160,14 +161,13 @@ export async function generateUsage(session: SqlSession, plan: UsagePlan, rng: R
       }
       const sku = skuById.get(event.skuId)!;
       const units = new Decimal(event.units);
-      const credits = units.mul(sku.creditsPerUnit).toDecimalPlaces(6);
-      const costUsd = units.mul(sku.listPriceUsd).toDecimalPlaces(8);
+      const { credits, costUsd, amount } = priceUsage(sku, units, event.currency as UsageCurrency);
       if (balance.minus(credits).lt(plan.topUpCredits / 10)) await purchase(new Date(event.at.getTime() - 1), ++purchases);
       const id = await usageIds.next();
       const key = `seed-${plan.slug}-${id}`;
       usageRows.push([
         id, plan.workspaceId, event.at, sku.id, units.toFixed(), sku.listPriceUsd,
-        amountIn(event.currency, costUsd, credits).toFixed(), event.currency, costUsd.toFixed(), credits.toFixed(),
+        amount.toFixed(), event.currency, costUsd.toFixed(), credits.toFixed(),
         event.notes, event.requestId, event.executionTimeMs, event.promptTokens, event.completionTokens,
         event.cacheReadTokens, event.cacheWriteTokens, sku.model, event.apiKeyId, event.externalUserId,
         event.externalProjectId, sku.resourceKind, event.resourceId, key,
@@ -200,12 +200,6 @@ function spread(total: number, parts: number, rng: Random): number[] {
     cumulative += weight;
     return Math.floor((total * cumulative) / sum) - before;
   });
-}
-
-function amountIn(currency: string, costUsd: Decimal, credits: Decimal): Decimal {
-  if (currency === "VCU") return costUsd.mul(10).toDecimalPlaces(8); // 1 VCU = $0.10 of compute
-  if (currency === "BUNDLED_CREDITS" || currency === "CREDITS") return credits;
-  return costUsd; // USD, and DIEM (one DIEM buys $1 of compute a day)
 }
 
 interface UsageEvent {

@@ -137,7 +137,7 @@ CREATE TABLE "UsageRecord" (
     CONSTRAINT "UsageRecord_pkey" PRIMARY KEY ("id")
 );
 CREATE UNIQUE INDEX "UsageRecord_workspaceId_idempotencyKey_key" ON "UsageRecord"("workspaceId", "idempotencyKey");
-CREATE INDEX "UsageRecord_workspaceId_occurredAt_id_idx" ON "UsageRecord"("workspaceId", "occurredAt", "id");
+CREATE UNIQUE INDEX "UsageRecord_workspaceId_occurredAt_id_key" ON "UsageRecord"("workspaceId", "occurredAt", "id");
 CREATE INDEX "UsageRecord_workspaceId_id_idx" ON "UsageRecord"("workspaceId", "id");
 CREATE INDEX "UsageRecord_skuId_idx" ON "UsageRecord"("skuId");
 CREATE INDEX "UsageRecord_apiKeyId_idx" ON "UsageRecord"("apiKeyId");
@@ -167,7 +167,7 @@ CREATE TABLE "Execution" (
     CONSTRAINT "Execution_pkey" PRIMARY KEY ("id")
 );
 CREATE UNIQUE INDEX "Execution_workspaceId_idempotencyKey_key" ON "Execution"("workspaceId", "idempotencyKey");
-CREATE INDEX "Execution_workspaceId_startedAt_id_idx" ON "Execution"("workspaceId", "startedAt", "id");
+CREATE UNIQUE INDEX "Execution_workspaceId_startedAt_id_key" ON "Execution"("workspaceId", "startedAt", "id");
 CREATE INDEX "Execution_workflowId_idx" ON "Execution"("workflowId");
 
 CREATE TABLE "ActivityEvent" (

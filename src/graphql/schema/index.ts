@@ -5,6 +5,12 @@ import "./organization.js";
 import "./workspace.js";
 import "./api-key.js";
 import "./viewer.js";
+import "./enums.js";
+import "./credit-transaction.js";
+import "./usage-record.js";
+import "./execution.js";
+import "./usage-rollup.js";
+import "./activity.js";
 
 builder.queryType({});
 builder.mutationType({});

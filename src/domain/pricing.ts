@@ -1,0 +1,27 @@
+// What one metered charge costs: list value in USD, credits debited, and the amount in the
+// currency the charge is denominated in. Shared by ingestion and the data generators.
+import { Prisma, type UsageCurrency } from "../db/generated/client.js";
+
+type Decimal = Prisma.Decimal;
+
+export interface SkuPrice {
+  listPriceUsd: Decimal | string;
+  creditsPerUnit: Decimal | string;
+}
+
+export interface UsagePrice {
+  pricePerUnitUsd: Decimal;
+  costUsd: Decimal;
+  credits: Decimal;
+  amount: Decimal;
+}
+
+/** One VCU buys $0.10 of compute; one DIEM buys $1 a day; bundled credits and credits count credits. */
+export function priceUsage(sku: SkuPrice, units: Decimal, currency: UsageCurrency): UsagePrice {
+  const pricePerUnitUsd = new Prisma.Decimal(sku.listPriceUsd);
+  const costUsd = units.mul(pricePerUnitUsd).toDecimalPlaces(8);
+  const credits = units.mul(sku.creditsPerUnit).toDecimalPlaces(6);
+  const amount =
+    currency === "VCU" ? costUsd.mul(10) : currency === "BUNDLED_CREDITS" || currency === "CREDITS" ? credits : costUsd;
+  return { pricePerUnitUsd, costUsd, credits, amount };
+}

@@ -1,0 +1,100 @@
+import { activityMetrics, type ActivityMetrics, type ActivityPeriod, type ActivityTotals, type SpaceActivity } from "../../domain/activity.js";
+import { builder } from "../builder.js";
+import { readableWorkspaceIds } from "./ids.js";
+
+const ActivityGranularity = builder.enumType("ActivityGranularity", {
+  values: { DAY: { value: "day" }, WEEK: { value: "week" }, MONTH: { value: "month" }, QUARTER: { value: "quarter" } } as const,
+});
+
+const Tokens = builder.objectRef<ActivityTotals["tokens"]>("ActivityTokens").implement({
+  fields: (t) => ({
+    total: t.float({ resolve: (x) => x.total }),
+    input: t.float({ resolve: (x) => x.input }),
+    output: t.float({ resolve: (x) => x.output }),
+    cacheWrite: t.float({ resolve: (x) => x.cacheWrite }),
+    cacheInput: t.float({ resolve: (x) => x.cacheInput }),
+  }),
+});
+
+const SpaceRef = builder.objectRef<SpaceActivity>("SpaceActivity").implement({
+  fields: (t) => ({
+    spaceId: t.exposeString("spaceId"),
+    spaceName: t.exposeString("spaceName"),
+    linesAdded: t.exposeInt("linesAdded"),
+    linesRemoved: t.exposeInt("linesRemoved"),
+    totalLines: t.exposeInt("totalLines"),
+    linesAccepted: t.exposeInt("linesAccepted"),
+  }),
+});
+
+const Metrics = builder.objectRef<ActivityPeriod>("ActivityPeriodMetrics").implement({
+  fields: (t) => ({
+    linesAdded: t.int({ resolve: (p) => p.metrics.linesAdded }),
+    linesRemoved: t.int({ resolve: (p) => p.metrics.linesRemoved }),
+    totalLines: t.int({ resolve: (p) => p.metrics.totalLines }),
+    linesAccepted: t.int({ resolve: (p) => p.metrics.linesAccepted }),
+    events: t.int({ resolve: (p) => p.metrics.events }),
+    users: t.int({ resolve: (p) => p.metrics.users }),
+    userPrompts: t.int({ resolve: (p) => p.metrics.userPrompts }),
+    tokens: t.field({ type: Tokens, resolve: (p) => p.metrics.tokens }),
+    spaces: t.field({ type: [SpaceRef], description: "Per-space breakdown (organizations only).", resolve: (p) => p.spaces }),
+  }),
+});
+
+const Period = builder.objectRef<ActivityPeriod>("ActivityPeriod").implement({
+  fields: (t) => ({
+    period: t.exposeString("period", { description: "First date of the bucket, YYYY-MM-DD." }),
+    metrics: t.field({ type: Metrics, resolve: (p) => p }),
+  }),
+});
+
+const Summary = builder.objectRef<ActivityMetrics["summary"]>("ActivitySummary").implement({
+  fields: (t) => ({
+    totalLinesGenerated: t.exposeInt("totalLinesGenerated"),
+    totalLinesAccepted: t.exposeInt("totalLinesAccepted"),
+    users: t.exposeInt("users"),
+    totalUserPrompts: t.exposeInt("totalUserPrompts"),
+  }),
+});
+
+const ActivityMetricsRef = builder.objectRef<ActivityMetrics>("ActivityMetrics").implement({
+  fields: (t) => ({
+    data: t.field({ type: [Period], resolve: (m) => m.data }),
+    summary: t.field({ type: Summary, resolve: (m) => m.summary }),
+  }),
+});
+
+
+builder.prismaObjectField("Workspace", "activityMetrics", (t) =>
+  t.field({
+    type: ActivityMetricsRef,
+    description: "Code-generation metrics of this space; dates are inclusive, in the workspace's time zone.",
+    args: {
+      startDate: t.arg.string({ required: true, description: "YYYY-MM-DD, inclusive." }),
+      endDate: t.arg.string({ required: true, description: "YYYY-MM-DD, inclusive." }),
+      granularity: t.arg({ type: ActivityGranularity, required: false, defaultValue: "day" }),
+    },
+    resolve: (workspace, a, ctx) =>
+      activityMetrics(ctx.db.prisma, ctx.actor, [workspace], workspace.timeZone, a, false),
+  }),
+);
+
+builder.prismaObjectField("Organization", "activityMetrics", (t) =>
+  t.field({
+    type: ActivityMetricsRef,
+    description: "Code-generation metrics of the organization's spaces that the caller may read, with a per-space breakdown.",
+    args: {
+      startDate: t.arg.string({ required: true, description: "YYYY-MM-DD, inclusive." }),
+      endDate: t.arg.string({ required: true, description: "YYYY-MM-DD, inclusive." }),
+      granularity: t.arg({ type: ActivityGranularity, required: false, defaultValue: "day" }),
+    },
+    resolve: async (org, a, ctx) => {
+      const spaces = await ctx.db.prisma.workspace.findMany({
+        where: { organizationId: org.id, id: { in: readableWorkspaceIds(ctx.actor) } },
+        select: { id: true, name: true },
+        orderBy: { slug: "asc" },
+      });
+      return activityMetrics(ctx.db.prisma, ctx.actor, spaces, org.timeZone, a, true);
+    },
+  }),
+);

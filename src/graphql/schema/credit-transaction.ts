@@ -1,0 +1,131 @@
+import { adjustCredits, grantCredits, purchaseCredits, setUsageLimit } from "../../domain/credits.js";
+import { InsufficientCreditsError } from "../../domain/errors.js";
+import { timeRangeWhere } from "../../domain/time.js";
+import { requireWorkspace } from "../../domain/workspaces.js";
+import { hasWorkspaceScope } from "../../domain/access.js";
+import { builder } from "../builder.js";
+import type { GraphQLContext } from "../context.js";
+import { CreditTransactionTypeEnum, SortOrderEnum } from "./enums.js";
+import { MUTATION_ERRORS } from "./errors.js";
+import { pageSize, readableWorkspaceIds, scopedBigId } from "./ids.js";
+import { WorkspaceRef } from "./workspace.js";
+
+export const CreditTransactionRef = builder.prismaNode("CreditTransaction", {
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, ctx) => ({ id: scopedBigId(id), AND: [{ workspaceId: { in: readableWorkspaceIds(ctx.actor) } }] }),
+  fields: (t) => ({
+    type: t.field({ type: CreditTransactionTypeEnum, resolve: (row) => row.type }),
+    amount: t.field({ type: "Decimal", description: "Signed credits: positive adds to the balance.", resolve: (row) => row.amount }),
+    balanceAfter: t.field({ type: "Decimal", resolve: (row) => row.balanceAfter }),
+    moneyAmount: t.field({ type: "Decimal", nullable: true, description: "Money paid, for purchases.", resolve: (row) => row.moneyAmount }),
+    moneyCurrency: t.exposeString("moneyCurrency", { nullable: true }),
+    description: t.exposeString("description"),
+    idempotencyKey: t.exposeString("idempotencyKey", { nullable: true }),
+    expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),
+    occurredAt: t.expose("occurredAt", { type: "DateTime" }),
+    usageRecord: t.relation("usageRecord", { nullable: true }),
+    execution: t.relation("execution", { nullable: true }),
+  }),
+});
+
+builder.prismaObjectField("Workspace", "creditTransactions", (t) =>
+  t.relatedConnection("creditTransactions", {
+    description: "The credit ledger, newest first by default.",
+    cursor: "id",
+    ...pageSize,
+    totalCount: true,
+    authScopes: (workspace, _args, ctx) => hasWorkspaceScope(ctx.actor, workspace.id, "read:billing"),
+    args: {
+      types: t.arg({ type: [CreditTransactionTypeEnum], required: false }),
+      from: t.arg({ type: "DateTime", required: false, description: "Inclusive lower bound of occurredAt." }),
+      to: t.arg({ type: "DateTime", required: false, description: "Exclusive upper bound of occurredAt." }),
+      order: t.arg({ type: SortOrderEnum, required: false, defaultValue: "NEWEST_FIRST" }),
+    },
+    query: (args) => ({
+      where: {
+        ...(args.types?.length ? { type: { in: args.types } } : {}),
+        ...timeRangeWhere("occurredAt", args.from, args.to),
+      },
+      orderBy: { id: args.order === "OLDEST_FIRST" ? "asc" : "desc" },
+    }),
+  }),
+);
+
+const CreditInput = (name: string, extra: "purchase" | "grant" | "adjust") =>
+  builder.inputType(name, {
+    fields: (t) => ({
+      workspaceId: t.globalID({ for: WorkspaceRef, description: "Defaults to the caller's workspace." }),
+      credits: t.field({
+        type: "Decimal",
+        required: true,
+        description: extra === "adjust" ? "Signed credits to add (negative to remove)." : "Credits to add.",
+      }),
+      description: t.string({ required: extra === "adjust" }),
+      idempotencyKey: t.string({ description: "Repeating a key returns the first result instead of posting twice." }),
+      ...(extra === "purchase" ? { amountPaidUsd: t.field({ type: "Decimal", description: "Defaults to credits × credit price." }) } : {}),
+      ...(extra !== "adjust" ? { expiresAt: t.field({ type: "DateTime" }) } : {}),
+    }),
+  });
+
+const GrantCreditsInput = CreditInput("GrantCreditsInput", "grant");
+const PurchaseCreditsInput = CreditInput("PurchaseCreditsInput", "purchase");
+const AdjustCreditsInput = CreditInput("AdjustCreditsInput", "adjust");
+
+const CreditTransactionPayload = builder.objectRef<{ transaction: unknown }>("CreditTransactionPayload").implement({
+  fields: (t) => ({
+    transaction: t.field({ type: CreditTransactionRef, resolve: (p) => p.transaction as never }),
+  }),
+});
+
+async function targetWorkspace(ctx: GraphQLContext, id: { id: string } | null | undefined) {
+  return requireWorkspace(ctx.db.prisma, ctx.actor, { id: id?.id ?? null });
+}
+
+const CREDIT_ERRORS = [...MUTATION_ERRORS, InsufficientCreditsError];
+
+builder.mutationFields((t) => ({
+  grantCredits: t.field({
+    type: CreditTransactionPayload,
+    description: "Adds free credits (admin).",
+    errors: { types: CREDIT_ERRORS, directResult: true, union: { name: "GrantCreditsResult" } },
+    args: { input: t.arg({ type: GrantCreditsInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const workspace = await targetWorkspace(ctx, input.workspaceId);
+      return { transaction: await grantCredits(ctx.db.prisma, ctx.actor, workspace.id, input) };
+    },
+  }),
+  purchaseCredits: t.field({
+    type: CreditTransactionPayload,
+    description: "Records a credit purchase and the money paid (admin).",
+    errors: { types: CREDIT_ERRORS, directResult: true, union: { name: "PurchaseCreditsResult" } },
+    args: { input: t.arg({ type: PurchaseCreditsInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const workspace = await targetWorkspace(ctx, input.workspaceId);
+      return { transaction: await purchaseCredits(ctx.db.prisma, ctx.actor, workspace.id, input) };
+    },
+  }),
+  adjustCredits: t.field({
+    type: CreditTransactionPayload,
+    description: "Corrects the balance up or down, with a reason (admin).",
+    errors: { types: CREDIT_ERRORS, directResult: true, union: { name: "AdjustCreditsResult" } },
+    args: { input: t.arg({ type: AdjustCreditsInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const workspace = await targetWorkspace(ctx, input.workspaceId);
+      return { transaction: await adjustCredits(ctx.db.prisma, ctx.actor, workspace.id, { ...input, description: input.description ?? "" }) };
+    },
+  }),
+  setUsageLimit: t.prismaField({
+    type: "Workspace",
+    description: "Sets the monthly usage limit in USD (admin).",
+    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: "SetUsageLimitResult" } },
+    args: {
+      workspaceId: t.arg.globalID({ for: WorkspaceRef, required: false }),
+      monthlyLimitUsd: t.arg({ type: "Decimal", required: true }),
+    },
+    resolve: async (_query, _root, args, ctx) => {
+      const workspace = await targetWorkspace(ctx, args.workspaceId);
+      return setUsageLimit(ctx.db.prisma, ctx.actor, workspace.id, { monthlyLimitUsd: args.monthlyLimitUsd });
+    },
+  }),
+}));

@@ -1,0 +1,20 @@
+import { GRANULARITIES, PERIODS } from "../../domain/time.js";
+import { ROLLUP_DIMENSIONS } from "../../domain/usage-rollup.js";
+import { USAGE_CURRENCIES } from "../../domain/usage.js";
+import { builder } from "../builder.js";
+
+export const UsageCurrencyEnum = builder.enumType("UsageCurrency", { values: USAGE_CURRENCIES });
+export const ResourceKindEnum = builder.enumType("ResourceKind", { values: ["SANDBOX", "COMPUTER", "STORAGE", "INFERENCE"] as const });
+export const CreditTransactionTypeEnum = builder.enumType("CreditTransactionType", {
+  values: ["GRANT", "PURCHASE", "USAGE", "REFUND", "ADJUSTMENT", "EXPIRATION"] as const,
+});
+export const PeriodEnum = builder.enumType("Period", {
+  description: "Preset windows, ending now; months are calendar months in the time zone asked for.",
+  values: PERIODS,
+});
+export const GranularityEnum = builder.enumType("Granularity", {
+  description: "Calendar buckets in the requested time zone (weeks start on Monday); ALL is one bucket.",
+  values: GRANULARITIES,
+});
+export const RollupDimensionEnum = builder.enumType("RollupDimension", { values: ROLLUP_DIMENSIONS });
+export const SortOrderEnum = builder.enumType("SortOrder", { values: ["NEWEST_FIRST", "OLDEST_FIRST"] as const });

@@ -1,0 +1,172 @@
+import { hasWorkspaceScope } from "../../domain/access.js";
+import { recordUsage, usageWhere, type UsageBatchResult, type UsageOutcome } from "../../domain/usage.js";
+import { requireWorkspace } from "../../domain/workspaces.js";
+import type { UsageRecord } from "../../db/generated/client.js";
+import { builder } from "../builder.js";
+import { ResourceKindEnum, SortOrderEnum, UsageCurrencyEnum } from "./enums.js";
+import { MUTATION_ERRORS } from "./errors.js";
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { ApiKeyRef } from "./api-key.js";
+import { pageSize, readableWorkspaceIds, scopedBigId, scopedId } from "./ids.js";
+import { WorkspaceRef } from "./workspace.js";
+
+const InferenceDetails = builder.objectRef<UsageRecord>("InferenceDetails").implement({
+  description: "Details of an inference charge, as in the Billing Usage API.",
+  fields: (t) => ({
+    requestId: t.exposeString("requestId", { nullable: true }),
+    inferenceExecutionTime: t.exposeInt("inferenceExecutionTimeMs", { nullable: true, description: "Milliseconds." }),
+    promptTokens: t.exposeInt("promptTokens", { nullable: true }),
+    completionTokens: t.exposeInt("completionTokens", { nullable: true }),
+    cacheReadTokens: t.exposeInt("cacheReadTokens", { nullable: true }),
+    cacheWriteTokens: t.exposeInt("cacheWriteTokens", { nullable: true }),
+  }),
+});
+
+export const UsageRecordRef = builder.prismaNode("UsageRecord", {
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id, ctx) => ({ id: scopedBigId(id), AND: [{ workspaceId: { in: readableWorkspaceIds(ctx.actor) } }] }),
+  fields: (t) => ({
+    timestamp: t.expose("occurredAt", { type: "DateTime", description: "When the charge happened." }),
+    sku: t.relation("sku"),
+    skuId: t.exposeString("skuId"),
+    pricePerUnitUsd: t.field({ type: "Decimal", resolve: (r) => r.pricePerUnitUsd }),
+    unit: t.field({ type: "Decimal", description: "Units consumed (the source API calls this field unit).", resolve: (r) => r.units }),
+    amount: t.field({ type: "Decimal", description: "Amount charged, in currency.", resolve: (r) => r.amount }),
+    currency: t.field({ type: UsageCurrencyEnum, resolve: (r) => r.currency }),
+    costUsd: t.field({ type: "Decimal", description: "List value in USD.", resolve: (r) => r.costUsd }),
+    credits: t.field({ type: "Decimal", description: "Credits debited for it.", resolve: (r) => r.credits }),
+    notes: t.exposeString("notes", { nullable: true }),
+    inferenceDetails: t.field({
+      type: InferenceDetails,
+      nullable: true,
+      resolve: (r) => (r.requestId || r.promptTokens != null || r.inferenceExecutionTimeMs != null ? r : null),
+    }),
+    model: t.exposeString("model", { nullable: true }),
+    apiKey: t.relation("apiKey", { nullable: true }),
+    externalUserId: t.exposeString("externalUserId", { nullable: true }),
+    externalProjectId: t.exposeString("externalProjectId", { nullable: true }),
+    resourceKind: t.field({ type: ResourceKindEnum, resolve: (r) => r.resourceKind }),
+    resourceId: t.exposeString("resourceId", { nullable: true }),
+    idempotencyKey: t.exposeString("idempotencyKey"),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
+builder.prismaObject("Sku", {
+  description: "A price-list entry.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    name: t.exposeString("name"),
+    meter: t.exposeString("meter"),
+    unit: t.exposeString("unit"),
+    listPriceUsd: t.field({ type: "Decimal", resolve: (s) => s.listPriceUsd }),
+    creditsPerUnit: t.field({ type: "Decimal", resolve: (s) => s.creditsPerUnit }),
+    resourceKind: t.field({ type: ResourceKindEnum, resolve: (s) => s.resourceKind }),
+    model: t.exposeString("model", { nullable: true }),
+    serviceName: t.exposeString("serviceName"),
+    serviceCategory: t.exposeString("serviceCategory"),
+    serviceSubcategory: t.exposeString("serviceSubcategory"),
+  }),
+});
+
+builder.prismaObjectField("Workspace", "usageRecords", (t) =>
+  t.relatedConnection("usageRecords", {
+    description: "Metered charges, newest first by default.",
+    cursor: "workspaceId_occurredAt_id",
+    ...pageSize,
+    totalCount: true,
+    authScopes: (workspace, _args, ctx) => hasWorkspaceScope(ctx.actor, workspace.id, "read:billing"),
+    args: {
+      from: t.arg({ type: "DateTime", required: false, description: "Inclusive." }),
+      to: t.arg({ type: "DateTime", required: false, description: "Exclusive." }),
+      currency: t.arg({ type: UsageCurrencyEnum, required: false }),
+      sku: t.arg.string({ required: false }),
+      model: t.arg.string({ required: false }),
+      apiKeyId: t.arg.globalID({ required: false, for: ApiKeyRef }),
+      externalUserId: t.arg.string({ required: false }),
+      externalProjectId: t.arg.string({ required: false }),
+      order: t.arg({ type: SortOrderEnum, required: false, defaultValue: "NEWEST_FIRST" }),
+    },
+    query: (args) => {
+      const direction = args.order === "OLDEST_FIRST" ? "asc" : "desc";
+      return {
+        where: usageWhere({ ...args, skuId: args.sku, apiKeyId: args.apiKeyId ? scopedId(args.apiKeyId.id) : null }),
+        orderBy: [{ occurredAt: direction }, { id: direction }],
+      };
+    },
+  }),
+);
+
+const UsageRecordInput = builder.inputType("UsageRecordInput", {
+  fields: (t) => ({
+    idempotencyKey: t.string({ required: true, description: "Unique per workspace; a repeat is reported as DUPLICATE." }),
+    sku: t.string({ required: true }),
+    units: t.field({ type: "Decimal", required: true }),
+    currency: t.field({ type: UsageCurrencyEnum, description: "Defaults to USD." }),
+    occurredAt: t.field({ type: "DateTime", description: "Defaults to now." }),
+    notes: t.string(),
+    requestId: t.string(),
+    inferenceExecutionTimeMs: t.int(),
+    promptTokens: t.int(),
+    completionTokens: t.int(),
+    cacheReadTokens: t.int(),
+    cacheWriteTokens: t.int(),
+    model: t.string({ description: "Defaults to the SKU's model." }),
+    externalUserId: t.string(),
+    externalProjectId: t.string(),
+    resourceKind: t.field({ type: ResourceKindEnum, description: "Defaults to the SKU's." }),
+    resourceId: t.string(),
+  }),
+});
+
+const UsageRecordStatus = builder.enumType("UsageRecordStatus", { values: ["ACCEPTED", "DUPLICATE", "REJECTED"] as const });
+
+const RejectionReason = builder.objectRef<{ code: string; message: string; path: string[] }>("UsageRejection").implement({
+  fields: (t) => ({
+    code: t.exposeString("code", { description: "VALIDATION_ERROR, UNKNOWN_SKU or INSUFFICIENT_CREDITS." }),
+    message: t.exposeString("message"),
+    path: t.exposeStringList("path"),
+  }),
+});
+
+const UsageRecordResult = builder.objectRef<UsageOutcome>("UsageRecordResult").implement({
+  fields: (t) => ({
+    index: t.exposeInt("index", { description: "Position in the request." }),
+    idempotencyKey: t.string({ nullable: true, resolve: (r) => r.idempotencyKey }),
+    status: t.field({ type: UsageRecordStatus, resolve: (r) => r.status }),
+    usageRecord: t.field({ type: UsageRecordRef, nullable: true, resolve: (r) => (r.status === "ACCEPTED" ? r.record : null) }),
+    existingUsageRecordId: t.id({
+      nullable: true,
+      description: "For duplicates: the global id of the record stored under the key.",
+      resolve: (r) => (r.status === "DUPLICATE" ? encodeGlobalID("UsageRecord", r.existingId) : null),
+    }),
+    reason: t.field({ type: RejectionReason, nullable: true, resolve: (r) => (r.status === "REJECTED" ? r : null) }),
+  }),
+});
+
+const RecordUsagePayload = builder.objectRef<UsageBatchResult>("RecordUsagePayload").implement({
+  fields: (t) => ({
+    accepted: t.exposeInt("accepted"),
+    duplicates: t.exposeInt("duplicates"),
+    rejected: t.exposeInt("rejected"),
+    creditsDebited: t.field({ type: "Decimal", resolve: (r) => r.creditsDebited }),
+    results: t.field({ type: [UsageRecordResult], resolve: (r) => r.results }),
+  }),
+});
+
+builder.mutationField("recordUsage", (t) =>
+  t.field({
+    type: RecordUsagePayload,
+    description: "Records up to 1,000 charges (write:usage). Each is debited from the credit balance in the transaction that stores it.",
+    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: "RecordUsageResult" } },
+    args: {
+      workspaceId: t.arg.globalID({ for: WorkspaceRef, required: false, description: "Defaults to the caller's workspace." }),
+      records: t.arg({ type: [UsageRecordInput], required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const workspace = await requireWorkspace(ctx.db.prisma, ctx.actor, { id: args.workspaceId?.id ?? null });
+      return recordUsage(ctx.db.prisma, ctx.actor, workspace.id, args.records);
+    },
+  }),
+);
