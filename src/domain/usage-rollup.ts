@@ -134,18 +134,21 @@ export async function usageRollup(
 
   // Whole local days of the workspace's own zone can come from the daily rollup.
   const days = granularity !== "HOUR" && timeZone === workspace.timeZone ? wholeDays(window, timeZone) : null;
-  const params: unknown[] = [workspace.id, timeZone, window.from.toISOString()];
+  const params: unknown[] = [workspace.id];
   const param = (value: unknown) => `$${params.push(value)}`;
+  // PostgreSQL must be able to type every parameter, so each is added only where it is used.
+  const zone = once(() => param(timeZone));
+  const start = once(() => `${param(window.from.toISOString())}::timestamptz`);
   const dims = groupBy.map((d, i) => ({ dimension: d, alias: `d${i}` }));
   const rawPart = (from: Date, to: Date) => {
-    const bucket = granularity === "ALL" ? `$3::timestamptz` : `date_trunc('${UNITS[granularity]}', ${sql.raw.time} AT TIME ZONE $2) AT TIME ZONE $2`;
+    const bucket = granularity === "ALL" ? start() : `date_trunc('${UNITS[granularity]}', ${sql.raw.time} AT TIME ZONE ${zone()}) AT TIME ZONE ${zone()}`;
     const dimSql = dims.map(({ dimension, alias }) => `${sql.raw.dims[dimension]} AS ${alias}`);
     return `SELECT ${[`${bucket} AS b`, ...dimSql].join(", ")}, ${sql.raw.metrics} FROM ${sql.raw.table}
       WHERE "workspaceId" = $1::uuid AND ${sql.raw.time} >= ${param(from.toISOString())}::timestamptz
         AND ${sql.raw.time} < ${param(to.toISOString())}::timestamptz GROUP BY ${groupList(dims.length)}`;
   };
   const rollupPart = (firstDay: string, endDay: string) => {
-    const bucket = granularity === "ALL" ? `$3::timestamptz` : `date_trunc('${UNITS[granularity]}', "day"::timestamp) AT TIME ZONE $2`;
+    const bucket = granularity === "ALL" ? start() : `date_trunc('${UNITS[granularity]}', "day"::timestamp) AT TIME ZONE ${zone()}`;
     const dimSql = dims.map(({ dimension, alias }) => `${sql.rollup.dims[dimension]} AS ${alias}`);
     return `SELECT ${[`${bucket} AS b`, ...dimSql].join(", ")}, ${sql.rollup.metrics} FROM ${sql.rollup.table}
       WHERE "workspaceId" = $1::uuid AND "day" >= ${param(firstDay)}::date AND "day" < ${param(endDay)}::date
@@ -185,6 +188,11 @@ export async function usageRollup(
     totals: sumMetrics(result),
     usedDailyRollup: days !== null,
   };
+}
+
+function once(make: () => string): () => string {
+  let value: string | undefined;
+  return () => (value ??= make());
 }
 
 function groupList(dimensionCount: number): string {

@@ -23,7 +23,7 @@ export async function seedBulk(
   onProgress: (message: string) => void = () => {},
 ): Promise<{ slug: string; id: string; usage: UsageSummary }[]> {
   const now = options.now ?? new Date();
-  const start = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - (options.days - 1) * DAY_MS);
+  const start = new Date(now.getTime() - options.days * DAY_MS);
   const rng = new Random(options.seed ?? 7);
   return db.withSession(async (session) => {
     await insertPriceList(session);

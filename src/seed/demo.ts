@@ -74,7 +74,8 @@ export async function seedDemo(db: Database, options: DemoOptions = {}): Promise
   const days = options.days ?? 90;
   const totalRecords = options.usageRecords ?? 50_000;
   const rng = new Random(options.seed ?? 20261122);
-  const start = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - (days - 1) * DAY_MS);
+  // The period ends now: nothing is dated in the future.
+  const start = new Date(now.getTime() - days * DAY_MS);
 
   return db.withSession(async (session) => {
     await session.exec("BEGIN");

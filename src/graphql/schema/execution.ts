@@ -4,7 +4,9 @@ import { requireWorkspace } from "../../domain/workspaces.js";
 import { builder } from "../builder.js";
 import { MUTATION_ERRORS } from "./errors.js";
 import { SortOrderEnum } from "./enums.js";
-import { pageSize, readableWorkspaceIds, scopedBigId, scopedId } from "./ids.js";
+// Records the caller wrote come back to it (ingestion keys included), so these nodes are scoped to
+// the workspaces it can see; listings and the ledger need read:billing.
+import { pageSize, scopedBigId, scopedId } from "./ids.js";
 import { WorkspaceRef } from "./workspace.js";
 import { InsufficientCreditsError } from "../../domain/errors.js";
 import type { Execution } from "../../db/generated/client.js";
@@ -17,7 +19,7 @@ const BillingTypeEnum = builder.enumType("BillingType", {
 export const WorkflowRef = builder.prismaNode("Workflow", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, ctx) => ({ id: scopedId(id), AND: [{ workspaceId: { in: readableWorkspaceIds(ctx.actor) } }] }),
+  findUnique: (id, ctx) => ({ id: scopedId(id), AND: [{ workspaceId: { in: ctx.actor.workspaceIds } }] }),
   fields: (t) => ({
     name: t.exposeString("name"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
@@ -39,7 +41,7 @@ const billing = <K extends keyof ExecutionBilling>(key: K) => (execution: Execut
 export const ExecutionRef = builder.prismaNode("Execution", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, ctx) => ({ id: scopedBigId(id), AND: [{ workspaceId: { in: readableWorkspaceIds(ctx.actor) } }] }),
+  findUnique: (id, ctx) => ({ id: scopedBigId(id), AND: [{ workspaceId: { in: ctx.actor.workspaceIds } }] }),
   fields: (t) => ({
     startedAt: t.expose("startedAt", { type: "DateTime" }),
     workflow: t.relation("workflow"),

@@ -7,7 +7,9 @@ import { ResourceKindEnum, SortOrderEnum, UsageCurrencyEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { ApiKeyRef } from "./api-key.js";
-import { pageSize, readableWorkspaceIds, scopedBigId, scopedId } from "./ids.js";
+// Records the caller wrote come back to it (ingestion keys included), so these nodes are scoped to
+// the workspaces it can see; listings and the ledger need read:billing.
+import { pageSize, scopedBigId, scopedId } from "./ids.js";
 import { WorkspaceRef } from "./workspace.js";
 
 const InferenceDetails = builder.objectRef<UsageRecord>("InferenceDetails").implement({
@@ -25,7 +27,7 @@ const InferenceDetails = builder.objectRef<UsageRecord>("InferenceDetails").impl
 export const UsageRecordRef = builder.prismaNode("UsageRecord", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, ctx) => ({ id: scopedBigId(id), AND: [{ workspaceId: { in: readableWorkspaceIds(ctx.actor) } }] }),
+  findUnique: (id, ctx) => ({ id: scopedBigId(id), AND: [{ workspaceId: { in: ctx.actor.workspaceIds } }] }),
   fields: (t) => ({
     timestamp: t.expose("occurredAt", { type: "DateTime", description: "When the charge happened." }),
     sku: t.relation("sku"),

@@ -1,0 +1,307 @@
+// Dashboard reads over the demo data: paging whole connections both ways, rollups against totals
+// computed from the raw rows (also across a DST change), execution billing, statement counts,
+// query limits and tenancy of rollups.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey } from "../../src/domain/api-keys.js";
+import { seedDemo } from "../../src/seed/demo.js";
+import { graphql } from "../gql/index.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
+import { parse } from "graphql";
+import { Prisma } from "../../src/db/generated/client.js";
+
+const NOW = new Date("2026-11-22T09:00:00Z");
+const NOV_1_NEW_YORK = "2026-11-01T04:00:00.000Z"; // EDT, the day DST ends
+const OCT_1_NEW_YORK = "2026-10-01T04:00:00.000Z";
+
+const LedgerPage = graphql(`
+  query DashLedgerPage($first: Int, $after: String, $last: Int, $before: String) {
+    workspace {
+      creditTransactions(first: $first, after: $after, last: $last, before: $before) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { cursor node { id } }
+      }
+    }
+  }
+`);
+const Rollup = graphql(`
+  query DashRollup($from: DateTime, $to: DateTime, $period: Period, $granularity: Granularity, $groupBy: [RollupDimension!], $timeZone: String) {
+    workspace {
+      usageRollup(from: $from, to: $to, period: $period, granularity: $granularity, groupBy: $groupBy, timeZone: $timeZone) {
+        source usedDailyRollup timeZone from to
+        rows { bucketStart group { model workflowId } costUsd credits eventCount quantity }
+        totals { costUsd credits eventCount }
+      }
+    }
+  }
+`);
+const Executions = graphql(`
+  query DashExecutions($from: DateTime, $first: Int) {
+    workspace { executions(from: $from, first: $first, order: OLDEST_FIRST) { totalCount edges { node { costUsd billingType monthToDateUsd onDemandCostUsd } } } }
+  }
+`);
+const Spend = graphql(`
+  query DashSpending { workspace { spending { from monthlyLimitUsd costUsd includedCostUsd onDemandCostUsd executionCount } } }
+`);
+const Dashboard = graphql(`
+  query DashDashboard($n: Int!) {
+    viewer { kind workspaces { slug } }
+    workspace {
+      name
+      creditBalance { credits usdValue }
+      creditTransactions(first: $n) { totalCount edges { node { type amount balanceAfter occurredAt } } }
+      executions(first: $n) { totalCount edges { node { startedAt costUsd billingType workflow { name } } } }
+      usageRollup(period: LAST_30_DAYS, groupBy: [MODEL]) { rows { group { model } costUsd } }
+    }
+  }
+`);
+const SetLimit = graphql(`mutation DashLimit($limit: Decimal!) { setUsageLimit(monthlyLimitUsd: $limit) { __typename } }`);
+const Activity = graphql(`
+  query DashActivity($start: String!, $end: String!, $granularity: ActivityGranularity) {
+    workspace { activityMetrics(startDate: $start, endDate: $end, granularity: $granularity) {
+      data { period metrics { linesAdded totalLines events users userPrompts tokens { total input output cacheWrite cacheInput } } }
+      summary { totalLinesGenerated totalLinesAccepted users totalUserPrompts }
+    } }
+  }
+`);
+const OrgActivity = graphql(`
+  query DashOrgActivity($start: String!, $end: String!) {
+    organization { slug activityMetrics(startDate: $start, endDate: $end, granularity: MONTH) {
+      data { period metrics { totalLines spaces { spaceName totalLines } } }
+      summary { totalLinesGenerated }
+    } }
+  }
+`);
+const OtherWorkspaceRollup = graphql(`
+  query DashOtherRollup { workspace(slug: "acme-prod") { usageRollup(period: LAST_7_DAYS) { totals { costUsd } } } }
+`);
+
+describe("dashboard reads", () => {
+  let t: TestDatabase;
+  let gateway: TestGateway;
+  let acmeKey: string;
+  let globexKey: string;
+  let acmeOrgKey: string;
+  let acmeId: string;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    const demo = await seedDemo(t.db, { now: NOW, days: 62, usageRecords: 4_000 });
+    acmeKey = demo.demoApiKey;
+    acmeId = demo.workspaces.find((w) => w.slug === "acme-prod")!.id;
+    const globex = demo.workspaces.find((w) => w.slug === "globex-main")!.id;
+    globexKey = (await createApiKey(t.db.prisma, "operator", { name: "g", scopes: ["read:billing"], workspaceId: globex })).secret;
+    const org = await t.db.prisma.organization.findUniqueOrThrow({ where: { slug: "acme" } });
+    acmeOrgKey = (await createApiKey(t.db.prisma, "operator", { name: "o", scopes: ["read:billing"], organizationId: org.id })).secret;
+    gateway = await startGateway(t.db);
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await t.drop();
+  });
+
+  const raw = <T>(sql: string, ...params: unknown[]) => t.db.prisma.$queryRawUnsafe<T[]>(sql, ...params);
+
+  it("pages through a whole connection forwards and backwards without gaps or repeats", async () => {
+    const forward: string[] = [];
+    let after: string | null = null;
+    let total = 0;
+    for (;;) {
+      const page = (await gateway.graphql(LedgerPage, { first: 97, after }, bearer(acmeKey))).data!.workspace!.creditTransactions;
+      total = page.totalCount;
+      forward.push(...page.edges.map((e) => e.node.id));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor!;
+    }
+    const backward: string[] = [];
+    let before: string | null = null;
+    for (;;) {
+      const page = (await gateway.graphql(LedgerPage, { last: 97, before }, bearer(acmeKey))).data!.workspace!.creditTransactions;
+      backward.unshift(...page.edges.map((e) => e.node.id));
+      if (!page.pageInfo.hasPreviousPage) break;
+      before = page.pageInfo.startCursor!;
+    }
+    const ledgerIds = await raw<{ id: bigint }>(`SELECT id FROM "CreditTransaction" WHERE "workspaceId" = $1::uuid ORDER BY id DESC`, acmeId);
+    expect(forward).toHaveLength(total);
+    expect(new Set(forward).size).toBe(total);
+    expect(total).toBe(ledgerIds.length);
+    expect(backward).toEqual(forward);
+    const decoded = forward.map((id) => Buffer.from(id, "base64").toString().split(":")[1]);
+    expect(decoded).toEqual(ledgerIds.map((r) => r.id.toString()));
+  });
+
+  it("rejects page sizes over 500 with a 400 naming the argument, and defaults to 50", async () => {
+    const tooBig = await gateway.graphql(LedgerPage, { first: 501 }, bearer(acmeKey));
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.errors?.[0]?.message).toMatch(/first: first may be at most 500/);
+    const negative = await gateway.graphql(LedgerPage, { first: -1 }, bearer(acmeKey));
+    expect(negative.status).toBe(400);
+    const defaults = await gateway.graphql(LedgerPage, {}, bearer(acmeKey));
+    expect(defaults.data!.workspace!.creditTransactions.edges).toHaveLength(50);
+  });
+
+  describe("usage rollups", () => {
+    const rawMonths = (timeZone: string, from: string, to: string) =>
+      raw<{ bucket: Date; model: string | null; cost: Prisma.Decimal; credits: Prisma.Decimal; n: number }>(
+        `SELECT date_trunc('month', "occurredAt" AT TIME ZONE $4) AT TIME ZONE $4 AS bucket, model, SUM("costUsd") cost, SUM(credits) credits, COUNT(*)::int n
+         FROM "UsageRecord" WHERE "workspaceId" = $1::uuid AND "occurredAt" >= $2::timestamptz AND "occurredAt" < $3::timestamptz
+         GROUP BY 1, 2 ORDER BY 1, 2`,
+        acmeId, from, to, timeZone,
+      );
+    const normalise = (rows: { bucket: string; model: string | null; cost: string; credits: string; n: number }[]) =>
+      rows.map((r) => `${r.bucket}|${r.model}|${new Prisma.Decimal(r.cost).toFixed()}|${new Prisma.Decimal(r.credits).toFixed()}|${r.n}`).sort();
+
+    for (const [timeZone, usesDaily] of [["America/New_York", true], ["Europe/Berlin", false], ["Asia/Kolkata", false]] as const) {
+      it(`equal the raw rows by month across the DST change, in ${timeZone}`, async () => {
+        const to = NOW.toISOString();
+        const response = await gateway.graphql(Rollup, { from: OCT_1_NEW_YORK, to, granularity: "MONTH", groupBy: ["MODEL"], timeZone }, bearer(acmeKey));
+        const rollup = response.data!.workspace!.usageRollup;
+        expect(rollup.usedDailyRollup).toBe(usesDaily);
+        const expected = await rawMonths(timeZone, OCT_1_NEW_YORK, to);
+        expect(expected.length).toBeGreaterThan(4);
+        expect(normalise(rollup.rows.map((r) => ({ bucket: r.bucketStart!, model: r.group.model ?? null, cost: r.costUsd, credits: r.credits, n: r.eventCount }))))
+          .toEqual(normalise(expected.map((r) => ({ bucket: r.bucket.toISOString(), model: r.model, cost: r.cost.toFixed(), credits: r.credits.toFixed(), n: r.n }))));
+      });
+    }
+
+    it("read whole days from the daily rollup table and keep the totals exact for presets", async () => {
+      for (const period of ["LAST_24_HOURS", "LAST_7_DAYS", "LAST_30_DAYS", "MONTH_TO_DATE", "LAST_MONTH"] as const) {
+        const rollup = (await gateway.graphql(Rollup, { period, granularity: "DAY", groupBy: ["MODEL"] }, bearer(acmeKey))).data!.workspace!.usageRollup;
+        const [expected] = await raw<{ cost: Prisma.Decimal | null; n: number }>(
+          `SELECT SUM("costUsd") cost, COUNT(*)::int n FROM "UsageRecord" WHERE "workspaceId" = $1::uuid AND "occurredAt" >= $2::timestamptz AND "occurredAt" < $3::timestamptz`,
+          acmeId, rollup.from, rollup.to,
+        );
+        expect([period, rollup.totals.costUsd, rollup.totals.eventCount]).toEqual([period, new Prisma.Decimal(expected!.cost ?? 0).toFixed(), expected!.n]);
+      }
+      const hourly = (await gateway.graphql(Rollup, { period: "LAST_24_HOURS", granularity: "HOUR" }, bearer(acmeKey))).data!.workspace!.usageRollup;
+      expect(hourly.usedDailyRollup).toBe(false);
+      expect(hourly.rows.length).toBeGreaterThan(5);
+      expect(new Set(hourly.rows.map((r) => r.bucketStart)).size).toBe(hourly.rows.length);
+    });
+
+    it("group executions by workflow", async () => {
+      const rollup = (await gateway.graphql(Rollup, { period: "LAST_30_DAYS", granularity: "ALL", groupBy: ["WORKFLOW"] }, bearer(acmeKey))).data!.workspace!.usageRollup;
+      expect(rollup.source).toBe("EXECUTIONS");
+      const expected = await raw<{ workflow: string; cost: Prisma.Decimal; n: number }>(
+        `SELECT "workflowId"::text workflow, SUM("costUsd") cost, COUNT(*)::int n FROM "Execution"
+         WHERE "workspaceId" = $1::uuid AND "startedAt" >= $2::timestamptz AND "startedAt" < $3::timestamptz GROUP BY 1 ORDER BY 2 DESC`,
+        acmeId, rollup.from, rollup.to,
+      );
+      expect(rollup.rows.map((r) => [r.group.workflowId, r.costUsd, r.eventCount])).toEqual(expected.map((e) => [e.workflow, e.cost.toFixed(), e.n]));
+    });
+
+    it("answer bad arguments with 400 and a message naming them", async () => {
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ period: "LAST_7_DAYS", timeZone: "Mars/Olympus" }, /Unknown IANA time zone "Mars\/Olympus"/],
+        [{ from: NOW.toISOString(), to: OCT_1_NEW_YORK }, /from must be before to/],
+        [{ period: "LAST_7_DAYS", from: OCT_1_NEW_YORK }, /period or from\/to, not both/],
+        [{ period: "LAST_7_DAYS", groupBy: ["WORKFLOW", "SKU"] }, /cannot also be grouped by SKU/],
+        [{ from: "2025-01-01T00:00:00Z", to: NOW.toISOString() }, /at most 366 days/],
+        [{}, /Pass a period, or from/],
+      ];
+      for (const [variables, message] of cases) {
+        const response = await gateway.graphql(Rollup, variables, bearer(acmeKey));
+        expect(response.status).toBe(400);
+        expect(response.errors?.[0]?.message).toMatch(message);
+        expect(response.errors?.[0]?.extensions?.code).toBe("VALIDATION_ERROR");
+      }
+    });
+
+    it("are not reachable from another tenant's key", async () => {
+      const response = await gateway.graphql(OtherWorkspaceRollup, {}, bearer(globexKey));
+      expect(response.data).toEqual({ workspace: null });
+    });
+  });
+
+  it("derives each execution's Included/On-Demand type from the running monthly total", async () => {
+    expect((await gateway.graphql(SetLimit, { limit: "15" }, bearer(acmeKey))).data!.setUsageLimit.__typename).toBe("Workspace");
+    const page = (await gateway.graphql(Executions, { from: NOV_1_NEW_YORK, first: 500 }, bearer(acmeKey))).data!.workspace!.executions;
+    const costs = await raw<{ cost: Prisma.Decimal }>(
+      `SELECT "costUsd" cost FROM "Execution" WHERE "workspaceId" = $1::uuid AND "startedAt" >= $2::timestamptz ORDER BY "startedAt", id LIMIT 500`,
+      acmeId, NOV_1_NEW_YORK,
+    );
+    let running = new Prisma.Decimal(0);
+    const expected = costs.map(({ cost }) => {
+      running = running.plus(cost);
+      const onDemand = Prisma.Decimal.min(cost, Prisma.Decimal.max(0, running.minus(15)));
+      return { costUsd: cost.toFixed(), billingType: running.gt(15) ? "ON_DEMAND" : "INCLUDED", monthToDateUsd: running.toFixed(), onDemandCostUsd: onDemand.toFixed() };
+    });
+    expect(page.edges.map((e) => e.node)).toEqual(expected);
+    expect(expected.some((e) => e.billingType === "ON_DEMAND") && expected.some((e) => e.billingType === "INCLUDED")).toBe(true);
+
+    // Spending covers the real current month, which need not hold demo data: compare with its window.
+    const spend = (await gateway.graphql(Spend, {}, bearer(acmeKey))).data!.workspace!.spending;
+    const [month] = await raw<{ cost: Prisma.Decimal | null; n: number }>(
+      `SELECT SUM("costUsd") cost, COUNT(*)::int n FROM "Execution" WHERE "workspaceId" = $1::uuid AND "startedAt" >= $2::timestamptz AND "startedAt" < now()`,
+      acmeId, spend.from,
+    );
+    const cost = new Prisma.Decimal(month!.cost ?? 0);
+    expect(spend).toEqual({
+      from: spend.from, monthlyLimitUsd: "15", costUsd: cost.toFixed(), executionCount: month!.n,
+      includedCostUsd: Prisma.Decimal.min(cost, 15).toFixed(), onDemandCostUsd: Prisma.Decimal.max(0, cost.minus(15)).toFixed(),
+    });
+    expect(new Date(spend.from).getDate()).toBeLessThanOrEqual(2); // the 1st, local midnight
+  });
+
+  it("runs the dashboard operation in a fixed, small number of statements at any page size", async () => {
+    const count = async (n: number) => {
+      const statements: string[] = [];
+      const stop = t.db.onQuery((sql) => statements.push(sql));
+      try {
+        const response = await gateway.graphql(Dashboard, { n }, bearer(acmeKey));
+        expect(response.errors).toBeUndefined();
+        expect(response.data!.workspace!.executions.edges.length).toBe(Math.min(n, response.data!.workspace!.executions.totalCount));
+      } finally {
+        stop();
+      }
+      return statements.length;
+    };
+    const small = await count(10);
+    const large = await count(500);
+    expect(large).toBe(small);
+    expect(small).toBeLessThanOrEqual(8);
+  });
+
+  it("rejects operations past the depth, alias, token and page limits with 400", async () => {
+    const nested = (depth: number): string => (depth === 0 ? "slug" : `organization { workspaces { ${nested(depth - 1)} } }`);
+    const cases: [string, RegExp][] = [
+      [`{ workspace { ${nested(7)} } }`, /depth/i],
+      [`{ ${Array.from({ length: 31 }, (_, i) => `a${i}: viewer { kind }`).join(" ")} }`, /alias/i],
+      [`{ viewer { ${"kind ".repeat(3_001)} } }`, /token/i],
+    ];
+    for (const [query, message] of cases) {
+      const response = await gateway.graphql(parse(query, { noLocation: true, maxTokens: 10_000 }), {}, bearer(acmeKey));
+      expect(response.status).toBe(400);
+      expect(response.errors?.[0]?.message).toMatch(message);
+    }
+  });
+
+  it("reports code-generation activity like the Builder metrics API", async () => {
+    const response = await gateway.graphql(Activity, { start: "2026-11-02", end: "2026-11-15", granularity: "WEEK" }, bearer(acmeKey));
+    const metrics = response.data!.workspace!.activityMetrics;
+    expect(metrics.data.map((d) => d.period)).toEqual(["2026-11-02", "2026-11-09"]);
+    const [expected] = await raw<{ lines: number; users: number; prompts: number; input: number }>(
+      `SELECT SUM("totalLines")::int lines, COUNT(DISTINCT "userKey")::int users, SUM("userPrompts")::int prompts, SUM("inputTokens")::float8 input
+       FROM "ActivityEvent" WHERE "workspaceId" = $1::uuid AND "occurredAt" >= '2026-11-02T05:00:00Z' AND "occurredAt" < '2026-11-16T05:00:00Z'`,
+      acmeId,
+    );
+    expect(metrics.summary).toMatchObject({ totalLinesGenerated: expected!.lines, users: expected!.users, totalUserPrompts: expected!.prompts });
+    expect(metrics.data.reduce((s, d) => s + d.metrics.tokens.input, 0)).toBe(expected!.input);
+    for (const d of metrics.data) {
+      const k = d.metrics.tokens;
+      expect(k.total).toBe(k.input + k.output + k.cacheWrite + k.cacheInput);
+    }
+    const tooLong = await gateway.graphql(Activity, { start: "2026-01-01", end: "2026-06-01", granularity: "DAY" }, bearer(acmeKey));
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.errors?.[0]?.message).toMatch(/at most 90 days/);
+    const badDate = await gateway.graphql(Activity, { start: "2026-13-01", end: "2026-12-01" }, bearer(acmeKey));
+    expect(badDate.errors?.[0]?.message).toMatch(/startDate must be a date in YYYY-MM-DD format/);
+
+    const org = (await gateway.graphql(OrgActivity, { start: "2026-10-01", end: "2026-10-31" }, bearer(acmeOrgKey))).data!.organization!;
+    expect(org.slug).toBe("acme");
+    const october = org.activityMetrics.data[0]!.metrics;
+    expect(october.spaces.map((s) => s.spaceName).sort()).toEqual(["Acme Production", "Acme Research"]);
+    expect(october.spaces.reduce((s, x) => s + x.totalLines, 0)).toBe(october.totalLines);
+  });
+});

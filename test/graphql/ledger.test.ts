@@ -1,0 +1,199 @@
+// Writes to the credit ledger through GraphQL: per-record outcomes, exact balances under
+// concurrency, idempotency, and the admin-only credit operations.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { graphql } from "../gql/index.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
+import { createTenant, type Tenant } from "../helpers/tenants.js";
+import { insertPriceList } from "../../src/seed/price-list.js";
+
+const RecordUsage = graphql(`
+  mutation LedgerRecordUsage($records: [UsageRecordInput!]!) {
+    recordUsage(records: $records) {
+      __typename
+      ... on RecordUsagePayload {
+        accepted duplicates rejected creditsDebited
+        results { index idempotencyKey status existingUsageRecordId usageRecord { id credits costUsd amount currency unit } reason { code message path } }
+      }
+      ... on ValidationError { message issues { path message } }
+    }
+  }
+`);
+const Balance = graphql(`
+  query LedgerBalance { workspace { creditBalance { credits } creditTransactions(first: 500) { totalCount edges { node { type amount balanceAfter } } } } }
+`);
+const Grant = graphql(`
+  mutation LedgerGrant($input: GrantCreditsInput!) {
+    grantCredits(input: $input) { __typename ... on CreditTransactionPayload { transaction { id type amount balanceAfter } } ... on ValidationError { issues { path } } }
+  }
+`);
+const Purchase = graphql(`
+  mutation LedgerPurchase($input: PurchaseCreditsInput!) {
+    purchaseCredits(input: $input) { __typename ... on CreditTransactionPayload { transaction { amount moneyAmount moneyCurrency } } }
+  }
+`);
+const Adjust = graphql(`
+  mutation LedgerAdjust($input: AdjustCreditsInput!) {
+    adjustCredits(input: $input) {
+      __typename
+      ... on CreditTransactionPayload { transaction { amount balanceAfter } }
+      ... on InsufficientCreditsError { balance required }
+    }
+  }
+`);
+const SetLimit = graphql(`
+  mutation LedgerSetLimit($limit: Decimal!) { setUsageLimit(monthlyLimitUsd: $limit) { __typename ... on Workspace { monthlyUsageLimitUsd } } }
+`);
+const RecordExecution = graphql(`
+  mutation LedgerRecordExecution($input: RecordExecutionInput!) {
+    recordExecution(input: $input) {
+      __typename
+      ... on RecordExecutionPayload { duplicate execution { id costUsd billingType monthToDateUsd workflow { name } } }
+      ... on ValidationError { issues { path message } }
+    }
+  }
+`);
+
+const usage = (key: string, units = "1", sku = "llm-gpt-4o-input") => ({ idempotencyKey: key, sku, units });
+
+describe("ledger writes", () => {
+  let t: TestDatabase;
+  let gateway: TestGateway;
+  let acme: Tenant;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await t.db.withSession((session) => insertPriceList(session));
+    gateway = await startGateway(t.db);
+    acme = await createTenant(t.db, "acme"); // 1000 credits
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await t.drop();
+  });
+
+  const balance = async () => (await gateway.graphql(Balance, {}, bearer(acme.keys.admin))).data!.workspace!;
+  const assertLedgerConsistent = async () => {
+    const rows = await t.db.prisma.creditTransaction.findMany({ where: { workspaceId: acme.workspaceId }, orderBy: { id: "asc" } });
+    let running = rows.length ? rows[0]!.balanceAfter.minus(rows[0]!.amount) : null;
+    for (const row of rows) {
+      running = running!.plus(row.amount);
+      expect(row.balanceAfter.toFixed()).toBe(running.toFixed());
+    }
+    const workspace = await t.db.prisma.workspace.findUniqueOrThrow({ where: { id: acme.workspaceId } });
+    if (rows.length) expect(workspace.creditBalance.toFixed()).toBe(rows.at(-1)!.balanceAfter.toFixed());
+  };
+
+  it("accepts, deduplicates and rejects records one by one, debiting each accepted record", async () => {
+    const response = await gateway.graphql(
+      RecordUsage,
+      {
+        records: [
+          usage("a-1", "2"),
+          usage("a-1", "2"),
+          usage("a-2", "1", "no-such-sku"),
+          { ...usage("a-3"), units: "-1" },
+          { ...usage("a-4", "10", "image-flux-pro"), currency: "CREDITS" },
+          usage("a-5", "100000"),
+        ],
+      },
+      bearer(acme.keys.write),
+    );
+    const result = response.data!.recordUsage;
+    if (result.__typename !== "RecordUsagePayload") throw new Error(JSON.stringify(result));
+    expect(result.results.map((r) => [r.idempotencyKey, r.status, r.reason?.code ?? null])).toEqual([
+      ["a-1", "ACCEPTED", null],
+      ["a-1", "DUPLICATE", null],
+      ["a-2", "REJECTED", "UNKNOWN_SKU"],
+      ["a-3", "REJECTED", "VALIDATION_ERROR"],
+      ["a-4", "ACCEPTED", null],
+      ["a-5", "REJECTED", "INSUFFICIENT_CREDITS"],
+    ]);
+    expect(result.results[3]!.reason!.path).toEqual(["units"]);
+    expect(result.results[1]!.existingUsageRecordId).toBe(result.results[0]!.usageRecord!.id);
+    // 2 × 0.25 credits per 1K tokens, 10 × 5 credits per image (amount in credits).
+    expect(result.results[0]!.usageRecord).toMatchObject({ credits: "0.5", costUsd: "0.005", amount: "0.005", currency: "USD", unit: "2" });
+    expect(result.results[4]!.usageRecord).toMatchObject({ credits: "50", amount: "50", currency: "CREDITS" });
+    expect(result).toMatchObject({ accepted: 2, duplicates: 1, rejected: 3, creditsDebited: "50.5" });
+    const after = await balance();
+    expect(after.creditBalance.credits).toBe("949.5");
+    expect(after.creditTransactions.edges.map((e) => [e.node.type, e.node.amount, e.node.balanceAfter])).toEqual([
+      ["USAGE", "-50", "949.5"],
+      ["USAGE", "-0.5", "999.5"],
+    ]);
+    const again = await gateway.graphql(RecordUsage, { records: [usage("a-1", "2")] }, bearer(acme.keys.write));
+    expect(again.data!.recordUsage).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect((await balance()).creditBalance.credits).toBe("949.5");
+  });
+
+  it("writes nothing for a batch that is invalid as a whole", async () => {
+    const before = await t.db.prisma.usageRecord.count();
+    const empty = await gateway.graphql(RecordUsage, { records: [] }, bearer(acme.keys.write));
+    expect(empty.data!.recordUsage.__typename).toBe("ValidationError");
+    const tooMany = await gateway.graphql(RecordUsage, { records: Array.from({ length: 1001 }, (_, i) => usage(`big-${i}`)) }, bearer(acme.keys.write));
+    expect(tooMany.data!.recordUsage).toMatchObject({ __typename: "ValidationError", message: "records: Send between 1 and 1000 usage records" });
+    expect(await t.db.prisma.usageRecord.count()).toBe(before);
+  });
+
+  it("needs write:usage to record usage", async () => {
+    const response = await gateway.graphql(RecordUsage, { records: [usage("r-1")] }, bearer(acme.keys.read));
+    expect(response.status).toBe(403);
+    expect(await t.db.prisma.usageRecord.count({ where: { idempotencyKey: "r-1" } })).toBe(0);
+  });
+
+  it("loses no update under 100 concurrent debits, and applies a key sent concurrently once", async () => {
+    const start = new Decimal((await balance()).creditBalance.credits);
+    const calls = Array.from({ length: 100 }, (_, i) => gateway.graphql(RecordUsage, { records: [usage(`c-${i}`, "0.4")] }, bearer(acme.keys.write)));
+    const same = Array.from({ length: 10 }, () => gateway.graphql(RecordUsage, { records: [usage("same-key", "4")] }, bearer(acme.keys.write)));
+    const results = await Promise.all([...calls, ...same]);
+    const statuses = results.map((r) => (r.data!.recordUsage as { results: { status: string }[] }).results[0]!.status);
+    expect(statuses.slice(0, 100).every((s) => s === "ACCEPTED")).toBe(true);
+    expect(statuses.slice(100).filter((s) => s === "ACCEPTED")).toHaveLength(1);
+    expect(statuses.slice(100).filter((s) => s === "DUPLICATE")).toHaveLength(9);
+    // 100 × 0.4 × 0.25 + 4 × 0.25 credits
+    expect((await balance()).creditBalance.credits).toBe(start.minus("11").toFixed());
+    await assertLedgerConsistent();
+  });
+
+  it("grants, purchases and adjusts credits idempotently, as admin only", async () => {
+    const grant = await gateway.graphql(Grant, { input: { credits: "100", idempotencyKey: "g-1", description: "Promo" } }, bearer(acme.keys.admin));
+    const again = await gateway.graphql(Grant, { input: { credits: "100", idempotencyKey: "g-1" } }, bearer(acme.keys.admin));
+    expect(again.data!.grantCredits).toEqual(grant.data!.grantCredits);
+    expect((await gateway.graphql(Grant, { input: { credits: "1" } }, bearer(acme.keys.write))).status).toBe(403);
+    const bad = await gateway.graphql(Grant, { input: { credits: "0", expiresAt: "2001-01-01T00:00:00Z" } }, bearer(acme.keys.admin));
+    expect(bad.data!.grantCredits).toMatchObject({ __typename: "ValidationError", issues: [{ path: ["credits"] }, { path: ["expiresAt"] }] });
+
+    const purchase = await gateway.graphql(Purchase, { input: { credits: "2500" } }, bearer(acme.keys.admin));
+    expect(purchase.data!.purchaseCredits).toMatchObject({ transaction: { amount: "2500", moneyAmount: "25", moneyCurrency: "USD" } });
+
+    const current = new Decimal((await balance()).creditBalance.credits);
+    const overdraw = await gateway.graphql(Adjust, { input: { credits: current.plus(1).neg().toFixed(), description: "too much" } }, bearer(acme.keys.admin));
+    expect(overdraw.data!.adjustCredits).toMatchObject({ __typename: "InsufficientCreditsError", balance: current.toFixed() });
+    const adjust = await gateway.graphql(Adjust, { input: { credits: "-10.5", description: "Correction" } }, bearer(acme.keys.admin));
+    expect(adjust.data!.adjustCredits).toMatchObject({ transaction: { amount: "-10.5", balanceAfter: current.minus("10.5").toFixed() } });
+    await assertLedgerConsistent();
+  });
+
+  it("sets the monthly limit (admin) and records executions against it", async () => {
+    expect((await gateway.graphql(SetLimit, { limit: "1.00" }, bearer(acme.keys.admin))).data!.setUsageLimit).toMatchObject({ monthlyUsageLimitUsd: "1" });
+    expect((await gateway.graphql(SetLimit, { limit: "-1" }, bearer(acme.keys.admin))).data!.setUsageLimit.__typename).toBe("ValidationError");
+    const input = { workflow: "Nightly digest", trigger: "schedule", model: "gpt-4o", costUsd: "0.75", idempotencyKey: "e-1", inputTokens: 10, outputTokens: 5 };
+    const first = await gateway.graphql(RecordExecution, { input }, bearer(acme.keys.write));
+    expect(first.data!.recordExecution).toMatchObject({
+      duplicate: false,
+      execution: { costUsd: "0.75", billingType: "INCLUDED", monthToDateUsd: "0.75", workflow: { name: "Nightly digest" } },
+    });
+    const repeat = await gateway.graphql(RecordExecution, { input }, bearer(acme.keys.write));
+    expect(repeat.data!.recordExecution).toMatchObject({ duplicate: true });
+    const second = await gateway.graphql(RecordExecution, { input: { ...input, idempotencyKey: "e-2" } }, bearer(acme.keys.write));
+    expect(second.data!.recordExecution).toMatchObject({ execution: { billingType: "ON_DEMAND", monthToDateUsd: "1.5" } });
+    const mismatch = await gateway.graphql(
+      RecordExecution,
+      { input: { ...input, idempotencyKey: "e-3", costBreakdown: [{ model: "gpt-4o", inputTokens: 1, outputTokens: 1, costUsd: "0.5" }] } },
+      bearer(acme.keys.write),
+    );
+    expect(mismatch.data!.recordExecution).toMatchObject({ __typename: "ValidationError", issues: [{ path: ["costBreakdown"] }] });
+  });
+});
+
+import { Prisma } from "../../src/db/generated/client.js";
+const Decimal = Prisma.Decimal;
