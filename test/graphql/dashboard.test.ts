@@ -8,6 +8,7 @@ import { graphql } from "../gql/index.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
 import { parse } from "graphql";
+import type { ResultOf } from "@graphql-typed-document-node/core";
 import { Prisma } from "../../src/db/generated/client.js";
 
 const NOW = new Date("2026-11-22T09:00:00Z");
@@ -25,6 +26,8 @@ const LedgerPage = graphql(`
     }
   }
 `);
+type LedgerConnection = NonNullable<ResultOf<typeof LedgerPage>["workspace"]>["creditTransactions"];
+
 const Rollup = graphql(`
   query DashRollup($from: DateTime, $to: DateTime, $period: Period, $granularity: Granularity, $groupBy: [RollupDimension!], $timeZone: String) {
     workspace {
@@ -108,7 +111,7 @@ describe("dashboard reads", () => {
     let after: string | null = null;
     let total = 0;
     for (;;) {
-      const page = (await gateway.graphql(LedgerPage, { first: 97, after }, bearer(acmeKey))).data!.workspace!.creditTransactions;
+      const page: LedgerConnection = (await gateway.graphql(LedgerPage, { first: 97, after }, bearer(acmeKey))).data!.workspace!.creditTransactions;
       total = page.totalCount;
       forward.push(...page.edges.map((e) => e.node.id));
       if (!page.pageInfo.hasNextPage) break;
@@ -117,7 +120,7 @@ describe("dashboard reads", () => {
     const backward: string[] = [];
     let before: string | null = null;
     for (;;) {
-      const page = (await gateway.graphql(LedgerPage, { last: 97, before }, bearer(acmeKey))).data!.workspace!.creditTransactions;
+      const page: LedgerConnection = (await gateway.graphql(LedgerPage, { last: 97, before }, bearer(acmeKey))).data!.workspace!.creditTransactions;
       backward.unshift(...page.edges.map((e) => e.node.id));
       if (!page.pageInfo.hasPreviousPage) break;
       before = page.pageInfo.startCursor!;
