@@ -76,6 +76,16 @@ const OrgActivity = graphql(`
     } }
   }
 `);
+const Filtered = graphql(`
+  query DashFiltered($model: String, $trigger: String, $after: String) {
+    workspace {
+      id
+      usageRecords(model: $model, first: 5, after: $after) { totalCount edges { cursor node { model workspaceKey: idempotencyKey } } }
+      executions(trigger: $trigger, first: 5) { totalCount edges { node { trigger } } }
+    }
+  }
+`);
+
 const OtherWorkspaceRollup = graphql(`
   query DashOtherRollup { workspace(slug: "acme-prod") { usageRollup(period: LAST_7_DAYS) { totals { costUsd } } } }
 `);
@@ -132,6 +142,23 @@ describe("dashboard reads", () => {
     expect(backward).toEqual(forward);
     const decoded = forward.map((id) => Buffer.from(id, "base64").toString().split(":")[1]);
     expect(decoded).toEqual(ledgerIds.map((r) => r.id.toString()));
+  });
+
+  it("filters usage records and executions, and scopes cursors to the caller's workspace", async () => {
+    const response = await gateway.graphql(Filtered, { model: "gpt-4o", trigger: "webhook" }, bearer(acmeKey));
+    const ws = response.data!.workspace!;
+    const [counts] = await raw<{ usage: number; executions: number }>(
+      `SELECT (SELECT COUNT(*)::int FROM "UsageRecord" WHERE "workspaceId" = $1::uuid AND model = 'gpt-4o') AS usage,
+              (SELECT COUNT(*)::int FROM "Execution" WHERE "workspaceId" = $1::uuid AND trigger = 'webhook') AS executions`,
+      acmeId,
+    );
+    expect([ws.usageRecords.totalCount, ws.executions.totalCount]).toEqual([counts!.usage, counts!.executions]);
+    expect(ws.usageRecords.edges.every((e) => e.node.model === "gpt-4o")).toBe(true);
+    expect(ws.executions.edges.every((e) => e.node.trigger === "webhook")).toBe(true);
+    // Another tenant replaying acme's cursor only ever pages through its own records.
+    const foreign = await gateway.graphql(Filtered, { after: ws.usageRecords.edges[0]!.cursor }, bearer(globexKey));
+    const keys = foreign.data!.workspace!.usageRecords.edges.map((e) => e.node.workspaceKey);
+    expect(keys.every((key) => key.startsWith("seed-globex-main-"))).toBe(true);
   });
 
   it("rejects page sizes over 500 with a 400 naming the argument, and defaults to 50", async () => {
