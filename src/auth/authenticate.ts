@@ -30,11 +30,15 @@ export class AuthError extends Error {
   }
 }
 
-export type Authenticate = (authorization: string | undefined, workspaceId: string | null) => Promise<Actor>;
+export type Authenticate = ((authorization: string | undefined, workspaceId: string | null) => Promise<Actor>) & {
+  /** Waits for background writes (last-used times), so that the database can be closed safely. */
+  settle(): Promise<void>;
+};
 
 export function createAuthenticator(prisma: PrismaClient, config: Config, logger: Logger): Authenticate {
   const sessionKey = sessionVerificationKey(config);
   const lastUsedWrites = new Map<string, number>();
+  const pendingWrites = new Set<Promise<unknown>>();
   const lastUsedIntervalMs = config.API_KEY_LAST_USED_INTERVAL_S * 1000;
 
   /** Records last use at most once per interval per key and process, off the request path. */
@@ -42,10 +46,11 @@ export function createAuthenticator(prisma: PrismaClient, config: Config, logger
     const now = Date.now();
     if (now - (lastUsedWrites.get(id) ?? 0) < lastUsedIntervalMs) return;
     lastUsedWrites.set(id, now);
-    prisma.$executeRaw`UPDATE "ApiKey" SET "lastUsedAt" = now() WHERE id = ${id}::uuid
-        AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - make_interval(secs => ${lastUsedIntervalMs / 1000}))`.catch(
-      (error: Error) => logger.warn({ err: error.message }, "could not record API key use"),
-    );
+    const write = prisma.$executeRaw`UPDATE "ApiKey" SET "lastUsedAt" = now() WHERE id = ${id}::uuid
+        AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - make_interval(secs => ${lastUsedIntervalMs / 1000}))`
+      .catch((error: Error) => logger.warn({ err: error.message }, "could not record API key use"))
+      .finally(() => pendingWrites.delete(write));
+    pendingWrites.add(write);
   }
 
   async function apiKeyActor(token: string): Promise<Actor> {
@@ -97,7 +102,7 @@ export function createAuthenticator(prisma: PrismaClient, config: Config, logger
     };
   }
 
-  return async (authorization, workspaceId) => {
+  const authenticate = async (authorization: string | undefined, workspaceId: string | null): Promise<Actor> => {
     if (!authorization) throw new AuthError("missing");
     const match = /^Bearer ([^\s]+)$/i.exec(authorization.trim());
     if (!match) throw new AuthError("malformed");
@@ -109,6 +114,7 @@ export function createAuthenticator(prisma: PrismaClient, config: Config, logger
     if (token.split(".").length !== 3) throw new AuthError("malformed");
     return userActor(token, workspaceId);
   };
+  return Object.assign(authenticate, { settle: async () => void (await Promise.all(pendingWrites)) });
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { createAuthenticator } from "../auth/authenticate.js";
+import { createAuthenticator, type Authenticate } from "../auth/authenticate.js";
 import type { Config } from "../config/config.js";
 import { createLogger } from "../config/logger.js";
 import { openDatabase, type Database } from "../db/client.js";
@@ -13,15 +13,17 @@ const DEMO_KEY_FILE = "demo-api-key";
 
 export async function serveCommand(config: Config): Promise<number> {
   const logger = createLogger(config.LOG_LEVEL);
+  // Listen for signals from the start, so that a stop during start-up is graceful too.
+  const stopRequested = untilSignal();
   const db = await openDatabase(config);
   let server: http.Server | undefined;
+  let authenticate: Authenticate | undefined;
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, "migrations applied");
     const demoKey = db.kind === "pglite" ? await embeddedDemoKey(db, config, logger) : null;
-    server = http.createServer(
-      createRequestHandler({ db, logger, authenticate: createAuthenticator(db.prisma, config, logger), graphiqlApiKey: demoKey }),
-    );
+    authenticate = createAuthenticator(db.prisma, config, logger);
+    server = http.createServer(createRequestHandler({ db, logger, authenticate, graphiqlApiKey: demoKey }));
     const port = await listen(server, config.PORT, config.HOST);
     const base = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
     logger.info({ port, host: config.HOST, database: db.kind }, "listening");
@@ -33,8 +35,8 @@ export async function serveCommand(config: Config): Promise<number> {
     await db.close();
     throw error;
   }
-  await untilSignal();
-  await shutdown(server, db, config, logger);
+  await stopRequested;
+  await shutdown(server!, db, config, logger, authenticate!);
   return 0;
 }
 
@@ -49,25 +51,34 @@ async function embeddedDemoKey(db: Database, config: Config, logger: ReturnType<
     const demo = await seedDemo(db);
     fs.writeFileSync(file, `${demo.demoApiKey}\n`, { mode: 0o600 });
     logger.info({ ms: Date.now() - started }, "demo data loaded");
+    console.error(`  Demo data loaded in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   }
   return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : null;
 }
 
 function untilSignal(): Promise<NodeJS.Signals> {
+  // `on`, not `once`: a second signal during shutdown must not fall back to Node's default (death).
   return new Promise((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
+    process.on("SIGTERM", () => resolve("SIGTERM"));
+    process.on("SIGINT", () => resolve("SIGINT"));
   });
 }
 
 /** Stops accepting, lets in-flight requests finish within SHUTDOWN_TIMEOUT_MS, then closes the database. */
-async function shutdown(server: http.Server, db: Database, config: Config, logger: ReturnType<typeof createLogger>): Promise<void> {
+async function shutdown(
+  server: http.Server,
+  db: Database,
+  config: Config,
+  logger: ReturnType<typeof createLogger>,
+  authenticate: Authenticate,
+): Promise<void> {
   logger.info("shutting down");
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
   await closed;
   clearTimeout(timer);
+  await authenticate.settle();
   await db.close();
   logger.info("stopped");
 }

@@ -87,7 +87,7 @@ describe.skipIf(usingPostgres)("the embedded gateway, as a new user meets it", (
     const query = `{ workspace { slug creditBalance { credits } } viewer { workspaces { slug } } }`;
     let balance: string;
     try {
-      expect(first.output()).toContain("demo data loaded");
+      expect(first.output()).toContain("Demo data loaded in");
       expect(first.apiKey).toMatch(/^bgk_/);
       const result = await graphql(first.url, first.apiKey!, query);
       expect(result.status).toBe(200);
@@ -98,11 +98,12 @@ describe.skipIf(usingPostgres)("the embedded gateway, as a new user meets it", (
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/is in use by another gateway process/);
     } finally {
-      expect(await first.stop()).toBe(0);
+      const code = await first.stop();
+      expect(code, first.output().slice(-3000)).toBe(0);
     }
     const again = await startServer({ DATA_DIR: dataDir });
     try {
-      expect(again.output()).not.toContain("demo data loaded");
+      expect(again.output()).not.toContain("Demo data loaded");
       expect(again.apiKey).toBe(first.apiKey);
       const result = await graphql(again.url, again.apiKey!, query);
       expect(result.body.data.workspace.creditBalance.credits).toBe(balance!);

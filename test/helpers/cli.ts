@@ -31,7 +31,8 @@ export interface RunningServer {
   url: string;
   apiKey: string | null;
   output: () => string;
-  stop(): Promise<number | null>;
+  /** Sends SIGTERM; resolves with the exit code, or the signal's name if the process died of one. */
+  stop(): Promise<number | string | null>;
 }
 
 /** Starts `serve` and resolves once it prints its GraphiQL address. */
@@ -39,7 +40,7 @@ export function startServer(env: Record<string, string>, timeoutMs = 120_000): P
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, [BIN, "serve"], { env: { ...BASE_ENV, PORT: "0", LOG_LEVEL: "info", ...env } });
     let output = "";
-    const exited = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
+    const exited = new Promise<number | string | null>((done) => child.on("close", (code, signal) => done(code ?? signal)));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`serve did not start:\n${output}`));
