@@ -30,7 +30,7 @@ export async function serveCommand(config: Config): Promise<number> {
     console.error(`\n  Billing gateway on ${db.kind === "pglite" ? `embedded database ${path.resolve(config.DATA_DIR)}` : "PostgreSQL"}`);
     console.error(`  GraphiQL:     ${base}/graphql`);
     if (demoKey) console.error(`  Demo API key: ${demoKey}   (workspace acme-prod; read:billing write:usage admin)`);
-    console.error("");
+    console.error("  Stop with Ctrl+C.\n");
   } catch (error) {
     await db.close();
     throw error;

@@ -35,7 +35,7 @@ export interface RunningServer {
   stop(): Promise<number | string | null>;
 }
 
-/** Starts `serve` and resolves once it prints its GraphiQL address. */
+/** Starts `serve` and resolves once its start-up banner is complete. */
 export function startServer(env: Record<string, string>, timeoutMs = 120_000): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, [BIN, "serve"], { env: { ...BASE_ENV, PORT: "0", LOG_LEVEL: "info", ...env } });
@@ -48,7 +48,7 @@ export function startServer(env: Record<string, string>, timeoutMs = 120_000): P
     const onData = (chunk: Buffer) => {
       output += chunk;
       const url = /GraphiQL:\s+(\S+)\/graphql/.exec(output)?.[1];
-      if (url) {
+      if (url && output.includes("Stop with Ctrl+C.")) {
         clearTimeout(timer);
         resolve({
           url,
