@@ -65,15 +65,17 @@ const ActivityMetricsRef = builder.objectRef<ActivityMetrics>("ActivityMetrics")
 });
 
 
+const activityArgs = builder.args((t) => ({
+  startDate: t.string({ required: true, description: "YYYY-MM-DD, inclusive." }),
+  endDate: t.string({ required: true, description: "YYYY-MM-DD, inclusive." }),
+  granularity: t.field({ type: ActivityGranularity, required: false, defaultValue: "day" }),
+}));
+
 builder.prismaObjectField("Workspace", "activityMetrics", (t) =>
   t.field({
     type: ActivityMetricsRef,
     description: "Code-generation metrics of this space; dates are inclusive, in the workspace's time zone.",
-    args: {
-      startDate: t.arg.string({ required: true, description: "YYYY-MM-DD, inclusive." }),
-      endDate: t.arg.string({ required: true, description: "YYYY-MM-DD, inclusive." }),
-      granularity: t.arg({ type: ActivityGranularity, required: false, defaultValue: "day" }),
-    },
+    args: activityArgs,
     resolve: (workspace, a, ctx) =>
       activityMetrics(ctx.db.prisma, ctx.actor, [workspace], workspace.timeZone, a, false),
   }),
@@ -83,11 +85,7 @@ builder.prismaObjectField("Organization", "activityMetrics", (t) =>
   t.field({
     type: ActivityMetricsRef,
     description: "Code-generation metrics of the organization's spaces that the caller may read, with a per-space breakdown.",
-    args: {
-      startDate: t.arg.string({ required: true, description: "YYYY-MM-DD, inclusive." }),
-      endDate: t.arg.string({ required: true, description: "YYYY-MM-DD, inclusive." }),
-      granularity: t.arg({ type: ActivityGranularity, required: false, defaultValue: "day" }),
-    },
+    args: activityArgs,
     resolve: async (org, a, ctx) => {
       const spaces = await ctx.db.prisma.workspace.findMany({
         where: { organizationId: org.id, id: { in: readableWorkspaceIds(ctx.actor) } },

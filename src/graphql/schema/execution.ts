@@ -1,15 +1,16 @@
+// Records the caller wrote come back to it (ingestion keys included), so these nodes are scoped to
+// the workspaces it can see; listings need read:billing.
+import type { Execution } from "../../db/generated/client.js";
 import { hasWorkspaceScope } from "../../domain/access.js";
+import { InsufficientCreditsError } from "../../domain/errors.js";
 import { executionWhere, recordExecution, spending, type ExecutionBilling, type Spending } from "../../domain/executions.js";
 import { requireWorkspace } from "../../domain/workspaces.js";
 import { builder } from "../builder.js";
-import { MUTATION_ERRORS } from "./errors.js";
+import type { GraphQLContext } from "../context.js";
 import { SortOrderEnum } from "./enums.js";
-// Records the caller wrote come back to it (ingestion keys included), so these nodes are scoped to
-// the workspaces it can see; listings and the ledger need read:billing.
+import { MUTATION_ERRORS } from "./errors.js";
 import { pageSize, scopedBigId, scopedId } from "./ids.js";
 import { WorkspaceRef } from "./workspace.js";
-import { InsufficientCreditsError } from "../../domain/errors.js";
-import type { Execution } from "../../db/generated/client.js";
 
 const BillingTypeEnum = builder.enumType("BillingType", {
   description: "INCLUDED while the month's running cost is within the monthly limit; ON_DEMAND once past it.",
@@ -35,8 +36,11 @@ const CallCost = builder.objectRef<{ model: string; inputTokens: number; outputT
   }),
 });
 
-const billing = <K extends keyof ExecutionBilling>(key: K) => (execution: Execution, _args: unknown, ctx: { loaders: { executionBilling: { load(id: bigint): Promise<ExecutionBilling> } } }) =>
-  ctx.loaders.executionBilling.load(execution.id).then((b) => b[key]);
+/** A billing field, batched over the page by the per-request loader. */
+const billing =
+  <K extends keyof ExecutionBilling>(key: K) =>
+  (execution: Execution, _args: unknown, ctx: GraphQLContext) =>
+    ctx.loaders.executionBilling.load(execution.id).then((b) => b[key]);
 
 export const ExecutionRef = builder.prismaNode("Execution", {
   id: { field: "id" },
@@ -61,6 +65,20 @@ export const ExecutionRef = builder.prismaNode("Execution", {
     includedCostUsd: t.field({ type: "Decimal", resolve: billing("includedCostUsd") }),
     onDemandCostUsd: t.field({ type: "Decimal", description: "The part of the cost past the monthly limit.", resolve: billing("onDemandCostUsd") }),
     idempotencyKey: t.exposeString("idempotencyKey", { nullable: true }),
+  }),
+});
+
+const SpendingPeriod = builder.enumType("SpendingPeriod", { values: ["MONTH_TO_DATE", "LAST_MONTH"] as const });
+
+const SpendingRef = builder.objectRef<Spending>("Spending").implement({
+  fields: (t) => ({
+    from: t.field({ type: "DateTime", resolve: (s) => s.window.from }),
+    to: t.field({ type: "DateTime", resolve: (s) => s.window.to }),
+    monthlyLimitUsd: t.field({ type: "Decimal", resolve: (s) => s.monthlyLimitUsd }),
+    costUsd: t.field({ type: "Decimal", resolve: (s) => s.costUsd }),
+    includedCostUsd: t.field({ type: "Decimal", resolve: (s) => s.includedCostUsd }),
+    onDemandCostUsd: t.field({ type: "Decimal", resolve: (s) => s.onDemandCostUsd }),
+    executionCount: t.exposeInt("executionCount"),
   }),
 });
 
@@ -98,20 +116,6 @@ builder.prismaObjectFields("Workspace", (t) => ({
     resolve: (workspace, args, ctx) => spending(ctx.db.prisma, ctx.actor, workspace, args.period ?? "MONTH_TO_DATE"),
   }),
 }));
-
-const SpendingPeriod = builder.enumType("SpendingPeriod", { values: ["MONTH_TO_DATE", "LAST_MONTH"] as const });
-
-const SpendingRef = builder.objectRef<Spending>("Spending").implement({
-  fields: (t) => ({
-    from: t.field({ type: "DateTime", resolve: (s) => s.window.from }),
-    to: t.field({ type: "DateTime", resolve: (s) => s.window.to }),
-    monthlyLimitUsd: t.field({ type: "Decimal", resolve: (s) => s.monthlyLimitUsd }),
-    costUsd: t.field({ type: "Decimal", resolve: (s) => s.costUsd }),
-    includedCostUsd: t.field({ type: "Decimal", resolve: (s) => s.includedCostUsd }),
-    onDemandCostUsd: t.field({ type: "Decimal", resolve: (s) => s.onDemandCostUsd }),
-    executionCount: t.exposeInt("executionCount"),
-  }),
-});
 
 const CallCostInput = builder.inputType("ExecutionCallCostInput", {
   fields: (t) => ({

@@ -7,8 +7,6 @@ import { ResourceKindEnum, SortOrderEnum, UsageCurrencyEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { ApiKeyRef } from "./api-key.js";
-// Records the caller wrote come back to it (ingestion keys included), so these nodes are scoped to
-// the workspaces it can see; listings and the ledger need read:billing.
 import { pageSize, scopedBigId, scopedId } from "./ids.js";
 import { WorkspaceRef } from "./workspace.js";
 
@@ -24,6 +22,8 @@ const InferenceDetails = builder.objectRef<UsageRecord>("InferenceDetails").impl
   }),
 });
 
+// Records the caller wrote come back to it (ingestion keys included), so the node is scoped to the
+// workspaces it can see; the listing needs read:billing.
 export const UsageRecordRef = builder.prismaNode("UsageRecord", {
   id: { field: "id" },
   nullable: true,
