@@ -1,7 +1,10 @@
 // The credit ledger: append-only rows per workspace, each with the balance after it. Every write
 // locks the workspace row first (SELECT … FOR UPDATE), so that concurrent writers queue and no
 // update is lost; the balance on the workspace row moves in the same transaction as the rows.
-import { Prisma, type CreditTransactionType, type Workspace } from "../db/generated/client.js";
+import type { Actor } from "../auth/actor.js";
+import type { PrismaClient } from "../db/client.js";
+import { Prisma, type CreditTransaction, type CreditTransactionType, type Workspace } from "../db/generated/client.js";
+import { assertWorkspaceScope } from "./access.js";
 import { InsufficientCreditsError } from "./errors.js";
 
 export type Tx = Prisma.TransactionClient;
@@ -110,4 +113,10 @@ export function withLedgerLock<T>(
   fn: (tx: Tx, workspace: LockedWorkspace) => Promise<T>,
 ): Promise<T> {
   return prisma.$transaction(async (tx) => fn(tx, await lockWorkspace(tx, workspaceId)), { timeout: 60_000, maxWait: 30_000 });
+}
+
+/** The newest ledger rows of a workspace (REST credits routes; GraphQL pages the same order). */
+export function recentCreditTransactions(prisma: PrismaClient, actor: Actor, workspaceId: string, limit: number): Promise<CreditTransaction[]> {
+  assertWorkspaceScope(actor, workspaceId, "read:billing");
+  return prisma.creditTransaction.findMany({ where: { workspaceId }, orderBy: { id: "desc" }, take: limit });
 }

@@ -7,6 +7,8 @@ import { StartupError } from "../config/startup-error.js";
 import type { Database } from "../db/client.js";
 import { pendingMigrations } from "../db/migrate.js";
 import { createGraphQLServer } from "../graphql/yoga.js";
+import { createRestHandler } from "../rest/router.js";
+import { REST_ROUTES } from "../rest/routes.js";
 
 export interface GatewayDeps {
   db: Database;
@@ -18,13 +20,16 @@ export interface GatewayDeps {
 export function createRequestHandler(deps: GatewayDeps): http.RequestListener {
   const { db, logger } = deps;
   const yoga = createGraphQLServer(deps);
+  const rest = createRestHandler({ ...deps, routes: REST_ROUTES });
 
   return (req, res) => {
     const started = process.hrtime.bigint();
     const incoming = req.headers["x-request-id"];
     const requestId = typeof incoming === "string" && /^[\w.-]{1,100}$/.test(incoming) ? incoming : crypto.randomUUID();
     res.setHeader("X-Request-Id", requestId);
-    const path = (req.url ?? "/").split("?")[0]!;
+    // A request line that is not a valid path is answered as an unknown route.
+    const url = new URL(URL.canParse(req.url ?? "/", "http://gateway") ? (req.url ?? "/") : "/", "http://gateway");
+    const path = url.pathname;
     res.on("finish", () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       logger.info({ requestId, method: req.method, path, status: res.statusCode, durationMs }, "request");
@@ -34,6 +39,7 @@ export function createRequestHandler(deps: GatewayDeps): http.RequestListener {
       if (path === "/health") return sendJson(res, 200, { status: "ok" });
       if (path === "/ready") return sendJson(res, ...(await readiness(db)));
       if (path === "/graphql") return yoga(req, res, { requestId });
+      if (await rest(req, res, url)) return;
       return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `No route for ${req.method} ${path}` } });
     };
     handle().catch((error: Error) => {
