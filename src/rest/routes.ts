@@ -1,6 +1,8 @@
+import { activityRoutes } from "./activity.js";
 import { creditRoutes } from "./credits.js";
 import { eventRoutes } from "./events.js";
 import type { Route } from "./router.js";
+import { usageRollupRoutes } from "./usage-rollup.js";
 
 /** Every REST compatibility route. */
-export const REST_ROUTES: Route[] = [...creditRoutes, ...eventRoutes];
+export const REST_ROUTES: Route[] = [...creditRoutes, ...eventRoutes, ...usageRollupRoutes, ...activityRoutes];
