@@ -1,8 +1,9 @@
 import { activityRoutes } from "./activity.js";
 import { creditRoutes } from "./credits.js";
 import { eventRoutes } from "./events.js";
+import { executionUsageRoutes } from "./execution-usage.js";
 import type { Route } from "./router.js";
 import { usageRollupRoutes } from "./usage-rollup.js";
 
 /** Every REST compatibility route. */
-export const REST_ROUTES: Route[] = [...creditRoutes, ...eventRoutes, ...usageRollupRoutes, ...activityRoutes];
+export const REST_ROUTES: Route[] = [...creditRoutes, ...eventRoutes, ...usageRollupRoutes, ...activityRoutes, ...executionUsageRoutes];
