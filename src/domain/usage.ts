@@ -229,3 +229,20 @@ export function usageWhere(filter: UsageFilter): Prisma.UsageRecordWhereInput {
     ...(filter.externalProjectId ? { externalProjectId: filter.externalProjectId } : {}),
   };
 }
+
+/** One offset page of a workspace's usage rows and the total (the Billing Usage API pages by number). */
+export async function usagePage(
+  prisma: PrismaClient,
+  actor: Actor,
+  workspaceId: string,
+  filter: UsageFilter,
+  page: { skip: number; take: number; order: "asc" | "desc" },
+): Promise<{ rows: UsageRecord[]; total: number }> {
+  assertWorkspaceScope(actor, workspaceId, "read:billing");
+  const where = { workspaceId, ...usageWhere(filter) };
+  const [rows, total] = await Promise.all([
+    prisma.usageRecord.findMany({ where, orderBy: [{ occurredAt: page.order }, { id: page.order }], skip: page.skip, take: page.take }),
+    prisma.usageRecord.count({ where }),
+  ]);
+  return { rows, total };
+}

@@ -1,4 +1,5 @@
 import { activityRoutes } from "./activity.js";
+import { billingUsageRoutes } from "./billing-usage.js";
 import { creditRoutes } from "./credits.js";
 import { eventRoutes } from "./events.js";
 import { executionUsageRoutes } from "./execution-usage.js";
@@ -6,4 +7,4 @@ import type { Route } from "./router.js";
 import { usageRollupRoutes } from "./usage-rollup.js";
 
 /** Every REST compatibility route. */
-export const REST_ROUTES: Route[] = [...creditRoutes, ...eventRoutes, ...usageRollupRoutes, ...activityRoutes, ...executionUsageRoutes];
+export const REST_ROUTES: Route[] = [...creditRoutes, ...eventRoutes, ...usageRollupRoutes, ...activityRoutes, ...executionUsageRoutes, ...billingUsageRoutes];
