@@ -11,6 +11,8 @@ export const ACTIVITY_GRANULARITIES = ["day", "week", "month", "quarter"] as con
 export type ActivityGranularity = (typeof ACTIVITY_GRANULARITIES)[number];
 
 const MAX_DAILY_SPAN_DAYS = 90;
+/** The interval between buckets (PostgreSQL has no "1 quarter" interval). */
+const STEP: Record<ActivityGranularity, string> = { day: "1 day", week: "1 week", month: "1 month", quarter: "3 months" };
 const MAX_SPAN_DAYS = 1_096;
 
 export interface ActivityTotals {
@@ -99,7 +101,7 @@ export async function activityMetrics(
   const [periods, perSpace, [summary]] = await Promise.all([
     prisma.$queryRawUnsafe<Record<string, unknown>[]>(
       `WITH buckets AS (
-         SELECT generate_series(date_trunc('${granularity}', $5::date::timestamp), $6::date::timestamp, '1 ${granularity}'::interval)::date AS period)
+         SELECT generate_series(date_trunc('${granularity}', $5::date::timestamp), $6::date::timestamp, '${STEP[granularity]}'::interval)::date AS period)
        SELECT to_char(b.period, 'YYYY-MM-DD') AS period, ${sums}, COUNT(e.id)::int AS events,
          COUNT(DISTINCT e."userKey")::int AS users, COALESCE(SUM(e."userPrompts"), 0)::int AS "userPrompts",
          COALESCE(SUM(e."inputTokens"), 0)::float8 AS input, COALESCE(SUM(e."outputTokens"), 0)::float8 AS output,

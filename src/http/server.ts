@@ -8,6 +8,7 @@ import type { Database } from "../db/client.js";
 import { pendingMigrations } from "../db/migrate.js";
 import { createGraphQLServer } from "../graphql/yoga.js";
 import { createRestHandler } from "../rest/router.js";
+import { OPENAPI_DOCUMENT } from "../rest/openapi.js";
 import { REST_ROUTES } from "../rest/routes.js";
 
 export interface GatewayDeps {
@@ -39,6 +40,7 @@ export function createRequestHandler(deps: GatewayDeps): http.RequestListener {
       if (path === "/health") return sendJson(res, 200, { status: "ok" });
       if (path === "/ready") return sendJson(res, ...(await readiness(db)));
       if (path === "/graphql") return yoga(req, res, { requestId });
+      if (path === "/openapi.json") return sendJson(res, 200, OPENAPI_DOCUMENT);
       if (await rest(req, res, url)) return;
       return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `No route for ${req.method} ${path}` } });
     };
