@@ -1,3 +1,4 @@
+import type { CreditTransaction } from "../../db/generated/client.js";
 import { adjustCredits, grantCredits, purchaseCredits, setUsageLimit } from "../../domain/credits.js";
 import { InsufficientCreditsError } from "../../domain/errors.js";
 import { timeRangeWhere } from "../../domain/time.js";
@@ -72,9 +73,9 @@ const GrantCreditsInput = CreditInput("GrantCreditsInput", "grant");
 const PurchaseCreditsInput = CreditInput("PurchaseCreditsInput", "purchase");
 const AdjustCreditsInput = CreditInput("AdjustCreditsInput", "adjust");
 
-const CreditTransactionPayload = builder.objectRef<{ transaction: unknown }>("CreditTransactionPayload").implement({
+const CreditTransactionPayload = builder.objectRef<{ transaction: CreditTransaction }>("CreditTransactionPayload").implement({
   fields: (t) => ({
-    transaction: t.field({ type: CreditTransactionRef, resolve: (p) => p.transaction as never }),
+    transaction: t.field({ type: CreditTransactionRef, resolve: (p) => p.transaction }),
   }),
 });
 
