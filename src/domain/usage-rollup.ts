@@ -64,10 +64,20 @@ const MAX_HOURLY_DAYS = 31;
 
 const UNITS: Record<Exclude<Granularity, "ALL">, string> = { HOUR: "hour", DAY: "day", WEEK: "week", MONTH: "month", QUARTER: "quarter" };
 
+interface RollupTable {
+  table: string;
+  dims: Record<string, string>;
+  metrics: string;
+}
+
 interface SourceSql {
   raw: { table: string; time: string; dims: Record<string, string>; metrics: string };
-  rollup: { table: string; dims: Record<string, string>; metrics: string };
+  /** Daily tables, smallest first; a rollup reads the first that has every grouped dimension. */
+  rollups: RollupTable[];
 }
+
+const USAGE_ROLLUP_METRICS = `SUM("quantity") q, SUM("costUsd") c, SUM("credits") cr, SUM("eventCount") n, SUM("promptTokens") pt,
+  SUM("completionTokens") ct, SUM("cacheReadTokens") crt, SUM("cacheWriteTokens") cwt`;
 
 const USAGE_SQL: SourceSql = {
   raw: {
@@ -81,16 +91,25 @@ const USAGE_SQL: SourceSql = {
     metrics: `SUM("units") q, SUM("costUsd") c, SUM("credits") cr, COUNT(*) n, COALESCE(SUM("promptTokens"), 0) pt,
       COALESCE(SUM("completionTokens"), 0) ct, COALESCE(SUM("cacheReadTokens"), 0) crt, COALESCE(SUM("cacheWriteTokens"), 0) cwt`,
   },
-  rollup: {
-    table: `"UsageDailyRollup"`,
-    dims: {
-      MODEL: `NULLIF("model", '')`, SKU: `"skuId"`, API_KEY: `NULLIF("apiKeyId", '')`, EXTERNAL_USER: `NULLIF("externalUserId", '')`,
-      EXTERNAL_PROJECT: `NULLIF("externalProjectId", '')`, WORKSPACE: `"workspaceId"::text`, CURRENCY: `"currency"::text`,
-      RESOURCE_KIND: `"resourceKind"::text`,
+  rollups: [
+    {
+      table: `"UsageDailyTotal"`,
+      dims: {
+        MODEL: `NULLIF("model", '')`, SKU: `"skuId"`, WORKSPACE: `"workspaceId"::text`, CURRENCY: `"currency"::text`,
+        RESOURCE_KIND: `"resourceKind"::text`,
+      },
+      metrics: USAGE_ROLLUP_METRICS,
     },
-    metrics: `SUM("quantity") q, SUM("costUsd") c, SUM("credits") cr, SUM("eventCount") n, SUM("promptTokens") pt,
-      SUM("completionTokens") ct, SUM("cacheReadTokens") crt, SUM("cacheWriteTokens") cwt`,
-  },
+    {
+      table: `"UsageDailyRollup"`,
+      dims: {
+        MODEL: `NULLIF("model", '')`, SKU: `"skuId"`, API_KEY: `NULLIF("apiKeyId", '')`, EXTERNAL_USER: `NULLIF("externalUserId", '')`,
+        EXTERNAL_PROJECT: `NULLIF("externalProjectId", '')`, WORKSPACE: `"workspaceId"::text`, CURRENCY: `"currency"::text`,
+        RESOURCE_KIND: `"resourceKind"::text`,
+      },
+      metrics: USAGE_ROLLUP_METRICS,
+    },
+  ],
 };
 
 const EXECUTION_SQL: SourceSql = {
@@ -100,12 +119,14 @@ const EXECUTION_SQL: SourceSql = {
     dims: { WORKFLOW: `"workflowId"::text`, TRIGGER: `"trigger"`, MODEL: `"model"`, WORKSPACE: `"workspaceId"::text` },
     metrics: `COUNT(*) q, SUM("costUsd") c, 0 cr, COUNT(*) n, SUM("inputTokens") pt, SUM("outputTokens") ct, 0 crt, 0 cwt`,
   },
-  rollup: {
-    table: `"ExecutionDailyRollup"`,
-    dims: { WORKFLOW: `"workflowId"::text`, TRIGGER: `"trigger"`, MODEL: `"model"`, WORKSPACE: `"workspaceId"::text` },
-    metrics: `SUM("executionCount") q, SUM("costUsd") c, 0 cr, SUM("executionCount") n, SUM("inputTokens") pt,
-      SUM("outputTokens") ct, 0 crt, 0 cwt`,
-  },
+  rollups: [
+    {
+      table: `"ExecutionDailyRollup"`,
+      dims: { WORKFLOW: `"workflowId"::text`, TRIGGER: `"trigger"`, MODEL: `"model"`, WORKSPACE: `"workspaceId"::text` },
+      metrics: `SUM("executionCount") q, SUM("costUsd") c, 0 cr, SUM("executionCount") n, SUM("inputTokens") pt,
+        SUM("outputTokens") ct, 0 crt, 0 cwt`,
+    },
+  ],
 };
 
 export async function usageRollup(
@@ -147,10 +168,11 @@ export async function usageRollup(
       WHERE "workspaceId" = $1::uuid AND ${sql.raw.time} >= ${param(from.toISOString())}::timestamptz
         AND ${sql.raw.time} < ${param(to.toISOString())}::timestamptz GROUP BY ${groupList(dims.length)}`;
   };
+  const rollup = sql.rollups.find((table) => groupBy.every((d) => d in table.dims))!;
   const rollupPart = (firstDay: string, endDay: string) => {
     const bucket = granularity === "ALL" ? start() : `date_trunc('${UNITS[granularity]}', "day"::timestamp) AT TIME ZONE ${zone()}`;
-    const dimSql = dims.map(({ dimension, alias }) => `${sql.rollup.dims[dimension]} AS ${alias}`);
-    return `SELECT ${[`${bucket} AS b`, ...dimSql].join(", ")}, ${sql.rollup.metrics} FROM ${sql.rollup.table}
+    const dimSql = dims.map(({ dimension, alias }) => `${rollup.dims[dimension]} AS ${alias}`);
+    return `SELECT ${[`${bucket} AS b`, ...dimSql].join(", ")}, ${rollup.metrics} FROM ${rollup.table}
       WHERE "workspaceId" = $1::uuid AND "day" >= ${param(firstDay)}::date AND "day" < ${param(endDay)}::date
       GROUP BY ${groupList(dims.length)}`;
   };

@@ -149,7 +149,8 @@ export async function recordUsage(
         occurredAt: inserted[i]!.occurredAt,
       })),
     );
-    if (inserted.length > 0) await tx.$executeRawUnsafe(UPSERT_USAGE_ROLLUPS, inserted.map((row) => row.id.toString()));
+    const ids = inserted.map((row) => row.id.toString());
+    if (ids.length > 0) for (const upsert of UPSERT_USAGE_ROLLUPS) await tx.$executeRawUnsafe(upsert, ids);
     return accepted.map((a, i) => ({ index: a.index, record: inserted[i]!, credits: a.credits }));
   });
 

@@ -152,6 +152,15 @@ describe("ledger writes", () => {
     // 100 × 0.4 × 0.25 + 4 × 0.25 credits
     expect((await balance()).creditBalance.credits).toBe(start.minus("11").toFixed());
     await assertLedgerConsistent();
+    // Both daily usage tables took every accepted record as it was written.
+    const [rolled] = await t.db.prisma.$queryRawUnsafe<{ raw: number; rollup: number; total: number }[]>(
+      `SELECT (SELECT COUNT(*)::int FROM "UsageRecord" WHERE "workspaceId" = $1::uuid) AS raw,
+              (SELECT SUM("eventCount")::int FROM "UsageDailyRollup" WHERE "workspaceId" = $1::uuid) AS rollup,
+              (SELECT SUM("eventCount")::int FROM "UsageDailyTotal" WHERE "workspaceId" = $1::uuid) AS total`,
+      acme.workspaceId,
+    );
+    expect(rolled!.rollup).toBe(rolled!.raw);
+    expect(rolled!.total).toBe(rolled!.raw);
   });
 
   it("grants, purchases and adjusts credits idempotently, as admin only", async () => {

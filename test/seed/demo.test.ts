@@ -67,6 +67,10 @@ describe("demo data", () => {
       SELECT w.id, SUM(u.units) q, SUM(u.credits) c, SUM(u."costUsd") usd, COUNT(*) e FROM "UsageRecord" u JOIN "Workspace" w ON w.id = u."workspaceId" GROUP BY w.id
       EXCEPT SELECT "workspaceId", SUM(quantity), SUM(credits), SUM("costUsd"), SUM("eventCount") FROM "UsageDailyRollup" GROUP BY 1) x`);
     expect(diff.n).toBe(0);
+    const totals = await one<{ n: number }>(t.db, `SELECT COUNT(*)::int AS n FROM (
+      SELECT "workspaceId", "skuId", "currency", SUM(units) q, SUM(credits) c, SUM("costUsd") usd, COUNT(*) e FROM "UsageRecord" GROUP BY 1, 2, 3
+      EXCEPT SELECT "workspaceId", "skuId", "currency", SUM(quantity), SUM(credits), SUM("costUsd"), SUM("eventCount") FROM "UsageDailyTotal" GROUP BY 1, 2, 3) x`);
+    expect(totals.n).toBe(0);
     const executions = await one<{ n: number }>(t.db, `SELECT COUNT(*)::int AS n FROM (
       SELECT "workspaceId", COUNT(*) c, SUM("costUsd") usd FROM "Execution" GROUP BY 1
       EXCEPT SELECT "workspaceId", SUM("executionCount"), SUM("costUsd") FROM "ExecutionDailyRollup" GROUP BY 1) x`);
@@ -110,8 +114,9 @@ describe("bulk seeding", () => {
       const check = await one<Record<string, number>>(t.db, `SELECT
         (SELECT COUNT(*)::int FROM "UsageRecord") AS usage,
         (SELECT COUNT(*)::int FROM (SELECT "balanceAfter" <> SUM(amount) OVER (PARTITION BY "workspaceId" ORDER BY id) AS bad FROM "CreditTransaction") x WHERE bad) AS "badBalances",
-        (SELECT SUM("eventCount")::int FROM "UsageDailyRollup") AS "rolledUp"`);
-      expect(check).toEqual({ usage: 1_011, badBalances: 0, rolledUp: 1_011 });
+        (SELECT SUM("eventCount")::int FROM "UsageDailyRollup") AS "rolledUp",
+        (SELECT SUM("eventCount")::int FROM "UsageDailyTotal") AS "totalled"`);
+      expect(check).toEqual({ usage: 1_011, badBalances: 0, rolledUp: 1_011, totalled: 1_011 });
     } finally {
       await t.drop();
     }
