@@ -45,6 +45,10 @@ const executionWindow = [
   query("to", str, "ISO 8601 or epoch milliseconds (default: now)."),
   workspaceIdParam,
 ];
+const focusRange = [
+  query("from", { type: "string", pattern: "^\\d+$" }, "Start, epoch milliseconds (inclusive).", true),
+  query("to", { type: "string", pattern: "^\\d+$" }, "End, epoch milliseconds (exclusive); at most 365 days after from.", true),
+];
 const usageRecordIn = object(
   { idempotencyKey: str, sku: str, units: { type: ["string", "number"] }, currency: { enum: ["USD", "VCU", "DIEM", "BUNDLED_CREDITS", "CREDITS"] },
     occurredAt: str, notes: str, requestId: str, inferenceExecutionTimeMs: int(0), promptTokens: int(0), completionTokens: int(0),
@@ -171,6 +175,28 @@ export const OPENAPI_DOCUMENT = {
       get: { operationId: "executionUsageExport", summary: "CSV of the same rows (Date,Execution,Workflow,Trigger,Model,Tokens,Cost (USD)), at most 10,000", ...secured("read:billing"),
         parameters: executionWindow,
         responses: { "200": { description: "usage-<workspaceId>-<YYYY-MM-DD>.csv; X-Export-Truncated says whether the cap cut the range.", content: { "text/csv": { schema: str } } }, ...standardErrors } },
+    },
+    "/api/billing/focus-export": {
+      get: { operationId: "focusExport", summary: "FOCUS 1.3 cost-and-usage rows of a range, as a JSONL or CSV attachment", ...secured("read:billing"),
+        parameters: [...focusRange, query("format", { enum: ["jsonl", "csv"], default: "jsonl" }, "File format."), workspaceIdParam],
+        responses: {
+          "200": { description: "focus-export.jsonl (application/jsonl) or focus-export.csv (text/csv), streamed, Cache-Control: no-store.",
+            content: { "application/jsonl": { schema: str }, "text/csv": { schema: str } } },
+          "429": errorResponse("More than about 10 requests a minute."),
+          ...standardErrors,
+        } },
+    },
+    "/api/billing/focus-metadata": {
+      get: { operationId: "focusMetadata", summary: "FOCUS 1.3 metadata of a range: data generator, dataset instance, recency and schema", ...secured("read:billing"),
+        parameters: [...focusRange, workspaceIdParam],
+        responses: { "200": json(object({
+          DataGenerator: object({ DataGenerator: str }),
+          DatasetInstance: { type: "array", items: object({ DatasetInstanceId: str, DatasetInstanceName: str, FocusDatasetId: { const: "CostAndUsage" } }) },
+          Recency: { type: "array", items: object({ DatasetInstanceId: str, RecencyLastUpdated: str, DatasetInstanceLastUpdated: str,
+            TimeSectors: { type: "array", items: object({ TimeSectorStart: str, TimeSectorEnd: str, TimeSectorComplete: { type: "boolean" }, TimeSectorLastUpdated: str }) } }) },
+          Schema: { type: "array", items: object({ SchemaId: str, CreationDate: str, FocusVersion: { const: "1.3" }, DataGeneratorVersion: str, DatasetInstanceId: str,
+            ColumnDefinition: { type: "array", items: object({ ColumnName: str, DataType: { enum: ["STRING", "DECIMAL", "DATETIME", "JSON"] } }) } }) },
+        })), ...standardErrors } },
     },
     "/api/v1/events": {
       post: { operationId: "ingestEvents", summary: "Record up to 1,000 usage records (JSON array or NDJSON)", ...secured("write:usage"),
