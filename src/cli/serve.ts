@@ -6,6 +6,7 @@ import type { Config } from "../config/config.js";
 import { createLogger } from "../config/logger.js";
 import { openDatabase, type Database } from "../db/client.js";
 import { migrate } from "../db/migrate.js";
+import { createRateLimiter, type RateLimiter } from "../http/rate-limit.js";
 import { createRequestHandler, listen } from "../http/server.js";
 import { isDatabaseEmpty, seedDemo } from "../seed/demo.js";
 
@@ -18,12 +19,19 @@ export async function serveCommand(config: Config): Promise<number> {
   const db = await openDatabase(config);
   let server: http.Server | undefined;
   let authenticate: Authenticate | undefined;
+  let rateLimiter: RateLimiter | undefined;
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, "migrations applied");
     const demoKey = db.kind === "pglite" ? await embeddedDemoKey(db, config, logger) : null;
     authenticate = createAuthenticator(db.prisma, config, logger);
-    server = http.createServer(createRequestHandler({ db, logger, authenticate, graphiqlApiKey: demoKey }));
+    rateLimiter = createRateLimiter({
+      points: config.FOCUS_RATE_LIMIT_PER_MINUTE,
+      durationSeconds: 60,
+      redisUrl: config.REDIS_URL,
+      keyPrefix: `${config.REDIS_KEY_PREFIX}:focus`,
+    });
+    server = http.createServer(createRequestHandler({ db, logger, authenticate, rateLimiter, graphiqlApiKey: demoKey }));
     const port = await listen(server, config.PORT, config.HOST);
     const base = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
     logger.info({ port, host: config.HOST, database: db.kind }, "listening");
@@ -36,7 +44,7 @@ export async function serveCommand(config: Config): Promise<number> {
     throw error;
   }
   await stopRequested;
-  await shutdown(server!, db, config, logger, authenticate!);
+  await shutdown(server!, db, config, logger, authenticate!, rateLimiter!);
   return 0;
 }
 
@@ -71,6 +79,7 @@ async function shutdown(
   config: Config,
   logger: ReturnType<typeof createLogger>,
   authenticate: Authenticate,
+  rateLimiter: RateLimiter,
 ): Promise<void> {
   logger.info("shutting down");
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -79,6 +88,7 @@ async function shutdown(
   await closed;
   clearTimeout(timer);
   await authenticate.settle();
+  await rateLimiter.close();
   await db.close();
   logger.info("stopped");
 }

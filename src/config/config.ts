@@ -32,6 +32,12 @@ const envSchema = z.object({
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
   API_KEY_LAST_USED_INTERVAL_S: integer(1, 86_400).default(60),
+  REDIS_URL: z
+    .string()
+    .refine((v) => /^rediss?:\/\/./.test(v), "must be a redis:// or rediss:// URL")
+    .optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).max(100).default("billing-gateway"),
+  FOCUS_RATE_LIMIT_PER_MINUTE: integer(1, 100_000).default(10),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
 });
@@ -48,7 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
-    const shown = name === "JWT_SECRET" || name === "DATABASE_URL" ? "" : ` (got "${present[name]}")`;
+    const shown = ["JWT_SECRET", "DATABASE_URL", "REDIS_URL"].includes(name) ? "" : ` (got "${present[name]}")`;
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}`);
   }
   if (parsed.data.JWT_SECRET && parsed.data.JWT_JWKS_URL) {

@@ -7,12 +7,15 @@ import { StartupError } from "../config/startup-error.js";
 import type { Database } from "../db/client.js";
 import { pendingMigrations } from "../db/migrate.js";
 import { createGraphQLServer } from "../graphql/yoga.js";
+import type { RateLimiter } from "./rate-limit.js";
 import { createRestHandler } from "../rest/router.js";
 import { OPENAPI_DOCUMENT } from "../rest/openapi.js";
 import { REST_ROUTES } from "../rest/routes.js";
 
 export interface GatewayDeps {
   db: Database;
+  /** The FOCUS routes' per-caller budget. */
+  rateLimiter?: RateLimiter;
   authenticate: Authenticate;
   logger: Logger;
   graphiqlApiKey?: string | null;

@@ -116,6 +116,7 @@ export const focusRoutes: Route[] = [
     method: "GET",
     path: "/api/billing/focus-export",
     scope: "read:billing",
+    rateLimited: true,
     async handle(ctx) {
       const window = focusWindow(ctx.query);
       const format = ctx.query.get("format") ?? "jsonl";
@@ -142,6 +143,7 @@ export const focusRoutes: Route[] = [
     method: "GET",
     path: "/api/billing/focus-metadata",
     scope: "read:billing",
+    rateLimited: true,
     async handle(ctx) {
       const window = focusWindow(ctx.query);
       const workspace = await ctx.workspace("read:billing");

@@ -11,6 +11,7 @@ import { anyScopes } from "../auth/actor.js";
 import type { Workspace } from "../db/generated/client.js";
 import { assertWorkspaceScope } from "../domain/access.js";
 import { requireWorkspace } from "../domain/workspaces.js";
+import { RateLimiterUnavailable, type RateLimiter } from "../http/rate-limit.js";
 import { toJson } from "./json.js";
 
 export interface RestContext {
@@ -29,6 +30,8 @@ export interface Route {
   method: "GET" | "POST";
   path: string;
   scope: Scope;
+  /** Counted against the caller's budget of this rate limiter. */
+  rateLimited?: boolean;
   handle(ctx: RestContext): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export class RestError extends Error {
     readonly code: string,
     message: string,
     readonly param?: string,
+    readonly headers: http.OutgoingHttpHeaders = {},
   ) {
     super(message);
   }
@@ -63,7 +67,7 @@ function matchPath(pattern: string, path: string): Record<string, string> | null
   return params;
 }
 
-export function createRestHandler(deps: { db: Database; authenticate: Authenticate; logger: Logger; routes: Route[] }) {
+export function createRestHandler(deps: { db: Database; authenticate: Authenticate; logger: Logger; routes: Route[]; rateLimiter?: RateLimiter }) {
   /** Handles the request if a route matches its path; returns false otherwise. */
   return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> => {
     const onPath = deps.routes.filter((route) => matchPath(route.path, url.pathname));
@@ -73,6 +77,14 @@ export function createRestHandler(deps: { db: Database; authenticate: Authentica
       if (!route) throw new RestError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${url.pathname}`);
       const actor = await deps.authenticate(req.headers.authorization, url.searchParams.get("workspaceId"));
       if (!anyScopes(actor).includes(route.scope)) throw new ForbiddenError(route.scope);
+      if (route.rateLimited && deps.rateLimiter) {
+        const retryAfter = await deps.rateLimiter.consume(actor.kind === "apiKey" ? `key:${actor.apiKeyId}` : `user:${actor.userId}`).catch((error) => {
+          if (!(error instanceof RateLimiterUnavailable)) throw error;
+          deps.logger.error({ err: error.message }, "rate limiter unavailable");
+          throw new RestError(503, "RATE_LIMITER_UNAVAILABLE", "The rate limiter is unavailable; try again shortly", undefined, { "Retry-After": "5" });
+        });
+        if (retryAfter !== null) throw new RestError(429, "RATE_LIMITED", `Too many requests; retry in ${retryAfter} s`, undefined, { "Retry-After": String(retryAfter) });
+      }
       const params = matchPath(route.path, url.pathname)!;
       const workspace = async (scope: Scope) => {
         const found = await requireWorkspace(deps.db.prisma, actor, { id: url.searchParams.get("workspaceId") });
@@ -94,7 +106,8 @@ export function createRestHandler(deps: { db: Database; authenticate: Authentica
 
 function sendError(res: http.ServerResponse, error: unknown, logger: Logger): void {
   if (error instanceof RestError) {
-    return sendRestJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.param ? { param: error.param } : {}) } });
+    const body = { error: { code: error.code, message: error.message, ...(error.param ? { param: error.param } : {}) } };
+    return sendRestJson(res, error.status, body, error.headers);
   }
   if (error instanceof AuthError) {
     return sendRestJson(res, 401, { error: { code: "UNAUTHENTICATED", message: error.message } }, { "WWW-Authenticate": error.challenge });

@@ -6,6 +6,7 @@ import { createAuthenticator } from "../../src/auth/authenticate.js";
 import { loadConfig, type Config } from "../../src/config/config.js";
 import { createLogger } from "../../src/config/logger.js";
 import type { Database } from "../../src/db/client.js";
+import type { RateLimiter } from "../../src/http/rate-limit.js";
 import { createRequestHandler, listen } from "../../src/http/server.js";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-characters-long";
@@ -28,10 +29,11 @@ export async function startGateway(
   db: Database,
   env: Record<string, string> = {},
   logs?: { write(line: string): void },
+  rateLimiter?: RateLimiter,
 ): Promise<TestGateway> {
   const config = loadConfig({ LOG_LEVEL: logs ? "info" : "silent", JWT_SECRET: TEST_JWT_SECRET, ...env });
   const logger = createLogger(config.LOG_LEVEL, logs);
-  const server = http.createServer(createRequestHandler({ db, logger, authenticate: createAuthenticator(db.prisma, config, logger) }));
+  const server = http.createServer(createRequestHandler({ db, logger, rateLimiter, authenticate: createAuthenticator(db.prisma, config, logger) }));
   const port = await listen(server, 0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
   return {
