@@ -1,10 +1,12 @@
 // FOCUS 1.3 Cost and Usage rows of one workspace and time range: the single source of the export
 // files, their metadata and (later) the GraphQL connection. docs/focus-mapping.md explains the
 // mapping. Rows come in keyset batches so that exports stream with flat memory.
+import crypto from "node:crypto";
 import type { Actor } from "../auth/actor.js";
 import type { PrismaClient } from "../db/client.js";
 import { Prisma, type CreditTransaction, type Organization, type Sku, type UsageRecord, type Workspace } from "../db/generated/client.js";
 import { assertWorkspaceScope } from "./access.js";
+import { ValidationError } from "./errors.js";
 import type { TimeWindow } from "./time.js";
 
 type Decimal = Prisma.Decimal;
@@ -55,6 +57,7 @@ export interface FocusContext {
 }
 
 const BATCH = 5_000;
+const GENERATOR_VERSION = "0.1.0";
 const YEAR_MS = 365 * 86_400_000;
 
 /** FOCUS date-times: UTC, whole seconds, no fraction. */
@@ -241,35 +244,55 @@ export function ledgerRow(ctx: FocusContext, row: CreditTransaction): FocusRow {
   }
 }
 
-/** Rows of a workspace and window, in batches: ledger rows first, then usage in time order. */
+/** A row and the opaque cursor after it: `L:<ledger id>` or `U:<epoch ms>:<usage id>`. */
+export interface PositionedRow {
+  row: FocusRow;
+  cursor: string;
+}
+
+function parseCursor(cursor: string | null | undefined): { ledgerAfter: bigint; usageAfter: { occurredAt: Date; id: bigint } | null } {
+  if (!cursor) return { ledgerAfter: 0n, usageAfter: null };
+  const ledger = /^L:(\d{1,18})$/.exec(cursor);
+  if (ledger) return { ledgerAfter: BigInt(ledger[1]!), usageAfter: null };
+  const usage = /^U:(\d{1,15}):(\d{1,18})$/.exec(cursor);
+  if (usage) return { ledgerAfter: -1n, usageAfter: { occurredAt: new Date(Number(usage[1])), id: BigInt(usage[2]!) } };
+  throw ValidationError.single("after", "Malformed cursor");
+}
+
+/**
+ * Rows of a workspace and window, in batches: ledger rows first, then usage in time order. The
+ * export streams every batch; the GraphQL connection starts after a cursor and stops early.
+ */
 export async function* focusRowBatches(
   prisma: PrismaClient,
   actor: Actor,
   workspace: Workspace,
   window: TimeWindow,
   providerName: string,
-  batchSize = BATCH,
-): AsyncGenerator<FocusRow[]> {
+  options: { after?: string | null; batchSize?: number } = {},
+): AsyncGenerator<PositionedRow[]> {
   assertWorkspaceScope(actor, workspace.id, "read:billing");
+  const batchSize = options.batchSize ?? BATCH;
+  const start = parseCursor(options.after);
   const organization = await prisma.organization.findUniqueOrThrow({ where: { id: workspace.organizationId } });
   const ctx: FocusContext = { workspace, organization, providerName };
   const range = { gte: window.from, lt: window.to };
 
-  let lastLedgerId = 0n;
-  for (;;) {
+  let lastLedgerId = start.ledgerAfter;
+  while (lastLedgerId >= 0n) {
     const rows = await prisma.creditTransaction.findMany({
       where: { workspaceId: workspace.id, occurredAt: range, id: { gt: lastLedgerId }, OR: [{ type: { not: "USAGE" } }, { usageRecordId: null }] },
       orderBy: { id: "asc" },
       take: batchSize,
     });
     if (rows.length === 0) break;
-    yield rows.map((row) => ledgerRow(ctx, row));
+    yield rows.map((row) => ({ row: ledgerRow(ctx, row), cursor: `L:${row.id}` }));
     lastLedgerId = rows.at(-1)!.id;
     if (rows.length < batchSize) break;
   }
 
   const skus = new Map((await prisma.sku.findMany()).map((sku) => [sku.id, sku]));
-  let after: { occurredAt: Date; id: bigint } | null = null;
+  let after = start.usageAfter;
   for (;;) {
     const records: UsageRecord[] = await prisma.usageRecord.findMany({
       where: {
@@ -281,9 +304,71 @@ export async function* focusRowBatches(
       take: batchSize,
     });
     if (records.length === 0) break;
-    yield records.map((record) => usageRow(ctx, record, skus.get(record.skuId)!));
+    yield records.map((record) => ({ row: usageRow(ctx, record, skus.get(record.skuId)!), cursor: `U:${record.occurredAt.getTime()}:${record.id}` }));
     const last = records.at(-1)!;
     after = { occurredAt: last.occurredAt, id: last.id };
     if (records.length < batchSize) break;
   }
 }
+
+/** Identifiers that stay the same for a workspace, and change when the columns change. */
+export function datasetIds(workspace: Workspace) {
+  const guid = (seed: string) => {
+    const h = crypto.createHash("sha256").update(seed).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  };
+  return {
+    datasetInstanceId: guid(`dataset:${workspace.id}`),
+    schemaId: guid(`schema:${JSON.stringify(FOCUS_COLUMNS)}:${GENERATOR_VERSION}`),
+  };
+}
+
+/** FOCUS 1.3 metadata of a range: generator, dataset instance, recency by UTC day, and schema. */
+export async function focusMetadata(prisma: PrismaClient, actor: Actor, workspace: Workspace, window: TimeWindow, providerName: string) {
+  assertWorkspaceScope(actor, workspace.id, "read:billing");
+  const { datasetInstanceId, schemaId } = datasetIds(workspace);
+  const sectors = await prisma.$queryRaw<{ day: Date; updated: Date | null }[]>`
+    SELECT d.day, GREATEST(
+      (SELECT MAX("createdAt") FROM "UsageRecord" u WHERE u."workspaceId" = ${workspace.id}::uuid AND u."occurredAt" >= d.day AND u."occurredAt" < d.day + interval '1 day'),
+      (SELECT MAX("occurredAt") FROM "CreditTransaction" c WHERE c."workspaceId" = ${workspace.id}::uuid AND c."occurredAt" >= d.day AND c."occurredAt" < d.day + interval '1 day')
+    ) AS updated
+    FROM generate_series(date_trunc('day', ${window.from}::timestamptz AT TIME ZONE 'UTC'), (${window.to}::timestamptz - interval '1 millisecond') AT TIME ZONE 'UTC', interval '1 day') AS d(day)`;
+  const now = new Date();
+  const lastUpdated = sectors.reduce<Date | null>((max, s) => (s.updated && (!max || s.updated > max) ? s.updated : max), null) ?? window.from;
+  return {
+    DataGenerator: { DataGenerator: providerName },
+    DatasetInstance: [{ DatasetInstanceId: datasetInstanceId, DatasetInstanceName: `Cost and usage of ${workspace.name}`, FocusDatasetId: "CostAndUsage" }],
+    Recency: [{
+      DatasetInstanceId: datasetInstanceId,
+      RecencyLastUpdated: focusTime(now),
+      DatasetInstanceLastUpdated: focusTime(lastUpdated),
+      TimeSectors: sectors.map(({ day, updated }) => {
+        const start = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate()));
+        const end = new Date(start.getTime() + 86_400_000);
+        return {
+          TimeSectorStart: focusTime(start),
+          TimeSectorEnd: focusTime(end),
+          // A day is complete once it is over: usage may be recorded up to five minutes late.
+          TimeSectorComplete: end.getTime() + 5 * 60_000 <= now.getTime(),
+          TimeSectorLastUpdated: focusTime(updated ?? start),
+        };
+      }),
+    }],
+    Schema: [{
+      SchemaId: schemaId,
+      CreationDate: "2026-11-22T00:00:00Z",
+      FocusVersion: "1.3",
+      DataGeneratorVersion: GENERATOR_VERSION,
+      DatasetInstanceId: datasetInstanceId,
+      ColumnDefinition: FOCUS_COLUMNS.map((column) => ({
+        ColumnName: column.name,
+        DataType: column.dataType,
+        ...(column.stringMaxLength ? { StringMaxLength: column.stringMaxLength, StringEncoding: "UTF-8" } : {}),
+        ...(column.numericPrecision ? { NumericPrecision: column.numericPrecision, NumberScale: column.numberScale } : {}),
+        ...(column.providerTagPrefixes ? { ProviderTagPrefixes: column.providerTagPrefixes } : {}),
+        ...(column.deprecated ? { Deprecated: true } : {}),
+      })),
+    }],
+  };
+}
+

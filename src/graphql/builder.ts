@@ -21,6 +21,7 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date | string };
     Decimal: { Input: string; Output: { toFixed(): string } | string | number };
     ID: { Input: string; Output: string | number | bigint };
+    JSONObject: { Input: Record<string, unknown>; Output: object };
   };
 }>({
   plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, ComplexityPlugin],

@@ -21,6 +21,10 @@ const MANDATORY = ["BilledCost", "BillingAccountId", "BillingCurrency", "Billing
   "ProviderName", "PublisherName", "ServiceCategory", "ServiceName", "ServiceProviderName", "PricingCurrency", "PricingCurrencyEffectiveCost"];
 
 type Row = Record<string, string | number | null>;
+interface FocusPageResult {
+  focusRows: { hasNextPage: boolean; endCursor: string; edges: { node: Record<string, string | null> }[] };
+  focusMetadata: Record<string, unknown>;
+}
 
 describe("FOCUS export", () => {
   let t: TestDatabase;
@@ -74,6 +78,30 @@ describe("FOCUS export", () => {
     rows.forEach((row, i) => {
       expect(row).toEqual(header!.map((name) => (jsonl[i]![name] === null ? "" : String(jsonl[i]![name]))));
     });
+  });
+
+  it("serves the same rows and metadata over GraphQL", async () => {
+    const columns = FOCUS_COLUMNS.map((c) => c.name);
+    const document = parse(`query FocusPage($from: DateTime!, $to: DateTime!, $after: String) {
+      workspace { focusRows(from: $from, to: $to, first: 500, after: $after) { hasNextPage endCursor edges { node { ${columns.join(" ")} } } }
+        focusMetadata(from: $from, to: $to) } }`);
+    const rows: Record<string, string | null>[] = [];
+    let after: string | null = null;
+    let metadata: Record<string, unknown> | null = null;
+    for (;;) {
+      const response: { data: unknown } = await gateway.graphql(document, { from: new Date(FROM).toISOString(), to: new Date(TO).toISOString(), after }, bearer(key));
+      const page = (response.data as { workspace: FocusPageResult }).workspace;
+      metadata = page.focusMetadata;
+      rows.push(...page.focusRows.edges.map((e) => e.node));
+      if (!page.focusRows.hasNextPage) break;
+      after = page.focusRows.endCursor;
+    }
+    expect(rows).toEqual(jsonl.map((row) => Object.fromEntries(columns.map((c) => [c, row[c] === null ? null : String(row[c])]))));
+    const rest = await (await fetch(`${gateway.url}/api/billing/focus-metadata?from=${FROM}&to=${TO}`, { headers: bearer(key) })).json();
+    const stable = (m: Record<string, unknown>) => JSON.stringify(m, (k, v) => (k === "RecencyLastUpdated" ? undefined : v));
+    expect(stable(metadata!)).toBe(stable(rest));
+    const malformed = await gateway.graphql(document, { from: new Date(FROM).toISOString(), to: new Date(TO).toISOString(), after: "nope" }, bearer(key));
+    expect(malformed.status).toBe(400);
   });
 
   it("reconciles with the ledger: usage credits debited and money charged", async () => {

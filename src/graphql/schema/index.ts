@@ -11,6 +11,7 @@ import "./usage-record.js";
 import "./execution.js";
 import "./usage-rollup.js";
 import "./activity.js";
+import "./focus.js";
 
 builder.queryType({});
 builder.mutationType({});

@@ -1,0 +1,68 @@
+// FOCUS 1.3 rows and metadata over GraphQL, from the same domain function as the export files.
+import { JSONObjectResolver } from "graphql-scalars";
+import { FOCUS_COLUMNS, focusMetadata, focusRowBatches, type FocusRow, type PositionedRow } from "../../domain/focus.js";
+import { ValidationError } from "../../domain/errors.js";
+import { Prisma } from "../../db/generated/client.js";
+import { FOCUS_PROVIDER_NAME, MAX_FOCUS_WINDOW_MS } from "../../rest/focus.js";
+import { builder } from "../builder.js";
+import { QUERY_LIMITS } from "../limits.js";
+
+builder.addScalarType("JSONObject", JSONObjectResolver);
+
+const text = (value: FocusRow[string] | undefined) => (value instanceof Prisma.Decimal ? value.toFixed() : (value ?? null));
+
+const FocusRowRef = builder.objectRef<FocusRow>("FocusRow").implement({
+  description: "One FOCUS 1.3 Cost and Usage row; decimals are exact strings, JSON columns serialized JSON, as in the files.",
+  fields: (t) =>
+    Object.fromEntries(FOCUS_COLUMNS.map((column) => [column.name, t.string({ nullable: true, resolve: (row) => text(row[column.name]) })])),
+});
+
+const FocusEdge = builder.objectRef<PositionedRow>("FocusRowEdge").implement({
+  fields: (t) => ({ cursor: t.exposeString("cursor"), node: t.field({ type: FocusRowRef, resolve: (e) => e.row }) }),
+});
+
+const FocusPage = builder.objectRef<{ edges: PositionedRow[]; hasNextPage: boolean }>("FocusRowConnection").implement({
+  fields: (t) => ({
+    edges: t.field({ type: [FocusEdge], resolve: (p) => p.edges }),
+    hasNextPage: t.exposeBoolean("hasNextPage"),
+    endCursor: t.string({ nullable: true, resolve: (p) => p.edges.at(-1)?.cursor ?? null }),
+  }),
+});
+
+function focusWindowOf(from: Date, to: Date) {
+  if (from >= to) throw ValidationError.single("from", "from must be before to");
+  if (to.getTime() - from.getTime() > MAX_FOCUS_WINDOW_MS) throw ValidationError.single("to", "The window may span at most 365 days");
+  return { from, to };
+}
+
+builder.prismaObjectFields("Workspace", (t) => ({
+  focusRows: t.field({
+    type: FocusPage,
+    description: "FOCUS 1.3 rows of [from, to), in export order (ledger rows, then usage in time order).",
+    args: {
+      from: t.arg({ type: "DateTime", required: true }),
+      to: t.arg({ type: "DateTime", required: true }),
+      first: t.arg.int({ required: false, defaultValue: QUERY_LIMITS.pageSizeDefault }),
+      after: t.arg.string({ required: false }),
+    },
+    resolve: async (workspace, args, ctx) => {
+      const first = args.first ?? QUERY_LIMITS.pageSizeDefault;
+      if (first < 1 || first > QUERY_LIMITS.pageSizeMax) throw ValidationError.single("first", `first must be between 1 and ${QUERY_LIMITS.pageSizeMax}`);
+      const edges: PositionedRow[] = [];
+      for await (const batch of focusRowBatches(ctx.db.prisma, ctx.actor, workspace, focusWindowOf(args.from, args.to), FOCUS_PROVIDER_NAME, {
+        after: args.after,
+        batchSize: first + 1,
+      })) {
+        edges.push(...batch);
+        if (edges.length > first) break;
+      }
+      return { edges: edges.slice(0, first), hasNextPage: edges.length > first };
+    },
+  }),
+  focusMetadata: t.field({
+    type: "JSONObject",
+    description: "FOCUS 1.3 metadata of [from, to), as served by /api/billing/focus-metadata.",
+    args: { from: t.arg({ type: "DateTime", required: true }), to: t.arg({ type: "DateTime", required: true }) },
+    resolve: (workspace, args, ctx) => focusMetadata(ctx.db.prisma, ctx.actor, workspace, focusWindowOf(args.from, args.to), FOCUS_PROVIDER_NAME),
+  }),
+}));
