@@ -57,6 +57,9 @@ export interface FocusContext {
 }
 
 const BATCH = 5_000;
+export const MAX_FOCUS_WINDOW_MS = 365 * 86_400_000;
+/** Provider, publisher and invoice issuer named in the rows. */
+export const FOCUS_PROVIDER_NAME = process.env.FOCUS_PROVIDER_NAME || "Billing Gateway";
 const GENERATOR_VERSION = "0.1.0";
 const YEAR_MS = 365 * 86_400_000;
 

@@ -3,12 +3,12 @@
 import { once } from "node:events";
 import { stringify } from "csv-stringify/sync";
 import { Prisma } from "../db/generated/client.js";
-import { datasetIds, FOCUS_COLUMNS, focusMetadata, focusRowBatches, type FocusRow } from "../domain/focus.js";
+import {
+  datasetIds, FOCUS_COLUMNS, FOCUS_PROVIDER_NAME, focusMetadata, focusRowBatches, MAX_FOCUS_WINDOW_MS, type FocusRow,
+} from "../domain/focus.js";
 import type { TimeWindow } from "../domain/time.js";
 import { RestError, sendRestJson, type RestContext, type Route } from "./router.js";
 
-export const MAX_FOCUS_WINDOW_MS = 365 * 86_400_000;
-export const FOCUS_PROVIDER_NAME = process.env.FOCUS_PROVIDER_NAME || "Billing Gateway";
 
 /** from/to in epoch milliseconds, from before to, at most 365 days; checked before any read. */
 export function focusWindow(query: URLSearchParams): TimeWindow {

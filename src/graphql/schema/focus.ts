@@ -1,9 +1,10 @@
 // FOCUS 1.3 rows and metadata over GraphQL, from the same domain function as the export files.
 import { JSONObjectResolver } from "graphql-scalars";
-import { FOCUS_COLUMNS, focusMetadata, focusRowBatches, type FocusRow, type PositionedRow } from "../../domain/focus.js";
+import {
+  FOCUS_COLUMNS, FOCUS_PROVIDER_NAME, focusMetadata, focusRowBatches, MAX_FOCUS_WINDOW_MS, type FocusRow, type PositionedRow,
+} from "../../domain/focus.js";
 import { ValidationError } from "../../domain/errors.js";
 import { Prisma } from "../../db/generated/client.js";
-import { FOCUS_PROVIDER_NAME, MAX_FOCUS_WINDOW_MS } from "../../rest/focus.js";
 import { builder } from "../builder.js";
 import { QUERY_LIMITS } from "../limits.js";
 
