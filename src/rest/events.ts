@@ -7,14 +7,24 @@ import { RestError, sendRestJson, type Route } from "./router.js";
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
+/** Past this much, an oversized upload is cut off instead of read to its end. */
+const MAX_DRAIN_BYTES = 10 * MAX_BODY_BYTES;
+
 async function readBody(req: http.IncomingMessage): Promise<string> {
+  const tooLarge = () => new RestError(413, "PAYLOAD_TOO_LARGE", `The body may be at most ${MAX_BODY_BYTES} bytes`);
+  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
+    req.resume(); // discard the upload so that the client can read the answer
+    throw tooLarge();
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new RestError(413, "PAYLOAD_TOO_LARGE", `The body may be at most ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
+    // Keep reading (and dropping) an oversized chunked upload, so that the 413 reaches the client.
+    if (size > MAX_DRAIN_BYTES) req.destroy();
+    else if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
   }
+  if (size > MAX_BODY_BYTES) throw tooLarge();
   return Buffer.concat(chunks).toString("utf8");
 }
 

@@ -124,10 +124,10 @@ function sendError(res: http.ServerResponse, error: unknown, logger: Logger): vo
 }
 
 /** Parses query parameters with a zod schema; the first problem names its parameter. */
-export function parseQuery<S extends z.ZodType>(schema: S, query: URLSearchParams, status = 400): z.output<S> {
+export function parseQuery<S extends z.ZodType>(schema: S, query: URLSearchParams): z.output<S> {
   const parsed = schema.safeParse(Object.fromEntries(query));
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const param = issue.path.join(".");
-  throw new RestError(status, "INVALID_PARAMETER", `${param}: ${issue.message}`, param);
+  throw new RestError(400, "INVALID_PARAMETER", `${param}: ${issue.message}`, param);
 }

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signSessionToken } from "../../src/auth/session-token.js";
 import { createApiKey, revokeApiKey } from "../../src/domain/api-keys.js";
 import { graphql } from "../gql/index.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import type { TestDatabase } from "../helpers/database.js";
 import { bearer, startGateway, TEST_JWT_SECRET, type TestGateway } from "../helpers/gateway.js";
-import { createTenant, type Tenant } from "../helpers/tenants.js";
+import { startTwoTenants, stopTwoTenants, type Tenant } from "../helpers/tenants.js";
 
 const ViewerQuery = graphql(`
   query CredentialViewer {
@@ -31,15 +31,9 @@ describe("credentials", () => {
   let globex: Tenant;
 
   beforeAll(async () => {
-    t = await createTestDatabase();
-    gateway = await startGateway(t.db);
-    acme = await createTenant(t.db, "acme");
-    globex = await createTenant(t.db, "globex");
+    ({ t, gateway, acme, globex } = await startTwoTenants());
   });
-  afterAll(async () => {
-    await gateway.close();
-    await t.drop();
-  });
+  afterAll(() => stopTwoTenants(t, gateway));
 
   const expect401 = async (headers: Record<string, string>, challenge: RegExp) => {
     const response = await gateway.graphql(ViewerQuery, {}, headers);

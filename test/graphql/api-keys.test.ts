@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphql } from "../gql/index.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
-import { createTenant, type Tenant } from "../helpers/tenants.js";
+import type { TestDatabase } from "../helpers/database.js";
+import { bearer, type TestGateway } from "../helpers/gateway.js";
+import { startTwoTenants, stopTwoTenants, type Tenant } from "../helpers/tenants.js";
 
 const CreateKey = graphql(`
   mutation CreateKey($input: CreateApiKeyInput!) {
@@ -33,15 +33,9 @@ describe("API key mutations", () => {
   let acme: Tenant;
   let globex: Tenant;
   beforeAll(async () => {
-    t = await createTestDatabase();
-    gateway = await startGateway(t.db);
-    acme = await createTenant(t.db, "acme");
-    globex = await createTenant(t.db, "globex");
+    ({ t, gateway, acme, globex } = await startTwoTenants());
   });
-  afterAll(async () => {
-    await gateway.close();
-    await t.drop();
-  });
+  afterAll(() => stopTwoTenants(t, gateway));
 
   it("creates a key shown once, stored only as a hash, that works at once", async () => {
     const response = await gateway.graphql(CreateKey, { input: { name: "CI reader", scopes: ["READ_BILLING"] } }, bearer(acme.keys.admin));

@@ -2,9 +2,9 @@
 // and never "forbidden", whichever entry point they use.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphql } from "../gql/index.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
-import { createTenant, type Tenant } from "../helpers/tenants.js";
+import type { TestDatabase } from "../helpers/database.js";
+import { bearer, type TestGateway } from "../helpers/gateway.js";
+import { startTwoTenants, stopTwoTenants, type Tenant } from "../helpers/tenants.js";
 
 const WorkspaceIds = graphql(`
   query TenancyWorkspaceIds {
@@ -36,18 +36,12 @@ describe("tenancy", () => {
   let globexIds: { workspace: string; organization: string; apiKey: string };
 
   beforeAll(async () => {
-    t = await createTestDatabase();
-    gateway = await startGateway(t.db);
-    acme = await createTenant(t.db, "acme");
-    globex = await createTenant(t.db, "globex");
+    ({ t, gateway, acme, globex } = await startTwoTenants());
     const own = await gateway.graphql(WorkspaceIds, {}, bearer(globex.keys.admin));
     const ws = own.data!.viewer.defaultWorkspace!;
     globexIds = { workspace: ws.id, organization: ws.organization.id, apiKey: ws.apiKeys[0]!.id };
   });
-  afterAll(async () => {
-    await gateway.close();
-    await t.drop();
-  });
+  afterAll(() => stopTwoTenants(t, gateway));
 
   it("finds its own workspace by global id and slug", async () => {
     const own = await gateway.graphql(WorkspaceById, { id: globexIds.workspace }, bearer(globex.keys.read));

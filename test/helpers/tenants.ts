@@ -2,6 +2,8 @@
 import type { Scope } from "../../src/auth/actor.js";
 import type { Database } from "../../src/db/client.js";
 import { createApiKey } from "../../src/domain/api-keys.js";
+import { createTestDatabase, type TestDatabase } from "./database.js";
+import { startGateway, type TestGateway } from "./gateway.js";
 
 export interface Tenant {
   orgId: string;
@@ -43,4 +45,16 @@ export async function createTenant(db: Database, slug: string): Promise<Tenant> 
       orgAdmin: await key(db, ["read:billing", "admin"], { organizationId: org.id }),
     },
   };
+}
+
+/** A fresh database with tenants "acme" and "globex", and a gateway in front of it. */
+export async function startTwoTenants(): Promise<{ t: TestDatabase; gateway: TestGateway; acme: Tenant; globex: Tenant }> {
+  const t = await createTestDatabase();
+  const gateway = await startGateway(t.db);
+  return { t, gateway, acme: await createTenant(t.db, "acme"), globex: await createTenant(t.db, "globex") };
+}
+
+export async function stopTwoTenants(t: TestDatabase, gateway: TestGateway): Promise<void> {
+  await gateway.close();
+  await t.drop();
 }

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signSessionToken } from "../../src/auth/session-token.js";
 import { insertPriceList } from "../../src/seed/price-list.js";
 import { graphql } from "../gql/index.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { bearer, startGateway, TEST_JWT_SECRET, type TestGateway } from "../helpers/gateway.js";
-import { createTenant, type Tenant } from "../helpers/tenants.js";
+import type { TestDatabase } from "../helpers/database.js";
+import { bearer, TEST_JWT_SECRET, type TestGateway } from "../helpers/gateway.js";
+import { startTwoTenants, stopTwoTenants, type Tenant } from "../helpers/tenants.js";
 
 const Ledger = graphql(`
   query RestLedgerTwin($n: Int!) { workspace { creditBalance { credits } creditTransactions(first: $n) { edges { node { amount balanceAfter type } } } } }
@@ -18,16 +18,10 @@ describe("REST credits and events", () => {
   let acme: Tenant;
   let globex: Tenant;
   beforeAll(async () => {
-    t = await createTestDatabase();
+    ({ t, gateway, acme, globex } = await startTwoTenants());
     await t.db.withSession((session) => insertPriceList(session));
-    gateway = await startGateway(t.db);
-    acme = await createTenant(t.db, "acme");
-    globex = await createTenant(t.db, "globex");
   });
-  afterAll(async () => {
-    await gateway.close();
-    await t.drop();
-  });
+  afterAll(() => stopTwoTenants(t, gateway));
 
   const get = async (path: string, headers: Record<string, string> = {}) => {
     const response = await fetch(`${gateway.url}${path}`, { headers });
@@ -63,6 +57,8 @@ describe("REST credits and events", () => {
       const response = await post(body, type, acme.keys.write);
       expect([response.status, response.body.error.code]).toEqual([status, code]);
     }
+    const oversized = await post(`[${" ".repeat(6 * 1024 * 1024)}]`, "application/json", acme.keys.write);
+    expect([oversized.status, oversized.body.error.code]).toEqual([413, "PAYLOAD_TOO_LARGE"]);
     expect(await t.db.prisma.usageRecord.count()).toBe(before);
     expect((await post(JSON.stringify(events("ro", 1)), "application/json", acme.keys.read)).status).toBe(403);
     const wrongMethod = await get("/api/v1/events", bearer(acme.keys.write));
