@@ -31,7 +31,9 @@ export async function serveCommand(config: Config): Promise<number> {
       redisUrl: config.REDIS_URL,
       keyPrefix: `${config.REDIS_KEY_PREFIX}:focus`,
     });
-    server = http.createServer(createRequestHandler({ db, logger, authenticate, rateLimiter, graphiqlApiKey: demoKey }));
+    server = http.createServer(createRequestHandler({
+      db, logger, authenticate, rateLimiter, graphiqlApiKey: demoKey, focusProviderName: config.FOCUS_PROVIDER_NAME,
+    }));
     const port = await listen(server, config.PORT, config.HOST);
     const base = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
     logger.info({ port, host: config.HOST, database: db.kind }, "listening");

@@ -38,6 +38,8 @@ const envSchema = z.object({
     .optional(),
   REDIS_KEY_PREFIX: z.string().min(1).max(100).default("billing-gateway"),
   FOCUS_RATE_LIMIT_PER_MINUTE: integer(1, 100_000).default(10),
+  // Written into every FOCUS row and the metadata: one printable line.
+  FOCUS_PROVIDER_NAME: z.string().trim().min(1).max(200).regex(/^[^\p{Cc}]+$/u, "must not contain control characters").default("Billing Gateway"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
 });

@@ -9,4 +9,5 @@ export interface GraphQLContext {
   requestId: string;
   logger: Logger;
   loaders: Loaders;
+  focusProviderName: string;
 }

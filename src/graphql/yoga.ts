@@ -33,6 +33,7 @@ export function createGraphQLServer(options: {
   db: Database;
   authenticate: Authenticate;
   logger: Logger;
+  focusProviderName: string;
   /** Pre-filled in GraphiQL's header editor (the embedded demo's key); never on PostgreSQL. */
   graphiqlApiKey?: string | null;
 }): YogaServerInstance<ServerContext, GraphQLContext> {
@@ -54,7 +55,8 @@ export function createGraphQLServer(options: {
           request.headers.get("authorization") ?? undefined,
           request.headers.get("x-workspace-id"),
         );
-        return { db, actor, requestId, logger: logger.child({ requestId }), loaders: createLoaders(db) };
+        const { focusProviderName } = options;
+        return { db, actor, requestId, logger: logger.child({ requestId }), loaders: createLoaders(db), focusProviderName };
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
         throw new GraphQLError(error.message, {

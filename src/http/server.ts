@@ -18,6 +18,8 @@ export interface GatewayDeps {
   rateLimiter?: RateLimiter;
   authenticate: Authenticate;
   logger: Logger;
+  /** Provider, publisher and invoice issuer named in FOCUS rows (FOCUS_PROVIDER_NAME). */
+  focusProviderName: string;
   graphiqlApiKey?: string | null;
 }
 

@@ -1,12 +1,12 @@
 // Execution usage (source 004): the Usage page's rows with their Included/On-Demand type, Stripe-
 // style cursor pages of up to 100, and a CSV export of the same query capped at 10,000 rows.
-import { once } from "node:events";
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
 import type { Execution, Workspace } from "../db/generated/client.js";
 import { executionBilling } from "../domain/executions.js";
 import { localDate, periodWindow, type TimeWindow } from "../domain/time.js";
 import { parseQuery, RestError, sendRestJson, type RestContext, type Route } from "./router.js";
+import { writeChunk } from "./stream.js";
 
 const PRESETS = { "1d": "LAST_24_HOURS", "7d": "LAST_7_DAYS", "30d": "LAST_30_DAYS", mtd: "MONTH_TO_DATE", last_month: "LAST_MONTH" } as const;
 const PAGE_SIZE = 100;
@@ -136,16 +136,14 @@ export const executionUsageRoutes: Route[] = [
         "X-Export-Row-Limit": String(EXPORT_CAP),
         "X-Export-Truncated": String(truncated),
       });
-      let closed = false;
-      ctx.res.on("close", () => (closed = true));
-      await write(ctx, stringify([EXPORT_COLUMNS]));
+      let open = await writeChunk(ctx.res, stringify([EXPORT_COLUMNS]));
       let cursor: { id: string; direction: "after" } | null = null;
       let sent = 0;
-      while (!closed && sent < EXPORT_CAP) {
+      while (open && sent < EXPORT_CAP) {
         const batch = await page(ctx, workspace, window, Math.min(EXPORT_BATCH, EXPORT_CAP - sent), cursor);
         if (batch.data.length === 0) break;
         const rows = batch.data.map((e) => [e.startedAt.toISOString(), e.id.toString(), e.workflow.name, e.trigger, e.model, e.inputTokens + e.outputTokens, e.costUsd.toFixed()]);
-        await write(ctx, stringify(rows));
+        open = await writeChunk(ctx.res, stringify(rows));
         sent += batch.data.length;
         if (!batch.more) break;
         cursor = { id: batch.data.at(-1)!.id.toString(), direction: "after" };
@@ -154,8 +152,3 @@ export const executionUsageRoutes: Route[] = [
     },
   },
 ];
-
-/** Writes with backpressure: waits for the client to drain (or go away) before the next batch. */
-async function write(ctx: RestContext, chunk: string): Promise<void> {
-  if (!ctx.res.write(chunk)) await Promise.race([once(ctx.res, "drain"), once(ctx.res, "close")]);
-}

@@ -1,14 +1,11 @@
 // FOCUS 1.3 export (BuilderStudio, source 000): streamed JSONL or CSV files and their metadata,
 // both from the domain's focus rows.
-import { once } from "node:events";
-import { stringify } from "csv-stringify/sync";
-import { Prisma } from "../db/generated/client.js";
-import {
-  datasetIds, FOCUS_COLUMNS, FOCUS_PROVIDER_NAME, focusMetadata, focusRowBatches, MAX_FOCUS_WINDOW_MS, type FocusRow,
-} from "../domain/focus.js";
+import { datasetIds, focusMetadata } from "../domain/focus/metadata.js";
+import { focusRowBatches, MAX_FOCUS_WINDOW_MS } from "../domain/focus/rows.js";
 import type { TimeWindow } from "../domain/time.js";
+import { CSV_HEADER, csvLines, EncodedChunks, jsonlLines } from "./focus-files.js";
 import { RestError, sendRestJson, type RestContext, type Route } from "./router.js";
-
+import { writeChunk } from "./stream.js";
 
 /** from/to in epoch milliseconds, from before to, at most 365 days; checked before any read. */
 export function focusWindow(query: URLSearchParams): TimeWindow {
@@ -25,29 +22,15 @@ export function focusWindow(query: URLSearchParams): TimeWindow {
   return { from, to };
 }
 
-function decimalText(value: Prisma.Decimal): string {
-  return value.toFixed();
-}
+const FORMATS = {
+  jsonl: { contentType: "application/jsonl; charset=utf-8", header: "", lines: jsonlLines },
+  csv: { contentType: "text/csv; charset=utf-8", header: CSV_HEADER, lines: csvLines },
+};
 
-/** One JSONL line: decimals as exact JSON numbers, JSON columns as serialized strings. */
-export function jsonlLine(row: FocusRow): string {
-  const parts = FOCUS_COLUMNS.map(({ name }) => {
-    const value = row[name];
-    const text = value === null || value === undefined ? "null" : value instanceof Prisma.Decimal ? decimalText(value) : JSON.stringify(value);
-    return `${JSON.stringify(name)}:${text}`;
-  });
-  return `{${parts.join(",")}}\n`;
-}
-
-function csvRows(rows: FocusRow[]): string {
-  return stringify(rows.map((row) => FOCUS_COLUMNS.map(({ name }) => {
-    const value = row[name];
-    return value instanceof Prisma.Decimal ? decimalText(value) : value;
-  })));
-}
-
-async function write(ctx: RestContext, chunk: string): Promise<void> {
-  if (!ctx.res.write(chunk)) await Promise.race([once(ctx.res, "drain"), once(ctx.res, "close")]);
+/** Writes the chunks in order; false once the client has gone. */
+async function send(ctx: RestContext, chunks: Buffer[]): Promise<boolean> {
+  for (const chunk of chunks) if (!(await writeChunk(ctx.res, chunk))) return false;
+  return true;
 }
 
 export const focusRoutes: Route[] = [
@@ -58,24 +41,30 @@ export const focusRoutes: Route[] = [
     rateLimited: true,
     async handle(ctx) {
       const window = focusWindow(ctx.query);
-      const format = ctx.query.get("format") ?? "jsonl";
-      if (format !== "jsonl" && format !== "csv") throw new RestError(400, "INVALID_PARAMETER", `format must be jsonl or csv (got "${format.slice(0, 40)}")`, "format");
-      const workspace = await ctx.workspace("read:billing");
-      const { schemaId } = datasetIds(workspace);
-      ctx.res.writeHead(200, {
-        "Content-Type": format === "csv" ? "text/csv; charset=utf-8" : "application/jsonl; charset=utf-8",
-        "Content-Disposition": `attachment; filename="focus-export.${format}"`,
-        "Cache-Control": "no-store",
-        "X-Focus-Schema-Id": schemaId,
-      });
-      let closed = false;
-      ctx.res.on("close", () => (closed = true));
-      if (format === "csv") await write(ctx, stringify([FOCUS_COLUMNS.map((c) => c.name)]));
-      for await (const batch of focusRowBatches(ctx.db.prisma, ctx.actor, workspace, window, FOCUS_PROVIDER_NAME)) {
-        if (closed) break; // the client went away: stop reading
-        const rows = batch.map((positioned) => positioned.row);
-        await write(ctx, format === "csv" ? csvRows(rows) : rows.map(jsonlLine).join(""));
+      const formatName = ctx.query.get("format") ?? "jsonl";
+      if (formatName !== "jsonl" && formatName !== "csv") {
+        throw new RestError(400, "INVALID_PARAMETER", `format must be jsonl or csv (got "${formatName.slice(0, 40)}")`, "format");
       }
+      const format = FORMATS[formatName];
+      const workspace = await ctx.workspace("read:billing");
+      ctx.res.writeHead(200, {
+        "Content-Type": format.contentType,
+        "Content-Disposition": `attachment; filename="focus-export.${formatName}"`,
+        "Cache-Control": "no-store",
+        "X-Focus-Schema-Id": datasetIds(workspace).schemaId,
+      });
+      const toLine = format.lines();
+      const out = new EncodedChunks();
+      out.add(format.header);
+      let rows = 0;
+      let complete = await send(ctx, out.take());
+      for await (const batch of focusRowBatches(ctx.db, ctx.actor, workspace, window, ctx.focusProviderName)) {
+        for (const row of batch.rows) out.add(toLine(row));
+        rows += batch.rows.length;
+        complete = await send(ctx, out.take());
+        if (!complete) break; // the client went away: stop reading
+      }
+      ctx.logger.info({ rows, complete, format: formatName }, complete ? "focus export sent" : "focus export cancelled by the client");
       ctx.res.end();
     },
   },
@@ -87,7 +76,7 @@ export const focusRoutes: Route[] = [
     async handle(ctx) {
       const window = focusWindow(ctx.query);
       const workspace = await ctx.workspace("read:billing");
-      sendRestJson(ctx.res, 200, await focusMetadata(ctx.db.prisma, ctx.actor, workspace, window, FOCUS_PROVIDER_NAME), { "Cache-Control": "no-store" });
+      sendRestJson(ctx.res, 200, await focusMetadata(ctx.db.prisma, ctx.actor, workspace, window, ctx.focusProviderName), { "Cache-Control": "no-store" });
     },
   },
 ];

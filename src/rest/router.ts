@@ -24,6 +24,7 @@ export interface RestContext {
   req: http.IncomingMessage;
   res: http.ServerResponse;
   logger: Logger;
+  focusProviderName: string;
 }
 
 export interface Route {
@@ -67,7 +68,14 @@ function matchPath(pattern: string, path: string): Record<string, string> | null
   return params;
 }
 
-export function createRestHandler(deps: { db: Database; authenticate: Authenticate; logger: Logger; routes: Route[]; rateLimiter?: RateLimiter }) {
+export function createRestHandler(deps: {
+  db: Database;
+  authenticate: Authenticate;
+  logger: Logger;
+  routes: Route[];
+  rateLimiter?: RateLimiter;
+  focusProviderName: string;
+}) {
   /** Handles the request if a route matches its path; returns false otherwise. */
   return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> => {
     const onPath = deps.routes.filter((route) => matchPath(route.path, url.pathname));
@@ -91,7 +99,8 @@ export function createRestHandler(deps: { db: Database; authenticate: Authentica
         assertWorkspaceScope(actor, found.id, scope);
         return found;
       };
-      await route.handle({ workspace, db: deps.db, actor, query: url.searchParams, params, req, res, logger: deps.logger });
+      const { db, logger, focusProviderName } = deps;
+      await route.handle({ workspace, db, actor, query: url.searchParams, params, req, res, logger, focusProviderName });
     } catch (error) {
       if (res.headersSent) {
         deps.logger.error({ err: (error as Error).message }, "REST stream failed after headers were sent");

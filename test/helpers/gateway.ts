@@ -33,7 +33,8 @@ export async function startGateway(
 ): Promise<TestGateway> {
   const config = loadConfig({ LOG_LEVEL: logs ? "info" : "silent", JWT_SECRET: TEST_JWT_SECRET, ...env });
   const logger = createLogger(config.LOG_LEVEL, logs);
-  const server = http.createServer(createRequestHandler({ db, logger, rateLimiter, authenticate: createAuthenticator(db.prisma, config, logger) }));
+  const authenticate = createAuthenticator(db.prisma, config, logger);
+  const server = http.createServer(createRequestHandler({ db, logger, rateLimiter, authenticate, focusProviderName: config.FOCUS_PROVIDER_NAME }));
   const port = await listen(server, 0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
   return {

@@ -4,7 +4,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../../src/domain/api-keys.js";
-import { FOCUS_COLUMNS } from "../../src/domain/focus.js";
+import { FOCUS_COLUMNS } from "../../src/domain/focus/columns.js";
 import { Prisma } from "../../src/db/generated/client.js";
 import { seedDemo } from "../../src/seed/demo.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";

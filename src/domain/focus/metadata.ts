@@ -1,0 +1,92 @@
+// FOCUS 1.3 metadata of an export: data generator, dataset instance, recency by UTC day, and the
+// schema of the columns that rows.ts writes.
+import crypto from "node:crypto";
+import type { Actor } from "../../auth/actor.js";
+import type { PrismaClient } from "../../db/client.js";
+import type { Workspace } from "../../db/generated/client.js";
+import { assertWorkspaceScope } from "../access.js";
+import type { TimeWindow } from "../time.js";
+import { FOCUS_COLUMNS } from "./columns.js";
+import { focusTime } from "./rows.js";
+
+const DAY_MS = 86_400_000;
+const GENERATOR_VERSION = "0.2.0";
+/** When this schema (columns and generator version) was defined; a new schema gets a new date. */
+const SCHEMA_CREATED = "2026-11-22T00:00:00Z";
+/** Usage may be recorded a few minutes after it happened; a day is complete once that is over. */
+const LATE_USAGE_MS = 5 * 60_000;
+
+function guid(seed: string): string {
+  const h = crypto.createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Identifiers that stay the same for a workspace, and change when the columns change. */
+export function datasetIds(workspace: Pick<Workspace, "id">) {
+  return {
+    datasetInstanceId: guid(`dataset:${workspace.id}`),
+    schemaId: guid(`schema:${JSON.stringify(FOCUS_COLUMNS)}:${GENERATOR_VERSION}`),
+  };
+}
+
+export function columnDefinitions() {
+  return FOCUS_COLUMNS.map((column) => ({
+    ColumnName: column.name,
+    DataType: column.dataType,
+    ...("stringMaxLength" in column ? { StringMaxLength: column.stringMaxLength, StringEncoding: "UTF-8" } : {}),
+    ...("numericPrecision" in column ? { NumericPrecision: column.numericPrecision, NumberScale: column.numberScale } : {}),
+    ...("providerTagPrefixes" in column ? { ProviderTagPrefixes: column.providerTagPrefixes } : {}),
+    ...("deprecated" in column ? { Deprecated: true } : {}),
+  }));
+}
+
+/** The newest change to each UTC day of the window: usage written, or a ledger row posted. */
+function lastUpdatedByDay(prisma: PrismaClient, workspace: Workspace, window: TimeWindow) {
+  // timestamptz days cut in UTC and 24-hour steps: independent of the session's time zone.
+  return prisma.$queryRaw<{ day: Date; updated: Date | null }[]>`
+    SELECT d.day, GREATEST(
+      (SELECT MAX("createdAt") FROM "UsageRecord" u
+        WHERE u."workspaceId" = ${workspace.id}::uuid AND u."occurredAt" >= d.day AND u."occurredAt" < d.day + interval '24 hours'),
+      (SELECT MAX("occurredAt") FROM "CreditTransaction" c
+        WHERE c."workspaceId" = ${workspace.id}::uuid AND c."occurredAt" >= d.day AND c."occurredAt" < d.day + interval '24 hours')
+    ) AS updated
+    FROM generate_series(date_trunc('day', ${window.from}::timestamptz, 'UTC'), ${window.to}::timestamptz - interval '1 millisecond', interval '24 hours') AS d(day)
+    ORDER BY d.day`;
+}
+
+/** FOCUS 1.3 metadata of a range: generator, dataset instance, recency by UTC day, and schema. */
+export async function focusMetadata(prisma: PrismaClient, actor: Actor, workspace: Workspace, window: TimeWindow, providerName: string) {
+  assertWorkspaceScope(actor, workspace.id, "read:billing");
+  const { datasetInstanceId, schemaId } = datasetIds(workspace);
+  const days = await lastUpdatedByDay(prisma, workspace, window);
+  const now = Date.now();
+  const lastUpdated = days.reduce<Date | null>((max, s) => (s.updated && (!max || s.updated > max) ? s.updated : max), null) ?? window.from;
+  return {
+    DataGenerator: { DataGenerator: providerName },
+    DatasetInstance: [{ DatasetInstanceId: datasetInstanceId, DatasetInstanceName: `Cost and usage of ${workspace.name}`, FocusDatasetId: "CostAndUsage" }],
+    Recency: [{
+      DatasetInstanceId: datasetInstanceId,
+      RecencyLastUpdated: focusTime(now),
+      DatasetInstanceLastUpdated: focusTime(lastUpdated),
+      // UTC days, the first and last cut to the window, so that the sectors cover exactly [from, to).
+      TimeSectors: days.map(({ day, updated }) => {
+        const start = Math.max(day.getTime(), window.from.getTime());
+        const end = Math.min(day.getTime() + DAY_MS, window.to.getTime());
+        return {
+          TimeSectorStart: focusTime(start),
+          TimeSectorEnd: focusTime(Math.ceil(end / 1000) * 1000), // whole seconds, still after the start
+          TimeSectorComplete: end + LATE_USAGE_MS <= now,
+          TimeSectorLastUpdated: focusTime(updated ?? start),
+        };
+      }),
+    }],
+    Schema: [{
+      SchemaId: schemaId,
+      CreationDate: SCHEMA_CREATED,
+      FocusVersion: "1.3",
+      DataGeneratorVersion: GENERATOR_VERSION,
+      DatasetInstanceId: datasetInstanceId,
+      ColumnDefinition: columnDefinitions(),
+    }],
+  };
+}

@@ -1,0 +1,20 @@
+// Writing a streamed response with backpressure.
+import type http from "node:http";
+
+/** Writes a chunk; when the socket's buffer is full, waits until it drains. False once the client has gone. */
+export async function writeChunk(res: http.ServerResponse, chunk: string | Buffer): Promise<boolean> {
+  if (res.destroyed) return false;
+  if (!res.write(chunk)) {
+    // Listeners removed by whichever event comes first, so a long export does not pile them up.
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off("drain", done);
+        res.off("close", done);
+        resolve();
+      };
+      res.on("drain", done);
+      res.on("close", done);
+    });
+  }
+  return !res.destroyed;
+}
