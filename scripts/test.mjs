@@ -17,6 +17,8 @@ function run(label, command, args, env = {}) {
 
 let ok = run("typed GraphQL documents (codegen)", bin("graphql-codegen"), ["--config", "codegen.ts", "--silent"]);
 ok = run("type check", bin("tsc"), ["--noEmit"]) && ok;
+// Once here, so that the command-line tests, which start the compiled gateway, do not all rebuild it.
+ok = run("compile (esbuild)", process.execPath, ["scripts/build.mjs"]) && ok;
 
 const suites = [{ name: "pglite", env: { TEST_DB: "pglite" } }];
 if (process.env.TEST_DATABASE_URL) suites.push({ name: "postgres", env: { TEST_DB: "postgres" } });

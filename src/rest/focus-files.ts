@@ -11,17 +11,20 @@ import { FOCUS_COLUMNS, type FocusRow } from "../domain/focus/columns.js";
 
 type Render = (value: string | null, column: number) => string;
 
-const CACHED_VALUES_PER_COLUMN = 64;
+const CACHED_VALUES_PER_COLUMN = 1_024;
 
 function lineWriter(render: Render, separator: string, end: string): (row: FocusRow) => string {
   const last = FOCUS_COLUMNS.length - 1;
   const renderAt = (value: string | null, i: number) => (i === last ? render(value, i) + end : render(value, i));
   // null once a column has shown more distinct values than are worth remembering.
   const caches: (Map<string | null, string> | null)[] = FOCUS_COLUMNS.map(() => new Map());
+  const values: (string | null | undefined)[] = FOCUS_COLUMNS.map(() => undefined);
   const pieces: string[] = FOCUS_COLUMNS.map(() => "");
   return (row) => {
     for (let i = 0; i <= last; i++) {
       const value = row[i] ?? null;
+      if (value === values[i]) continue; // the same as the row before: pieces[i] is still right
+      values[i] = value;
       const cache = caches[i]!;
       if (cache === null) {
         pieces[i] = renderAt(value, i);

@@ -68,6 +68,8 @@ export async function seedBulk(
       await session.exec("COMMIT");
       results.push({ slug, id, usage });
     }
+    // Fresh statistics: without them the planner guesses a handful of rows for millions.
+    await session.exec(`ANALYZE "UsageRecord", "CreditTransaction", "UsageDailyRollup", "UsageDailyTotal"`);
     return results;
   });
 }
