@@ -48,11 +48,14 @@ const DECIMAL = FOCUS_COLUMNS.map((column) => column.dataType === "DECIMAL");
 const jsonlValue: Render = (value, i) => KEYS[i]! + (value === null ? "null" : DECIMAL[i] ? value : JSON.stringify(value));
 
 const NEEDS_QUOTES = /[",\r\n]/;
+// Decimals and date-times never hold a quote, comma or line break.
+const NEVER_QUOTED = FOCUS_COLUMNS.map((column) => column.dataType === "DECIMAL" || column.dataType === "DATETIME");
 
 // Written here rather than with csv-stringify: that library took most of the export's time per
 // row, and quoting a field is this one rule.
-function csvField(value: string | null): string {
+function csvField(value: string | null, column = -1): string {
   if (value === null) return "";
+  if (NEVER_QUOTED[column]) return value;
   return value === "" || NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
@@ -64,12 +67,18 @@ export const csvLines = () => lineWriter(csvField, ",", "\r\n");
 
 export const CSV_HEADER = FOCUS_COLUMNS.map((column) => csvField(column.name)).join(",") + "\r\n";
 
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 256 * 1024;
+const SPARE_CHUNKS = 16;
 
-/** Encodes lines into ~1 MB buffers as they come: one copy per line, and no long string to flatten. */
+/**
+ * Encodes lines into 256 KB buffers as they come: one copy per line, no long string to flatten.
+ * Buffers come back through release() once written and are used again: a million rows would
+ * otherwise allocate gigabytes of buffers, which the allocator is slow to give back.
+ */
 export class EncodedChunks {
   private chunks: Buffer[] = [];
-  private current = Buffer.allocUnsafe(CHUNK_BYTES);
+  private spare: Buffer[] = [];
+  private current: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;
 
   add(line: string): void {
@@ -86,10 +95,16 @@ export class EncodedChunks {
     return this.chunks.splice(0);
   }
 
+  /** Gives back a chunk from take() once it has been written out. */
+  release(chunk: Buffer): void {
+    const whole = chunk.byteOffset === 0 && chunk.buffer.byteLength === CHUNK_BYTES;
+    if (whole && this.spare.length < SPARE_CHUNKS) this.spare.push(Buffer.from(chunk.buffer, 0, CHUNK_BYTES));
+  }
+
   private cut(): void {
     if (this.used === 0) return;
     this.chunks.push(this.current.subarray(0, this.used));
-    this.current = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.current = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
     this.used = 0;
   }
 }

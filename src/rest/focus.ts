@@ -27,9 +27,9 @@ const FORMATS = {
   csv: { contentType: "text/csv; charset=utf-8", header: CSV_HEADER, lines: csvLines },
 };
 
-/** Writes the chunks in order; false once the client has gone. */
-async function send(ctx: RestContext, chunks: Buffer[]): Promise<boolean> {
-  for (const chunk of chunks) if (!(await writeChunk(ctx.res, chunk))) return false;
+/** Writes the chunks in order, each given back to `out` once written; false once the client has gone. */
+async function send(ctx: RestContext, out: EncodedChunks): Promise<boolean> {
+  for (const chunk of out.take()) if (!(await writeChunk(ctx.res, chunk, () => out.release(chunk)))) return false;
   return true;
 }
 
@@ -57,11 +57,11 @@ export const focusRoutes: Route[] = [
       const out = new EncodedChunks();
       out.add(format.header);
       let rows = 0;
-      let complete = await send(ctx, out.take());
+      let complete = await send(ctx, out);
       for await (const batch of focusRowBatches(ctx.db, ctx.actor, workspace, window, ctx.focusProviderName)) {
         for (const row of batch.rows) out.add(toLine(row));
         rows += batch.rows.length;
-        complete = await send(ctx, out.take());
+        complete = await send(ctx, out);
         if (!complete) break; // the client went away: stop reading
       }
       ctx.logger.info({ rows, complete, format: formatName }, complete ? "focus export sent" : "focus export cancelled by the client");

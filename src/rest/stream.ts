@@ -1,10 +1,13 @@
 // Writing a streamed response with backpressure.
 import type http from "node:http";
 
-/** Writes a chunk; when the socket's buffer is full, waits until it drains. False once the client has gone. */
-export async function writeChunk(res: http.ServerResponse, chunk: string | Buffer): Promise<boolean> {
+/**
+ * Writes a chunk; when the socket's buffer is full, waits until it drains. False once the client
+ * has gone. `written` runs once the chunk has been handed to the operating system.
+ */
+export async function writeChunk(res: http.ServerResponse, chunk: string | Buffer, written?: () => void): Promise<boolean> {
   if (res.destroyed) return false;
-  if (!res.write(chunk)) {
+  if (!res.write(chunk, written && ((error) => !error && written()))) {
     // Listeners removed by whichever event comes first, so a long export does not pile them up.
     await new Promise<void>((resolve) => {
       const done = () => {

@@ -165,11 +165,12 @@ export function ledgerRow(ctx: FocusContext, row: CreditTransaction): FocusRow {
  */
 const USAGE_SQL = `
   SELECT u.id::text, (extract(epoch FROM u."occurredAt") * 1000)::bigint::text, u."skuId",
-    trim_scale(u.units)::text, trim_scale(u.credits)::text, trim_scale(-u.credits)::text,
+    trim_scale(u.units)::text, trim_scale(u.credits)::text,
     trim_scale(u.credits * $4::numeric)::text,
     trim_scale(u.units * s."listPriceUsd")::text,
     trim_scale(u.units * s."creditsPerUnit" * $4::numeric)::text,
-    NULLIF(u."resourceId", ''), lower(u."resourceKind"::text), NULLIF(u.model, ''), NULLIF(u."externalUserId", ''),
+    NULLIF(u."resourceId", ''), CASE WHEN u."resourceId" <> '' THEN lower(u."resourceKind"::text) END,
+    NULLIF(u.model, ''), NULLIF(u."externalUserId", ''),
     NULLIF(u."externalProjectId", ''), u."apiKeyId"::text
   FROM "UsageRecord" u JOIN "Sku" s ON s.id = u."skuId"
   WHERE u."workspaceId" = $1::uuid AND u."occurredAt" >= $2::timestamptz AND u."occurredAt" < $3::timestamptz
@@ -179,8 +180,8 @@ const USAGE_SQL = `
 
 /** Positions in a USAGE_SQL row. */
 const U = {
-  id: 0, atMs: 1, skuId: 2, units: 3, credits: 4, negCredits: 5, effectiveCost: 6, listCost: 7, contractedCost: 8,
-  resourceId: 9, resourceKind: 10, model: 11, externalUserId: 12, externalProjectId: 13, apiKeyId: 14,
+  id: 0, atMs: 1, skuId: 2, units: 3, credits: 4, effectiveCost: 5, listCost: 6, contractedCost: 7,
+  resourceId: 8, resourceKind: 9, model: 10, externalUserId: 11, externalProjectId: 12, apiKeyId: 13,
 } as const;
 
 type UsageSqlRow = (string | null)[];
@@ -225,6 +226,9 @@ function usageTemplate(ctx: FocusContext, sku: Sku): FocusRow {
   } satisfies FocusRecord);
 }
 
+/** The negation of a decimal's text, exactly. */
+const negated = (value: string) => (value === "0" ? value : value.startsWith("-") ? value.slice(1) : `-${value}`);
+
 const keyPart = (value: string | null) => (value === null ? "-" : `${value.length}:${value}`); // unambiguous, unlike "null"
 
 /** Tags of a record; the few combinations of model, user and project repeat, so each is serialized once. */
@@ -268,10 +272,9 @@ function usageMapper(ctx: FocusContext, skus: Sku[]) {
     row[COLUMN.PricingQuantity] = r[U.units]!;
     row[COLUMN.ConsumedQuantity] = r[U.units]!;
     row[COLUMN.PricingCurrencyEffectiveCost] = r[U.credits]!;
-    row[COLUMN.x_Credits] = r[U.negCredits]!;
-    const resourceId = r[U.resourceId]!;
-    row[COLUMN.ResourceId] = resourceId;
-    row[COLUMN.ResourceType] = resourceId === null ? null : r[U.resourceKind]!;
+    row[COLUMN.x_Credits] = negated(r[U.credits]!);
+    row[COLUMN.ResourceId] = r[U.resourceId]!;
+    row[COLUMN.ResourceType] = r[U.resourceKind]!;
     row[COLUMN.Tags] = tagsOf(r[U.model]!, r[U.externalUserId]!, r[U.externalProjectId]!);
     row[COLUMN.x_UsageRecordId] = r[U.id]!;
     row[COLUMN.x_ApiKeyId] = r[U.apiKeyId]!;
