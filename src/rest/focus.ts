@@ -1,7 +1,7 @@
 // FOCUS 1.3 export (BuilderStudio, source 000): streamed JSONL or CSV files and their metadata,
 // both from the domain's focus rows.
 import { datasetIds, focusMetadata } from "../domain/focus/metadata.js";
-import { focusRowBatches, MAX_FOCUS_WINDOW_MS } from "../domain/focus/rows.js";
+import { focusRowBatches, focusWindowProblem } from "../domain/focus/rows.js";
 import type { TimeWindow } from "../domain/time.js";
 import { CSV_HEADER, csvLines, EncodedChunks, jsonlLines } from "./focus-files.js";
 import { RestError, sendRestJson, type RestContext, type Route } from "./router.js";
@@ -17,8 +17,8 @@ export function focusWindow(query: URLSearchParams): TimeWindow {
   };
   const from = bound("from");
   const to = bound("to");
-  if (from >= to) throw new RestError(400, "INVALID_RANGE", "from must be before to", "from");
-  if (to.getTime() - from.getTime() > MAX_FOCUS_WINDOW_MS) throw new RestError(400, "RANGE_TOO_LARGE", "The window may span at most 365 days", "to");
+  const problem = focusWindowProblem(from, to);
+  if (problem) throw new RestError(400, problem.code, problem.message, problem.param);
   return { from, to };
 }
 

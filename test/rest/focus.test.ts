@@ -1,26 +1,28 @@
-// FOCUS 1.3 export, first part: the same rows in JSONL and CSV, reconciled with the ledger, the
-// cost equations of each row kind, the metadata's columns, and bad input before any read.
-import { parse as parseCsv } from "csv-parse/sync";
+// The FOCUS routes: JSONL, CSV and GraphQL hold the same rows (one domain function), the cost
+// equations of each row kind, the metadata's columns, bad input refused before any read, and
+// access as for the rest of the gateway. Conformance and reconciliation: test/focus/.
 import { parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signSessionToken } from "../../src/auth/session-token.js";
 import { createApiKey } from "../../src/domain/api-keys.js";
 import { FOCUS_COLUMNS } from "../../src/domain/focus/columns.js";
 import { Prisma } from "../../src/db/generated/client.js";
 import { seedDemo } from "../../src/seed/demo.js";
+import { readCsv, readJsonl, type FocusFile } from "../focus/focus-checker.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
+import { bearer, startGateway, TEST_JWT_SECRET, type TestGateway } from "../helpers/gateway.js";
+import { startTwoTenants, stopTwoTenants, type Tenant } from "../helpers/tenants.js";
 
-const D = Prisma.Decimal;
 // Real time, so that a purchase made through the API during the test falls in the range.
 const DAY = 86_400_000;
 const NOW = new Date();
 const FROM = Math.floor(NOW.getTime() / DAY) * DAY - 50 * DAY;
 const TO = Math.floor(NOW.getTime() / DAY) * DAY + DAY;
-const MANDATORY = ["BilledCost", "BillingAccountId", "BillingCurrency", "BillingPeriodEnd", "BillingPeriodStart", "ChargeCategory",
-  "ChargePeriodEnd", "ChargePeriodStart", "ContractedCost", "EffectiveCost", "HostProviderName", "InvoiceIssuerName", "ListCost",
-  "ProviderName", "PublisherName", "ServiceCategory", "ServiceName", "ServiceProviderName", "PricingCurrency", "PricingCurrencyEffectiveCost"];
+const CATEGORIES = ["Usage", "Purchase", "Credit", "Adjustment"];
 
-type Row = Record<string, string | number | null>;
+/** Row i of a file as column → exact text (decimals keep every digit). */
+const record = (file: FocusFile, i: number): Record<string, string | null> => Object.fromEntries(file.columns.map((c, j) => [c, file.rows[i]![j]!.text]));
+
 interface FocusPageResult {
   focusRows: { hasNextPage: boolean; endCursor: string; edges: { node: Record<string, string | null> }[] };
   focusMetadata: Record<string, unknown>;
@@ -31,27 +33,24 @@ describe("FOCUS export", () => {
   let gateway: TestGateway;
   let key: string;
   let writeKey: string;
-  let workspaceId: string;
-  let jsonl: Row[];
+  let jsonl: ReturnType<typeof readJsonl>;
 
   beforeAll(async () => {
     t = await createTestDatabase();
     const demo = await seedDemo(t.db, { now: NOW, days: 60, usageRecords: 3_000 });
     key = demo.demoApiKey;
-    workspaceId = demo.workspaces.find((w) => w.slug === "acme-prod")!.id;
+    const workspaceId = demo.workspaces.find((w) => w.slug === "acme-prod")!.id;
     writeKey = (await createApiKey(t.db.prisma, "operator", { name: "w", scopes: ["write:usage"], workspaceId })).secret;
     gateway = await startGateway(t.db);
     const bought = await gateway.graphql(parse(`mutation { purchaseCredits(input: { credits: "5000", amountPaidUsd: "45.50" }) { __typename } }`), {}, bearer(key));
     expect(bought.data).toEqual({ purchaseCredits: { __typename: "CreditTransactionPayload" } });
     const response = await fetch(`${gateway.url}/api/billing/focus-export?from=${FROM}&to=${TO}`, { headers: bearer(key) });
-    jsonl = (await response.text()).trim().split("\n").map((line) => JSON.parse(line) as Row);
+    jsonl = readJsonl(await response.text());
   });
   afterAll(async () => {
     await gateway.close();
     await t.drop();
   });
-
-  const range = { gte: new Date(FROM), lt: new Date(TO) };
 
   it("streams JSONL as an attachment with every column, FOCUS columns before x_ columns", async () => {
     const response = await fetch(`${gateway.url}/api/billing/focus-export?from=${FROM}&to=${TO}`, { headers: bearer(key) });
@@ -62,22 +61,19 @@ describe("FOCUS export", () => {
     const names = FOCUS_COLUMNS.map((c) => c.name);
     const firstCustom = names.findIndex((n) => n.startsWith("x_"));
     expect(names.slice(firstCustom).every((n) => n.startsWith("x_"))).toBe(true);
-    for (const row of jsonl) {
-      expect(Object.keys(row)).toEqual(names);
-      for (const column of MANDATORY) expect([column, row[column]]).not.toEqual([column, null]);
-    }
-    expect(new Set(jsonl.map((r) => r.ChargeCategory))).toEqual(new Set(["Usage", "Purchase", "Credit", "Adjustment"]));
+    expect(names.slice(0, firstCustom).some((n) => n.startsWith("x_"))).toBe(false);
+    expect(jsonl.columns).toEqual(names);
+    expect(jsonl.lineProblems).toEqual([]);
+    expect(new Set(jsonl.rows.map((_, i) => record(jsonl, i).ChargeCategory))).toEqual(new Set(CATEGORIES));
   });
 
   it("has the same rows in CSV and JSONL", async () => {
     const response = await fetch(`${gateway.url}/api/billing/focus-export?from=${FROM}&to=${TO}&format=csv`, { headers: bearer(key) });
+    expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(response.headers.get("content-disposition")).toBe('attachment; filename="focus-export.csv"');
-    const [header, ...rows] = parseCsv(await response.text()) as string[][];
-    expect(header).toEqual(FOCUS_COLUMNS.map((c) => c.name));
-    expect(rows).toHaveLength(jsonl.length);
-    rows.forEach((row, i) => {
-      expect(row).toEqual(header!.map((name) => (jsonl[i]![name] === null ? "" : String(jsonl[i]![name]))));
-    });
+    const csv = readCsv(await response.text());
+    expect(csv.columns).toEqual(jsonl.columns);
+    expect(csv.rows.map((row) => row.map((cell) => cell.text))).toEqual(jsonl.rows.map((row) => row.map((cell) => cell.text)));
   });
 
   it("serves the same rows and metadata over GraphQL", async () => {
@@ -96,7 +92,8 @@ describe("FOCUS export", () => {
       if (!page.focusRows.hasNextPage) break;
       after = page.focusRows.endCursor;
     }
-    expect(rows).toEqual(jsonl.map((row) => Object.fromEntries(columns.map((c) => [c, row[c] === null ? null : String(row[c])]))));
+    expect(rows.length).toBeGreaterThan(500); // more than one page
+    expect(rows).toEqual(jsonl.rows.map((_, i) => record(jsonl, i)));
     const rest = await (await fetch(`${gateway.url}/api/billing/focus-metadata?from=${FROM}&to=${TO}`, { headers: bearer(key) })).json();
     const stable = (m: Record<string, unknown>) => JSON.stringify(m, (k, v) => (k === "RecencyLastUpdated" ? undefined : v));
     expect(stable(metadata!)).toBe(stable(rest));
@@ -104,42 +101,35 @@ describe("FOCUS export", () => {
     expect(malformed.status).toBe(400);
   });
 
-  it("reconciles with the ledger: usage credits debited and money charged", async () => {
-    const usage = jsonl.filter((r) => r.ChargeCategory === "Usage");
-    const debited = await t.db.prisma.creditTransaction.aggregate({ where: { workspaceId, type: "USAGE", occurredAt: range }, _sum: { amount: true }, _count: true });
-    expect(usage).toHaveLength(debited._count);
-    expect(usage.reduce((sum, r) => sum.plus(String(r.x_Credits)), new D(0)).toFixed()).toBe(debited._sum.amount!.toFixed());
-    const purchases = await t.db.prisma.creditTransaction.aggregate({ where: { workspaceId, type: "PURCHASE", occurredAt: range }, _sum: { moneyAmount: true } });
-    expect(jsonl.reduce((sum, r) => sum.plus(String(r.BilledCost)), new D(0)).toFixed()).toBe((purchases._sum.moneyAmount ?? new D(0)).toFixed());
-  });
-
-  it("keeps each row kind's cost equations", () => {
-    for (const r of jsonl) {
-      const n = (c: string) => new D(String(r[c]));
-      if (r.PricingQuantity !== null && r.ListUnitPrice !== null) expect(n("ListCost").eq(n("ListUnitPrice").mul(n("PricingQuantity")))).toBe(true);
+  it("maps prepaid credits as the spec's example does: money on purchases, amortized cost and credits on usage", () => {
+    const D = (text: string | null | undefined) => new Prisma.Decimal(text!);
+    for (let i = 0; i < jsonl.rows.length; i++) {
+      const r = record(jsonl, i);
       if (r.ChargeCategory === "Usage") {
-        expect([r.ChargeFrequency, n("BilledCost").isZero(), r.SkuId !== null, r.PricingUnit === r.ConsumedUnit]).toEqual(["Usage-Based", true, true, true]);
-        expect(n("ContractedCost").eq(n("ContractedUnitPrice").mul(n("PricingQuantity")))).toBe(true);
-        expect(n("PricingCurrencyEffectiveCost").eq(n("x_Credits").neg())).toBe(true);
+        expect([r.ChargeFrequency, r.BilledCost, r.PricingCurrency]).toEqual(["Usage-Based", "0", "Credits"]);
+        expect(D(r.PricingCurrencyEffectiveCost).eq(D(r.x_Credits).neg())).toBe(true); // credits burned
+        expect(D(r.ContractedCost).eq(D(r.ContractedUnitPrice).mul(D(r.PricingQuantity)))).toBe(true);
+        expect(r.PricingUnit).toBe(r.ConsumedUnit);
       }
       if (r.ChargeCategory === "Purchase") {
-        expect([r.ChargeFrequency, n("EffectiveCost").isZero(), n("ContractedCost").eq(n("BilledCost"))]).toEqual(["One-Time", true, true]);
+        expect([r.ChargeFrequency, r.EffectiveCost, r.PricingCurrencyEffectiveCost, r.PricingUnit]).toEqual(["One-Time", "0", "0", "Credits"]);
+        expect([r.ContractedCost, r.PricingQuantity]).toEqual([r.BilledCost, r.x_Credits]); // money paid, credits bought
+        expect(r.ChargePeriodEnd! > r.BillingPeriodEnd!).toBe(true); // the credits' validity, beyond the invoice month
       }
       if (r.ChargeCategory === "Credit" || r.ChargeCategory === "Adjustment") {
-        for (const c of ["EffectiveCost", "ListCost", "ContractedCost"]) expect(n(c).eq(n("BilledCost"))).toBe(true);
+        expect([r.BilledCost, r.EffectiveCost, r.SkuId, r.PricingQuantity]).toEqual(["0", "0", null, null]);
+        expect(D(r.x_Credits).isZero()).toBe(false);
       }
-      expect(String(r.ChargePeriodStart)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-      expect(String(r.ChargePeriodStart) < String(r.ChargePeriodEnd)).toBe(true);
-      if (r.Tags !== null) expect(Object.keys(JSON.parse(String(r.Tags))).every((k) => k.startsWith("bg/"))).toBe(true);
     }
   });
 
   it("describes exactly the file's columns in its metadata", async () => {
     const response = await fetch(`${gateway.url}/api/billing/focus-metadata?from=${FROM}&to=${TO}`, { headers: bearer(key) });
+    expect(response.headers.get("cache-control")).toBe("no-store");
     const metadata = await response.json();
     const schema = metadata.Schema[0];
     expect(schema.FocusVersion).toBe("1.3");
-    expect(schema.ColumnDefinition.map((c: { ColumnName: string }) => c.ColumnName)).toEqual(Object.keys(jsonl[0]!));
+    expect(schema.ColumnDefinition.map((c: { ColumnName: string }) => c.ColumnName)).toEqual(jsonl.columns);
     const byName = Object.fromEntries(schema.ColumnDefinition.map((c: { ColumnName: string }) => [c.ColumnName, c]));
     expect(byName.Tags.ProviderTagPrefixes).toEqual(["bg/"]);
     expect([byName.ProviderName.Deprecated, byName.PublisherName.Deprecated]).toEqual([true, true]);
@@ -147,21 +137,65 @@ describe("FOCUS export", () => {
     const sectors = metadata.Recency[0].TimeSectors as { TimeSectorComplete: boolean; TimeSectorStart: string }[];
     expect(sectors).toHaveLength((TO - FROM) / DAY);
     expect(sectors.map((s) => s.TimeSectorComplete)).toEqual([...Array(sectors.length - 1).fill(true), false]); // today is not over
+    const file = await fetch(`${gateway.url}/api/billing/focus-export?from=${FROM}&to=${TO}`, { headers: bearer(key) });
+    expect(file.headers.get("x-focus-schema-id")).toBe(schema.SchemaId); // the file names its schema
+    await file.body?.cancel();
   });
 
   it("rejects bad input with a 4xx naming the parameter, before reading rows", async () => {
-    const cases: [string, number, string][] = [
-      [`to=${TO}`, 400, "from"],
-      [`from=yesterday&to=${TO}`, 400, "from"],
-      [`from=${TO}&to=${FROM}`, 400, "from"],
-      [`from=${FROM - 400 * 86_400_000}&to=${TO}`, 400, "to"],
-      [`from=${FROM}&to=${TO}&format=xml`, 400, "format"],
+    let reads = 0;
+    const stop = t.db.onQuery((sql) => void (/"(UsageRecord|CreditTransaction)"/.test(sql) && reads++));
+    const cases: [string, string, string][] = [
+      [`to=${TO}`, "MISSING_PARAMETER", "from"],
+      [`from=${FROM}`, "MISSING_PARAMETER", "to"],
+      [`from=yesterday&to=${TO}`, "INVALID_PARAMETER", "from"],
+      [`from=${FROM}&to=1e12`, "INVALID_PARAMETER", "to"],
+      [`from=${TO}&to=${FROM}`, "INVALID_RANGE", "from"],
+      [`from=${FROM}&to=${FROM}`, "INVALID_RANGE", "from"],
+      [`from=${FROM - 400 * DAY}&to=${TO}`, "RANGE_TOO_LARGE", "to"],
+      [`from=${FROM}&to=${TO}&format=xml`, "INVALID_PARAMETER", "format"],
     ];
-    for (const [query, status, param] of cases) {
-      const response = await fetch(`${gateway.url}/api/billing/focus-export?${query}`, { headers: bearer(key) });
-      expect([query, response.status, (await response.json()).error.param]).toEqual([query, status, param]);
+    for (const [query, code, param] of cases) {
+      for (const path of ["focus-export", "focus-metadata"]) {
+        if (path === "focus-metadata" && param === "format") continue;
+        const response = await fetch(`${gateway.url}/api/billing/${path}?${query}`, { headers: bearer(key) });
+        const { error } = await response.json();
+        expect([path, query, response.status, error.code, error.param]).toEqual([path, query, 400, code, param]);
+        expect(error.message).toContain(param);
+      }
     }
-    expect((await fetch(`${gateway.url}/api/billing/focus-metadata?from=${FROM}`, { headers: bearer(key) })).status).toBe(400);
-    expect((await fetch(`${gateway.url}/api/billing/focus-export?from=${FROM}&to=${TO}`, { headers: bearer(writeKey) })).status).toBe(403);
+    const forbidden = await fetch(`${gateway.url}/api/billing/focus-export?from=${FROM}&to=${TO}`, { headers: bearer(writeKey) });
+    expect([forbidden.status, (await forbidden.json()).error.code]).toEqual([403, "FORBIDDEN"]);
+    stop();
+    expect(reads).toBe(0);
+  });
+});
+
+describe("FOCUS routes' access", () => {
+  let setup: Awaited<ReturnType<typeof startTwoTenants>>;
+  let acme: Tenant;
+  const range = `from=${Date.now() - DAY}&to=${Date.now() + DAY}`;
+  const get = (path: string, token: string) => fetch(`${setup.gateway.url}/api/billing/${path}`, { headers: bearer(token) });
+
+  beforeAll(async () => {
+    setup = await startTwoTenants();
+    acme = setup.acme;
+    const granted = await setup.gateway.graphql(parse(`mutation { grantCredits(input: { credits: "10" }) { __typename } }`), {}, bearer(acme.keys.admin));
+    expect(granted.data).toEqual({ grantCredits: { __typename: "CreditTransactionPayload" } });
+  });
+  afterAll(() => stopTwoTenants(setup.t, setup.gateway));
+
+  it("serves a dashboard session the workspace it names, and nothing it may not see", async () => {
+    const session = await signSessionToken(TEST_JWT_SECRET, acme.userId);
+    const own = await get(`focus-export?${range}&workspaceId=${acme.workspaceId}`, session);
+    const rows = readJsonl(await own.text());
+    expect(rows.rows.map((_, i) => [record(rows, i).SubAccountId, record(rows, i).ChargeCategory])).toEqual([[acme.workspaceId, "Credit"]]);
+    expect((await get(`focus-metadata?${range}&workspaceId=${acme.otherWorkspaceId}`, session)).status).toBe(200); // a viewer there
+    expect((await get(`focus-export?${range}`, session)).status).toBe(404); // sessions must name the workspace
+    for (const path of ["focus-export", "focus-metadata"]) {
+      expect((await get(`${path}?${range}&workspaceId=${setup.globex.workspaceId}`, session)).status).toBe(404);
+      expect((await get(`${path}?${range}&workspaceId=${setup.globex.workspaceId}`, acme.keys.read)).status).toBe(404);
+      expect((await get(`${path}?${range}`, "bgk_not-a-key")).status).toBe(401);
+    }
   });
 });

@@ -15,7 +15,17 @@ const YEAR_MS = 365 * 86_400_000;
 /** Rows per read: larger batches cost memory (each lives through several young-generation GCs) and gain nothing. */
 const BATCH = 1_000;
 
-export const MAX_FOCUS_WINDOW_MS = 365 * 86_400_000;
+export const MAX_FOCUS_WINDOW_DAYS = 365;
+
+/** What is wrong with an export window [from, to), naming the bound at fault; null when it is fine. */
+export function focusWindowProblem(from: Date, to: Date): { code: "INVALID_RANGE" | "RANGE_TOO_LARGE"; param: "from" | "to"; message: string } | null {
+  if (from >= to) return { code: "INVALID_RANGE", param: "from", message: "from must be before to" };
+  const days = (to.getTime() - from.getTime()) / 86_400_000;
+  if (days > MAX_FOCUS_WINDOW_DAYS) {
+    return { code: "RANGE_TOO_LARGE", param: "to", message: `to may be at most ${MAX_FOCUS_WINDOW_DAYS} days after from (got ${Math.ceil(days)})` };
+  }
+  return null;
+}
 
 export interface FocusContext {
   workspace: Workspace;

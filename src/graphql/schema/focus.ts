@@ -2,7 +2,7 @@
 import { JSONObjectResolver } from "graphql-scalars";
 import { FOCUS_COLUMNS, type FocusRow } from "../../domain/focus/columns.js";
 import { focusMetadata } from "../../domain/focus/metadata.js";
-import { focusRowBatches, MAX_FOCUS_WINDOW_MS } from "../../domain/focus/rows.js";
+import { focusRowBatches, focusWindowProblem } from "../../domain/focus/rows.js";
 import { ValidationError } from "../../domain/errors.js";
 import { builder } from "../builder.js";
 import { QUERY_LIMITS } from "../limits.js";
@@ -32,8 +32,8 @@ const FocusPage = builder.objectRef<{ edges: FocusEdgeShape[]; hasNextPage: bool
 });
 
 function focusWindowOf(from: Date, to: Date) {
-  if (from >= to) throw ValidationError.single("from", "from must be before to");
-  if (to.getTime() - from.getTime() > MAX_FOCUS_WINDOW_MS) throw ValidationError.single("to", "The window may span at most 365 days");
+  const problem = focusWindowProblem(from, to);
+  if (problem) throw ValidationError.single(problem.param, problem.message);
   return { from, to };
 }
 
