@@ -181,8 +181,9 @@ export const OPENAPI_DOCUMENT = {
         parameters: [...focusRange, query("format", { enum: ["jsonl", "csv"], default: "jsonl" }, "File format."), workspaceIdParam],
         responses: {
           "200": { description: "focus-export.jsonl (application/jsonl) or focus-export.csv (text/csv), streamed, Cache-Control: no-store.",
+            headers: { "X-Focus-Schema-Id": { description: "The SchemaId of the metadata that describes these columns.", schema: str } },
             content: { "application/jsonl": { schema: str }, "text/csv": { schema: str } } },
-          "429": errorResponse("More than about 10 requests a minute."),
+          "429": errorResponse("More than FOCUS_RATE_LIMIT_PER_MINUTE requests a minute (10 by default); Retry-After says when to retry."),
           ...standardErrors,
         } },
     },
@@ -196,7 +197,7 @@ export const OPENAPI_DOCUMENT = {
             TimeSectors: { type: "array", items: object({ TimeSectorStart: str, TimeSectorEnd: str, TimeSectorComplete: { type: "boolean" }, TimeSectorLastUpdated: str }) } }) },
           Schema: { type: "array", items: object({ SchemaId: str, CreationDate: str, FocusVersion: { const: "1.3" }, DataGeneratorVersion: str, DatasetInstanceId: str,
             ColumnDefinition: { type: "array", items: object({ ColumnName: str, DataType: { enum: ["STRING", "DECIMAL", "DATETIME", "JSON"] } }) } }) },
-        })), ...standardErrors } },
+        })), "429": errorResponse("Counted with focus-export against the same per-minute budget."), ...standardErrors } },
     },
     "/api/v1/events": {
       post: { operationId: "ingestEvents", summary: "Record up to 1,000 usage records (JSON array or NDJSON)", ...secured("write:usage"),

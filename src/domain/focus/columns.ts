@@ -51,6 +51,7 @@ export type FocusRecord = Record<FocusColumnName, string | null>;
 /** Position of each column in a row. */
 export const COLUMN = Object.fromEntries(FOCUS_COLUMNS.map((column, index) => [column.name, index])) as Record<FocusColumnName, number>;
 
+/** The record as a row; empty text becomes null, which FOCUS requires instead of "". */
 export function toRow(record: FocusRecord): FocusRow {
-  return FOCUS_COLUMNS.map((column) => record[column.name]);
+  return FOCUS_COLUMNS.map((column) => record[column.name] || null);
 }
