@@ -7,7 +7,7 @@ import type { Workspace } from "../../db/generated/client.js";
 import { assertWorkspaceScope } from "../access.js";
 import type { TimeWindow } from "../time.js";
 import { FOCUS_COLUMNS } from "./columns.js";
-import { focusTime } from "./rows.js";
+import { focusTime } from "./row-parts.js";
 
 const DAY_MS = 86_400_000;
 const GENERATOR_VERSION = "0.2.0";

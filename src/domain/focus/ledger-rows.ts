@@ -1,0 +1,97 @@
+// Ledger rows that are not metered usage (purchases, grants, refunds, adjustments, expirations,
+// executions charged in credits) as FOCUS rows, following the spec's prepaid-credits example.
+import { Prisma, type CreditTransaction } from "../../db/generated/client.js";
+import { toRow, type FocusRow } from "./columns.js";
+import { accountColumns, floorTo, HOUR_MS, NO_PRICE, periodColumns, type FocusContext } from "./row-parts.js";
+
+const YEAR_MS = 365 * 86_400_000;
+
+/** A ledger row that is not a metered charge: purchases, grants, refunds, adjustments, expirations, execution charges. */
+export function ledgerRow(ctx: FocusContext, row: CreditTransaction): FocusRow {
+  const zero = "0";
+  const at = row.occurredAt;
+  const validity = periodColumns(at, floorTo(at.getTime(), 1000), row.expiresAt ?? at.getTime() + YEAR_MS);
+  const common = {
+    ...accountColumns(ctx),
+    ...NO_PRICE,
+    ChargeDescription: row.description,
+    ChargeFrequency: "One-Time",
+    ServiceName: "Credits",
+    ServiceCategory: "Other",
+    ServiceSubcategory: "Other (Other)",
+    PricingCurrencyEffectiveCost: zero,
+    x_Credits: row.amount.toFixed(),
+    x_CreditTransactionId: row.id.toString(),
+    x_CreditTransactionType: row.type.toLowerCase(),
+    x_ExecutionId: row.executionId?.toString() ?? null,
+  };
+  switch (row.type) {
+    case "PURCHASE": {
+      const money = row.moneyAmount ?? new Prisma.Decimal(0);
+      const creditPrice = ctx.workspace.creditPriceUsd;
+      return toRow({
+        ...common,
+        ...validity,
+        ChargeCategory: "Purchase",
+        BilledCost: money.toFixed(),
+        EffectiveCost: zero, // prepaid: the usage rows carry the amortized cost
+        ListUnitPrice: creditPrice.toFixed(),
+        ListCost: creditPrice.mul(row.amount).toFixed(),
+        // What was paid per credit, at the column's published scale; ContractedCost is the exact amount paid.
+        ContractedUnitPrice: row.amount.isZero() ? zero : money.div(row.amount).toDecimalPlaces(20).toFixed(),
+        ContractedCost: money.toFixed(),
+        PricingCategory: "Standard",
+        PricingQuantity: row.amount.toFixed(),
+        PricingUnit: "Credits",
+        PricingCurrencyListUnitPrice: "1",
+        PricingCurrencyContractedUnitPrice: "1",
+        SkuId: "credits",
+        SkuPriceId: "credits@usd",
+        SkuMeter: "Credits",
+      });
+    }
+    case "USAGE": {
+      // A workflow execution charged in credits: one execution, priced at what it cost.
+      const credits = row.amount.neg().toFixed();
+      const money = row.amount.neg().mul(ctx.workspace.creditPriceUsd).toFixed();
+      return toRow({
+        ...common,
+        ...periodColumns(at, floorTo(at.getTime(), HOUR_MS), floorTo(at.getTime(), HOUR_MS) + HOUR_MS),
+        ChargeCategory: "Usage",
+        ChargeFrequency: "Usage-Based",
+        ServiceName: "Workflow executions",
+        ServiceCategory: "Integration",
+        ServiceSubcategory: "Workflow Orchestration",
+        BilledCost: zero,
+        EffectiveCost: money,
+        ListCost: money,
+        ContractedCost: money,
+        ListUnitPrice: money,
+        ContractedUnitPrice: money,
+        PricingCategory: "Standard",
+        PricingQuantity: "1",
+        PricingUnit: "Executions",
+        ConsumedQuantity: "1",
+        ConsumedUnit: "Executions",
+        PricingCurrencyEffectiveCost: credits,
+        PricingCurrencyListUnitPrice: credits,
+        PricingCurrencyContractedUnitPrice: credits,
+        SkuId: "workflow-execution",
+        SkuPriceId: "workflow-execution@credits",
+        SkuMeter: "Executions",
+      });
+    }
+    default:
+      // Grants and refunds of credits are allowances the provider grants; expirations and manual
+      // changes adjust the balance. No money moves, so every cost column is 0 (= BilledCost).
+      return toRow({
+        ...common,
+        ...(row.type === "GRANT" ? validity : periodColumns(at, floorTo(at.getTime(), 1000), floorTo(at.getTime(), 1000) + 1000)),
+        ChargeCategory: row.type === "GRANT" || row.type === "REFUND" ? "Credit" : "Adjustment",
+        BilledCost: zero,
+        EffectiveCost: zero,
+        ListCost: zero,
+        ContractedCost: zero,
+      });
+  }
+}

@@ -1,0 +1,149 @@
+// Usage records as FOCUS rows: PostgreSQL reads them with the exact products of their prices; each
+// row starts from its SKU's template and takes the values of its record. This is the hot path of a
+// million-row export, so rows are arrays and period strings are made once an hour.
+import type { Database } from "../../db/client.js";
+import type { Sku, Workspace } from "../../db/generated/client.js";
+import type { TimeWindow } from "../time.js";
+import { COLUMN, PROVIDER_TAG_PREFIX, toRow, type FocusRecord, type FocusRow } from "./columns.js";
+import { accountColumns, floorTo, HOUR_MS, NO_PRICE, periodColumns, type FocusContext } from "./row-parts.js";
+
+/**
+ * Usage records, read as text with the exact products computed by PostgreSQL (numeric), in
+ * (occurredAt, id) order after a keyset position. The row comparison lets the scan use the
+ * (workspaceId, occurredAt, id) index; an OR of the two conditions scans the whole window.
+ */
+const USAGE_SQL = `
+  SELECT u.id::text, (extract(epoch FROM u."occurredAt") * 1000)::bigint::text, u."skuId",
+    trim_scale(u.units)::text, trim_scale(u.credits)::text,
+    trim_scale(u.credits * $4::numeric)::text,
+    trim_scale(u.units * s."listPriceUsd")::text,
+    trim_scale(u.units * s."creditsPerUnit" * $4::numeric)::text,
+    NULLIF(u."resourceId", ''), CASE WHEN u."resourceId" <> '' THEN lower(u."resourceKind"::text) END,
+    NULLIF(u.model, ''), NULLIF(u."externalUserId", ''),
+    NULLIF(u."externalProjectId", ''), u."apiKeyId"::text
+  FROM "UsageRecord" u JOIN "Sku" s ON s.id = u."skuId"
+  WHERE u."workspaceId" = $1::uuid AND u."occurredAt" >= $2::timestamptz AND u."occurredAt" < $3::timestamptz
+    AND (u."occurredAt", u.id) > (timestamptz 'epoch' + $5::bigint * interval '1 millisecond', $6::bigint)
+  ORDER BY u."occurredAt", u.id
+  LIMIT $7`;
+
+/** Positions in a USAGE_SQL row. */
+const U = {
+  id: 0, atMs: 1, skuId: 2, units: 3, credits: 4, effectiveCost: 5, listCost: 6, contractedCost: 7,
+  resourceId: 8, resourceKind: 9, model: 10, externalUserId: 11, externalProjectId: 12, apiKeyId: 13,
+} as const;
+
+export type UsageSqlRow = (string | null)[];
+
+/** A SKU's usage row with everything that does not vary per record already filled in. */
+function usageTemplate(ctx: FocusContext, sku: Sku): FocusRow {
+  const creditsPerUnit = sku.creditsPerUnit.toFixed();
+  const listPrice = sku.listPriceUsd.toFixed();
+  const perRecord = null; // filled in by usageMapper
+  return toRow({
+    ...accountColumns(ctx),
+    ...NO_PRICE,
+    BillingPeriodStart: perRecord, BillingPeriodEnd: perRecord, ChargePeriodStart: perRecord, ChargePeriodEnd: perRecord,
+    ChargeCategory: "Usage",
+    ChargeFrequency: "Usage-Based",
+    ChargeDescription: perRecord,
+    BilledCost: "0", // paid for by credits bought earlier
+    EffectiveCost: perRecord,
+    ListCost: perRecord,
+    ContractedCost: perRecord,
+    ListUnitPrice: listPrice,
+    ContractedUnitPrice: sku.creditsPerUnit.mul(ctx.workspace.creditPriceUsd).toFixed(),
+    PricingCategory: "Standard",
+    PricingQuantity: perRecord,
+    PricingUnit: sku.unit,
+    ConsumedQuantity: perRecord,
+    ConsumedUnit: sku.unit,
+    PricingCurrencyListUnitPrice: creditsPerUnit,
+    PricingCurrencyContractedUnitPrice: creditsPerUnit,
+    PricingCurrencyEffectiveCost: perRecord,
+    ServiceName: sku.serviceName,
+    ServiceCategory: sku.serviceCategory,
+    ServiceSubcategory: sku.serviceSubcategory,
+    SkuId: sku.id,
+    SkuPriceId: `${sku.id}@list`,
+    SkuMeter: sku.meter,
+    // Exact decimal text as JSON numbers: JSON.stringify of a float could round the price.
+    SkuPriceDetails: `{"x_CreditsPerUnit":${creditsPerUnit},"x_ListPriceUsd":${listPrice}}`,
+    x_Credits: perRecord,
+    x_CreditTransactionId: null,
+    x_CreditTransactionType: "usage",
+  } satisfies FocusRecord);
+}
+
+/** The negation of a decimal's text, exactly. */
+const negated = (value: string) => (value === "0" ? value : value.startsWith("-") ? value.slice(1) : `-${value}`);
+
+const keyPart = (value: string | null) => (value === null ? "-" : `${value.length}:${value}`); // unambiguous, unlike "null"
+
+/** Tags of a record; the few combinations of model, user and project repeat, so each is serialized once. */
+function usageTags() {
+  const seen = new Map<string, string | null>();
+  return (model: string | null, externalUserId: string | null, externalProjectId: string | null): string | null => {
+    const key = keyPart(model) + keyPart(externalUserId) + keyPart(externalProjectId);
+    let tags = seen.get(key);
+    if (tags === undefined) {
+      const entries = Object.entries({ model, externalUserId, externalProjectId }).filter(([, value]) => value !== null);
+      tags = entries.length ? JSON.stringify(Object.fromEntries(entries.map(([name, value]) => [PROVIDER_TAG_PREFIX + name, value]))) : null;
+      if (seen.size >= 10_000) seen.clear(); // bounded: many distinct users only cost the serialization
+      seen.set(key, tags);
+    }
+    return tags;
+  };
+}
+
+/** Maps usage rows to FOCUS rows; rows arrive in time order, so period strings are made once an hour. */
+export function usageMapper(ctx: FocusContext, skus: Sku[]) {
+  const templates = new Map(skus.map((sku) => [sku.id, { row: usageTemplate(ctx, sku), name: sku.name, unit: sku.unit }]));
+  const tagsOf = usageTags();
+  let hour = Number.NaN;
+  let periods = periodColumns(new Date(0), 0, 0);
+  return (r: UsageSqlRow): FocusRow => {
+    const sku = templates.get(r[U.skuId]!)!;
+    const row = sku.row.slice();
+    const atHour = floorTo(Number(r[U.atMs]), HOUR_MS);
+    if (atHour !== hour) {
+      hour = atHour;
+      periods = periodColumns(new Date(atHour), atHour, atHour + HOUR_MS);
+    }
+    row[COLUMN.BillingPeriodStart] = periods.BillingPeriodStart;
+    row[COLUMN.BillingPeriodEnd] = periods.BillingPeriodEnd;
+    row[COLUMN.ChargePeriodStart] = periods.ChargePeriodStart;
+    row[COLUMN.ChargePeriodEnd] = periods.ChargePeriodEnd;
+    row[COLUMN.ChargeDescription] = `${sku.name}: ${r[U.units]} ${sku.unit}`;
+    row[COLUMN.EffectiveCost] = r[U.effectiveCost]!;
+    row[COLUMN.ListCost] = r[U.listCost]!;
+    row[COLUMN.ContractedCost] = r[U.contractedCost]!;
+    row[COLUMN.PricingQuantity] = r[U.units]!;
+    row[COLUMN.ConsumedQuantity] = r[U.units]!;
+    row[COLUMN.PricingCurrencyEffectiveCost] = r[U.credits]!;
+    row[COLUMN.x_Credits] = negated(r[U.credits]!);
+    row[COLUMN.ResourceId] = r[U.resourceId]!;
+    row[COLUMN.ResourceType] = r[U.resourceKind]!;
+    row[COLUMN.Tags] = tagsOf(r[U.model]!, r[U.externalUserId]!, r[U.externalProjectId]!);
+    row[COLUMN.x_UsageRecordId] = r[U.id]!;
+    row[COLUMN.x_ApiKeyId] = r[U.apiKeyId]!;
+    row[COLUMN.x_ExternalUserId] = r[U.externalUserId]!;
+    row[COLUMN.x_ExternalProjectId] = r[U.externalProjectId]!;
+    row[COLUMN.x_Model] = r[U.model]!;
+    return row;
+  };
+}
+
+/** Usage records of the window after a keyset position (epoch ms, id), `take` at a time. */
+export function usageReader(db: Database, workspace: Workspace, window: TimeWindow) {
+  const params = [workspace.id, window.from.toISOString(), window.to.toISOString(), workspace.creditPriceUsd.toFixed()];
+  return (after: UsagePosition, take: number) => db.readRows(USAGE_SQL, [...params, after.ms, after.id, take]);
+}
+
+export interface UsagePosition {
+  ms: string;
+  id: string;
+}
+
+export const usagePosition = (r: UsageSqlRow): UsagePosition => ({ ms: r[U.atMs]!, id: r[U.id]! });
+
