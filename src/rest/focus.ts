@@ -58,7 +58,8 @@ export const focusRoutes: Route[] = [
       out.add(format.header);
       let rows = 0;
       let complete = await send(ctx, out);
-      for await (const batch of focusRowBatches(ctx.db, ctx.actor, workspace, window, ctx.focusProviderName)) {
+      const batches = complete ? focusRowBatches(ctx.db, ctx.actor, workspace, window, ctx.focusProviderName) : [];
+      for await (const batch of batches) {
         for (const row of batch.rows) out.add(toLine(row));
         rows += batch.rows.length;
         complete = await send(ctx, out);
