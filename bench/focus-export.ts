@@ -5,20 +5,18 @@
 //
 //   npm run bench:focus -- [--rows 1000000] [--format jsonl|csv|both] [--repeat 3]
 //   BENCH_DATABASE_URL=postgres://… (default postgres://postgres@127.0.0.1:5432/billing_bench)
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { openPostgres } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { createApiKey } from "../src/domain/api-keys.js";
 import { seedBulk } from "../src/seed/bulk.js";
+import { startServer } from "../test/helpers/cli.js";
 
 const TARGET_ROWS_PER_SECOND = 100_000;
 const TARGET_PEAK_MB = 300;
-const BIN = fileURLToPath(new URL("../bin/billing-gateway.js", import.meta.url));
 
 const { values } = parseArgs({
   options: { rows: { type: "string", default: "1000000" }, format: { type: "string", default: "both" }, repeat: { type: "string", default: "3" } },
@@ -72,35 +70,6 @@ async function prepare(): Promise<{ from: number; to: number; expectedRows: numb
   }
 }
 
-interface Server {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-function startGateway(): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    // Started as `npm start` starts it (the same V8 flag).
-    const child = spawn(process.execPath, ["--max-semi-space-size=32", BIN, "serve"], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", LOG_LEVEL: "warn", FOCUS_RATE_LIMIT_PER_MINUTE: "1000" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      const url = /GraphiQL:\s+(\S+)\/graphql/.exec(output)?.[1];
-      if (url) {
-        child.stdout!.off("data", onData);
-        child.stderr!.off("data", onData);
-        resolve({ url, pid: child.pid!, stop: () => new Promise((done) => (child.once("close", () => done()), child.kill("SIGTERM"))) });
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("close", (code) => reject(new Error(`the gateway exited (${code}):\n${output}`)));
-  });
-}
-
 /** Resident memory of a process in MB: now (VmRSS) or the peak since it started (VmHWM). */
 function memoryMb(pid: number, field: "VmRSS" | "VmHWM"): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
@@ -130,7 +99,8 @@ function download(url: string, key: string): Promise<{ lines: number; bytes: num
 const fmt = (n: number, digits = 0) => n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const { from, to, expectedRows, key } = await prepare();
-const server = await startGateway();
+// Started as `npm start` starts it (the same V8 flag).
+const server = await startServer({ DATABASE_URL: databaseUrl, LOG_LEVEL: "warn", FOCUS_RATE_LIMIT_PER_MINUTE: "1000" }, 120_000, ["--max-semi-space-size=32"]);
 let failed = false;
 try {
   console.log(`FOCUS export of ${fmt(expectedRows)} rows (${fmt(rows)} usage records) from PostgreSQL, ${new Date(from).toISOString()} .. ${new Date(to).toISOString()}`);

@@ -37,7 +37,7 @@ export function createGraphQLServer(options: {
   /** Pre-filled in GraphiQL's header editor (the embedded demo's key); never on PostgreSQL. */
   graphiqlApiKey?: string | null;
 }): YogaServerInstance<ServerContext, GraphQLContext> {
-  const { db, authenticate, logger } = options;
+  const { db, authenticate, logger, focusProviderName } = options;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     plugins: queryLimitPlugins(),
@@ -55,7 +55,6 @@ export function createGraphQLServer(options: {
           request.headers.get("authorization") ?? undefined,
           request.headers.get("x-workspace-id"),
         );
-        const { focusProviderName } = options;
         return { db, actor, requestId, logger: logger.child({ requestId }), loaders: createLoaders(db), focusProviderName };
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;

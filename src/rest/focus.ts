@@ -1,6 +1,6 @@
 // FOCUS 1.3 export (BuilderStudio, source 000): streamed JSONL or CSV files and their metadata,
 // both from the domain's focus rows.
-import { datasetIds, focusMetadata } from "../domain/focus/metadata.js";
+import { FOCUS_SCHEMA_ID, focusMetadata } from "../domain/focus/metadata.js";
 import { focusRowBatches, focusWindowProblem } from "../domain/focus/rows.js";
 import type { TimeWindow } from "../domain/time.js";
 import { CSV_HEADER, csvLines, EncodedChunks, jsonlLines } from "./focus-files.js";
@@ -51,7 +51,7 @@ export const focusRoutes: Route[] = [
         "Content-Type": format.contentType,
         "Content-Disposition": `attachment; filename="focus-export.${formatName}"`,
         "Cache-Control": "no-store",
-        "X-Focus-Schema-Id": datasetIds(workspace).schemaId,
+        "X-Focus-Schema-Id": FOCUS_SCHEMA_ID,
       });
       const toLine = format.lines();
       const out = new EncodedChunks();

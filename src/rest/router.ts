@@ -99,8 +99,7 @@ export function createRestHandler(deps: {
         assertWorkspaceScope(actor, found.id, scope);
         return found;
       };
-      const { db, logger, focusProviderName } = deps;
-      await route.handle({ workspace, db, actor, query: url.searchParams, params, req, res, logger, focusProviderName });
+      await route.handle({ workspace, db: deps.db, actor, query: url.searchParams, params, req, res, logger: deps.logger, focusProviderName: deps.focusProviderName });
     } catch (error) {
       if (res.headersSent) {
         deps.logger.error({ err: (error as Error).message }, "REST stream failed after headers were sent");

@@ -29,16 +29,17 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
 
 export interface RunningServer {
   url: string;
+  pid: number;
   apiKey: string | null;
   output: () => string;
   /** Sends SIGTERM; resolves with the exit code, or the signal's name if the process died of one. */
   stop(): Promise<number | string | null>;
 }
 
-/** Starts `serve` and resolves once its start-up banner is complete. */
-export function startServer(env: Record<string, string>, timeoutMs = 120_000): Promise<RunningServer> {
+/** Starts `serve` (with Node's `nodeArgs`) and resolves once its start-up banner is complete. */
+export function startServer(env: Record<string, string>, timeoutMs = 120_000, nodeArgs: string[] = []): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [BIN, "serve"], { env: { ...BASE_ENV, PORT: "0", LOG_LEVEL: "info", ...env } });
+    const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BIN, "serve"], { env: { ...BASE_ENV, PORT: "0", LOG_LEVEL: "info", ...env } });
     let output = "";
     const exited = new Promise<number | string | null>((done) => child.on("close", (code, signal) => done(code ?? signal)));
     const timer = setTimeout(() => {
@@ -52,6 +53,7 @@ export function startServer(env: Record<string, string>, timeoutMs = 120_000): P
         clearTimeout(timer);
         resolve({
           url,
+          pid: child.pid!,
           apiKey: /Demo API key: (bgk_\S+)/.exec(output)?.[1] ?? null,
           output: () => output,
           stop: async () => {

@@ -21,15 +21,13 @@ function guid(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** Identifiers that stay the same for a workspace, and change when the columns change. */
-export function datasetIds(workspace: Pick<Workspace, "id">) {
-  return {
-    datasetInstanceId: guid(`dataset:${workspace.id}`),
-    schemaId: guid(`schema:${JSON.stringify(FOCUS_COLUMNS)}:${GENERATOR_VERSION}`),
-  };
-}
+/** The schema of the exported columns: it changes when the columns or the generator version change. */
+export const FOCUS_SCHEMA_ID = guid(`schema:${JSON.stringify(FOCUS_COLUMNS)}:${GENERATOR_VERSION}`);
 
-export function columnDefinitions() {
+/** The dataset instance of a workspace: the same on every export. */
+const datasetInstanceIdOf = (workspace: Pick<Workspace, "id">) => guid(`dataset:${workspace.id}`);
+
+function columnDefinitions() {
   return FOCUS_COLUMNS.map((column) => ({
     ColumnName: column.name,
     DataType: column.dataType,
@@ -57,7 +55,7 @@ function lastUpdatedByDay(prisma: PrismaClient, workspace: Workspace, window: Ti
 /** FOCUS 1.3 metadata of a range: generator, dataset instance, recency by UTC day, and schema. */
 export async function focusMetadata(prisma: PrismaClient, actor: Actor, workspace: Workspace, window: TimeWindow, providerName: string) {
   assertWorkspaceScope(actor, workspace.id, "read:billing");
-  const { datasetInstanceId, schemaId } = datasetIds(workspace);
+  const datasetInstanceId = datasetInstanceIdOf(workspace);
   const days = await lastUpdatedByDay(prisma, workspace, window);
   const now = Date.now();
   const lastUpdated = days.reduce<Date | null>((max, s) => (s.updated && (!max || s.updated > max) ? s.updated : max), null) ?? window.from;
@@ -81,7 +79,7 @@ export async function focusMetadata(prisma: PrismaClient, actor: Actor, workspac
       }),
     }],
     Schema: [{
-      SchemaId: schemaId,
+      SchemaId: FOCUS_SCHEMA_ID,
       CreationDate: SCHEMA_CREATED,
       FocusVersion: "1.3",
       DataGeneratorVersion: GENERATOR_VERSION,

@@ -42,7 +42,7 @@ export function accountColumns(ctx: FocusContext) {
   };
 }
 
-export function periodColumns(billingAt: Date, chargeStart: Date | number, chargeEnd: Date | number) {
+export function periodColumns(billingAt: Date | number, chargeStart: Date | number, chargeEnd: Date | number) {
   const [billingStart, billingEnd] = utcMonth(billingAt);
   return { BillingPeriodStart: billingStart, BillingPeriodEnd: billingEnd, ChargePeriodStart: focusTime(chargeStart), ChargePeriodEnd: focusTime(chargeEnd) };
 }

@@ -15,7 +15,7 @@ import { usageMapper, usagePosition, usageReader, type UsagePosition, type Usage
 /** Rows per read: larger batches cost memory (each lives through several young-generation GCs) and gain nothing. */
 const BATCH = 1_000;
 
-export const MAX_FOCUS_WINDOW_DAYS = 365;
+const MAX_FOCUS_WINDOW_DAYS = 365;
 
 /** What is wrong with an export window [from, to), naming the bound at fault; null when it is fine. */
 export function focusWindowProblem(from: Date, to: Date): { code: "INVALID_RANGE" | "RANGE_TOO_LARGE"; param: "from" | "to"; message: string } | null {

@@ -101,14 +101,14 @@ export function usageMapper(ctx: FocusContext, skus: Sku[]) {
   const templates = new Map(skus.map((sku) => [sku.id, { row: usageTemplate(ctx, sku), name: sku.name, unit: sku.unit }]));
   const tagsOf = usageTags();
   let hour = Number.NaN;
-  let periods = periodColumns(new Date(0), 0, 0);
+  let periods = periodColumns(0, 0, 0);
   return (r: UsageSqlRow): FocusRow => {
     const sku = templates.get(r[U.skuId]!)!;
     const row = sku.row.slice();
     const atHour = floorTo(Number(r[U.atMs]), HOUR_MS);
     if (atHour !== hour) {
       hour = atHour;
-      periods = periodColumns(new Date(atHour), atHour, atHour + HOUR_MS);
+      periods = periodColumns(atHour, atHour, atHour + HOUR_MS);
     }
     row[COLUMN.BillingPeriodStart] = periods.BillingPeriodStart;
     row[COLUMN.BillingPeriodEnd] = periods.BillingPeriodEnd;
