@@ -7,13 +7,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const sourceDir = path.join(root, "src");
-// build/ sits beside src/, so paths relative to a module (../../prisma/migrations) still resolve.
-const buildDir = path.join(root, "build");
-const stamp = path.join(buildDir, ".sources");
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-function sourceFiles(dir = sourceDir) {
+function sourceFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
     return entry.isDirectory() ? sourceFiles(full) : entry.name.endsWith(".ts") ? [full] : [];
@@ -21,14 +17,18 @@ function sourceFiles(dir = sourceDir) {
 }
 
 /** The sources' names and change times: the build is current while this is unchanged. */
-function fingerprint(files) {
+function fingerprint(sourceDir, files) {
   return files.map((file) => `${path.relative(sourceDir, file)} ${fs.statSync(file).mtimeMs}`).sort().join("\n");
 }
 
 /** Rebuilds build/ when a source changed since the last build; returns the CLI's entry module. */
-export async function buildIfStale() {
-  const files = sourceFiles();
-  const current = fingerprint(files);
+export async function buildIfStale(root = projectRoot) {
+  const sourceDir = path.join(root, "src");
+  // build/ sits beside src/, so paths relative to a module (../../prisma/migrations) still resolve.
+  const buildDir = path.join(root, "build");
+  const stamp = path.join(buildDir, ".sources");
+  const files = sourceFiles(sourceDir);
+  const current = fingerprint(sourceDir, files);
   if (!fs.existsSync(stamp) || fs.readFileSync(stamp, "utf8") !== current) {
     // Built aside and renamed into place, so a process starting meanwhile never sees half a build.
     const next = `${buildDir}.${process.pid}.tmp`;

@@ -6,6 +6,7 @@ describe("configuration", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ PORT: 4000, DATA_DIR: "./.data", DB_POOL_SIZE: 10, SEED_DEMO: true });
     expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.FOCUS_PROVIDER_NAME).toBe("Billing Gateway");
   });
 
   it.each([
@@ -17,6 +18,8 @@ describe("configuration", () => {
     [{ JWT_SECRET: "short" }, /^Invalid configuration: JWT_SECRET must be at least 32 characters$/],
     [{ LOG_LEVEL: "loud" }, /^Invalid configuration: LOG_LEVEL /],
     [{ SEED_DEMO: "maybe" }, /^Invalid configuration: SEED_DEMO /],
+    [{ FOCUS_PROVIDER_NAME: "Acme\nCloud" }, /^Invalid configuration: FOCUS_PROVIDER_NAME must not contain control characters/],
+    [{ FOCUS_PROVIDER_NAME: "x".repeat(201) }, /^Invalid configuration: FOCUS_PROVIDER_NAME /],
   ])("rejects %o with one line naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -19,6 +19,7 @@ const NOW = new Date();
 const FROM = Math.floor(NOW.getTime() / DAY) * DAY - 50 * DAY;
 const TO = Math.floor(NOW.getTime() / DAY) * DAY + DAY;
 const CATEGORIES = ["Usage", "Purchase", "Credit", "Adjustment"];
+const PROVIDER = "Acme Metering"; // FOCUS_PROVIDER_NAME of the gateway under test
 
 /** Row i of a file as column → exact text (decimals keep every digit). */
 const record = (file: FocusFile, i: number): Record<string, string | null> => Object.fromEntries(file.columns.map((c, j) => [c, file.rows[i]![j]!.text]));
@@ -41,7 +42,7 @@ describe("FOCUS export", () => {
     key = demo.demoApiKey;
     const workspaceId = demo.workspaces.find((w) => w.slug === "acme-prod")!.id;
     writeKey = (await createApiKey(t.db.prisma, "operator", { name: "w", scopes: ["write:usage"], workspaceId })).secret;
-    gateway = await startGateway(t.db);
+    gateway = await startGateway(t.db, { FOCUS_PROVIDER_NAME: PROVIDER });
     const bought = await gateway.graphql(parse(`mutation { purchaseCredits(input: { credits: "5000", amountPaidUsd: "45.50" }) { __typename } }`), {}, bearer(key));
     expect(bought.data).toEqual({ purchaseCredits: { __typename: "CreditTransactionPayload" } });
     const response = await fetch(`${gateway.url}/api/billing/focus-export?from=${FROM}&to=${TO}`, { headers: bearer(key) });
@@ -65,6 +66,9 @@ describe("FOCUS export", () => {
     expect(jsonl.columns).toEqual(names);
     expect(jsonl.lineProblems).toEqual([]);
     expect(new Set(jsonl.rows.map((_, i) => record(jsonl, i).ChargeCategory))).toEqual(new Set(CATEGORIES));
+    const providers = ["ServiceProviderName", "HostProviderName", "InvoiceIssuerName", "ProviderName", "PublisherName"];
+    const named = new Set(jsonl.rows.flatMap((_, i) => providers.map((c) => record(jsonl, i)[c])));
+    expect([...named]).toEqual([PROVIDER]);
   });
 
   it("has the same rows in CSV and JSONL", async () => {
@@ -99,6 +103,15 @@ describe("FOCUS export", () => {
     expect(stable(metadata!)).toBe(stable(rest));
     const malformed = await gateway.graphql(document, { from: new Date(FROM).toISOString(), to: new Date(TO).toISOString(), after: "nope" }, bearer(key));
     expect(malformed.status).toBe(400);
+    const rejected = async (from: number, to: number, first = 10) => {
+      const query = parse(`query($from: DateTime!, $to: DateTime!, $first: Int) { workspace { focusRows(from: $from, to: $to, first: $first) { hasNextPage } } }`);
+      const response = await gateway.graphql(query, { from: new Date(from).toISOString(), to: new Date(to).toISOString(), first }, bearer(key));
+      const error = response.errors?.[0];
+      return [response.status, error?.extensions?.code, (error?.extensions?.issues as { path: string[] }[] | undefined)?.[0]?.path];
+    };
+    expect(await rejected(TO, FROM)).toEqual([400, "VALIDATION_ERROR", ["from"]]);
+    expect(await rejected(FROM - 400 * DAY, TO)).toEqual([400, "VALIDATION_ERROR", ["to"]]);
+    expect(await rejected(FROM, TO, 0)).toEqual([400, "VALIDATION_ERROR", ["first"]]);
   });
 
   it("maps prepaid credits as the spec's example does: money on purchases, amortized cost and credits on usage", () => {
@@ -129,6 +142,7 @@ describe("FOCUS export", () => {
     const metadata = await response.json();
     const schema = metadata.Schema[0];
     expect(schema.FocusVersion).toBe("1.3");
+    expect(metadata.DataGenerator).toEqual({ DataGenerator: PROVIDER });
     expect(schema.ColumnDefinition.map((c: { ColumnName: string }) => c.ColumnName)).toEqual(jsonl.columns);
     const byName = Object.fromEntries(schema.ColumnDefinition.map((c: { ColumnName: string }) => [c.ColumnName, c]));
     expect(byName.Tags.ProviderTagPrefixes).toEqual(["bg/"]);
