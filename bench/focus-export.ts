@@ -11,6 +11,8 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { openPostgres } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
+import { operatorContext } from "../src/cli/operator.js";
+import { loadConfig } from "../src/config/config.js";
 import { createApiKey } from "../src/domain/api-keys.js";
 import { seedBulk } from "../src/seed/bulk.js";
 import { startServer } from "../test/helpers/cli.js";
@@ -55,7 +57,7 @@ async function prepare(): Promise<{ from: number; to: number; expectedRows: numb
     let [workspace] = await find();
     if (!workspace) {
       console.log(`Seeding ${rows.toLocaleString("en")} usage records (once; later runs reuse them)…`);
-      await seedBulk(db, { workspaces: 1, days: 365, events: rows }, (line) => console.log(`  ${line}`));
+      await seedBulk(db, { workspaces: 1, days: 365, events: rows, now: new Date() }, (line) => console.log(`  ${line}`));
       [workspace] = await find();
     }
     const from = workspace!.first.getTime();
@@ -63,7 +65,7 @@ async function prepare(): Promise<{ from: number; to: number; expectedRows: numb
     const ledgerRows = await db.prisma.creditTransaction.count({
       where: { workspaceId: workspace!.id, occurredAt: { gte: new Date(from), lt: new Date(to) }, NOT: { type: "USAGE", usageRecordId: { not: null } } },
     });
-    const { secret } = await createApiKey(db.prisma, "operator", { name: "bench", scopes: ["read:billing"], workspaceId: workspace!.id });
+    const { secret } = await createApiKey(await operatorContext(db, loadConfig({})), { name: "bench", scopes: ["read:billing"], workspaceId: workspace!.id });
     return { from, to, expectedRows: Number(workspace!.n) + ledgerRows, key: secret };
   } finally {
     await db.close();

@@ -1,12 +1,13 @@
 // Resolves one Actor per request from `Authorization: Bearer …`: a gateway API key (bgk_…) or a
 // dashboard session JWT. Every failure is the same AuthError kind so that a caller cannot learn
-// whether a key, user or workspace exists.
+// whether a key, user or workspace exists. The reads behind it are the domain's (credentials.ts).
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../config/logger.js";
-import type { PrismaClient } from "../db/client.js";
+import type { Database } from "../db/client.js";
+import type { Actor } from "../domain/access.js";
+import { apiKeyActor, recordApiKeyUse, userActor } from "../domain/credentials.js";
 import { hashApiKey, looksLikeApiKey } from "./api-key-secret.js";
-import { isScope, type Actor, type Role } from "./actor.js";
 
 export type AuthFailure = "missing" | "malformed" | "invalid";
 
@@ -30,94 +31,70 @@ export class AuthError extends Error {
   }
 }
 
-export type Authenticate = ((authorization: string | undefined, workspaceId: string | null) => Promise<Actor>) & {
+export interface Credentials {
+  authorization: string | undefined;
+  /** The workspace a session names (X-Workspace-Id, or a REST route's workspaceId). */
+  workspaceId: string | null;
+  now: Date;
+}
+
+export type Authenticate = ((credentials: Credentials) => Promise<Actor>) & {
   /** Waits for background writes (last-used times), so that the database can be closed safely. */
   settle(): Promise<void>;
 };
 
-export function createAuthenticator(prisma: PrismaClient, config: Config, logger: Logger): Authenticate {
+export function createAuthenticator(db: Database, config: Config, logger: Logger): Authenticate {
   const sessionKey = sessionVerificationKey(config);
   const lastUsedWrites = new Map<string, number>();
   const pendingWrites = new Set<Promise<unknown>>();
-  const lastUsedIntervalMs = config.API_KEY_LAST_USED_INTERVAL_S * 1000;
+  const intervalS = config.API_KEY_LAST_USED_INTERVAL_S;
 
   /** Records last use at most once per interval per key and process, off the request path. */
-  function touchApiKey(id: string): void {
-    const now = Date.now();
-    if (now - (lastUsedWrites.get(id) ?? 0) < lastUsedIntervalMs) return;
-    lastUsedWrites.set(id, now);
-    const write = prisma.$executeRaw`UPDATE "ApiKey" SET "lastUsedAt" = now() WHERE id = ${id}::uuid
-        AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - make_interval(secs => ${lastUsedIntervalMs / 1000}))`
+  function touchApiKey(id: string, now: Date): void {
+    const at = now.getTime();
+    if (at - (lastUsedWrites.get(id) ?? -Infinity) < intervalS * 1000) return;
+    lastUsedWrites.set(id, at);
+    const write = recordApiKeyUse(db, id, now, intervalS)
       .catch((error: Error) => logger.warn({ err: error.message }, "could not record API key use"))
       .finally(() => pendingWrites.delete(write));
     pendingWrites.add(write);
   }
 
-  async function apiKeyActor(token: string): Promise<Actor> {
-    const key = await prisma.apiKey.findUnique({
-      where: { secretHash: hashApiKey(token) },
-      include: { organization: { select: { workspaces: { select: { id: true } } } } },
-    });
-    const now = new Date();
-    if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now)) throw new AuthError("invalid");
-    touchApiKey(key.id);
-    const orgWorkspaces = key.organization?.workspaces.map((w) => w.id) ?? [];
-    return {
-      kind: "apiKey",
-      apiKeyId: key.id,
-      scopes: (key.scopes ?? []).filter(isScope),
-      workspaceIds: [...new Set([...(key.workspaceId ? [key.workspaceId] : []), ...orgWorkspaces])],
-      organizationIds: key.organizationId ? [key.organizationId] : [],
-      defaultWorkspaceId: key.workspaceId,
-    };
-  }
-
-  async function userActor(token: string, workspaceId: string | null): Promise<Actor> {
+  async function sessionUser(token: string, now: Date): Promise<string> {
     if (!sessionKey) throw new AuthError("invalid");
-    let sub: string | undefined;
     try {
       const { payload } = await jwtVerify(token, sessionKey as JWTVerifyGetKey, {
         issuer: config.JWT_ISSUER,
         audience: config.JWT_AUDIENCE,
         algorithms: config.JWT_SECRET ? ["HS256"] : undefined,
+        currentDate: now,
       });
-      sub = payload.sub;
+      if (payload.sub) return payload.sub;
     } catch {
-      throw new AuthError("invalid");
+      // answered below, the same way as every other failure
     }
-    if (!sub || !UUID.test(sub)) throw new AuthError("invalid");
-    const user = await prisma.user.findUnique({
-      where: { id: sub },
-      include: { memberships: { select: { workspaceId: true, role: true, workspace: { select: { organizationId: true } } } } },
-    });
-    if (!user) throw new AuthError("invalid");
-    return {
-      kind: "user",
-      userId: user.id,
-      email: user.email,
-      roles: new Map(user.memberships.map((m) => [m.workspaceId, m.role as Role])),
-      workspaceIds: user.memberships.map((m) => m.workspaceId),
-      organizationIds: [...new Set(user.memberships.map((m) => m.workspace.organizationId))],
-      defaultWorkspaceId: workspaceId,
-    };
+    throw new AuthError("invalid");
   }
 
-  const authenticate = async (authorization: string | undefined, workspaceId: string | null): Promise<Actor> => {
+  const authenticate = async ({ authorization, workspaceId, now }: Credentials): Promise<Actor> => {
     if (!authorization) throw new AuthError("missing");
     const match = /^Bearer ([^\s]+)$/i.exec(authorization.trim());
     if (!match) throw new AuthError("malformed");
     const token = match[1]!;
     if (token.startsWith("bgk_")) {
       if (!looksLikeApiKey(token)) throw new AuthError("malformed");
-      return apiKeyActor(token);
+      const actor = await apiKeyActor(db, hashApiKey(token), now);
+      if (!actor || actor.kind !== "apiKey") throw new AuthError("invalid");
+      touchApiKey(actor.apiKeyId, now);
+      return actor;
     }
     if (token.split(".").length !== 3) throw new AuthError("malformed");
-    return userActor(token, workspaceId);
+    const actor = await userActor(db, await sessionUser(token, now), workspaceId);
+    if (!actor) throw new AuthError("invalid");
+    return actor;
   };
   return Object.assign(authenticate, { settle: async () => void (await Promise.all(pendingWrites)) });
 }
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function sessionVerificationKey(config: Config): Uint8Array | JWTVerifyGetKey | null {
   if (config.JWT_SECRET) return new TextEncoder().encode(config.JWT_SECRET);

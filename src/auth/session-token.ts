@@ -4,10 +4,12 @@ import { SignJWT } from "jose";
 export async function signSessionToken(
   secret: string,
   userId: string,
+  now: Date,
   options: { issuer?: string; audience?: string; ttlSeconds?: number } = {},
 ): Promise<string> {
-  let jwt = new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(userId).setIssuedAt()
-    .setExpirationTime(`${options.ttlSeconds ?? 12 * 3600}s`);
+  const issuedAt = Math.floor(now.getTime() / 1000);
+  let jwt = new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(userId).setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + (options.ttlSeconds ?? 12 * 3600));
   if (options.issuer) jwt = jwt.setIssuer(options.issuer);
   if (options.audience) jwt = jwt.setAudience(options.audience);
   return jwt.sign(new TextEncoder().encode(secret));

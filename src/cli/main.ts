@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       case "seed":
         return await withDatabase(config, (db) => seedCommand(db, rest));
       case "keys":
-        return await withDatabase(config, (db) => keysCommand(db, rest));
+        return await withDatabase(config, (db) => keysCommand(db, config, rest));
       case "token":
         return await withDatabase(config, (db) => tokenCommand(db, config, rest));
       default:

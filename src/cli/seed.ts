@@ -1,6 +1,7 @@
 import type { Database } from "../db/client.js";
 import { seedBulk } from "../seed/bulk.js";
-import { isDatabaseEmpty, seedDemo } from "../seed/demo.js";
+import { systemClock } from "../domain/clock.js";
+import { demoEnd, isDatabaseEmpty, seedDemo } from "../seed/demo.js";
 import { UsageError, parseCommandArgs } from "./args.js";
 
 export async function seedCommand(db: Database, args: string[]): Promise<number> {
@@ -14,7 +15,7 @@ export async function seedCommand(db: Database, args: string[]): Promise<number>
       console.error("The database already has data; the demo is only loaded into an empty database.");
       return 1;
     }
-    const demo = await seedDemo(db);
+    const demo = await seedDemo(db, { now: demoEnd(systemClock.now()) });
     console.error(`Demo data loaded. Admin API key of acme-prod (shown once):`);
     console.log(demo.demoApiKey);
     return 0;
@@ -22,9 +23,9 @@ export async function seedCommand(db: Database, args: string[]): Promise<number>
   const workspaces = positiveInt("workspaces", values.workspaces, 1, 1_000);
   const days = positiveInt("days", values.days, 1, 3_650);
   const events = positiveInt("events", values.events, 1, 100_000_000);
-  const started = Date.now();
-  await seedBulk(db, { workspaces, days, events }, (line) => console.error(line));
-  const seconds = (Date.now() - started) / 1000;
+  const started = performance.now();
+  await seedBulk(db, { workspaces, days, events, now: systemClock.now() }, (line) => console.error(line));
+  const seconds = (performance.now() - started) / 1000;
   console.error(`Seeded ${events} usage records in ${seconds.toFixed(1)} s (${Math.round(events / seconds)} records/s)`);
   return 0;
 }

@@ -1,13 +1,140 @@
-// Authorization asked of the Actor inside the domain layer: an object the actor may not see is
-// "not found"; one it may see but not act on is "forbidden" (missing scope).
-import { canSeeWorkspace, scopesIn, type Actor, type Scope } from "../auth/actor.js";
+// Who is asking, and what they may do: the one place that owns scopes and workspace visibility.
+// Every domain function asks it first. An object the caller may not see is "not found", never
+// "forbidden", so that its existence does not leak; one it may see but not act on is "forbidden".
 import { ForbiddenError, NotFoundError } from "./errors.js";
 
-export function assertWorkspaceScope(actor: Actor, workspaceId: string, scope: Scope): void {
-  if (!canSeeWorkspace(actor, workspaceId)) throw new NotFoundError("Workspace");
-  if (!scopesIn(actor, workspaceId).includes(scope)) throw new ForbiddenError(scope);
+export const SCOPES = ["read:billing", "write:usage", "admin"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export type Role = "OWNER" | "ADMIN" | "MEMBER" | "VIEWER";
+
+const ROLE_SCOPES: Record<Role, Scope[]> = {
+  OWNER: ["read:billing", "write:usage", "admin"],
+  ADMIN: ["read:billing", "write:usage", "admin"],
+  MEMBER: ["read:billing", "write:usage"],
+  VIEWER: ["read:billing"],
+};
+
+export interface ApiKeyActor {
+  kind: "apiKey";
+  apiKeyId: string;
+  scopes: Scope[];
+  /** Workspaces the key may see: its own, or every workspace of its organization. */
+  workspaceIds: string[];
+  organizationIds: string[];
+  defaultWorkspaceId: string | null;
 }
 
-export function hasWorkspaceScope(actor: Actor, workspaceId: string, scope: Scope): boolean {
-  return scopesIn(actor, workspaceId).includes(scope);
+export interface UserActor {
+  kind: "user";
+  userId: string;
+  email: string;
+  roles: Map<string, Role>;
+  workspaceIds: string[];
+  organizationIds: string[];
+  /** The workspace the session names (header X-Workspace-Id or a route's workspaceId). */
+  defaultWorkspaceId: string | null;
+}
+
+export type Actor = ApiKeyActor | UserActor;
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}
+
+/** A Prisma filter on a workspace id column; undefined means "every workspace" (the operator). */
+export type WorkspaceFilter = { in: string[] } | undefined;
+
+export class Access {
+  private constructor(readonly actor: Actor | null) {}
+
+  static of(actor: Actor): Access {
+    return new Access(actor);
+  }
+
+  /** The operator at the command line: every workspace, every scope. */
+  static operator(): Access {
+    return new Access(null);
+  }
+
+  get isOperator(): boolean {
+    return this.actor === null;
+  }
+
+  /** Stable per caller: the budget and cache key of rate limits and cached answers. */
+  get callerKey(): string {
+    if (!this.actor) return "operator";
+    return this.actor.kind === "apiKey" ? `key:${this.actor.apiKeyId}` : `user:${this.actor.userId}`;
+  }
+
+  get apiKeyId(): string | null {
+    return this.actor?.kind === "apiKey" ? this.actor.apiKeyId : null;
+  }
+
+  get userId(): string | null {
+    return this.actor?.kind === "user" ? this.actor.userId : null;
+  }
+
+  get defaultWorkspaceId(): string | null {
+    return this.actor?.defaultWorkspaceId ?? null;
+  }
+
+  /** The organization a caller means when it names none: its only one. */
+  get defaultOrganizationId(): string | null {
+    return this.actor?.organizationIds.length === 1 ? this.actor.organizationIds[0]! : null;
+  }
+
+  canSee(workspaceId: string): boolean {
+    return !this.actor || this.actor.workspaceIds.includes(workspaceId);
+  }
+
+  canSeeOrganization(organizationId: string): boolean {
+    return !this.actor || this.actor.organizationIds.includes(organizationId);
+  }
+
+  /** Scopes held in one workspace (a user's come from its role there). */
+  scopesIn(workspaceId: string): Scope[] {
+    if (!this.actor) return [...SCOPES];
+    if (!this.actor.workspaceIds.includes(workspaceId)) return [];
+    if (this.actor.kind === "apiKey") return this.actor.scopes;
+    const role = this.actor.roles.get(workspaceId);
+    return role ? ROLE_SCOPES[role] : [];
+  }
+
+  /** Scopes held somewhere: a key's own, or the union over a user's roles. */
+  scopes(): Scope[] {
+    if (!this.actor) return [...SCOPES];
+    if (this.actor.kind === "apiKey") return this.actor.scopes;
+    return [...new Set([...this.actor.roles.values()].flatMap((role) => ROLE_SCOPES[role]))];
+  }
+
+  has(workspaceId: string, scope: Scope): boolean {
+    return this.scopesIn(workspaceId).includes(scope);
+  }
+
+  /** Not found unless the caller sees the workspace; forbidden unless it holds the scope there. */
+  assert(workspaceId: string, scope: Scope): void {
+    if (!this.canSee(workspaceId)) throw new NotFoundError("Workspace");
+    if (!this.has(workspaceId, scope)) throw new ForbiddenError(scope);
+  }
+
+  /** The workspaces visible to the caller, or those where it holds `scope`, as a Prisma filter. */
+  workspaces(scope?: Scope): WorkspaceFilter {
+    if (!this.actor) return undefined;
+    const ids = this.actor.workspaceIds;
+    return { in: scope ? ids.filter((id) => this.has(id, scope)) : ids };
+  }
+
+  organizations(): WorkspaceFilter {
+    return this.actor ? { in: this.actor.organizationIds } : undefined;
+  }
+
+  /**
+   * Whether the caller may administer keys of an organization: only an organization's own admin
+   * key (never a session) mints or revokes organization-wide keys.
+   */
+  administersOrganization(organizationId: string): boolean {
+    if (!this.actor) return true;
+    return this.actor.kind === "apiKey" && this.actor.organizationIds.includes(organizationId) && this.actor.scopes.includes("admin");
+  }
 }

@@ -1,33 +1,33 @@
+// API keys: created by admins (or the operator at the command line), shown once, stored as a hash.
+// Their metadata (name, scopes, hint, last use) is for admins of their workspace; a key may read
+// its own through `viewer`.
 import { z } from "zod";
-import type { Actor } from "../auth/actor.js";
-import { SCOPES } from "../auth/actor.js";
 import { generateApiKeySecret } from "../auth/api-key-secret.js";
-import type { PrismaClient } from "../db/client.js";
 import type { ApiKey } from "../db/generated/client.js";
-import { assertWorkspaceScope } from "./access.js";
+import { SCOPES } from "./access.js";
+import type { RequestContext } from "./context.js";
 import { ForbiddenError, NotFoundError } from "./errors.js";
-import { parseInput } from "./validation.js";
+import { parseInput } from "./rules/check.js";
+import { instantProblem } from "./rules/instants.js";
+import { UUID } from "./rules/ids.js";
+import { name } from "./rules/text.js";
+import { workspaceFor, type Selection, type WorkspaceTarget } from "./workspaces.js";
 
-/** Who creates or revokes keys: an actor with the admin scope, or the operator through the CLI. */
-export type KeyAuthority = Actor | "operator";
+const createApiKeyInput = (now: Date) =>
+  z
+    .object({
+      name: name(100),
+      scopes: z.array(z.enum(SCOPES)).min(1, "at least one scope is required").max(SCOPES.length),
+      workspaceId: z.uuid().nullish(),
+      organizationId: z.uuid().nullish(),
+      expiresAt: z.date().nullish().superRefine((date, ctx) => {
+        const problem = date ? (instantProblem(date) ?? (date <= now ? "must be in the future" : null)) : null;
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    })
+    .refine((input) => input.workspaceId || input.organizationId, { message: "a workspace or an organization must own the key", path: ["workspaceId"] });
 
-const createApiKeyInput = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    scopes: z.array(z.enum(SCOPES)).min(1, "at least one scope is required").max(SCOPES.length),
-    workspaceId: z.uuid().nullish(),
-    organizationId: z.uuid().nullish(),
-    expiresAt: z.coerce
-      .date()
-      .nullish()
-      .refine((date) => !date || date.getTime() > Date.now(), "must be in the future"),
-  })
-  .refine((input) => input.workspaceId || input.organizationId, {
-    message: "a workspace or an organization must own the key",
-    path: ["workspaceId"],
-  });
-
-export type CreateApiKeyInput = z.input<typeof createApiKeyInput>;
+export type CreateApiKeyInput = z.input<ReturnType<typeof createApiKeyInput>>;
 
 export interface CreatedApiKey {
   apiKey: ApiKey;
@@ -35,22 +35,27 @@ export interface CreatedApiKey {
   secret: string;
 }
 
-export async function createApiKey(
-  prisma: PrismaClient,
-  authority: KeyAuthority,
-  rawInput: CreateApiKeyInput,
-): Promise<CreatedApiKey> {
-  const input = parseInput(createApiKeyInput, rawInput);
-  if (authority !== "operator") assertKeyAdmin(authority, input);
+export type ApiKeyStatus = "ACTIVE" | "EXPIRED" | "REVOKED";
+
+/** A key's status at the request's now. */
+export function apiKeyStatus(ctx: RequestContext, key: Pick<ApiKey, "revokedAt" | "expiresAt">): ApiKeyStatus {
+  if (key.revokedAt) return "REVOKED";
+  return key.expiresAt && key.expiresAt <= ctx.clock.now() ? "EXPIRED" : "ACTIVE";
+}
+
+export async function createApiKey(ctx: RequestContext, raw: CreateApiKeyInput): Promise<CreatedApiKey> {
+  const input = parseInput(createApiKeyInput(ctx.clock.now()), raw);
+  if (input.organizationId && !ctx.access.administersOrganization(input.organizationId)) {
+    if (!ctx.access.canSeeOrganization(input.organizationId)) throw new NotFoundError("Organization");
+    throw new ForbiddenError("admin");
+  }
+  if (input.workspaceId) await workspaceFor(ctx, { id: input.workspaceId }, "admin");
   if (input.workspaceId && input.organizationId) {
-    const workspace = await prisma.workspace.findFirst({
-      where: { id: input.workspaceId, organizationId: input.organizationId },
-      select: { id: true },
-    });
-    if (!workspace) throw new NotFoundError("Workspace");
+    const inOrganization = await ctx.db.prisma.workspace.count({ where: { id: input.workspaceId, organizationId: input.organizationId } });
+    if (!inOrganization) throw new NotFoundError("Workspace");
   }
   const { key, hash, hint } = generateApiKeySecret();
-  const apiKey = await prisma.apiKey.create({
+  const apiKey = await ctx.db.prisma.apiKey.create({
     data: {
       name: input.name,
       scopes: [...new Set(input.scopes)],
@@ -59,45 +64,40 @@ export async function createApiKey(
       expiresAt: input.expiresAt ?? null,
       secretHash: hash,
       hint,
+      createdAt: ctx.clock.now(),
     },
   });
   return { apiKey, secret: key };
 }
 
-/** Keys visible to an admin: those of the workspaces where it holds `admin`. */
-export function listApiKeys(prisma: PrismaClient, authority: KeyAuthority, workspaceId?: string): Promise<ApiKey[]> {
-  if (authority === "operator") {
-    return prisma.apiKey.findMany({ where: workspaceId ? { workspaceId } : {}, orderBy: { createdAt: "asc" } });
+/** The keys of a workspace (admin), or for the operator every key. */
+export async function listApiKeys(ctx: RequestContext, target: WorkspaceTarget | null, selection: Selection = {}): Promise<ApiKey[]> {
+  if (!target) {
+    if (!ctx.access.isOperator) throw new NotFoundError("Workspace");
+    return ctx.db.prisma.apiKey.findMany({ ...selection, orderBy: { createdAt: "asc" } }) as Promise<ApiKey[]>;
   }
-  if (!workspaceId) throw new NotFoundError("Workspace");
-  assertWorkspaceScope(authority, workspaceId, "admin");
-  return prisma.apiKey.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" } });
+  const workspace = await workspaceFor(ctx, target, "admin");
+  return ctx.db.prisma.apiKey.findMany({ ...selection, where: { workspaceId: workspace.id }, orderBy: { createdAt: "asc" } }) as Promise<ApiKey[]>;
 }
 
 /** Revokes a key; revoking twice keeps the first revocation time. */
-export async function revokeApiKey(prisma: PrismaClient, authority: KeyAuthority, id: string): Promise<ApiKey> {
-  const key = z.uuid().safeParse(id).success ? await prisma.apiKey.findUnique({ where: { id } }) : null;
-  if (!key || (authority !== "operator" && !mayAdminister(authority, key))) throw new NotFoundError("ApiKey");
+export async function revokeApiKey(ctx: RequestContext, id: string): Promise<ApiKey> {
+  const key = UUID.test(id) ? await ctx.db.prisma.apiKey.findUnique({ where: { id } }) : null;
+  if (!key || !mayAdminister(ctx, key)) throw new NotFoundError("ApiKey");
   if (key.revokedAt) return key;
-  return prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+  return ctx.db.prisma.apiKey.update({ where: { id }, data: { revokedAt: ctx.clock.now() } });
 }
 
-function assertKeyAdmin(actor: Actor, input: { workspaceId?: string | null; organizationId?: string | null }): void {
-  if (input.organizationId) {
-    // Only an organization's own admin key may mint organization-wide keys.
-    if (actor.kind !== "apiKey" || !actor.organizationIds.includes(input.organizationId)) {
-      throw new NotFoundError("Organization");
-    }
-    if (!actor.scopes.includes("admin")) throw new ForbiddenError("admin");
-  }
-  if (input.workspaceId) assertWorkspaceScope(actor, input.workspaceId, "admin");
-}
-
-function mayAdminister(actor: Actor, key: ApiKey): boolean {
-  if (key.organizationId && !key.workspaceId) {
-    return actor.kind === "apiKey" && actor.organizationIds.includes(key.organizationId) && actor.scopes.includes("admin");
-  }
-  if (!key.workspaceId || !actor.workspaceIds.includes(key.workspaceId)) return false;
-  assertWorkspaceScope(actor, key.workspaceId, "admin");
+function mayAdminister(ctx: RequestContext, key: ApiKey): boolean {
+  if (key.organizationId && !key.workspaceId) return ctx.access.administersOrganization(key.organizationId);
+  if (!key.workspaceId || !ctx.access.canSee(key.workspaceId)) return false;
+  ctx.access.assert(key.workspaceId, "admin");
   return true;
+}
+
+
+/** The calling key's own metadata (viewer.apiKey). */
+export function callerApiKey(ctx: RequestContext, selection: Selection = {}): Promise<ApiKey | null> {
+  const id = ctx.access.apiKeyId;
+  return id ? (ctx.db.prisma.apiKey.findUnique({ ...selection, where: { id } }) as Promise<ApiKey | null>) : Promise.resolve(null);
 }

@@ -1,95 +1,96 @@
 // Credits that arrive outside metering: grants, purchases, and admin adjustments; and the monthly
 // usage limit. All are admin operations and all are idempotent when given an idempotency key.
 import { z } from "zod";
-import type { Actor } from "../auth/actor.js";
-import type { PrismaClient } from "../db/client.js";
 import type { CreditTransaction, CreditTransactionType, Workspace } from "../db/generated/client.js";
-import { assertWorkspaceScope } from "./access.js";
+import type { RequestContext } from "./context.js";
+import { ValidationError } from "./errors.js";
 import { appendLedger, Decimal, withLedgerLock, type LockedWorkspace } from "./ledger.js";
-import { decimalString } from "./usage.js";
-import { parseInput } from "./validation.js";
+import { parseInput } from "./rules/check.js";
+import { instantProblem } from "./rules/instants.js";
+import { decimal } from "./rules/numbers.js";
+import { freeText, name } from "./rules/text.js";
+import { workspaceFor, type Selection, type WorkspaceTarget } from "./workspaces.js";
 
-const positiveCredits = decimalString(6).refine((v) => !v.startsWith("-") && Number(v) > 0, "must be greater than 0");
-const common = {
-  description: z.string().trim().min(1).max(500).nullish(),
-  idempotencyKey: z.string().trim().min(1).max(200).nullish(),
-};
-const futureDate = z.coerce.date().nullish().refine((d) => !d || d.getTime() > Date.now(), "must be in the future");
+/** Credits fit the ledger's numeric(24, 6). */
+const credits = (sign: "positive" | "non-zero") => decimal({ precision: 24, scale: 6, sign });
+/** Money in whole cents, below 10^12 as the money columns (numeric(20, 8)) hold. */
+const usd = decimal({ precision: 14, scale: 2, sign: "non-negative" });
 
-const grantInput = z.object({ credits: positiveCredits, expiresAt: futureDate, ...common });
-const purchaseInput = z.object({
-  credits: positiveCredits,
-  amountPaidUsd: decimalString(2).refine((v) => !v.startsWith("-"), "must not be negative").nullish(),
-  expiresAt: futureDate,
-  ...common,
+/** An expiry must be a real instant after the request's now. */
+const expiry = (now: Date) =>
+  z.date().nullish().superRefine((date, ctx) => {
+    const problem = date ? (instantProblem(date) ?? (date <= now ? "must be in the future" : null)) : null;
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const common = (now: Date) => ({
+  description: freeText(500).nullish(),
+  idempotencyKey: name(200).nullish(),
+  expiresAt: expiry(now),
 });
+
+const grantInput = (now: Date) => z.object({ credits: credits("positive"), ...common(now) });
+const purchaseInput = (now: Date) => z.object({ credits: credits("positive"), amountPaidUsd: usd.nullish(), ...common(now) });
 const adjustInput = z.object({
-  credits: decimalString(6).refine((v) => Number(v) !== 0, "must not be 0"),
-  description: z.string().trim().min(1, "say why the balance is adjusted").max(500),
-  idempotencyKey: common.idempotencyKey,
+  credits: credits("non-zero"),
+  description: freeText(500).refine((text) => text.trim() !== "", "say why the balance is adjusted"),
+  idempotencyKey: name(200).nullish(),
 });
-const limitInput = z.object({ monthlyLimitUsd: decimalString(2).refine((v) => !v.startsWith("-"), "must not be negative") });
+const limitInput = z.object({ monthlyLimitUsd: usd });
 
-export type GrantCreditsInput = z.input<typeof grantInput>;
-export type PurchaseCreditsInput = z.input<typeof purchaseInput>;
+export type GrantCreditsInput = z.input<ReturnType<typeof grantInput>>;
+export type PurchaseCreditsInput = z.input<ReturnType<typeof purchaseInput>>;
 export type AdjustCreditsInput = z.input<typeof adjustInput>;
 
-export async function grantCredits(prisma: PrismaClient, actor: Actor, workspaceId: string, raw: GrantCreditsInput): Promise<CreditTransaction> {
-  assertWorkspaceScope(actor, workspaceId, "admin");
-  const input = parseInput(grantInput, raw);
-  return postEntry(prisma, workspaceId, input.idempotencyKey, () => ({
+export async function grantCredits(ctx: RequestContext, target: WorkspaceTarget, raw: GrantCreditsInput): Promise<CreditTransaction> {
+  const workspace = await workspaceFor(ctx, target, "admin");
+  const input = parseInput(grantInput(ctx.clock.now()), raw);
+  return postEntry(ctx, workspace, input.idempotencyKey, () => ({
     type: "GRANT",
     amount: new Decimal(input.credits),
-    description: input.description ?? "Credit grant",
+    description: input.description?.trim() || "Credit grant",
     expiresAt: input.expiresAt ?? null,
   }));
 }
 
-export async function purchaseCredits(prisma: PrismaClient, actor: Actor, workspaceId: string, raw: PurchaseCreditsInput): Promise<CreditTransaction> {
-  assertWorkspaceScope(actor, workspaceId, "admin");
-  const input = parseInput(purchaseInput, raw);
-  return postEntry(prisma, workspaceId, input.idempotencyKey, (workspace) => {
-    const credits = new Decimal(input.credits);
-    return {
-      type: "PURCHASE",
-      amount: credits,
-      // Paid at the workspace's credit price unless the caller says what was charged.
-      moneyAmount: input.amountPaidUsd ? new Decimal(input.amountPaidUsd) : credits.mul(workspace.creditPriceUsd).toDecimalPlaces(2),
-      description: input.description ?? `Credit purchase: ${credits.toFixed()} credits`,
-      expiresAt: input.expiresAt ?? null,
-    };
+export async function purchaseCredits(ctx: RequestContext, target: WorkspaceTarget, raw: PurchaseCreditsInput): Promise<CreditTransaction> {
+  const workspace = await workspaceFor(ctx, target, "admin");
+  const input = parseInput(purchaseInput(ctx.clock.now()), raw);
+  return postEntry(ctx, workspace, input.idempotencyKey, (locked) => {
+    const amount = new Decimal(input.credits);
+    // Paid at the workspace's credit price unless the caller says what was charged.
+    const paid = input.amountPaidUsd ? new Decimal(input.amountPaidUsd) : amount.mul(locked.creditPriceUsd).toDecimalPlaces(2);
+    if (paid.gte("1e12")) throw ValidationError.single("amountPaidUsd", "must be less than 10^12");
+    return { type: "PURCHASE", amount, moneyAmount: paid, description: input.description?.trim() || `Credit purchase: ${amount.toFixed()} credits`, expiresAt: input.expiresAt ?? null };
   });
 }
 
-export async function adjustCredits(prisma: PrismaClient, actor: Actor, workspaceId: string, raw: AdjustCreditsInput): Promise<CreditTransaction> {
-  assertWorkspaceScope(actor, workspaceId, "admin");
+export async function adjustCredits(ctx: RequestContext, target: WorkspaceTarget, raw: AdjustCreditsInput): Promise<CreditTransaction> {
+  const workspace = await workspaceFor(ctx, target, "admin");
   const input = parseInput(adjustInput, raw);
-  return postEntry(prisma, workspaceId, input.idempotencyKey, () => ({
+  return postEntry(ctx, workspace, input.idempotencyKey, () => ({
     type: "ADJUSTMENT",
     amount: new Decimal(input.credits),
-    description: input.description,
+    description: input.description.trim(),
   }));
 }
 
-export async function setUsageLimit(prisma: PrismaClient, actor: Actor, workspaceId: string, raw: { monthlyLimitUsd: string }): Promise<Workspace> {
-  assertWorkspaceScope(actor, workspaceId, "admin");
+export async function setUsageLimit(ctx: RequestContext, target: WorkspaceTarget, raw: { monthlyLimitUsd: string }, selection: Selection = {}): Promise<Workspace> {
+  const workspace = await workspaceFor(ctx, target, "admin");
   const input = parseInput(limitInput, raw);
-  return prisma.workspace.update({ where: { id: workspaceId }, data: { monthlyLimitUsd: input.monthlyLimitUsd } });
+  return ctx.db.prisma.workspace.update({ ...selection, where: { id: workspace.id }, data: { monthlyLimitUsd: input.monthlyLimitUsd } }) as Promise<Workspace>;
 }
 
+type Entry = { type: CreditTransactionType; amount: Decimal; description: string; moneyAmount?: Decimal; expiresAt?: Date | null };
+
 /** Posts one ledger entry, or returns the entry an earlier call with the same key posted. */
-async function postEntry(
-  prisma: PrismaClient,
-  workspaceId: string,
-  idempotencyKey: string | null | undefined,
-  build: (workspace: LockedWorkspace) => { type: CreditTransactionType; amount: Decimal; description: string; moneyAmount?: Decimal; expiresAt?: Date | null },
-): Promise<CreditTransaction> {
-  return withLedgerLock(prisma, workspaceId, async (tx, workspace) => {
+function postEntry(ctx: RequestContext, workspace: Workspace, idempotencyKey: string | null | undefined, build: (locked: LockedWorkspace) => Entry): Promise<CreditTransaction> {
+  return withLedgerLock(ctx, workspace.id, async (tx, locked) => {
     if (idempotencyKey) {
-      const earlier = await tx.creditTransaction.findUnique({ where: { workspaceId_idempotencyKey: { workspaceId, idempotencyKey } } });
+      const earlier = await tx.creditTransaction.findUnique({ where: { workspaceId_idempotencyKey: { workspaceId: workspace.id, idempotencyKey } } });
       if (earlier) return earlier;
     }
-    const [id] = await appendLedger(tx, workspace, [{ ...build(workspace), idempotencyKey }]);
+    const [id] = await appendLedger(tx, locked, [{ ...build(locked), idempotencyKey, occurredAt: ctx.clock.now() }]);
     return tx.creditTransaction.findUniqueOrThrow({ where: { id: id! } });
   });
 }

@@ -1,66 +1,80 @@
-// Workflow executions: recording, listing filters, and billing against the monthly limit. Whether
-// an execution is Included or On-Demand is derived at read time from the running total of its
+// Workflow executions: recording, listing, and billing against the monthly limit. Whether an
+// execution is Included or On-Demand is derived at read time from the running total of its
 // calendar month (in the workspace's zone) against the limit; it is never stored.
 import { z } from "zod";
-import type { Actor } from "../auth/actor.js";
-import type { PrismaClient } from "../db/client.js";
-import type { Execution, Prisma, Workspace } from "../db/generated/client.js";
-import { assertWorkspaceScope } from "./access.js";
-import { ValidationError } from "./errors.js";
+import type { Execution, Prisma, Workflow, Workspace } from "../db/generated/client.js";
+import { addExecutionsToAggregates } from "../store/daily-aggregates.js";
+import { monthToDateTotals, upsertWorkflow } from "../store/executions.js";
+import { prismaSql } from "../store/rows.js";
+import { GRAPHQL_PAGE, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
+import type { RequestContext } from "./context.js";
+import { InvalidCursorError, ValidationError } from "./errors.js";
 import { appendLedger, Decimal, withLedgerLock } from "./ledger.js";
-import { UPSERT_EXECUTION_ROLLUPS } from "./rollups.js";
-import { decimalString } from "./usage.js";
+import { parseInput, checkedName } from "./rules/check.js";
+import { instantProblem } from "./rules/instants.js";
+import { rowId, UUID } from "./rules/ids.js";
+import { count, decimal } from "./rules/numbers.js";
+import { pageSize, type PageRule } from "./rules/pages.js";
+import { name } from "./rules/text.js";
+import { periodWindow, rangeFilter, resolveWindow, type TimeWindow, type WindowInput } from "./rules/windows.js";
+import { localDate } from "./time.js";
 import { usageRollup } from "./usage-rollup.js";
-import { parseInput } from "./validation.js";
-import { periodWindow, timeRangeWhere, type TimeWindow } from "./time.js";
+import { NO_MATCH, workspaceFor, type WorkspaceTarget } from "./workspaces.js";
 
-const nonNegativeUsd = decimalString(8).refine((v) => !v.startsWith("-"), "must not be negative");
-const tokens = z.number().int().min(0).max(2_000_000_000);
+const usd = decimal({ precision: 20, scale: 8, sign: "non-negative" });
+const tokens = count(2_000_000_000);
+/** Clock skew tolerated for startedAt in the future. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+/** One execution may cost at most $1 billion (its day's totals must still fit the aggregate columns). */
+const MAX_EXECUTION_COST = new Decimal("1e9");
 
 const executionInput = z.object({
-  idempotencyKey: z.string().trim().min(1).max(200).nullish(),
-  workflow: z.string().trim().min(1).max(200),
-  startedAt: z.coerce.date().nullish().refine((d) => !d || d.getTime() <= Date.now() + 5 * 60_000, "must not be in the future"),
+  idempotencyKey: name(200).nullish(),
+  workflow: name(200),
+  startedAt: z.date().nullish(),
   trigger: z.string().trim().toLowerCase().regex(/^[a-z][a-z0-9_-]{0,49}$/, "must be a short word such as api, schedule, webhook, chat or manual"),
-  model: z.string().trim().min(1).max(200),
+  model: name(200),
   inputTokens: tokens.default(0),
   outputTokens: tokens.default(0),
-  costUsd: nonNegativeUsd,
-  costBreakdown: z
-    .array(z.object({ model: z.string().min(1).max(200), inputTokens: tokens, outputTokens: tokens, costUsd: nonNegativeUsd }))
-    .max(1_000)
-    .nullish(),
+  costUsd: usd,
+  costBreakdown: z.array(z.object({ model: name(200), inputTokens: tokens, outputTokens: tokens, costUsd: usd })).max(1_000).nullish(),
   /** Also debit the execution's cost from the credit balance, at the workspace's credit price. */
   chargeCredits: z.boolean().default(false),
 });
 
 export type RecordExecutionInput = z.input<typeof executionInput>;
 
-export async function recordExecution(
-  prisma: PrismaClient,
-  actor: Actor,
-  workspaceId: string,
-  raw: RecordExecutionInput,
-): Promise<{ execution: Execution; duplicate: boolean }> {
-  assertWorkspaceScope(actor, workspaceId, "write:usage");
-  const input = parseInput(executionInput, raw);
+/** Why an execution's times and amounts cannot be stored, or null. */
+function executionProblem(ctx: RequestContext, input: z.output<typeof executionInput>): ValidationError | null {
+  if (input.startedAt) {
+    const problem = instantProblem(input.startedAt) ?? (input.startedAt.getTime() > ctx.clock.now().getTime() + FUTURE_TOLERANCE_MS ? "must not be in the future" : null);
+    if (problem) return ValidationError.single("startedAt", problem);
+  }
+  if (new Decimal(input.costUsd).gte(MAX_EXECUTION_COST)) return ValidationError.single("costUsd", "must be less than 1,000,000,000");
   if (input.costBreakdown?.length) {
     const sum = input.costBreakdown.reduce((s, call) => s.plus(call.costUsd), new Decimal(0));
-    if (!sum.eq(input.costUsd)) throw ValidationError.single("costBreakdown", `The calls add up to ${sum.toFixed()}, not costUsd ${input.costUsd}`);
+    if (!sum.eq(input.costUsd)) return ValidationError.single("costBreakdown", `the calls add up to ${sum.toFixed()}, not costUsd ${input.costUsd}`);
   }
-  return withLedgerLock(prisma, workspaceId, async (tx, workspace) => {
+  return null;
+}
+
+export async function recordExecution(ctx: RequestContext, target: WorkspaceTarget, raw: RecordExecutionInput): Promise<{ execution: Execution; duplicate: boolean }> {
+  const workspace = await workspaceFor(ctx, target, "write:usage");
+  const input = parseInput(executionInput, raw);
+  const problem = executionProblem(ctx, input);
+  if (problem) throw problem;
+  const now = ctx.clock.now();
+  return withLedgerLock(ctx, workspace.id, async (tx, locked) => {
     if (input.idempotencyKey) {
-      const earlier = await tx.execution.findUnique({ where: { workspaceId_idempotencyKey: { workspaceId, idempotencyKey: input.idempotencyKey } } });
+      const earlier = await tx.execution.findUnique({ where: { workspaceId_idempotencyKey: { workspaceId: workspace.id, idempotencyKey: input.idempotencyKey } } });
       if (earlier) return { execution: earlier, duplicate: true };
     }
-    const [workflow] = await tx.$queryRaw<{ id: string }[]>`
-      INSERT INTO "Workflow" (id, "workspaceId", name) VALUES (gen_random_uuid(), ${workspaceId}::uuid, ${input.workflow})
-      ON CONFLICT ("workspaceId", name) DO UPDATE SET name = EXCLUDED.name RETURNING id`;
+    const run = prismaSql(tx);
     const execution = await tx.execution.create({
       data: {
-        workspaceId,
-        workflowId: workflow!.id,
-        startedAt: input.startedAt ?? new Date(),
+        workspaceId: workspace.id,
+        workflowId: await upsertWorkflow(run, workspace.id, input.workflow),
+        startedAt: input.startedAt ?? now,
         trigger: input.trigger,
         model: input.model,
         inputTokens: input.inputTokens,
@@ -68,13 +82,14 @@ export async function recordExecution(
         costUsd: input.costUsd,
         costBreakdown: (input.costBreakdown ?? [{ model: input.model, inputTokens: input.inputTokens, outputTokens: input.outputTokens, costUsd: input.costUsd }]) as Prisma.InputJsonValue,
         idempotencyKey: input.idempotencyKey ?? null,
+        createdAt: now,
       },
     });
-    await tx.$executeRawUnsafe(UPSERT_EXECUTION_ROLLUPS, [execution.id.toString()]);
+    await addExecutionsToAggregates(run, [execution.id]);
     if (input.chargeCredits && execution.costUsd.gt(0)) {
-      await appendLedger(tx, workspace, [{
+      await appendLedger(tx, locked, [{
         type: "USAGE",
-        amount: execution.costUsd.div(workspace.creditPriceUsd).toDecimalPlaces(6).neg(),
+        amount: execution.costUsd.div(locked.creditPriceUsd).toDecimalPlaces(6).neg(),
         description: `Execution of ${input.workflow}`,
         executionId: execution.id,
         occurredAt: execution.startedAt,
@@ -90,16 +105,40 @@ export interface ExecutionFilter {
   workflowId?: string | null;
   model?: string | null;
   trigger?: string | null;
+  order?: "NEWEST_FIRST" | "OLDEST_FIRST" | null;
 }
 
-/** The where-clause of execution listings (within a workspace the caller has chosen). */
-export function executionWhere(filter: ExecutionFilter): Prisma.ExecutionWhereInput {
-  return {
-    ...timeRangeWhere("startedAt", filter.from, filter.to),
-    ...(filter.workflowId ? { workflowId: filter.workflowId } : {}),
-    ...(filter.model ? { model: filter.model } : {}),
-    ...(filter.trigger ? { trigger: filter.trigger } : {}),
+/** Workspace.executions: in (startedAt, id) order, newest first by default. */
+export async function executionsConnection(ctx: RequestContext, target: WorkspaceTarget, filter: ExecutionFilter, args: ConnectionArgs): Promise<Connection<Execution>> {
+  const workspace = await workspaceFor(ctx, target, "read:billing");
+  const workflowId = checkedName(filter.workflowId, "workflowId");
+  const where: Prisma.ExecutionWhereInput = {
+    workspaceId: workspace.id,
+    startedAt: rangeFilter(filter.from, filter.to),
+    workflowId: workflowId === null ? undefined : UUID.test(workflowId) ? workflowId : NO_MATCH,
+    model: checkedName(filter.model, "model") ?? undefined,
+    trigger: checkedName(filter.trigger, "trigger") ?? undefined,
   };
+  const descending = filter.order !== "OLDEST_FIRST";
+  return keysetConnection(ctx, {
+    connection: "Workspace.executions",
+    workspaceId: workspace.id,
+    ...timeIdKey,
+    encode: (row) => timeIdKey.encode(row.startedAt, row.id),
+    read: (range) => ctx.db.prisma.execution.findMany({
+      where: { AND: [where, ...timeIdRange("startedAt", range, descending)] },
+      orderBy: timeIdOrder("startedAt", descending, range.backwards),
+      take: range.take,
+    }),
+    count: () => ctx.db.prisma.execution.count({ where }),
+  }, args, GRAPHQL_PAGE);
+}
+
+
+
+export async function workflows(ctx: RequestContext, target: WorkspaceTarget): Promise<Workflow[]> {
+  const workspace = await workspaceFor(ctx, target, "read:billing");
+  return ctx.db.prisma.workflow.findMany({ where: { workspaceId: workspace.id }, orderBy: { name: "asc" } });
 }
 
 export interface ExecutionBilling {
@@ -111,26 +150,13 @@ export interface ExecutionBilling {
   onDemandCostUsd: Decimal;
 }
 
-/**
- * Billing of a set of executions in one statement: whole earlier days of the month from the daily
- * rollup, the execution's own day from raw rows up to it.
- */
-export async function executionBilling(prisma: PrismaClient, ids: readonly bigint[]): Promise<Map<bigint, ExecutionBilling>> {
-  const rows = await prisma.$queryRaw<{ id: bigint; cost: Decimal; running: Decimal; limit: Decimal }[]>`
-    SELECT p.id, p."costUsd" AS cost, w."monthlyLimitUsd" AS limit,
-      COALESCE((SELECT SUM(r."costUsd") FROM "ExecutionDailyRollup" r
-        WHERE r."workspaceId" = p."workspaceId"
-          AND r."day" >= date_trunc('month', p."startedAt" AT TIME ZONE w."timeZone")::date
-          AND r."day" < (p."startedAt" AT TIME ZONE w."timeZone")::date), 0)
-      + (SELECT SUM(e."costUsd") FROM "Execution" e
-        WHERE e."workspaceId" = p."workspaceId"
-          AND e."startedAt" >= ((p."startedAt" AT TIME ZONE w."timeZone")::date::timestamp AT TIME ZONE w."timeZone")
-          AND (e."startedAt", e.id) <= (p."startedAt", p.id)) AS running
-    FROM "Execution" p JOIN "Workspace" w ON w.id = p."workspaceId"
-    WHERE p.id = ANY(${ids.map(String)}::bigint[])`;
-  return new Map(rows.map((row) => [row.id, billingOf(new Decimal(row.cost), new Decimal(row.running), new Decimal(row.limit))]));
+/** Billing of executions the caller has already been allowed to read, in one statement. */
+export async function executionBilling(ctx: RequestContext, ids: readonly bigint[]): Promise<Map<bigint, ExecutionBilling>> {
+  const totals = await monthToDateTotals(prismaSql(ctx.db.prisma), ids);
+  return new Map(totals.map((row) => [row.id, billingOf(row.cost, row.running, row.limit)]));
 }
 
+/** Included while the month's running cost stays within the limit; the part past it is on demand. */
 export function billingOf(cost: Decimal, running: Decimal, limit: Decimal): ExecutionBilling {
   const over = Decimal.max(0, running.minus(limit));
   const onDemand = Decimal.min(cost, over);
@@ -153,15 +179,10 @@ export interface Spending {
 }
 
 /** The Spending page: a calendar month of executions against the monthly limit. */
-export async function spending(
-  prisma: PrismaClient,
-  actor: Actor,
-  workspace: Workspace,
-  period: "MONTH_TO_DATE" | "LAST_MONTH",
-  now = new Date(),
-): Promise<Spending> {
-  const window = periodWindow(period, workspace.timeZone, now);
-  const rollup = await usageRollup(prisma, actor, workspace, { ...window, granularity: "ALL", source: "EXECUTIONS" }, now);
+export async function spending(ctx: RequestContext, target: WorkspaceTarget, period: "MONTH_TO_DATE" | "LAST_MONTH"): Promise<Spending> {
+  const workspace = await workspaceFor(ctx, target, "read:billing");
+  const window = periodWindow(period, workspace.timeZone, ctx.clock.now());
+  const rollup = await usageRollup(ctx, workspace, { ...window, granularity: "ALL", source: "EXECUTIONS" });
   const cost = rollup.totals.costUsd;
   const limit = workspace.monthlyLimitUsd;
   return {
@@ -171,5 +192,87 @@ export async function spending(
     includedCostUsd: Decimal.min(cost, limit),
     onDemandCostUsd: Decimal.max(0, cost.minus(limit)),
     executionCount: rollup.totals.eventCount,
+  };
+}
+
+// ---- The Usage page of source 004 ---------------------------------------------------------------
+
+/** Stripe-style pages of 100 rows at most. */
+export const EXECUTION_USAGE_PAGE: PageRule = { default: 100, max: 100 };
+export const EXECUTION_EXPORT_CAP = 10_000;
+const EXPORT_BATCH = 1_000;
+const EXECUTION_WINDOW = { maxDays: 366, defaultPeriod: "LAST_30_DAYS" as const };
+
+export type ExecutionWithWorkflow = Execution & { workflow: { id: string; name: string } };
+
+export interface ExecutionUsageQuery extends WindowInput {
+  limit?: number | null;
+  startingAfter?: string | null;
+  endingBefore?: string | null;
+}
+
+/** One keyset page, newest first; `endingBefore` walks back towards newer rows. */
+async function executionPage(ctx: RequestContext, workspace: Workspace, window: TimeWindow, limit: number, cursor: { id: string; field: "starting_after" | "ending_before" } | null) {
+  let anchor: Execution | null = null;
+  const id = cursor ? rowId(cursor.id) : null;
+  if (cursor) {
+    anchor = id === null ? null : await ctx.db.prisma.execution.findFirst({ where: { id, workspaceId: workspace.id } });
+    if (!anchor) throw new InvalidCursorError(cursor.field);
+  }
+  const older = cursor?.field !== "ending_before";
+  const range = anchor ? { after: older ? { at: anchor.startedAt, id: anchor.id } : null, before: older ? null : { at: anchor.startedAt, id: anchor.id } } : { after: null, before: null };
+  const rows = (await ctx.db.prisma.execution.findMany({
+    where: { AND: [{ workspaceId: workspace.id, startedAt: { gte: window.from, lt: window.to } }, ...timeIdRange("startedAt", range, true)] },
+    orderBy: timeIdOrder("startedAt", true, !older),
+    take: limit + 1,
+    include: { workflow: { select: { id: true, name: true } } },
+  })) as ExecutionWithWorkflow[];
+  const more = rows.length > limit;
+  const data = rows.slice(0, limit);
+  if (!older) data.reverse();
+  return { data, more, older };
+}
+
+/** The Usage page's rows of a window, with their billing and Stripe-style cursors. */
+export async function executionUsage(ctx: RequestContext, target: WorkspaceTarget, query: ExecutionUsageQuery) {
+  const workspace = await workspaceFor(ctx, target, "read:billing");
+  if (query.startingAfter && query.endingBefore) throw ValidationError.single("starting_after", "pass starting_after or ending_before, not both");
+  const window = resolveWindow(query, { ...EXECUTION_WINDOW, names: { period: "preset", from: "from", to: "to" } }, workspace.timeZone, ctx.clock.now());
+  const limit = pageSize(query.limit, EXECUTION_USAGE_PAGE, "limit");
+  const cursor = query.startingAfter ? { id: query.startingAfter, field: "starting_after" as const } : query.endingBefore ? { id: query.endingBefore, field: "ending_before" as const } : null;
+  const { data, more, older } = await executionPage(ctx, workspace, window, limit, cursor);
+  const billing = await executionBilling(ctx, data.map((e) => e.id));
+  return {
+    workspace,
+    window,
+    rows: data.map((execution) => ({ execution, billing: billing.get(execution.id)! })),
+    // Stripe-style: hasMore is about the direction walked; the cursors say where to go next.
+    hasMore: more,
+    nextCursor: data.length && (older ? more : true) ? data.at(-1)!.id.toString() : null,
+    prevCursor: data.length && (older ? cursor !== null : more) ? data[0]!.id.toString() : null,
+  };
+}
+
+/** The Usage page's CSV export: every row of the window up to the cap, in batches, newest first. */
+export async function executionExport(ctx: RequestContext, target: WorkspaceTarget, query: WindowInput) {
+  const workspace = await workspaceFor(ctx, target, "read:billing");
+  const window = resolveWindow(query, { ...EXECUTION_WINDOW, names: { period: "preset", from: "from", to: "to" } }, workspace.timeZone, ctx.clock.now());
+  const total = await ctx.db.prisma.execution.count({ where: { workspaceId: workspace.id, startedAt: { gte: window.from, lt: window.to } }, take: EXECUTION_EXPORT_CAP + 1 });
+  async function* batches(): AsyncGenerator<ExecutionWithWorkflow[]> {
+    let cursor: { id: string; field: "starting_after" } | null = null;
+    for (let sent = 0; sent < EXECUTION_EXPORT_CAP; ) {
+      const batch = await executionPage(ctx, workspace, window, Math.min(EXPORT_BATCH, EXECUTION_EXPORT_CAP - sent), cursor);
+      if (batch.data.length === 0) return;
+      yield batch.data;
+      sent += batch.data.length;
+      if (!batch.more) return;
+      cursor = { id: batch.data.at(-1)!.id.toString(), field: "starting_after" };
+    }
+  }
+  return {
+    workspace,
+    truncated: total > EXECUTION_EXPORT_CAP,
+    filename: `usage-${workspace.id}-${localDate(ctx.clock.now(), workspace.timeZone)}.csv`,
+    batches: batches(),
   };
 }

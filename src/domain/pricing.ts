@@ -25,3 +25,17 @@ export function priceUsage(sku: SkuPrice, units: Decimal, currency: UsageCurrenc
     currency === "VCU" ? costUsd.mul(10) : currency === "BUNDLED_CREDITS" || currency === "CREDITS" ? credits : costUsd;
   return { pricePerUnitUsd, costUsd, credits, amount };
 }
+
+/**
+ * One charge may cost at most $1 billion and a billion credits: far beyond any real charge, and
+ * small enough that a day's totals still fit the aggregate columns.
+ */
+const MAX_CHARGE = new Prisma.Decimal("1e9");
+
+/** Why a priced charge cannot be stored, or null. */
+export function chargeProblem(price: UsagePrice): string | null {
+  if (price.costUsd.gte(MAX_CHARGE) || price.amount.gte(MAX_CHARGE.mul(10)) || price.credits.gte(MAX_CHARGE)) {
+    return "is too large: one charge may cost at most 1,000,000,000 USD or credits";
+  }
+  return null;
+}

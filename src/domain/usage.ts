@@ -1,54 +1,63 @@
-// Metered usage: ingestion (GraphQL recordUsage and REST POST /api/v1/events share it) and the
-// filters of usage listings.
+// Metered usage: ingestion (GraphQL recordUsage and REST POST /api/v1/events share it), listings
+// and node lookups. Every record of a batch stands on its own: a bad record is rejected with its
+// reason and the good ones are stored.
 import { z } from "zod";
-import type { Actor } from "../auth/actor.js";
-import type { PrismaClient } from "../db/client.js";
-import { Prisma, type UsageRecord } from "../db/generated/client.js";
-import { assertWorkspaceScope } from "./access.js";
-import { ValidationError } from "./errors.js";
-import { appendLedger, canDebit, Decimal, withLedgerLock, type Tx } from "./ledger.js";
-import { priceUsage } from "./pricing.js";
-import { UPSERT_USAGE_ROLLUPS } from "./rollups.js";
-import { timeRangeWhere } from "./time.js";
+import type { ApiKey, Prisma, Sku, UsageRecord } from "../db/generated/client.js";
+import { addUsageToAggregates } from "../store/daily-aggregates.js";
+import { prismaSql } from "../store/rows.js";
+import { existingUsageKeys, insertUsageRecords, type NewUsageRecord } from "../store/usage-records.js";
+import { GRAPHQL_PAGE, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
+import type { RequestContext } from "./context.js";
+import { ForbiddenError, ValidationError } from "./errors.js";
+import { appendLedger, canDebit, Decimal, withLedgerLock } from "./ledger.js";
+import { chargeProblem, priceUsage } from "./pricing.js";
+import { checkedName } from "./rules/check.js";
+import { instantProblem, readInstant } from "./rules/instants.js";
+import { UUID } from "./rules/ids.js";
+import { count, decimal } from "./rules/numbers.js";
+import { pageSize, type PageRule } from "./rules/pages.js";
+import { freeText, name } from "./rules/text.js";
+import { rangeFilter } from "./rules/windows.js";
+import { workspaceFor, type Selection, type WorkspaceTarget } from "./workspaces.js";
 
 export const MAX_USAGE_BATCH = 1_000;
 export const USAGE_CURRENCIES = ["USD", "VCU", "DIEM", "BUNDLED_CREDITS", "CREDITS"] as const;
+export const RESOURCE_KINDS = ["SANDBOX", "COMPUTER", "STORAGE", "INFERENCE"] as const;
 /** Clock skew tolerated for occurredAt in the future. */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
+/** Balances are numeric(24, 6), overdraft or not. */
+const LOWEST_BALANCE = new Decimal("-1e18");
 
-export const decimalString = (maxScale: number) =>
-  z
-    .union([z.string(), z.number()])
-    .transform((value) => String(value).trim())
-    .refine((value) => new RegExp(`^-?\\d{1,18}(\\.\\d{1,${maxScale}})?$`).test(value), `must be a decimal number with at most ${maxScale} decimals`);
-
-const optionalText = (max: number) => z.string().trim().min(1).max(max).nullish();
-const tokenCount = z.number().int().min(0).max(2_000_000_000).nullish();
-
-export const usageRecordInput = z.object({
-  idempotencyKey: z.string().trim().min(1).max(200),
-  sku: z.string().trim().min(1).max(100),
-  units: decimalString(6).refine((value) => !value.startsWith("-") && Number(value) > 0, "must be greater than 0"),
-  currency: z.enum(USAGE_CURRENCIES).default("USD"),
-  occurredAt: z.coerce
-    .date()
-    .nullish()
-    .refine((date) => !date || date.getTime() <= Date.now() + FUTURE_TOLERANCE_MS, "must not be in the future"),
-  notes: z.string().max(1_000).nullish(),
-  requestId: optionalText(200),
-  inferenceExecutionTimeMs: z.number().int().min(0).max(86_400_000).nullish(),
-  promptTokens: tokenCount,
-  completionTokens: tokenCount,
-  cacheReadTokens: tokenCount,
-  cacheWriteTokens: tokenCount,
-  model: optionalText(200),
-  externalUserId: optionalText(200),
-  externalProjectId: optionalText(200),
-  resourceKind: z.enum(["SANDBOX", "COMPUTER", "STORAGE", "INFERENCE"]).nullish(),
-  resourceId: optionalText(200),
+/** An instant from JSON (ISO 8601 text) or from GraphQL (already a Date); nothing else. */
+const occurredAt = z.union([z.date(), z.string()], "must be an ISO 8601 date-time").transform((value, ctx) => {
+  const parsed = typeof value === "string" ? readInstant(value) : instantProblem(value) ? { ok: false as const, problem: instantProblem(value)! } : { ok: true as const, value };
+  if (parsed.ok) return parsed.value;
+  ctx.addIssue({ code: "custom", message: parsed.problem });
+  return z.NEVER;
 });
 
+export const usageRecordInput = z.object({
+  idempotencyKey: name(200),
+  sku: name(100),
+  units: decimal({ precision: 24, scale: 6, sign: "positive" }),
+  currency: z.enum(USAGE_CURRENCIES).default("USD"),
+  occurredAt: occurredAt.nullish(),
+  notes: freeText(1_000).nullish(),
+  requestId: name(200).nullish(),
+  inferenceExecutionTimeMs: count(86_400_000).nullish(),
+  promptTokens: count(2_000_000_000).nullish(),
+  completionTokens: count(2_000_000_000).nullish(),
+  cacheReadTokens: count(2_000_000_000).nullish(),
+  cacheWriteTokens: count(2_000_000_000).nullish(),
+  model: name(200).nullish(),
+  externalUserId: name(200).nullish(),
+  externalProjectId: name(200).nullish(),
+  resourceKind: z.enum(RESOURCE_KINDS).nullish(),
+  resourceId: name(200).nullish(),
+}, "must be a usage record object");
+
 export type UsageRecordInput = z.input<typeof usageRecordInput>;
+type ParsedRecord = z.output<typeof usageRecordInput>;
 
 export type UsageOutcome =
   | { index: number; idempotencyKey: string | null; status: "ACCEPTED"; record: UsageRecord }
@@ -56,53 +65,62 @@ export type UsageOutcome =
   | { index: number; idempotencyKey: string | null; status: "REJECTED"; code: string; message: string; path: string[] };
 
 export interface UsageBatchResult {
+  workspaceId: string;
   accepted: number;
   duplicates: number;
   rejected: number;
   results: UsageOutcome[];
-  creditsDebited: Prisma.Decimal;
+  creditsDebited: Decimal;
+}
+
+const rejected = (index: number, idempotencyKey: string | null, code: string, message: string, path: string[]): UsageOutcome =>
+  ({ index, idempotencyKey, status: "REJECTED", code, message, path });
+
+/** Each record parsed on its own: valid records to store, or the reason one is refused. */
+function parseRecords(ctx: RequestContext, records: unknown[]) {
+  const latest = ctx.clock.now().getTime() + FUTURE_TOLERANCE_MS;
+  return records.map((raw, index): { index: number; input: ParsedRecord } | UsageOutcome => {
+    const result = usageRecordInput.safeParse(raw);
+    const key = typeof (raw as { idempotencyKey?: unknown } | null)?.idempotencyKey === "string" ? (raw as { idempotencyKey: string }).idempotencyKey.slice(0, 200) : null;
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      return rejected(index, key, "VALIDATION_ERROR", issue.message, issue.path.map(String));
+    }
+    if (result.data.occurredAt && result.data.occurredAt.getTime() > latest) {
+      return rejected(index, key, "VALIDATION_ERROR", "must not be in the future", ["occurredAt"]);
+    }
+    return { index, input: result.data };
+  });
 }
 
 /**
  * Records a batch of usage in one workspace. Each record is accepted (inserted, with its credits
  * debited in the same transaction), a duplicate of an earlier idempotency key, or rejected with a
  * reason; one record's rejection does not affect the others. A batch that is invalid as a whole
- * (empty, too large, not a list) writes nothing and throws ValidationError.
+ * (not a list, empty, too large) writes nothing and throws ValidationError.
  */
-export async function recordUsage(
-  prisma: PrismaClient,
-  actor: Actor,
-  workspaceId: string,
-  records: unknown[],
-): Promise<UsageBatchResult> {
-  assertWorkspaceScope(actor, workspaceId, "write:usage");
+export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, records: unknown): Promise<UsageBatchResult> {
+  const workspace = await workspaceFor(ctx, target, "write:usage");
   if (!Array.isArray(records) || records.length === 0 || records.length > MAX_USAGE_BATCH) {
     throw ValidationError.single("records", `Send between 1 and ${MAX_USAGE_BATCH} usage records`);
   }
   const outcomes: (UsageOutcome | null)[] = [];
-  const parsed: { index: number; input: z.output<typeof usageRecordInput> }[] = [];
-  records.forEach((raw, index) => {
-    const result = usageRecordInput.safeParse(raw);
-    if (result.success) {
-      parsed.push({ index, input: result.data });
+  const parsed: { index: number; input: ParsedRecord }[] = [];
+  for (const item of parseRecords(ctx, records)) {
+    if ("status" in item) outcomes.push(item);
+    else {
       outcomes.push(null);
-    } else {
-      const issue = result.error.issues[0]!;
-      const key = typeof (raw as { idempotencyKey?: unknown })?.idempotencyKey === "string" ? (raw as { idempotencyKey: string }).idempotencyKey : null;
-      outcomes.push({ index, idempotencyKey: key, status: "REJECTED", code: "VALIDATION_ERROR", message: issue.message, path: issue.path.map(String) });
+      parsed.push(item);
     }
-  });
+  }
+  const skus = new Map((await ctx.db.prisma.sku.findMany({ where: { id: { in: [...new Set(parsed.map((p) => p.input.sku))] } } })).map((sku) => [sku.id, sku]));
+  const now = ctx.clock.now();
 
-  const skus = new Map(
-    (await prisma.sku.findMany({ where: { id: { in: [...new Set(parsed.map((p) => p.input.sku))] } } })).map((sku) => [sku.id, sku]),
-  );
-  const apiKeyId = actor.kind === "apiKey" ? actor.apiKeyId : null;
-
-  const written = await withLedgerLock(prisma, workspaceId, async (tx, workspace) => {
-    const existing = await existingKeys(tx, workspaceId, parsed.map((p) => p.input.idempotencyKey));
-    const seen = new Map(existing);
-    let balance = workspace.creditBalance;
-    const accepted: { index: number; row: unknown[]; credits: Prisma.Decimal; description: string }[] = [];
+  const written = await withLedgerLock(ctx, workspace.id, async (tx, locked) => {
+    const run = prismaSql(tx);
+    const seen = new Map(await existingUsageKeys(run, workspace.id, parsed.map((p) => p.input.idempotencyKey)));
+    let balance = locked.creditBalance;
+    const accepted: { index: number; record: NewUsageRecord; credits: Decimal; description: string }[] = [];
     for (const { index, input } of parsed) {
       const duplicateOf = seen.get(input.idempotencyKey);
       if (duplicateOf !== undefined) {
@@ -111,58 +129,44 @@ export async function recordUsage(
       }
       const sku = skus.get(input.sku);
       if (!sku) {
-        outcomes[index] = reject(index, input.idempotencyKey, "UNKNOWN_SKU", `Unknown SKU "${input.sku}"`, ["sku"]);
+        outcomes[index] = rejected(index, input.idempotencyKey, "UNKNOWN_SKU", `Unknown SKU "${input.sku}"`, ["sku"]);
         continue;
       }
       const units = new Decimal(input.units);
       const price = priceUsage(sku, units, input.currency);
-      if (!canDebit(workspace, balance, price.credits)) {
-        outcomes[index] = reject(index, input.idempotencyKey, "INSUFFICIENT_CREDITS",
-          `Insufficient credits: balance ${balance.toFixed()}, required ${price.credits.toFixed()}`, []);
+      const tooLarge = chargeProblem(price);
+      if (tooLarge) {
+        outcomes[index] = rejected(index, input.idempotencyKey, "VALIDATION_ERROR", tooLarge, ["units"]);
+        continue;
+      }
+      if (!canDebit(locked, balance, price.credits) || balance.minus(price.credits).lte(LOWEST_BALANCE)) {
+        outcomes[index] = rejected(index, input.idempotencyKey, "INSUFFICIENT_CREDITS", `Insufficient credits: balance ${balance.toFixed()}, required ${price.credits.toFixed()}`, []);
         continue;
       }
       balance = balance.minus(price.credits);
       seen.set(input.idempotencyKey, IN_THIS_BATCH);
-      accepted.push({
-        index,
-        credits: price.credits,
-        description: `${sku.name}: ${units.toFixed()} ${sku.unit}`,
-        row: [
-          (input.occurredAt ?? new Date()).toISOString(), sku.id, units.toFixed(), price.pricePerUnitUsd.toFixed(),
-          price.amount.toFixed(), input.currency, price.costUsd.toFixed(), price.credits.toFixed(), input.notes ?? null,
-          input.requestId ?? null, input.inferenceExecutionTimeMs ?? null, input.promptTokens ?? null,
-          input.completionTokens ?? null, input.cacheReadTokens ?? null, input.cacheWriteTokens ?? null,
-          input.model ?? sku.model, apiKeyId, input.externalUserId ?? null, input.externalProjectId ?? null,
-          input.resourceKind ?? sku.resourceKind, input.resourceId ?? null, input.idempotencyKey,
-        ],
-      });
+      accepted.push({ index, credits: price.credits, description: `${sku.name}: ${units.toFixed()} ${sku.unit}`, record: newRecord(ctx, input, sku, price, now) });
     }
-    const inserted = await insertUsageRows(tx, workspaceId, accepted.map((a) => a.row));
-    await appendLedger(
-      tx,
-      workspace,
-      accepted.map((a, i) => ({
-        type: "USAGE" as const,
-        amount: a.credits.neg(),
-        description: a.description,
-        usageRecordId: inserted[i]!.id,
-        occurredAt: inserted[i]!.occurredAt,
-      })),
-    );
-    const ids = inserted.map((row) => row.id.toString());
-    if (ids.length > 0) for (const upsert of UPSERT_USAGE_ROLLUPS) await tx.$executeRawUnsafe(upsert, ids);
+    const inserted = await insertUsageRecords(run, workspace.id, accepted.map((a) => a.record));
+    await appendLedger(tx, locked, accepted.map((a, i) => ({
+      type: "USAGE" as const,
+      amount: a.credits.neg(),
+      description: a.description,
+      usageRecordId: inserted[i]!.id,
+      occurredAt: inserted[i]!.occurredAt,
+    })));
+    await addUsageToAggregates(run, inserted.map((row) => row.id));
     return accepted.map((a, i) => ({ index: a.index, record: inserted[i]!, credits: a.credits }));
   });
 
   const idsByKey = new Map(written.map(({ record }) => [record.idempotencyKey, record.id]));
-  for (const { index, record } of written) {
-    outcomes[index] = { index, idempotencyKey: record.idempotencyKey, status: "ACCEPTED", record };
-  }
+  for (const { index, record } of written) outcomes[index] = { index, idempotencyKey: record.idempotencyKey, status: "ACCEPTED", record };
   const results = outcomes as UsageOutcome[];
   for (const result of results) {
     if (result.status === "DUPLICATE" && result.existingId === IN_THIS_BATCH) result.existingId = idsByKey.get(result.idempotencyKey)!;
   }
   return {
+    workspaceId: workspace.id,
     accepted: written.length,
     duplicates: results.filter((r) => r.status === "DUPLICATE").length,
     rejected: results.filter((r) => r.status === "REJECTED").length,
@@ -174,76 +178,113 @@ export async function recordUsage(
 /** Marks a key first seen earlier in the same batch; replaced by that record's id once inserted. */
 const IN_THIS_BATCH = 0n;
 
-function reject(index: number, idempotencyKey: string, code: string, message: string, path: string[]): UsageOutcome {
-  return { index, idempotencyKey, status: "REJECTED", code, message, path };
-}
-
-async function existingKeys(tx: Tx, workspaceId: string, keys: string[]): Promise<Map<string, bigint>> {
-  if (keys.length === 0) return new Map();
-  const rows = await tx.$queryRaw<{ idempotencyKey: string; id: bigint }[]>`
-    SELECT "idempotencyKey", id FROM "UsageRecord" WHERE "workspaceId" = ${workspaceId}::uuid AND "idempotencyKey" = ANY(${keys}::text[])`;
-  return new Map(rows.map((row) => [row.idempotencyKey, row.id]));
-}
-
-/** Inserts rows in input order (ids ascend with it) and returns them as stored. */
-async function insertUsageRows(tx: Tx, workspaceId: string, rows: unknown[][]): Promise<UsageRecord[]> {
-  if (rows.length === 0) return [];
-  const columns = rows[0]!.map((_, i) => rows.map((row) => row[i] ?? null));
-  return tx.$queryRawUnsafe<UsageRecord[]>(
-    `INSERT INTO "UsageRecord" ("workspaceId", "occurredAt", "skuId", "units", "pricePerUnitUsd", "amount", "currency",
-       "costUsd", "credits", "notes", "requestId", "inferenceExecutionTimeMs", "promptTokens", "completionTokens",
-       "cacheReadTokens", "cacheWriteTokens", "model", "apiKeyId", "externalUserId", "externalProjectId", "resourceKind",
-       "resourceId", "idempotencyKey")
-     SELECT $1::uuid, c1, c2, c3, c4, c5, c6::"UsageCurrency", c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19,
-       c20::"ResourceKind", c21, c22
-     FROM unnest($2::timestamptz[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], $7::text[], $8::numeric[],
-       $9::numeric[], $10::text[], $11::text[], $12::int4[], $13::int4[], $14::int4[], $15::int4[], $16::int4[], $17::text[],
-       $18::uuid[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])
-       WITH ORDINALITY AS r(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, c21, c22, n)
-     ORDER BY n
-     RETURNING *`,
-    workspaceId,
-    ...columns,
-  ).then((inserted) => inserted.sort((a, b) => (a.id < b.id ? -1 : 1)));
+function newRecord(ctx: RequestContext, input: ParsedRecord, sku: Sku, price: ReturnType<typeof priceUsage>, now: Date): NewUsageRecord {
+  return {
+    occurredAt: input.occurredAt ?? now,
+    skuId: sku.id,
+    units: new Decimal(input.units).toFixed(),
+    pricePerUnitUsd: price.pricePerUnitUsd.toFixed(),
+    amount: price.amount.toFixed(),
+    currency: input.currency,
+    costUsd: price.costUsd.toFixed(),
+    credits: price.credits.toFixed(),
+    notes: input.notes ?? null,
+    requestId: input.requestId ?? null,
+    inferenceExecutionTimeMs: input.inferenceExecutionTimeMs ?? null,
+    promptTokens: input.promptTokens ?? null,
+    completionTokens: input.completionTokens ?? null,
+    cacheReadTokens: input.cacheReadTokens ?? null,
+    cacheWriteTokens: input.cacheWriteTokens ?? null,
+    model: input.model ?? sku.model,
+    apiKeyId: ctx.access.apiKeyId,
+    externalUserId: input.externalUserId ?? null,
+    externalProjectId: input.externalProjectId ?? null,
+    resourceKind: input.resourceKind ?? sku.resourceKind,
+    resourceId: input.resourceId ?? null,
+    idempotencyKey: input.idempotencyKey,
+    createdAt: now,
+  };
 }
 
 export interface UsageFilter {
   from?: Date | null;
   to?: Date | null;
-  currency?: string | null;
-  skuId?: string | null;
+  currency?: (typeof USAGE_CURRENCIES)[number] | null;
+  sku?: string | null;
   model?: string | null;
   apiKeyId?: string | null;
   externalUserId?: string | null;
   externalProjectId?: string | null;
 }
 
-/** The where-clause of usage listings (within a workspace the caller has chosen). */
-export function usageWhere(filter: UsageFilter): Prisma.UsageRecordWhereInput {
+/** The where-clause of usage listings within one workspace; every text filter checked. */
+function usageWhere(workspaceId: string, filter: UsageFilter, names?: { from: string; to: string }): Prisma.UsageRecordWhereInput {
+  const text = (value: string | null | undefined, field: string) => checkedName(value, field) ?? undefined;
+  const apiKeyId = text(filter.apiKeyId, "apiKeyId");
   return {
-    ...timeRangeWhere("occurredAt", filter.from, filter.to),
-    ...(filter.currency ? { currency: filter.currency as never } : {}),
-    ...(filter.skuId ? { skuId: filter.skuId } : {}),
-    ...(filter.model ? { model: filter.model } : {}),
-    ...(filter.apiKeyId ? { apiKeyId: filter.apiKeyId } : {}),
-    ...(filter.externalUserId ? { externalUserId: filter.externalUserId } : {}),
-    ...(filter.externalProjectId ? { externalProjectId: filter.externalProjectId } : {}),
+    workspaceId,
+    occurredAt: rangeFilter(filter.from, filter.to, names),
+    currency: filter.currency ?? undefined,
+    skuId: text(filter.sku, "sku"),
+    model: text(filter.model, "model"),
+    // A malformed key id matches no record.
+    apiKeyId: apiKeyId === undefined ? undefined : UUID.test(apiKeyId) ? apiKeyId : "00000000-0000-0000-0000-000000000000",
+    externalUserId: text(filter.externalUserId, "externalUserId"),
+    externalProjectId: text(filter.externalProjectId, "externalProjectId"),
   };
 }
 
-/** One offset page of a workspace's usage rows and the total (the Billing Usage API pages by number). */
-export async function usagePage(
-  prisma: PrismaClient,
-  actor: Actor,
-  workspaceId: string,
+/** The Billing Usage API's pages: 200 rows by default, 1–500. */
+export const USAGE_ROWS_PAGE: PageRule = { default: 200, max: 500 };
+export const MAX_USAGE_PAGE_NUMBER = 1_000_000;
+
+/** One numbered page of a workspace's usage rows and the total (the Billing Usage API pages by number). */
+export async function usageRows(
+  ctx: RequestContext,
+  target: WorkspaceTarget,
   filter: UsageFilter,
-  page: { skip: number; take: number; order: "asc" | "desc" },
-): Promise<{ rows: UsageRecord[]; total: number }> {
-  assertWorkspaceScope(actor, workspaceId, "read:billing");
-  const where = { workspaceId, ...usageWhere(filter) };
+  page: { number?: number | null; size?: number | null; order?: "asc" | "desc" | null },
+) {
+  const workspace = await workspaceFor(ctx, target, "read:billing");
+  const size = pageSize(page.size, USAGE_ROWS_PAGE, "limit");
+  const number = pageSize(page.number, { default: 1, max: MAX_USAGE_PAGE_NUMBER }, "page");
+  const order = page.order ?? "desc";
+  const where = usageWhere(workspace.id, filter, { from: "startDate", to: "endDate" });
   const [rows, total] = await Promise.all([
-    prisma.usageRecord.findMany({ where, orderBy: [{ occurredAt: page.order }, { id: page.order }], skip: page.skip, take: page.take }),
-    prisma.usageRecord.count({ where }),
+    ctx.db.prisma.usageRecord.findMany({ where, orderBy: [{ occurredAt: order }, { id: order }], skip: (number - 1) * size, take: size }),
+    ctx.db.prisma.usageRecord.count({ where }),
   ]);
-  return { rows, total };
+  return { workspace, rows, pagination: { page: number, limit: size, total, totalPages: Math.ceil(total / size) } };
+}
+
+/** Workspace.usageRecords: metered charges in (occurredAt, id) order, newest first by default. */
+export async function usageRecordsConnection(
+  ctx: RequestContext,
+  target: WorkspaceTarget,
+  filter: UsageFilter & { order?: "NEWEST_FIRST" | "OLDEST_FIRST" | null },
+  args: ConnectionArgs,
+): Promise<Connection<UsageRecord>> {
+  const workspace = await workspaceFor(ctx, target, "read:billing");
+  const where = usageWhere(workspace.id, filter);
+  const descending = filter.order !== "OLDEST_FIRST";
+  return keysetConnection(ctx, {
+    connection: "Workspace.usageRecords",
+    workspaceId: workspace.id,
+    ...timeIdKey,
+    encode: (row) => timeIdKey.encode(row.occurredAt, row.id),
+    read: (range) => ctx.db.prisma.usageRecord.findMany({
+      where: { AND: [where, ...timeIdRange("occurredAt", range, descending)] },
+      orderBy: timeIdOrder("occurredAt", descending, range.backwards),
+      take: range.take,
+    }),
+    count: () => ctx.db.prisma.usageRecord.count({ where }),
+  }, args, GRAPHQL_PAGE);
+}
+
+
+/** The key that recorded a charge: API-key metadata is for admins of the workspace. */
+export async function usageRecordApiKey(ctx: RequestContext, record: UsageRecord, selection: Selection = {}): Promise<ApiKey | null> {
+  if (!record.apiKeyId) return null;
+  if (!ctx.access.has(record.workspaceId, "admin")) throw new ForbiddenError("admin");
+  return ctx.db.prisma.apiKey.findUnique({ ...selection, where: { id: record.apiKeyId } }) as Promise<ApiKey | null>;
 }

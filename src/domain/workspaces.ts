@@ -1,62 +1,73 @@
-import type { Actor } from "../auth/actor.js";
-import type { PrismaClient } from "../db/client.js";
+// Workspaces and organizations the caller may see. Lookups by id or slug return null (not found)
+// for anything outside the caller's tenancy, so that its existence does not leak.
 import type { Organization, Prisma, Workspace } from "../db/generated/client.js";
+import type { Scope } from "./access.js";
+import type { RequestContext } from "./context.js";
 import { NotFoundError, ValidationError } from "./errors.js";
+import { checkedName } from "./rules/check.js";
+import { UUID } from "./rules/ids.js";
 
 export interface Lookup {
   id?: string | null;
   slug?: string | null;
 }
 
+/** A workspace a domain function acts on: one already loaded (a GraphQL parent), or a lookup. */
+export type WorkspaceTarget = Workspace | Lookup;
+
 /** Prisma include/select chosen by the caller (GraphQL passes the fields the operation asks for). */
-type Selection = { include?: object; select?: object };
+export type Selection = { include?: object; select?: object };
 
-/** The where-clause for one visible workspace by id or slug, or the actor's default; null if none. */
-function workspaceWhere(actor: Actor, lookup: Lookup): Prisma.WorkspaceWhereInput | null {
-  if (lookup.id && lookup.slug) throw ValidationError.single("id", "Pass id or slug, not both");
-  const id = lookup.id ?? (lookup.slug ? undefined : actor.defaultWorkspaceId);
-  if (!id && !lookup.slug) return null;
-  if (id && !actor.workspaceIds.includes(id)) return null;
-  return { AND: [{ id: { in: actor.workspaceIds } }, id ? { id } : { slug: lookup.slug! }] };
+const isLoaded = (target: WorkspaceTarget): target is Workspace => "timeZone" in target;
+
+/** The where-clause for one visible workspace by id or slug, or the caller's default; null if none. */
+function workspaceWhere(ctx: RequestContext, lookup: Lookup): Prisma.WorkspaceWhereInput | null {
+  if (lookup.id && lookup.slug) throw ValidationError.single("id", "pass id or slug, not both");
+  const slug = checkedName(lookup.slug, "slug");
+  const id = lookup.id ?? (slug ? null : ctx.access.defaultWorkspaceId);
+  if (!id && !slug) return null;
+  if (id && (!UUID.test(id) || !ctx.access.canSee(id))) return null;
+  return { AND: [{ id: ctx.access.workspaces() }, id ? { id } : { slug: slug! }] };
 }
 
-export async function findWorkspace(
-  prisma: PrismaClient,
-  actor: Actor,
-  lookup: Lookup,
-  selection: Selection = {},
-): Promise<Workspace | null> {
-  const where = workspaceWhere(actor, lookup);
-  // One statement for the workspace and its nested connections (relationJoins).
-  return where ? ((await prisma.workspace.findFirst({ ...selection, where, relationLoadStrategy: "join" })) as Workspace | null) : null;
+export async function findWorkspace(ctx: RequestContext, lookup: Lookup, selection: Selection = {}): Promise<Workspace | null> {
+  const where = workspaceWhere(ctx, lookup);
+  // One statement for the workspace and its nested relations (relationJoins).
+  return where ? ((await ctx.db.prisma.workspace.findFirst({ ...selection, where, relationLoadStrategy: "join" })) as Workspace | null) : null;
 }
 
-export async function requireWorkspace(prisma: PrismaClient, actor: Actor, lookup: Lookup): Promise<Workspace> {
-  const workspace = await findWorkspace(prisma, actor, lookup);
+/** The workspace a call is about, once the caller is known to hold `scope` in it. */
+export async function workspaceFor(ctx: RequestContext, target: WorkspaceTarget, scope: Scope): Promise<Workspace> {
+  if (isLoaded(target)) {
+    ctx.access.assert(target.id, scope);
+    return target;
+  }
+  const workspace = await findWorkspace(ctx, target);
   if (!workspace) throw new NotFoundError("Workspace");
+  ctx.access.assert(workspace.id, scope);
   return workspace;
 }
 
-export function listWorkspaces(prisma: PrismaClient, actor: Actor, selection: Selection = {}): Promise<Workspace[]> {
-  return prisma.workspace.findMany({
-    ...selection,
-    where: { id: { in: actor.workspaceIds } },
-    orderBy: { slug: "asc" },
-  }) as Promise<Workspace[]>;
+export function listWorkspaces(ctx: RequestContext, selection: Selection = {}): Promise<Workspace[]> {
+  return ctx.db.prisma.workspace.findMany({ ...selection, where: { id: ctx.access.workspaces() }, orderBy: { slug: "asc" } }) as Promise<Workspace[]>;
 }
 
-export async function findOrganization(
-  prisma: PrismaClient,
-  actor: Actor,
-  lookup: Lookup,
-  selection: Selection = {},
-): Promise<Organization | null> {
-  if (lookup.id && lookup.slug) throw ValidationError.single("id", "Pass id or slug, not both");
-  const id = lookup.id ?? (lookup.slug ? undefined : actor.organizationIds.length === 1 ? actor.organizationIds[0] : undefined);
-  if (!id && !lookup.slug) return null;
-  if (id && !actor.organizationIds.includes(id)) return null;
-  return (await prisma.organization.findFirst({
+
+
+/** The workspaces of an organization that the caller may see (Organization.workspaces). */
+export const visibleWorkspacesWhere = (ctx: RequestContext): Prisma.WorkspaceWhereInput => ({ id: ctx.access.workspaces() });
+
+/** A uuid that no row has: malformed ids match nothing instead of reaching the database as a type error. */
+export const NO_MATCH = "00000000-0000-0000-0000-000000000000";
+
+export async function findOrganization(ctx: RequestContext, lookup: Lookup, selection: Selection = {}): Promise<Organization | null> {
+  if (lookup.id && lookup.slug) throw ValidationError.single("id", "pass id or slug, not both");
+  const slug = checkedName(lookup.slug, "slug");
+  const id = lookup.id ?? (slug ? null : ctx.access.defaultOrganizationId);
+  if (!id && !slug) return null;
+  if (id && (!UUID.test(id) || !ctx.access.canSeeOrganization(id))) return null;
+  return (await ctx.db.prisma.organization.findFirst({
     ...selection,
-    where: { AND: [{ id: { in: actor.organizationIds } }, id ? { id } : { slug: lookup.slug! }] },
+    where: { AND: [{ id: ctx.access.organizations() }, id ? { id } : { slug: slug! }] },
   })) as Organization | null;
 }

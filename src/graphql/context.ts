@@ -1,13 +1,7 @@
-import type { Actor } from "../auth/actor.js";
-import type { Logger } from "../config/logger.js";
-import type { Database } from "../db/client.js";
+import type { RequestContext } from "../domain/context.js";
 import type { Loaders } from "./loaders.js";
 
-export interface GraphQLContext {
-  db: Database;
-  actor: Actor;
-  requestId: string;
-  logger: Logger;
+/** The request context, plus the per-request batch loaders GraphQL resolvers share. */
+export interface GraphQLContext extends RequestContext {
   loaders: Loaders;
-  focusProviderName: string;
 }

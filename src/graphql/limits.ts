@@ -12,8 +12,6 @@ export const QUERY_LIMITS = {
   complexity: 20_000,
   aliases: 30,
   tokens: 3_000,
-  pageSizeDefault: 50,
-  pageSizeMax: 500,
 } as const;
 
 const reject = (limit: string) => (_ctx: unknown, error: GraphQLError) => {

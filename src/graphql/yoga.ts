@@ -1,17 +1,19 @@
+// GraphQL over HTTP (graphql-yoga): the request context from the HTTP layer plus per-request
+// loaders, query limits, and errors that always carry a code.
 import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
-import { AuthError, type Authenticate } from "../auth/authenticate.js";
 import type { Logger } from "../config/logger.js";
-import type { Database } from "../db/client.js";
-import { DomainError, ValidationError } from "../domain/errors.js";
+import type { RequestContext } from "../domain/context.js";
+import { DomainError, RateLimitedError, UnavailableError, ValidationError } from "../domain/errors.js";
+import { AuthError, type RequestFacts } from "../http/request-context.js";
 import type { GraphQLContext } from "./context.js";
+import { queryLimitPlugins } from "./limits.js";
 import { createLoaders } from "./loaders.js";
 import { schema } from "./schema/index.js";
-import { queryLimitPlugins } from "./limits.js";
 
 export interface ServerContext {
-  requestId: string;
+  facts: Omit<RequestFacts, "authorization" | "workspaceId">;
 }
 
 export const GRAPHIQL_DEFAULT_QUERY = `# Your credit balance and the workspaces this key can see.
@@ -30,14 +32,11 @@ query Dashboard {
 `;
 
 export function createGraphQLServer(options: {
-  db: Database;
-  authenticate: Authenticate;
   logger: Logger;
-  focusProviderName: string;
-  /** Pre-filled in GraphiQL's header editor (the embedded demo's key); never on PostgreSQL. */
-  graphiqlApiKey?: string | null;
+  contextFor: (facts: RequestFacts) => Promise<RequestContext>;
+  graphiqlApiKey: string | null;
 }): YogaServerInstance<ServerContext, GraphQLContext> {
-  const { db, authenticate, logger, focusProviderName } = options;
+  const { logger, contextFor } = options;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     plugins: queryLimitPlugins(),
@@ -49,51 +48,50 @@ export function createGraphQLServer(options: {
       defaultQuery: GRAPHIQL_DEFAULT_QUERY,
       headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlApiKey ?? "<your bgk_ API key>"}` }),
     },
-    context: async ({ request, requestId }) => {
+    context: async ({ request, facts }) => {
       try {
-        const actor = await authenticate(
-          request.headers.get("authorization") ?? undefined,
-          request.headers.get("x-workspace-id"),
-        );
-        return { db, actor, requestId, logger: logger.child({ requestId }), loaders: createLoaders(db), focusProviderName };
+        const ctx = await contextFor({ ...facts, authorization: request.headers.get("authorization") ?? undefined, workspaceId: request.headers.get("x-workspace-id") });
+        return { ...ctx, loaders: createLoaders(ctx) };
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
         throw new GraphQLError(error.message, {
-          extensions: {
-            code: "UNAUTHENTICATED",
-            http: { status: 401, headers: { "WWW-Authenticate": error.challenge } },
-          },
+          extensions: { code: "UNAUTHENTICATED", http: { status: 401, headers: { "WWW-Authenticate": error.challenge } } },
         });
       }
     },
     maskedErrors: {
       maskError(error, message) {
         const original = isGraphQLError(error) ? error.originalError : error;
-        if (original instanceof DomainError) {
-          return new GraphQLError(original.message, {
-            path: isGraphQLError(error) ? error.path : undefined,
-            extensions: {
-              code: original.code,
-              ...(original instanceof ValidationError ? { issues: original.issues } : {}),
-              // A missing scope is a 403 and bad arguments a 400; "not found" is a null, not an error.
-              ...(original.status === 403 || original.status === 400 ? { http: { status: original.status } } : {}),
-            },
-          });
-        }
+        const path = isGraphQLError(error) ? error.path : undefined;
+        if (original instanceof DomainError) return new GraphQLError(original.message, { path, extensions: domainExtensions(original) });
         // Pothos rejects malformed input such as global ids that do not decode.
         if (original instanceof PothosValidationError) {
-          return new GraphQLError(original.message, {
-            path: isGraphQLError(error) ? error.path : undefined,
-            extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
-          });
+          return new GraphQLError(original.message, { path, extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } });
         }
-        // Errors raised on purpose as GraphQL errors (auth, limits, bad input) pass unmasked.
-        if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
+        if (isGraphQLError(error) && (!original || isGraphQLError(original))) {
+          // Errors of the request itself (syntax, validation, variable coercion, limits) are the client's: give each a code.
+          if (error.extensions.code) return error;
+          return new GraphQLError(error.message, { nodes: error.nodes, path, extensions: { ...error.extensions, code: "BAD_USER_INPUT", http: { status: 400 } } });
+        }
         logger.error({ err: original instanceof Error ? original.stack : String(original) }, "unexpected GraphQL error");
         return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR" } });
       },
     },
   });
+}
+
+/** The code, HTTP status and details of a domain error, as REST answers them too. */
+function domainExtensions(error: DomainError): Record<string, unknown> {
+  const retryAfter = error instanceof RateLimitedError || error instanceof UnavailableError ? error.retryAfterSeconds : undefined;
+  return {
+    code: error.code,
+    ...(error instanceof ValidationError ? { param: error.param, issues: error.issues } : {}),
+    ...(retryAfter !== undefined ? { retryAfter } : {}),
+    // "Not found" is a null, not an error; the others set the status of a response without data.
+    ...(error.status !== 404 && error.status !== 402
+      ? { http: { status: error.status, ...(retryAfter !== undefined ? { headers: { "Retry-After": String(retryAfter) } } : {}) } }
+      : {}),
+  };
 }
 
 // By name rather than instanceof: test runners may load graphql's ESM and CJS builds side by side.

@@ -2,15 +2,12 @@
 // several gateway processes share one limit (rate-limiter-flexible does the counting atomically).
 import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { RateLimiter } from "../domain/context.js";
+
+export type { RateLimiter };
 
 /** The counter store (Redis) could not be reached. */
 export class RateLimiterUnavailable extends Error {}
-
-export interface RateLimiter {
-  /** null when allowed, else the seconds to wait. */
-  consume(key: string): Promise<number | null>;
-  close(): Promise<void>;
-}
 
 export interface RateLimitOptions {
   points: number;
@@ -21,7 +18,7 @@ export interface RateLimitOptions {
 
 export function createRateLimiter(options: RateLimitOptions): RateLimiter {
   const redis = options.redisUrl ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : null;
-  redis?.on("error", () => {}); // reported per request below; a Redis outage must not crash the gateway
+  redis?.on("error", () => {}); // reported per request; a Redis outage must not crash the gateway
   const limiter: RateLimiterAbstract = redis
     ? new RateLimiterRedis({ storeClient: redis, points: options.points, duration: options.durationSeconds, keyPrefix: options.keyPrefix, useRedisPackage: false })
     : new RateLimiterMemory({ points: options.points, duration: options.durationSeconds, keyPrefix: options.keyPrefix });

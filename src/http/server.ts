@@ -1,70 +1,27 @@
-// One Node HTTP server: GraphQL, health probes, and (later) the REST compatibility routes.
-import crypto from "node:crypto";
+// The Node HTTP server: JSON answers for errors the HTTP parser itself raises (431, 400), and
+// listening with one-line reasons.
 import http from "node:http";
-import type { Authenticate } from "../auth/authenticate.js";
-import type { Logger } from "../config/logger.js";
+import type { Socket } from "node:net";
 import { StartupError } from "../config/startup-error.js";
-import type { Database } from "../db/client.js";
-import { pendingMigrations } from "../db/migrate.js";
-import { createGraphQLServer } from "../graphql/yoga.js";
-import type { RateLimiter } from "./rate-limit.js";
-import { createRestHandler } from "../rest/router.js";
-import { OPENAPI_DOCUMENT } from "../rest/openapi.js";
-import { REST_ROUTES } from "../rest/routes.js";
 
-export interface GatewayDeps {
-  db: Database;
-  /** The FOCUS routes' per-caller budget. */
-  rateLimiter?: RateLimiter;
-  authenticate: Authenticate;
-  logger: Logger;
-  /** Provider, publisher and invoice issuer named in FOCUS rows (FOCUS_PROVIDER_NAME). */
-  focusProviderName: string;
-  graphiqlApiKey?: string | null;
-}
+/** Headers over 16 KB are refused with 431. */
+const MAX_HEADER_BYTES = 16 * 1024;
 
-export function createRequestHandler(deps: GatewayDeps): http.RequestListener {
-  const { db, logger } = deps;
-  const yoga = createGraphQLServer(deps);
-  const rest = createRestHandler({ ...deps, routes: REST_ROUTES });
-
-  return (req, res) => {
-    const started = process.hrtime.bigint();
-    const incoming = req.headers["x-request-id"];
-    const requestId = typeof incoming === "string" && /^[\w.-]{1,100}$/.test(incoming) ? incoming : crypto.randomUUID();
-    res.setHeader("X-Request-Id", requestId);
-    // A request line that is not a valid path is answered as an unknown route.
-    const url = new URL(URL.canParse(req.url ?? "/", "http://gateway") ? (req.url ?? "/") : "/", "http://gateway");
-    const path = url.pathname;
-    res.on("finish", () => {
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ requestId, method: req.method, path, status: res.statusCode, durationMs }, "request");
+export function createHttpServer(listener: http.RequestListener): http.Server {
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, listener);
+  // Node answers parser errors with a bare status line; clients get the gateway's JSON instead.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+    const body = JSON.stringify({
+      error: tooLarge
+        ? { code: "HEADERS_TOO_LARGE", message: `Request headers may be at most ${MAX_HEADER_BYTES} bytes` }
+        : { code: "BAD_REQUEST", message: "The request is not valid HTTP" },
     });
-
-    const handle = async () => {
-      if (path === "/health") return sendJson(res, 200, { status: "ok" });
-      if (path === "/ready") return sendJson(res, ...(await readiness(db)));
-      if (path === "/graphql") return yoga(req, res, { requestId });
-      if (path === "/openapi.json") return sendJson(res, 200, OPENAPI_DOCUMENT);
-      if (await rest(req, res, url)) return;
-      return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `No route for ${req.method} ${path}` } });
-    };
-    handle().catch((error: Error) => {
-      logger.error({ requestId, err: error.stack }, "unhandled request error");
-      if (!res.headersSent) sendJson(res, 500, { error: { code: "INTERNAL_SERVER_ERROR", message: "Unexpected error" } });
-      else res.destroy();
-    });
-  };
-}
-
-async function readiness(db: Database): Promise<[number, unknown]> {
-  try {
-    const pending = await pendingMigrations(db);
-    if (pending.length > 0) return [503, { status: "migrating", pendingMigrations: pending }];
-    return [200, { status: "ready", database: db.kind }];
-  } catch {
-    return [503, { status: "unavailable", reason: "database unreachable or not migrated" }];
-  }
+    const status = tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+  return server;
 }
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {

@@ -2,31 +2,31 @@
 // by date, model and API key, cached per caller and parameters for 10 minutes.
 import type http from "node:http";
 import { stringify } from "csv-stringify/sync";
-import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import type { UsageRecord } from "../db/generated/client.js";
-import { usagePage } from "../domain/usage.js";
-import { usageRollup, type RollupRow } from "../domain/usage-rollup.js";
-import { parseQuery, RestError, sendRestJson, type Route } from "./router.js";
-import type { Actor } from "../auth/actor.js";
+import { inclusiveEnd, instant } from "../domain/rules/instants.js";
+import { integerParam } from "../domain/rules/numbers.js";
+import { pageSizeParam } from "../domain/rules/pages.js";
+import { usageAnalytics, type RollupRow } from "../domain/usage-rollup.js";
+import { MAX_USAGE_PAGE_NUMBER, USAGE_ROWS_PAGE, usageRows } from "../domain/usage.js";
+import { sendRestJson } from "./router.js";
+import { defineRoute } from "./route.js";
+import { decimalNumber, isoInstant, jsonResponse, param, workspaceIdParam } from "./schemas.js";
 
+const TAG = "Billing Usage API";
 const CURRENCIES = ["USD", "VCU", "DIEM", "BUNDLED_CREDITS"] as const;
-const isoDate = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v)), "must be an ISO 8601 date").transform((v) => new Date(v));
-
-const rowsQuery = z.object({
-  currency: z.enum(CURRENCIES).optional(),
-  startDate: isoDate.optional(),
-  endDate: isoDate.optional(),
-  limit: z.coerce.number().int("must be an integer").gt(0, "must be between 1 and 500").max(500, "must be between 1 and 500").default(200),
-  page: z.coerce.number().int("must be an integer").gt(0, "must be 1 or more").max(1_000_000, "is too large").default(1),
-  sortOrder: z.enum(["asc", "desc"]).default("desc"),
-  workspaceId: z.string().optional(),
-});
 
 export const CSV_COLUMNS = [
   "timestamp", "sku", "pricePerUnitUsd", "unit", "amount", "currency", "notes",
   "inferenceDetails.requestId", "inferenceDetails.inferenceExecutionTime", "inferenceDetails.promptTokens", "inferenceDetails.completionTokens",
 ];
+
+const range = {
+  currency: z.enum(CURRENCIES).optional().meta({ description: "Only rows charged in this currency." }),
+  startDate: instant().optional().meta({ description: "ISO 8601 (a date, or a date-time with its offset), inclusive." }),
+  endDate: inclusiveEnd().optional().meta({ description: "ISO 8601, inclusive: a date includes that whole UTC day, a date-time that millisecond." }),
+  workspaceId: workspaceIdParam,
+};
 
 function rowBody(r: UsageRecord) {
   const inference = r.requestId || r.promptTokens != null || r.inferenceExecutionTimeMs != null;
@@ -63,73 +63,94 @@ export function wantsCsv(accept: string | undefined): boolean {
   return ranked[0]?.type === "text/csv";
 }
 
-const ANALYTICS_TTL_MS = 10 * 60_000;
-const analyticsCache = new LRUCache<string, { computedAt: string; body: unknown }>({ max: 1_000, ttl: ANALYTICS_TTL_MS });
-
-const callerKey = (actor: Actor) => (actor.kind === "apiKey" ? `key:${actor.apiKeyId}` : `user:${actor.userId}`);
-
 function groupBody(rows: RollupRow[], key: string, pick: (row: RollupRow) => string | null) {
   return rows.map((row) => ({
     [key]: pick(row),
     amountUsd: row.costUsd,
     credits: row.credits,
     requests: row.eventCount,
-    promptTokens: Number(row.promptTokens),
-    completionTokens: Number(row.completionTokens),
+    promptTokens: row.promptTokens,
+    completionTokens: row.completionTokens,
   }));
 }
 
-export const billingUsageRoutes: Route[] = [
-  {
+const usageRow = z.object({
+  timestamp: isoInstant(), sku: z.string(), pricePerUnitUsd: decimalNumber(), unit: decimalNumber("Units consumed."), amount: decimalNumber(),
+  currency: z.string(), notes: z.string().nullable(),
+  inferenceDetails: z.object({ requestId: z.string().nullable(), inferenceExecutionTime: z.int().nullable(), promptTokens: z.int().nullable(), completionTokens: z.int().nullable() }).nullable(),
+});
+const pagination = z.object({ page: z.int(), limit: z.int(), total: z.int(), totalPages: z.int() });
+const group = (key: string) => z.array(z.object({
+  [key]: z.string().nullable(), amountUsd: decimalNumber(), credits: decimalNumber(), requests: z.int(), promptTokens: z.int(), completionTokens: z.int(),
+}));
+
+export const billingUsageRoutes = [
+  defineRoute({
     method: "GET",
     path: "/api/v1/billing/usage",
+    operationId: "billingUsage",
+    summary: "Paginated usage rows (JSON, or CSV when Accept prefers text/csv)",
+    tag: TAG,
     scope: "read:billing",
-    async handle(ctx) {
-      const query = parseQuery(rowsQuery, ctx.query);
-      if (query.startDate && query.endDate && query.startDate > query.endDate) {
-        throw new RestError(400, "INVALID_PARAMETER", "startDate: startDate must not be after endDate", "startDate");
-      }
-      const workspace = await ctx.workspace("read:billing");
-      // endDate is inclusive in the source document (…T23:59:59.000Z).
-      const to = query.endDate ? new Date(query.endDate.getTime() + 1) : null;
-      const { rows, total } = await usagePage(ctx.db.prisma, ctx.actor, workspace.id, { from: query.startDate, to, currency: query.currency },
-        { skip: (query.page - 1) * query.limit, take: query.limit, order: query.sortOrder });
-      const pagination = { page: query.page, limit: query.limit, total, totalPages: Math.ceil(total / query.limit) };
-      if (wantsCsv(ctx.req.headers.accept)) return sendCsv(ctx.res, rows, pagination);
-      sendRestJson(ctx.res, 200, { data: rows.map(rowBody), pagination });
+    query: z.object({
+      ...range,
+      limit: pageSizeParam(USAGE_ROWS_PAGE, "Rows per page (1–500)."),
+      page: param(integerParam(1, MAX_USAGE_PAGE_NUMBER).optional(), "Page number, from 1.", { default: 1 }),
+      sortOrder: param(z.enum(["asc", "desc"]).optional(), "By timestamp.", { default: "desc" }),
+    }),
+    responses: {
+      "200": {
+        description: "A page of usage rows; as CSV the pagination is in headers.",
+        headers: z.object({
+          "X-Request-Id": z.string(),
+          "X-Page": z.string().optional().meta({ description: "CSV only: the page." }),
+          "X-Limit": z.string().optional().meta({ description: "CSV only: rows per page." }),
+          "X-Total-Count": z.string().optional().meta({ description: "CSV only: rows in all pages." }),
+          "X-Total-Pages": z.string().optional().meta({ description: "CSV only: pages." }),
+        }),
+        content: {
+          "application/json": { schema: z.object({ data: z.array(usageRow), pagination }) },
+          "text/csv": { schema: z.string().meta({ description: `Columns ${CSV_COLUMNS.join(",")}` }) },
+        },
+      },
     },
-  },
-  {
+    async handle({ ctx, query, req, res }) {
+      const { rows, pagination } = await usageRows(ctx, { id: query.workspaceId }, { from: query.startDate, to: query.endDate, currency: query.currency },
+        { number: query.page, size: query.limit, order: query.sortOrder });
+      if (wantsCsv(req.headers.accept)) return sendCsv(res, rows, pagination);
+      sendRestJson(res, 200, { data: rows.map(rowBody), pagination });
+    },
+  }),
+  defineRoute({
     method: "GET",
     path: "/api/v1/billing/usage/analytics",
+    operationId: "billingUsageAnalytics",
+    summary: "Usage by date, model and API key (default: the last 30 days), cached 10 minutes",
+    tag: TAG,
     scope: "read:billing",
-    async handle(ctx) {
-      const query = parseQuery(rowsQuery.pick({ currency: true, startDate: true, endDate: true, workspaceId: true }), ctx.query);
-      const workspace = await ctx.workspace("read:billing");
-      const to = query.endDate ? new Date(query.endDate.getTime() + 1) : new Date();
-      const from = query.startDate ?? new Date(to.getTime() - 30 * 86_400_000);
-      // Keyed by the parameters as sent, so that "the last 30 days" hits the cache for 10 minutes.
-      const key = [callerKey(ctx.actor), workspace.id, ctx.query.get("startDate"), ctx.query.get("endDate"), query.currency].join("|");
-      const cached = analyticsCache.get(key);
-      if (cached) return sendRestJson(ctx.res, 200, { ...(cached.body as object), cached: true }, { "X-Cache": "HIT" });
-      const run = (granularity: "DAY" | "ALL", groupBy: ("MODEL" | "API_KEY" | "CURRENCY")[]) =>
-        usageRollup(ctx.db.prisma, ctx.actor, workspace, { from, to, granularity, groupBy: query.currency ? [...groupBy, "CURRENCY"] : groupBy });
-      const [byDate, byModel, byApiKey] = await Promise.all([run("DAY", []), run("ALL", ["MODEL"]), run("ALL", ["API_KEY"])]);
-      const only = (rows: RollupRow[]) => (query.currency ? rows.filter((r) => r.group.CURRENCY === query.currency) : rows);
-      const body = {
-        workspaceId: workspace.id,
-        startDate: from.toISOString(),
-        endDate: to.toISOString(),
-        computedAt: new Date().toISOString(),
-        totals: { amountUsd: byDate.totals.costUsd, credits: byDate.totals.credits, requests: byDate.totals.eventCount },
-        byDate: groupBody(only(byDate.rows), "date", (r) => r.bucketStart!.toISOString()),
-        byModel: groupBody(only(byModel.rows), "model", (r) => r.group.MODEL ?? null),
-        byApiKey: groupBody(only(byApiKey.rows), "apiKeyId", (r) => r.group.API_KEY ?? null),
-      };
-      analyticsCache.set(key, { computedAt: body.computedAt, body });
-      sendRestJson(ctx.res, 200, { ...body, cached: false }, { "X-Cache": "MISS" });
+    query: z.object(range),
+    responses: {
+      "200": jsonResponse("Totals and breakdowns of the window.", z.object({
+        workspaceId: z.uuid(), startDate: isoInstant(), endDate: isoInstant(), computedAt: isoInstant(), cached: z.boolean(),
+        totals: z.object({ amountUsd: decimalNumber(), credits: decimalNumber(), requests: z.int() }),
+        byDate: group("date"), byModel: group("model"), byApiKey: group("apiKeyId"),
+      }), { "X-Cache": z.enum(["HIT", "MISS"]).meta({ description: "Whether the answer came from the 10-minute cache." }) }),
     },
-  },
+    async handle({ ctx, query, res }) {
+      const a = await usageAnalytics(ctx, { id: query.workspaceId }, { from: query.startDate, to: query.endDate, currency: query.currency });
+      sendRestJson(res, 200, {
+        workspaceId: a.workspace.id,
+        startDate: a.window.from.toISOString(),
+        endDate: a.window.to.toISOString(),
+        computedAt: a.computedAt.toISOString(),
+        cached: a.cached,
+        totals: { amountUsd: a.totals.costUsd, credits: a.totals.credits, requests: a.totals.eventCount },
+        byDate: groupBody(a.byDate, "date", (r) => r.bucketStart!.toISOString()),
+        byModel: groupBody(a.byModel, "model", (r) => r.group.MODEL ?? null),
+        byApiKey: groupBody(a.byApiKey, "apiKeyId", (r) => r.group.API_KEY ?? null),
+      }, { "X-Cache": a.cached ? "HIT" : "MISS" });
+    },
+  }),
 ];
 
 function sendCsv(res: http.ServerResponse, rows: UsageRecord[], pagination: { page: number; limit: number; total: number; totalPages: number }) {

@@ -1,24 +1,25 @@
 // BuilderStudio credits (source 000): balance, recent transactions, and both in one summary.
 import { z } from "zod";
-import type { CreditTransaction, Workspace } from "../db/generated/client.js";
-import { creditBalanceOf, recentCreditTransactions } from "../domain/ledger.js";
-import { parseQuery, sendRestJson, type Route } from "./router.js";
+import type { CreditTransaction } from "../db/generated/client.js";
+import { billingSummary, creditBalance, recentCreditTransactions, RECENT_TRANSACTIONS_PAGE, SUMMARY_TRANSACTIONS_PAGE, type CreditBalance } from "../domain/ledger.js";
+import { pageSizeParam } from "../domain/rules/pages.js";
+import { sendRestJson } from "./router.js";
+import { defineRoute } from "./route.js";
+import { decimalNumber, isoInstant, jsonResponse, workspaceIdParam } from "./schemas.js";
 
-const transactionsQuery = z.object({
-  limit: z.coerce.number().int("must be an integer").min(1, "must be between 1 and 200").max(200, "must be between 1 and 200").default(50),
-  workspaceId: z.string().optional(),
-});
+const TAG = "Credits (BuilderStudio)";
 
-function balanceBody(workspace: Workspace) {
-  const balance = creditBalanceOf(workspace);
-  return {
-    workspaceId: workspace.id,
-    balance: balance.credits,
-    balanceUsd: balance.usdValue,
-    creditPriceUsd: workspace.creditPriceUsd,
-    asOf: balance.asOf.toISOString(),
-  };
+function balanceBody({ workspace, credits, usdValue, asOf }: CreditBalance & { workspace: { id: string; creditPriceUsd: unknown } }) {
+  return { workspaceId: workspace.id, balance: credits, balanceUsd: usdValue, creditPriceUsd: workspace.creditPriceUsd, asOf: asOf.toISOString() };
 }
+
+const balanceFields = {
+  workspaceId: z.uuid(),
+  balance: decimalNumber("Credits."),
+  balanceUsd: decimalNumber("balance × creditPriceUsd."),
+  creditPriceUsd: decimalNumber("USD value of one credit."),
+  asOf: isoInstant("When the balance was read."),
+};
 
 function transactionBody(row: CreditTransaction) {
   return {
@@ -36,36 +37,62 @@ function transactionBody(row: CreditTransaction) {
   };
 }
 
-export const creditRoutes: Route[] = [
-  {
+const transaction = z.object({
+  id: z.string(),
+  type: z.enum(["grant", "purchase", "usage", "refund", "adjustment", "expiration"]),
+  amount: decimalNumber("Signed credits."),
+  balanceAfter: decimalNumber(),
+  moneyAmount: decimalNumber("Money paid, for purchases.").nullable(),
+  moneyCurrency: z.string().nullable(),
+  description: z.string(),
+  usageRecordId: z.string().nullable(),
+  executionId: z.string().nullable(),
+  expiresAt: isoInstant().nullable(),
+  createdAt: isoInstant(),
+}).meta({ id: "CreditTransaction" });
+
+const limit = (rule: typeof RECENT_TRANSACTIONS_PAGE) => pageSizeParam(rule, `How many, newest first (1–${rule.max}).`);
+
+export const creditRoutes = [
+  defineRoute({
     method: "GET",
     path: "/api/mcp/credits/balance",
+    operationId: "creditBalance",
+    summary: "Current credit balance",
+    tag: TAG,
     scope: "read:billing",
-    async handle(ctx) {
-      const workspace = await ctx.workspace("read:billing");
-      sendRestJson(ctx.res, 200, balanceBody(workspace));
+    query: z.object({ workspaceId: workspaceIdParam }),
+    responses: { "200": jsonResponse("The balance as kept on the workspace, which every ledger write moves.", z.object(balanceFields)) },
+    async handle({ ctx, query, res }) {
+      sendRestJson(res, 200, balanceBody(await creditBalance(ctx, { id: query.workspaceId })));
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/api/mcp/credits/transactions",
+    operationId: "creditTransactions",
+    summary: "Recent credit transactions, newest first",
+    tag: TAG,
     scope: "read:billing",
-    async handle(ctx) {
-      const { limit } = parseQuery(transactionsQuery, ctx.query);
-      const workspace = await ctx.workspace("read:billing");
-      const rows = await recentCreditTransactions(ctx.db.prisma, ctx.actor, workspace.id, limit);
-      sendRestJson(ctx.res, 200, { workspaceId: workspace.id, limit, transactions: rows.map(transactionBody) });
+    query: z.object({ limit: limit(RECENT_TRANSACTIONS_PAGE), workspaceId: workspaceIdParam }),
+    responses: { "200": jsonResponse("The newest ledger rows.", z.object({ workspaceId: z.uuid(), limit: z.int(), transactions: z.array(transaction) })) },
+    async handle({ ctx, query, res }) {
+      const { workspace, limit, rows } = await recentCreditTransactions(ctx, { id: query.workspaceId }, query.limit ?? null);
+      sendRestJson(res, 200, { workspaceId: workspace.id, limit, transactions: rows.map(transactionBody) });
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/api/mcp/billing/summary",
+    operationId: "billingSummary",
+    summary: "Balance and the most recent transactions",
+    tag: TAG,
     scope: "read:billing",
-    async handle(ctx) {
-      const { limit } = parseQuery(transactionsQuery.extend({ limit: transactionsQuery.shape.limit.default(10) }), ctx.query);
-      const workspace = await ctx.workspace("read:billing");
-      const rows = await recentCreditTransactions(ctx.db.prisma, ctx.actor, workspace.id, limit);
-      sendRestJson(ctx.res, 200, { ...balanceBody(workspace), recentTransactions: rows.map(transactionBody) });
+    query: z.object({ limit: limit(SUMMARY_TRANSACTIONS_PAGE), workspaceId: workspaceIdParam }),
+    responses: { "200": jsonResponse("Balance and the newest ledger rows.", z.object({ ...balanceFields, recentTransactions: z.array(transaction) })) },
+    async handle({ ctx, query, res }) {
+      const { balance, recent } = await billingSummary(ctx, { id: query.workspaceId }, query.limit ?? null);
+      sendRestJson(res, 200, { ...balanceBody(balance), recentTransactions: recent.rows.map(transactionBody) });
     },
-  },
+  }),
 ];

@@ -1,37 +1,22 @@
 // Batch ingestion: POST /api/v1/events takes up to 1,000 usage records as a JSON array or as
-// NDJSON, through the same function as the recordUsage mutation.
-import type http from "node:http";
-import { encodeGlobalID } from "@pothos/plugin-relay";
-import { recordUsage } from "../domain/usage.js";
-import { RestError, sendRestJson, type Route } from "./router.js";
+// NDJSON, through the same domain function as the recordUsage mutation. Records stand on their
+// own: a bad one is rejected with its reason, the good ones are stored.
+import { z } from "zod";
+import { ValidationError } from "../domain/errors.js";
+import { encodeGlobalId } from "../domain/rules/global-ids.js";
+import { MAX_USAGE_BATCH, recordUsage, RESOURCE_KINDS, USAGE_CURRENCIES, type UsageOutcome } from "../domain/usage.js";
+import { BodyTooLarge, mediaType, readBody } from "../http/body.js";
+import { sendRestJson } from "./router.js";
+import { defineRoute, RestError } from "./route.js";
+import { decimalNumber, errorResponse, jsonResponse, workspaceIdParam } from "./schemas.js";
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
-
-/** Past this much, an oversized upload is cut off instead of read to its end. */
-const MAX_DRAIN_BYTES = 10 * MAX_BODY_BYTES;
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const tooLarge = () => new RestError(413, "PAYLOAD_TOO_LARGE", `The body may be at most ${MAX_BODY_BYTES} bytes`);
-  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
-    req.resume(); // discard the upload so that the client can read the answer
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    // Keep reading (and dropping) an oversized chunked upload, so that the 413 reaches the client.
-    if (size > MAX_DRAIN_BYTES) req.destroy();
-    else if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
-  }
-  if (size > MAX_BODY_BYTES) throw tooLarge();
-  return Buffer.concat(chunks).toString("utf8");
-}
+const JSON_TYPE = "application/json";
+const NDJSON_TYPE = "application/x-ndjson";
 
 /** The records of a JSON array or NDJSON body; a body that is neither is rejected whole. */
-export function parseEventsBody(body: string, contentType: string | undefined): unknown[] {
-  const ndjson = /application\/(x-)?(ndjson|jsonl)|application\/jsonlines/i.test(contentType ?? "");
-  if (ndjson) {
+export function parseEventsBody(body: string, type: string): unknown[] {
+  if (type === NDJSON_TYPE) {
     return body.split(/\r?\n/).flatMap((line, i) => {
       if (line.trim() === "") return [];
       try {
@@ -51,30 +36,87 @@ export function parseEventsBody(body: string, contentType: string | undefined): 
   return parsed;
 }
 
-export const eventRoutes: Route[] = [
-  {
+function resultBody(r: UsageOutcome) {
+  return {
+    index: r.index,
+    idempotencyKey: r.idempotencyKey,
+    status: r.status.toLowerCase(),
+    ...(r.status === "ACCEPTED" ? { id: r.record.id.toString(), graphqlId: encodeGlobalId("UsageRecord", r.record.id), credits: r.record.credits } : {}),
+    ...(r.status === "DUPLICATE" ? { id: r.existingId.toString() } : {}),
+    ...(r.status === "REJECTED" ? { error: { code: r.code, message: r.message, param: r.path.join(".") || undefined } } : {}),
+  };
+}
+
+const usageRecordIn = z.object({
+  idempotencyKey: z.string().meta({ description: "Unique per workspace; a repeat is reported as duplicate." }),
+  sku: z.string(),
+  units: z.union([z.string(), z.number()]).meta({ description: "A positive decimal (at most 6 places)." }),
+  currency: z.enum(USAGE_CURRENCIES).optional(),
+  occurredAt: z.string().optional().meta({ format: "date-time", description: "ISO 8601 with an offset; defaults to now, at most 5 minutes ahead." }),
+  notes: z.string().optional(),
+  requestId: z.string().optional(),
+  inferenceExecutionTimeMs: z.int().min(0).optional(),
+  promptTokens: z.int().min(0).optional(),
+  completionTokens: z.int().min(0).optional(),
+  cacheReadTokens: z.int().min(0).optional(),
+  cacheWriteTokens: z.int().min(0).optional(),
+  model: z.string().optional(),
+  externalUserId: z.string().optional(),
+  externalProjectId: z.string().optional(),
+  resourceKind: z.enum(RESOURCE_KINDS).optional(),
+  resourceId: z.string().optional(),
+}).meta({ id: "UsageRecordInput" });
+
+const result = z.object({
+  index: z.int().meta({ description: "Position in the batch." }),
+  idempotencyKey: z.string().nullable(),
+  status: z.enum(["accepted", "duplicate", "rejected"]),
+  id: z.string().optional(),
+  graphqlId: z.string().optional(),
+  credits: decimalNumber("Credits debited.").optional(),
+  error: z.object({ code: z.string(), message: z.string(), param: z.string().optional() }).optional()
+    .meta({ description: "Why it was rejected: VALIDATION_ERROR, UNKNOWN_SKU or INSUFFICIENT_CREDITS." }),
+});
+
+export const eventRoutes = [
+  defineRoute({
     method: "POST",
     path: "/api/v1/events",
+    operationId: "ingestEvents",
+    summary: "Record up to 1,000 usage records (JSON array or NDJSON)",
+    description: "Each record is accepted (stored and debited), a duplicate of an earlier idempotency key, or rejected with its reason; one record's rejection does not affect the others.",
+    tag: "Ingestion",
     scope: "write:usage",
-    async handle(ctx) {
-      const workspace = await ctx.workspace("write:usage");
-      const records = parseEventsBody(await readBody(ctx.req), ctx.req.headers["content-type"]);
-      const result = await recordUsage(ctx.db.prisma, ctx.actor, workspace.id, records);
-      sendRestJson(ctx.res, 200, {
-        workspaceId: workspace.id,
-        accepted: result.accepted,
-        duplicates: result.duplicates,
-        rejected: result.rejected,
-        creditsDebited: result.creditsDebited,
-        results: result.results.map((r) => ({
-          index: r.index,
-          idempotencyKey: r.idempotencyKey,
-          status: r.status.toLowerCase(),
-          ...(r.status === "ACCEPTED" ? { id: r.record.id.toString(), graphqlId: encodeGlobalID("UsageRecord", r.record.id), credits: r.record.credits } : {}),
-          ...(r.status === "DUPLICATE" ? { id: r.existingId.toString() } : {}),
-          ...(r.status === "REJECTED" ? { error: { code: r.code, message: r.message, param: r.path.join(".") || undefined } } : {}),
-        })),
-      });
+    query: z.object({ workspaceId: workspaceIdParam }),
+    requestBody: {
+      required: true,
+      content: {
+        [JSON_TYPE]: { schema: z.array(usageRecordIn).min(1).max(MAX_USAGE_BATCH) },
+        [NDJSON_TYPE]: { schema: z.string().meta({ description: "One usage record (as in the JSON array) per line." }) },
+      },
     },
-  },
+    responses: {
+      "200": jsonResponse("One result per record, in order.", z.object({
+        workspaceId: z.uuid(), accepted: z.int(), duplicates: z.int(), rejected: z.int(), creditsDebited: decimalNumber(), results: z.array(result),
+      })),
+      "413": errorResponse(`The body is over ${MAX_BODY_BYTES} bytes (PAYLOAD_TOO_LARGE).`),
+      "415": errorResponse(`The body is neither ${JSON_TYPE} nor ${NDJSON_TYPE} (UNSUPPORTED_MEDIA_TYPE).`),
+    },
+    async handle({ ctx, query, req, res }) {
+      const type = mediaType(req.headers["content-type"]);
+      if (type !== JSON_TYPE && type !== NDJSON_TYPE) {
+        throw new RestError(415, "UNSUPPORTED_MEDIA_TYPE", `Send the records as ${JSON_TYPE} (an array) or ${NDJSON_TYPE}`);
+      }
+      const body = await readBody(req, MAX_BODY_BYTES).catch((error) => {
+        throw error instanceof BodyTooLarge ? new RestError(413, "PAYLOAD_TOO_LARGE", error.message) : error;
+      });
+      const records = parseEventsBody(body.toString("utf8"), type);
+      const batch = await recordUsage(ctx, { id: query.workspaceId }, records).catch((error) => {
+        // A batch refused whole is a problem of the body, as the client sent it.
+        throw error instanceof ValidationError && error.param === "records" ? new RestError(400, "INVALID_BODY", error.message, "body") : error;
+      });
+      const { workspaceId, accepted, duplicates, rejected, creditsDebited } = batch;
+      sendRestJson(res, 200, { workspaceId, accepted, duplicates, rejected, creditsDebited, results: batch.results.map(resultBody) });
+    },
+  }),
 ];

@@ -2,153 +2,119 @@
 // style cursor pages of up to 100, and a CSV export of the same query capped at 10,000 rows.
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
-import type { Execution, Workspace } from "../db/generated/client.js";
-import { executionBilling } from "../domain/executions.js";
-import { localDate, periodWindow, type TimeWindow } from "../domain/time.js";
-import { parseQuery, RestError, sendRestJson, type RestContext, type Route } from "./router.js";
+import { EXECUTION_EXPORT_CAP, EXECUTION_USAGE_PAGE, executionExport, executionUsage } from "../domain/executions.js";
+import { instantOrEpoch } from "../domain/rules/instants.js";
+import { pageSizeParam } from "../domain/rules/pages.js";
+import type { Period } from "../domain/rules/windows.js";
+import { sendRestJson } from "./router.js";
+import { defineRoute } from "./route.js";
+import { decimalNumber, isoInstant, jsonResponse, workspaceIdParam } from "./schemas.js";
 import { writeChunk } from "./stream.js";
 
-const PRESETS = { "1d": "LAST_24_HOURS", "7d": "LAST_7_DAYS", "30d": "LAST_30_DAYS", mtd: "MONTH_TO_DATE", last_month: "LAST_MONTH" } as const;
-const PAGE_SIZE = 100;
-const EXPORT_CAP = 10_000;
-const EXPORT_BATCH = 1_000;
+const TAG = "Execution usage (MyBotBox)";
+const PRESETS: Record<string, Period> = { "1d": "LAST_24_HOURS", "7d": "LAST_7_DAYS", "30d": "LAST_30_DAYS", mtd: "MONTH_TO_DATE", last_month: "LAST_MONTH" };
 export const EXPORT_COLUMNS = ["Date", "Execution", "Workflow", "Trigger", "Model", "Tokens", "Cost (USD)"];
 
-/** An instant as ISO 8601 or epoch milliseconds. */
-const instant = z
-  .string()
-  .transform((value, ctx) => {
-    const date = /^\d{1,15}$/.test(value) ? new Date(Number(value)) : /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(NaN);
-    if (Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: "custom", message: "must be an ISO 8601 time or epoch milliseconds" });
-      return z.NEVER;
-    }
-    return date;
-  });
+const windowQuery = {
+  preset: z.enum(["1d", "7d", "30d", "mtd", "last_month"]).optional().meta({ description: "A preset window in the workspace's time zone; or pass from/to." }),
+  from: instantOrEpoch().optional().meta({ description: "ISO 8601 or epoch milliseconds, inclusive (default: 30 days before to)." }),
+  to: instantOrEpoch().optional().meta({ description: "ISO 8601 or epoch milliseconds, exclusive (default: now)." }),
+  workspaceId: workspaceIdParam,
+};
 
-const windowQuery = z.object({
-  preset: z.enum(Object.keys(PRESETS) as [keyof typeof PRESETS, ...(keyof typeof PRESETS)[]]).optional(),
-  from: instant.optional(),
-  to: instant.optional(),
-});
+const executionId = z.string().regex(/^\d{1,18}$/, "must be an execution id");
 
-const pageQuery = windowQuery.extend({
-  limit: z.coerce.number().int("must be an integer").min(1, "must be between 1 and 100").max(PAGE_SIZE, "must be between 1 and 100").default(PAGE_SIZE),
-  starting_after: z.string().regex(/^\d{1,18}$/, "must be an execution id").optional(),
-  ending_before: z.string().regex(/^\d{1,18}$/, "must be an execution id").optional(),
-});
+const windowOf = (query: { preset?: string; from?: Date; to?: Date }) => ({ period: query.preset ? PRESETS[query.preset] : null, from: query.from, to: query.to });
 
-function windowOf(query: z.output<typeof windowQuery>, workspace: Workspace): TimeWindow {
-  if (query.preset && (query.from || query.to)) throw new RestError(400, "INVALID_PARAMETER", "preset: pass a preset or from/to, not both", "preset");
-  const window = query.preset
-    ? periodWindow(PRESETS[query.preset], workspace.timeZone)
-    : { from: query.from ?? periodWindow("LAST_30_DAYS", workspace.timeZone).from, to: query.to ?? new Date() };
-  if (window.from >= window.to) throw new RestError(400, "INVALID_PARAMETER", "from: from must be before to", "from");
-  if (window.to.getTime() - window.from.getTime() > 366 * 86_400_000) throw new RestError(400, "INVALID_PARAMETER", "to: the range may span at most 366 days", "to");
-  return window;
-}
-
-type ExecutionWithWorkflow = Execution & { workflow: { id: string; name: string } };
-
-/** One keyset page, newest first; `direction` "before" walks back towards newer rows. */
-async function page(ctx: RestContext, workspace: Workspace, window: TimeWindow, limit: number, cursor: { id: string; direction: "after" | "before" } | null) {
-  let anchor: Execution | null = null;
-  if (cursor) {
-    anchor = await ctx.db.prisma.execution.findFirst({ where: { id: BigInt(cursor.id), workspaceId: workspace.id } });
-    if (!anchor) throw new RestError(400, "INVALID_CURSOR", `${cursor.direction === "after" ? "starting_after" : "ending_before"}: no such execution in this workspace`, cursor.direction === "after" ? "starting_after" : "ending_before");
-  }
-  const older = cursor?.direction !== "before";
-  const keyset = anchor
-    ? older
-      ? { OR: [{ startedAt: { lt: anchor.startedAt } }, { startedAt: anchor.startedAt, id: { lt: anchor.id } }] }
-      : { OR: [{ startedAt: { gt: anchor.startedAt } }, { startedAt: anchor.startedAt, id: { gt: anchor.id } }] }
-    : {};
-  const rows = (await ctx.db.prisma.execution.findMany({
-    where: { workspaceId: workspace.id, startedAt: { gte: window.from, lt: window.to }, ...keyset },
-    orderBy: older ? [{ startedAt: "desc" }, { id: "desc" }] : [{ startedAt: "asc" }, { id: "asc" }],
-    take: limit + 1,
-    include: { workflow: { select: { id: true, name: true } } },
-  })) as ExecutionWithWorkflow[];
-  const more = rows.length > limit;
-  const data = rows.slice(0, limit);
-  if (!older) data.reverse();
-  return { data, more, older };
-}
-
-export const executionUsageRoutes: Route[] = [
-  {
+export const executionUsageRoutes = [
+  defineRoute({
     method: "GET",
     path: "/api/billing/usage",
+    operationId: "executionUsage",
+    summary: "Per-execution usage with its Included/On-Demand type, 100 a page",
+    description: "Newest first. has_more says whether there are rows further in the direction walked; next_cursor and prev_cursor say where to go.",
+    tag: TAG,
     scope: "read:billing",
-    async handle(ctx) {
-      const query = parseQuery(pageQuery, ctx.query);
-      if (query.starting_after && query.ending_before) {
-        throw new RestError(400, "INVALID_PARAMETER", "starting_after: pass starting_after or ending_before, not both", "starting_after");
-      }
-      const workspace = await ctx.workspace("read:billing");
-      const window = windowOf(query, workspace);
-      const cursor = query.starting_after ? { id: query.starting_after, direction: "after" as const } : query.ending_before ? { id: query.ending_before, direction: "before" as const } : null;
-      const { data, more, older } = await page(ctx, workspace, window, query.limit, cursor);
-      const billing = await executionBilling(ctx.db.prisma, data.map((e) => e.id));
-      sendRestJson(ctx.res, 200, {
+    query: z.object({
+      ...windowQuery,
+      limit: pageSizeParam(EXECUTION_USAGE_PAGE, "Rows per page (1–100)."),
+      starting_after: executionId.optional().meta({ description: "Cursor: the page after (older than) this execution." }),
+      ending_before: executionId.optional().meta({ description: "Cursor: the page before (newer than) this execution." }),
+    }),
+    responses: {
+      "200": jsonResponse("A page of executions.", z.object({
+        object: z.literal("list"), url: z.string(), workspaceId: z.uuid(), from: isoInstant(), to: isoInstant(), has_more: z.boolean(),
+        next_cursor: z.string().nullable(), prev_cursor: z.string().nullable(),
+        data: z.array(z.object({
+          id: z.string(), date: isoInstant(), type: z.enum(["Included", "On-Demand"]), workflow: z.object({ id: z.uuid(), name: z.string() }),
+          trigger: z.string(), model: z.string(), tokens: z.int(), cost: decimalNumber("USD."),
+          onDemandCost: decimalNumber("The part past the monthly limit."), monthToDateCost: decimalNumber("The month's running total up to it."),
+        })),
+      })),
+    },
+    async handle({ ctx, query, res }) {
+      const page = await executionUsage(ctx, { id: query.workspaceId }, { ...windowOf(query), limit: query.limit, startingAfter: query.starting_after, endingBefore: query.ending_before });
+      sendRestJson(res, 200, {
         object: "list",
         url: "/api/billing/usage",
-        workspaceId: workspace.id,
-        from: window.from.toISOString(),
-        to: window.to.toISOString(),
-        // Stripe-style: has_more is about the direction walked; the cursors say where to go next.
-        has_more: more,
-        next_cursor: data.length && (older ? more : true) ? data.at(-1)!.id.toString() : null,
-        prev_cursor: data.length && (older ? cursor !== null : more) ? data[0]!.id.toString() : null,
-        data: data.map((e) => {
-          const b = billing.get(e.id)!;
-          return {
-            id: e.id.toString(),
-            date: e.startedAt.toISOString(),
-            type: b.billingType === "INCLUDED" ? "Included" : "On-Demand",
-            workflow: { id: e.workflow.id, name: e.workflow.name },
-            trigger: e.trigger,
-            model: e.model,
-            tokens: e.inputTokens + e.outputTokens,
-            cost: e.costUsd,
-            onDemandCost: b.onDemandCostUsd,
-            monthToDateCost: b.monthToDateUsd,
-          };
-        }),
+        workspaceId: page.workspace.id,
+        from: page.window.from.toISOString(),
+        to: page.window.to.toISOString(),
+        has_more: page.hasMore,
+        next_cursor: page.nextCursor,
+        prev_cursor: page.prevCursor,
+        data: page.rows.map(({ execution: e, billing }) => ({
+          id: e.id.toString(),
+          date: e.startedAt.toISOString(),
+          type: billing.billingType === "INCLUDED" ? "Included" : "On-Demand",
+          workflow: { id: e.workflow.id, name: e.workflow.name },
+          trigger: e.trigger,
+          model: e.model,
+          tokens: e.inputTokens + e.outputTokens,
+          cost: e.costUsd,
+          onDemandCost: billing.onDemandCostUsd,
+          monthToDateCost: billing.monthToDateUsd,
+        })),
       });
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/api/billing/usage/export",
+    operationId: "executionUsageExport",
+    summary: `CSV of the same rows (${EXPORT_COLUMNS.join(",")}), at most ${EXECUTION_EXPORT_CAP.toLocaleString("en")}`,
+    tag: TAG,
     scope: "read:billing",
-    async handle(ctx) {
-      const query = parseQuery(windowQuery, ctx.query);
-      const workspace = await ctx.workspace("read:billing");
-      const window = windowOf(query, workspace);
-      const where = { workspaceId: workspace.id, startedAt: { gte: window.from, lt: window.to } };
-      const total = await ctx.db.prisma.execution.count({ where, take: EXPORT_CAP + 1 });
-      const truncated = total > EXPORT_CAP;
-      ctx.res.writeHead(200, {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": `attachment; filename="usage-${workspace.id}-${localDate(new Date(), workspace.timeZone)}.csv"`,
-        "Cache-Control": "no-store",
-        "X-Export-Row-Limit": String(EXPORT_CAP),
-        "X-Export-Truncated": String(truncated),
-      });
-      let open = await writeChunk(ctx.res, stringify([EXPORT_COLUMNS]));
-      let cursor: { id: string; direction: "after" } | null = null;
-      let sent = 0;
-      while (open && sent < EXPORT_CAP) {
-        const batch = await page(ctx, workspace, window, Math.min(EXPORT_BATCH, EXPORT_CAP - sent), cursor);
-        if (batch.data.length === 0) break;
-        const rows = batch.data.map((e) => [e.startedAt.toISOString(), e.id.toString(), e.workflow.name, e.trigger, e.model, e.inputTokens + e.outputTokens, e.costUsd.toFixed()]);
-        open = await writeChunk(ctx.res, stringify(rows));
-        sent += batch.data.length;
-        if (!batch.more) break;
-        cursor = { id: batch.data.at(-1)!.id.toString(), direction: "after" };
-      }
-      ctx.res.end();
+    query: z.object(windowQuery),
+    responses: {
+      "200": {
+        description: "usage-<workspaceId>-<YYYY-MM-DD>.csv, newest first, streamed.",
+        headers: z.object({
+          "X-Request-Id": z.string(),
+          "Content-Disposition": z.string().meta({ description: 'attachment; filename="usage-<workspaceId>-<YYYY-MM-DD>.csv" (the date in the workspace\'s zone)' }),
+          "Cache-Control": z.literal("no-store"),
+          "X-Export-Row-Limit": z.string().meta({ description: `The cap: ${EXECUTION_EXPORT_CAP}.` }),
+          "X-Export-Truncated": z.enum(["true", "false"]).meta({ description: "Whether the cap cut the range." }),
+        }),
+        content: { "text/csv": { schema: z.string() } },
+      },
     },
-  },
+    async handle({ ctx, query, res }) {
+      const exported = await executionExport(ctx, { id: query.workspaceId }, windowOf(query));
+      res.writeHead(200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": `attachment; filename="${exported.filename}"`,
+        "Cache-Control": "no-store",
+        "X-Export-Row-Limit": String(EXECUTION_EXPORT_CAP),
+        "X-Export-Truncated": String(exported.truncated),
+      });
+      let open = await writeChunk(res, stringify([EXPORT_COLUMNS]));
+      for await (const batch of exported.batches) {
+        if (!open) break; // the client went away: stop reading
+        const rows = batch.map((e) => [e.startedAt.toISOString(), e.id.toString(), e.workflow.name, e.trigger, e.model, e.inputTokens + e.outputTokens, e.costUsd.toFixed()]);
+        open = await writeChunk(res, stringify(rows));
+      }
+      res.end();
+    },
+  }),
 ];

@@ -1,26 +1,23 @@
 // FOCUS 1.3 export (BuilderStudio, source 000): streamed JSONL or CSV files and their metadata,
-// both from the domain's focus rows.
+// both from the domain's focus rows. Both count against the caller's FOCUS budget.
+import { z } from "zod";
 import { FOCUS_SCHEMA_ID, focusMetadata } from "../domain/focus/metadata.js";
-import { focusRowBatches, focusWindowProblem } from "../domain/focus/rows.js";
-import type { TimeWindow } from "../domain/time.js";
+import { focusRequest, focusRowBatches } from "../domain/focus/rows.js";
+import { epochMs } from "../domain/rules/instants.js";
 import { CSV_HEADER, csvLines, EncodedChunks, jsonlLines } from "./focus-files.js";
-import { RestError, sendRestJson, type RestContext, type Route } from "./router.js";
+import { sendRestJson } from "./router.js";
+import { defineRoute } from "./route.js";
+import { jsonResponse, param, RATE_LIMIT_ERRORS, workspaceIdParam } from "./schemas.js";
 import { writeChunk } from "./stream.js";
+import type http from "node:http";
 
-/** from/to in epoch milliseconds, from before to, at most 365 days; checked before any read. */
-export function focusWindow(query: URLSearchParams): TimeWindow {
-  const bound = (name: "from" | "to") => {
-    const raw = query.get(name);
-    if (raw === null || raw === "") throw new RestError(400, "MISSING_PARAMETER", `${name} is required (epoch milliseconds)`, name);
-    if (!/^\d{1,15}$/.test(raw)) throw new RestError(400, "INVALID_PARAMETER", `${name} must be epoch milliseconds (got "${raw.slice(0, 40)}")`, name);
-    return new Date(Number(raw));
-  };
-  const from = bound("from");
-  const to = bound("to");
-  const problem = focusWindowProblem(from, to);
-  if (problem) throw new RestError(400, problem.code, problem.message, problem.param);
-  return { from, to };
-}
+const TAG = "FOCUS 1.3 (BuilderStudio)";
+
+const range = {
+  from: epochMs().optional().meta({ description: "Start, epoch milliseconds, inclusive (required)." }),
+  to: epochMs().optional().meta({ description: "End, epoch milliseconds, exclusive (required); at most 365 days after from." }),
+  workspaceId: workspaceIdParam,
+};
 
 const FORMATS = {
   jsonl: { contentType: "application/jsonl; charset=utf-8", header: "", lines: jsonlLines },
@@ -28,26 +25,41 @@ const FORMATS = {
 };
 
 /** Writes the chunks in order, each given back to `out` once written; false once the client has gone. */
-async function send(ctx: RestContext, out: EncodedChunks): Promise<boolean> {
-  for (const chunk of out.take()) if (!(await writeChunk(ctx.res, chunk, () => out.release(chunk)))) return false;
+async function send(res: http.ServerResponse, out: EncodedChunks): Promise<boolean> {
+  for (const chunk of out.take()) if (!(await writeChunk(res, chunk, () => out.release(chunk)))) return false;
   return true;
 }
 
-export const focusRoutes: Route[] = [
-  {
+const str = z.string();
+
+export const focusRoutes = [
+  defineRoute({
     method: "GET",
     path: "/api/billing/focus-export",
+    operationId: "focusExport",
+    summary: "FOCUS 1.3 cost-and-usage rows of a range, as a JSONL or CSV attachment",
+    tag: TAG,
     scope: "read:billing",
     rateLimited: true,
-    async handle(ctx) {
-      const window = focusWindow(ctx.query);
-      const formatName = ctx.query.get("format") ?? "jsonl";
-      if (formatName !== "jsonl" && formatName !== "csv") {
-        throw new RestError(400, "INVALID_PARAMETER", `format must be jsonl or csv (got "${formatName.slice(0, 40)}")`, "format");
-      }
+    query: z.object({ ...range, format: param(z.enum(["jsonl", "csv"]).optional(), "File format.", { default: "jsonl" }) }),
+    responses: {
+      "200": {
+        description: "focus-export.jsonl or focus-export.csv, streamed; stopped when the client leaves.",
+        headers: z.object({
+          "X-Request-Id": str,
+          "Content-Disposition": str.meta({ description: 'attachment; filename="focus-export.jsonl" (or .csv)' }),
+          "Cache-Control": z.literal("no-store"),
+          "X-Focus-Schema-Id": str.meta({ description: "The SchemaId of the metadata that describes these columns." }),
+        }),
+        content: { "application/jsonl": { schema: str.meta({ description: "One JSON object per row." }) }, "text/csv": { schema: str } },
+      },
+      ...RATE_LIMIT_ERRORS,
+    },
+    async handle({ ctx, query, res }) {
+      const { workspace, window } = await focusRequest(ctx, { id: query.workspaceId }, query);
+      const formatName = query.format ?? "jsonl";
       const format = FORMATS[formatName];
-      const workspace = await ctx.workspace("read:billing");
-      ctx.res.writeHead(200, {
+      res.writeHead(200, {
         "Content-Type": format.contentType,
         "Content-Disposition": `attachment; filename="focus-export.${formatName}"`,
         "Cache-Control": "no-store",
@@ -57,27 +69,47 @@ export const focusRoutes: Route[] = [
       const out = new EncodedChunks();
       out.add(format.header);
       let rows = 0;
-      let complete = await send(ctx, out);
-      const batches = complete ? focusRowBatches(ctx.db, ctx.actor, workspace, window, ctx.focusProviderName) : [];
+      let complete = await send(res, out);
+      const batches = complete ? focusRowBatches(ctx, workspace, window) : [];
       for await (const batch of batches) {
         for (const row of batch.rows) out.add(toLine(row));
         rows += batch.rows.length;
-        complete = await send(ctx, out);
+        complete = await send(res, out);
         if (!complete) break; // the client went away: stop reading
       }
       ctx.logger.info({ rows, complete, format: formatName }, complete ? "focus export sent" : "focus export cancelled by the client");
-      ctx.res.end();
+      res.end();
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/api/billing/focus-metadata",
+    operationId: "focusMetadata",
+    summary: "FOCUS 1.3 metadata of a range: data generator, dataset instance, recency and schema",
+    tag: TAG,
     scope: "read:billing",
     rateLimited: true,
-    async handle(ctx) {
-      const window = focusWindow(ctx.query);
-      const workspace = await ctx.workspace("read:billing");
-      sendRestJson(ctx.res, 200, await focusMetadata(ctx.db.prisma, ctx.actor, workspace, window, ctx.focusProviderName), { "Cache-Control": "no-store" });
+    query: z.object(range),
+    responses: {
+      "200": jsonResponse("The metadata, as FOCUS 1.3 defines it.", z.object({
+        DataGenerator: z.object({ DataGenerator: str }),
+        DatasetInstance: z.array(z.object({ DatasetInstanceId: str, DatasetInstanceName: str, FocusDatasetId: z.literal("CostAndUsage") })),
+        Recency: z.array(z.object({
+          DatasetInstanceId: str, RecencyLastUpdated: str, DatasetInstanceLastUpdated: str,
+          TimeSectors: z.array(z.object({ TimeSectorStart: str, TimeSectorEnd: str, TimeSectorComplete: z.boolean(), TimeSectorLastUpdated: str })),
+        })),
+        Schema: z.array(z.object({
+          SchemaId: str, CreationDate: str, FocusVersion: z.literal("1.3"), DataGeneratorVersion: str, DatasetInstanceId: str,
+          ColumnDefinition: z.array(z.object({
+            ColumnName: str, DataType: z.enum(["STRING", "DECIMAL", "DATETIME", "JSON"]), StringMaxLength: z.int().optional(), StringEncoding: str.optional(),
+            NumericPrecision: z.int().optional(), NumberScale: z.int().optional(), ProviderTagPrefixes: z.array(str).optional(), Deprecated: z.boolean().optional(),
+          })),
+        })),
+      }), { "Cache-Control": z.literal("no-store") }),
+      ...RATE_LIMIT_ERRORS,
     },
-  },
+    async handle({ ctx, query, res }) {
+      sendRestJson(res, 200, await focusMetadata(ctx, { id: query.workspaceId }, query), { "Cache-Control": "no-store" });
+    },
+  }),
 ];

@@ -1,53 +1,14 @@
-// REST compatibility routes: each a thin adapter that parses parameters, authenticates, calls one
-// domain function and shapes the answer as its source document does.
+// Dispatches REST requests: matches the path, authenticates into the one request context, parses
+// the query with the route's zod schema, runs the handler, and answers every error as JSON with a
+// stable code and the status its source document uses.
 import type http from "node:http";
-import { z } from "zod";
-import type { Actor, Scope } from "../auth/actor.js";
-import { AuthError, type Authenticate } from "../auth/authenticate.js";
+import type { z } from "zod";
 import type { Logger } from "../config/logger.js";
-import type { Database } from "../db/client.js";
-import { DomainError, ForbiddenError, ValidationError } from "../domain/errors.js";
-import { anyScopes } from "../auth/actor.js";
-import type { Workspace } from "../db/generated/client.js";
-import { assertWorkspaceScope } from "../domain/access.js";
-import { requireWorkspace } from "../domain/workspaces.js";
-import { RateLimiterUnavailable, type RateLimiter } from "../http/rate-limit.js";
+import type { RequestContext } from "../domain/context.js";
+import { DomainError, RateLimitedError, UnavailableError, ValidationError, type IssueCode } from "../domain/errors.js";
+import { AuthError, type RequestFacts } from "../http/request-context.js";
 import { toJson } from "./json.js";
-
-export interface RestContext {
-  /** The workspace the request is about (the key's, or `workspaceId`), checked for `scope`. */
-  workspace(scope: Scope): Promise<Workspace>;
-  db: Database;
-  actor: Actor;
-  query: URLSearchParams;
-  params: Record<string, string>;
-  req: http.IncomingMessage;
-  res: http.ServerResponse;
-  logger: Logger;
-  focusProviderName: string;
-}
-
-export interface Route {
-  method: "GET" | "POST";
-  path: string;
-  scope: Scope;
-  /** Counted against the caller's budget of this rate limiter. */
-  rateLimited?: boolean;
-  handle(ctx: RestContext): Promise<void>;
-}
-
-/** A REST error in the gateway's shape: { error: { code, message, param } }. */
-export class RestError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly param?: string,
-    readonly headers: http.OutgoingHttpHeaders = {},
-  ) {
-    super(message);
-  }
-}
+import { RestError, type Route } from "./route.js";
 
 export function sendRestJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
   const payload = toJson(body);
@@ -62,80 +23,78 @@ function matchPath(pattern: string, path: string): Record<string, string> | null
   if (want.length !== got.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {
-    if (want[i]!.startsWith(":")) params[want[i]!.slice(1)] = decodeURIComponent(got[i]!);
-    else if (want[i] !== got[i]) return null;
+    const name = want[i]!.startsWith(":") ? want[i]!.slice(1) : null;
+    if (name === null && want[i] !== got[i]) return null;
+    if (name !== null) {
+      try {
+        params[name] = decodeURIComponent(got[i]!);
+      } catch {
+        throw new RestError(400, "INVALID_PARAMETER", `${name} is not valid percent-encoding`, name);
+      }
+    }
   }
   return params;
 }
 
-export function createRestHandler(deps: {
-  db: Database;
-  authenticate: Authenticate;
-  logger: Logger;
-  routes: Route[];
-  rateLimiter?: RateLimiter;
-  focusProviderName: string;
-}) {
-  /** Handles the request if a route matches its path; returns false otherwise. */
-  return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> => {
-    const onPath = deps.routes.filter((route) => matchPath(route.path, url.pathname));
-    if (onPath.length === 0) return false;
-    const route = onPath.find((r) => r.method === req.method);
+/** Parses parameters with a zod schema: each given once, none unknown; the first problem names its parameter. */
+export function parseParams<S extends z.ZodObject>(schema: S, values: URLSearchParams | Record<string, string>): z.output<S> {
+  const entries = values instanceof URLSearchParams ? [...values] : Object.entries(values);
+  const given: Record<string, string> = {};
+  for (const [name, value] of entries) {
+    if (!(name in schema.shape)) throw new RestError(400, "INVALID_PARAMETER", `${name.slice(0, 50)} is not a parameter of this route`, name.slice(0, 50));
+    if (name in given) throw new RestError(400, "INVALID_PARAMETER", `${name} is given more than once`, name);
+    given[name] = value;
+  }
+  const parsed = schema.safeParse(given);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const param = String(issue.path[0] ?? "");
+  const code: IssueCode = given[param] === undefined ? "MISSING_PARAMETER" : "INVALID_PARAMETER";
+  throw new ValidationError([{ path: [param], message: issue.message, code }]);
+}
+
+export function createRestHandler(deps: { routes: Route[]; logger: Logger; contextFor: (facts: RequestFacts) => Promise<RequestContext> }) {
+  /** Handles the request if a route has its path; returns false otherwise. */
+  return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, facts: Omit<RequestFacts, "authorization" | "workspaceId">): Promise<boolean> => {
+    let ctx: RequestContext | null = null;
     try {
-      if (!route) throw new RestError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${url.pathname}`);
-      const actor = await deps.authenticate(req.headers.authorization, url.searchParams.get("workspaceId"));
-      if (!anyScopes(actor).includes(route.scope)) throw new ForbiddenError(route.scope);
-      if (route.rateLimited && deps.rateLimiter) {
-        const retryAfter = await deps.rateLimiter.consume(actor.kind === "apiKey" ? `key:${actor.apiKeyId}` : `user:${actor.userId}`).catch((error) => {
-          if (!(error instanceof RateLimiterUnavailable)) throw error;
-          deps.logger.error({ err: error.message }, "rate limiter unavailable");
-          throw new RestError(503, "RATE_LIMITER_UNAVAILABLE", "The rate limiter is unavailable; try again shortly", undefined, { "Retry-After": "5" });
-        });
-        if (retryAfter !== null) throw new RestError(429, "RATE_LIMITED", `Too many requests; retry in ${retryAfter} s`, undefined, { "Retry-After": String(retryAfter) });
+      const onPath = deps.routes.map((route) => ({ route, params: matchPath(route.path, url.pathname) })).filter((m) => m.params !== null);
+      if (onPath.length === 0) return false;
+      const match = onPath.find((m) => m.route.method === req.method);
+      if (!match) {
+        const allow = onPath.map((m) => m.route.method).join(", ");
+        throw new RestError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${url.pathname}; use ${allow}`, undefined, { Allow: allow });
       }
-      const params = matchPath(route.path, url.pathname)!;
-      const workspace = async (scope: Scope) => {
-        const found = await requireWorkspace(deps.db.prisma, actor, { id: url.searchParams.get("workspaceId") });
-        assertWorkspaceScope(actor, found.id, scope);
-        return found;
-      };
-      await route.handle({ workspace, db: deps.db, actor, query: url.searchParams, params, req, res, logger: deps.logger, focusProviderName: deps.focusProviderName });
+      const { route, params } = match;
+      ctx = await deps.contextFor({ ...facts, authorization: req.headers.authorization, workspaceId: url.searchParams.get("workspaceId") });
+      const query = parseParams(route.query, url.searchParams);
+      await route.handle({ ctx, query, params: route.params ? parseParams(route.params, params!) : {}, req, res });
     } catch (error) {
       if (res.headersSent) {
-        deps.logger.error({ err: (error as Error).message }, "REST stream failed after headers were sent");
+        (ctx?.logger ?? deps.logger).error({ requestId: facts.requestId, err: (error as Error).message }, "REST stream failed after headers were sent");
         res.destroy();
       } else {
-        sendError(res, error, deps.logger);
+        if (req.readable) req.resume(); // an unread body must not keep the answer from the client
+        sendError(res, error, ctx?.logger ?? deps.logger, facts.requestId);
       }
     }
     return true;
   };
 }
 
-function sendError(res: http.ServerResponse, error: unknown, logger: Logger): void {
-  if (error instanceof RestError) {
-    const body = { error: { code: error.code, message: error.message, ...(error.param ? { param: error.param } : {}) } };
-    return sendRestJson(res, error.status, body, error.headers);
-  }
-  if (error instanceof AuthError) {
-    return sendRestJson(res, 401, { error: { code: "UNAUTHENTICATED", message: error.message } }, { "WWW-Authenticate": error.challenge });
-  }
+function sendError(res: http.ServerResponse, error: unknown, logger: Logger, requestId: string): void {
+  const send = (status: number, code: string, message: string, param?: string, headers: http.OutgoingHttpHeaders = {}) =>
+    sendRestJson(res, status, { error: { code, message, ...(param ? { param } : {}) } }, headers);
+  if (error instanceof RestError) return send(error.status, error.code, error.message, error.param, error.headers);
+  if (error instanceof AuthError) return send(401, "UNAUTHENTICATED", error.message, undefined, { "WWW-Authenticate": error.challenge });
   if (error instanceof ValidationError) {
-    const param = error.issues[0]?.path.join(".");
-    return sendRestJson(res, 400, { error: { code: error.code, message: error.message, ...(param ? { param } : {}) } });
+    const issue = error.issues[0];
+    return send(400, issue?.code ?? "INVALID_PARAMETER", error.message, error.param);
   }
-  if (error instanceof DomainError) {
-    return sendRestJson(res, error.status, { error: { code: error.code, message: error.message } });
+  if (error instanceof RateLimitedError || error instanceof UnavailableError) {
+    return send(error.status, error.code, error.message, undefined, { "Retry-After": String(error.retryAfterSeconds) });
   }
-  logger.error({ err: (error as Error)?.stack ?? String(error) }, "unexpected REST error");
-  sendRestJson(res, 500, { error: { code: "INTERNAL_SERVER_ERROR", message: "Unexpected error" } });
-}
-
-/** Parses query parameters with a zod schema; the first problem names its parameter. */
-export function parseQuery<S extends z.ZodType>(schema: S, query: URLSearchParams): z.output<S> {
-  const parsed = schema.safeParse(Object.fromEntries(query));
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const param = issue.path.join(".");
-  throw new RestError(400, "INVALID_PARAMETER", `${param}: ${issue.message}`, param);
+  if (error instanceof DomainError) return send(error.status, error.code, error.message);
+  logger.error({ requestId, err: (error as Error)?.stack ?? String(error) }, "unexpected REST error");
+  sendRestJson(res, 500, { error: { code: "INTERNAL_SERVER_ERROR", message: `Unexpected error; quote request id ${requestId}`, requestId } });
 }

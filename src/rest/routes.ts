@@ -4,7 +4,7 @@ import { creditRoutes } from "./credits.js";
 import { eventRoutes } from "./events.js";
 import { executionUsageRoutes } from "./execution-usage.js";
 import { focusRoutes } from "./focus.js";
-import type { Route } from "./router.js";
+import type { Route } from "./route.js";
 import { usageRollupRoutes } from "./usage-rollup.js";
 
 /** Every REST compatibility route. */

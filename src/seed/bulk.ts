@@ -2,8 +2,9 @@
 // the "bulk" organization with N usage records spread over the last D days, and their ledger.
 import crypto from "node:crypto";
 import type { Database } from "../db/client.js";
-import { rebuildRollups } from "../domain/rollups.js";
+import { rebuildAggregates } from "../store/daily-aggregates.js";
 import { insertPriceList, PRICE_LIST } from "./price-list.js";
+import { sessionSql } from "./session-sql.js";
 import { Random } from "./random.js";
 import { generateUsage, type UsageSummary } from "./usage-generator.js";
 
@@ -13,7 +14,8 @@ export interface BulkOptions {
   workspaces: number;
   days: number;
   events: number;
-  now?: Date;
+  /** End of the generated period (the caller's clock). */
+  now: Date;
   seed?: number;
 }
 
@@ -22,7 +24,7 @@ export async function seedBulk(
   options: BulkOptions,
   onProgress: (message: string) => void = () => {},
 ): Promise<{ slug: string; id: string; usage: UsageSummary }[]> {
-  const now = options.now ?? new Date();
+  const now = options.now;
   const start = new Date(now.getTime() - options.days * DAY_MS);
   const rng = new Random(options.seed ?? 7);
   return db.withSession(async (session) => {
@@ -64,7 +66,7 @@ export async function seedBulk(
       );
       onProgress(`${slug}: ${usage.records} usage records, ${usage.ledgerRows} ledger rows`);
       await session.exec("BEGIN");
-      await rebuildRollups((sql, params) => session.query(sql, params), id);
+      await rebuildAggregates(sessionSql(session), id);
       await session.exec("COMMIT");
       results.push({ slug, id, usage });
     }

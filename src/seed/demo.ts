@@ -5,8 +5,9 @@
 import { Prisma } from "../db/generated/client.js";
 import type { Database, SqlSession } from "../db/client.js";
 import { generateApiKeySecret } from "../auth/api-key-secret.js";
-import { rebuildRollups } from "../domain/rollups.js";
-import { insertColumns } from "./bulk-insert.js";
+import { rebuildAggregates } from "../store/daily-aggregates.js";
+import { insertRows } from "../store/bulk-insert.js";
+import { sessionSql } from "./session-sql.js";
 import { insertPriceList, LLM_MODELS, PRICE_LIST } from "./price-list.js";
 import { Random } from "./random.js";
 import { generateUsage, type UsageSummary } from "./usage-generator.js";
@@ -14,8 +15,8 @@ import { generateUsage, type UsageSummary } from "./usage-generator.js";
 const DAY_MS = 86_400_000;
 
 export interface DemoOptions {
-  /** End of the generated period; defaults to the start of the current UTC hour. */
-  now?: Date;
+  /** End of the generated period (the caller's clock). */
+  now: Date;
   days?: number;
   usageRecords?: number;
   seed?: number;
@@ -65,12 +66,15 @@ const WORKFLOWS: Record<string, { name: string; triggers: string[] }[]> = {
   ],
 };
 
+/** The demo ends at the start of the hour of `now`. */
+export const demoEnd = (now: Date) => new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+
 export async function isDatabaseEmpty(db: Database): Promise<boolean> {
   return (await db.prisma.organization.count()) === 0;
 }
 
-export async function seedDemo(db: Database, options: DemoOptions = {}): Promise<DemoResult> {
-  const now = options.now ?? new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+export async function seedDemo(db: Database, options: DemoOptions): Promise<DemoResult> {
+  const now = options.now;
   const days = options.days ?? 90;
   const totalRecords = options.usageRecords ?? 50_000;
   const rng = new Random(options.seed ?? 20261122);
@@ -104,16 +108,16 @@ async function seedInSession(
   await insertPriceList(session);
 
   const orgIds = new Map(ORGS.map((org) => [org.slug, uuid()]));
-  await insertColumns(
-    session,
+  await insertRows(
+    sessionSql(session),
     "Organization",
     [{ name: "id", type: "uuid" }, { name: "slug", type: "text" }, { name: "name", type: "text" }, { name: "timeZone", type: "text" }, { name: "createdAt", type: "timestamptz" }],
     ORGS.map((org) => [orgIds.get(org.slug), org.slug, org.name, org.timeZone, createdAt]),
   );
 
   const workspaceIds = new Map(WORKSPACES.map((ws) => [ws.slug, uuid()]));
-  await insertColumns(
-    session,
+  await insertRows(
+    sessionSql(session),
     "Workspace",
     [
       { name: "id", type: "uuid" }, { name: "organizationId", type: "uuid" }, { name: "slug", type: "text" },
@@ -124,14 +128,14 @@ async function seedInSession(
   );
 
   const userIds = USERS.map(() => uuid());
-  await insertColumns(
-    session,
+  await insertRows(
+    sessionSql(session),
     "User",
     [{ name: "id", type: "uuid" }, { name: "email", type: "text" }, { name: "name", type: "text" }, { name: "createdAt", type: "timestamptz" }],
     USERS.map((user, i) => [userIds[i], user.email, user.name, createdAt]),
   );
-  await insertColumns(
-    session,
+  await insertRows(
+    sessionSql(session),
     "Membership",
     [{ name: "userId", type: "uuid" }, { name: "workspaceId", type: "uuid" }, { name: "role", type: '"MemberRole"' }],
     USERS.flatMap((user, i) => Object.entries(user.roles).map(([slug, role]) => [userIds[i], workspaceIds.get(slug), role])),
@@ -185,7 +189,7 @@ async function seedInSession(
     );
     await insertExecutions(session, rng, workspaceId, ws.slug, plan, uuid);
     await insertActivity(session, rng, workspaceId, ws.slug, plan);
-    await rebuildRollups((sql, params) => session.query(sql, params), workspaceId);
+    await rebuildAggregates(sessionSql(session), workspaceId);
     summaries.push({ slug: ws.slug, id: workspaceId, usage });
   }
   return { demoApiKey, workspaces: summaries };
@@ -200,8 +204,8 @@ async function insertExecutions(
   uuid: () => string,
 ): Promise<void> {
   const workflows = WORKFLOWS[slug]!.map((wf) => ({ ...wf, id: uuid() }));
-  await insertColumns(
-    session,
+  await insertRows(
+    sessionSql(session),
     "Workflow",
     [{ name: "id", type: "uuid" }, { name: "workspaceId", type: "uuid" }, { name: "name", type: "text" }, { name: "createdAt", type: "timestamptz" }],
     workflows.map((wf) => [wf.id, workspaceId, wf.name, plan.start]),
@@ -229,8 +233,8 @@ async function insertExecutions(
       ]);
     }
   }
-  await insertColumns(
-    session,
+  await insertRows(
+    sessionSql(session),
     "Execution",
     [
       { name: "workspaceId", type: "uuid" }, { name: "workflowId", type: "uuid" }, { name: "startedAt", type: "timestamptz" },
@@ -263,8 +267,8 @@ async function insertActivity(
       ]);
     }
   }
-  await insertColumns(
-    session,
+  await insertRows(
+    sessionSql(session),
     "ActivityEvent",
     [
       { name: "workspaceId", type: "uuid" }, { name: "userKey", type: "text" }, { name: "occurredAt", type: "timestamptz" },

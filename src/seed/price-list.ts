@@ -2,7 +2,8 @@
 // GB-hours, image generation. Credits per unit assume the default credit price of $0.01.
 import type { SqlSession } from "../db/client.js";
 import type { ResourceKind } from "../db/generated/client.js";
-import { insertColumns } from "./bulk-insert.js";
+import { insertRows } from "../store/bulk-insert.js";
+import { sessionSql } from "./session-sql.js";
 
 export interface SkuSeed {
   id: string;
@@ -145,11 +146,11 @@ const SKU_COLUMNS = [
 export async function insertPriceList(session: SqlSession, skus: SkuSeed[] = PRICE_LIST): Promise<void> {
   const type = (name: string) =>
     name === "resourceKind" ? '"ResourceKind"' : name === "listPriceUsd" || name === "creditsPerUnit" ? "numeric" : "text";
-  await insertColumns(
-    session,
+  await insertRows(
+    sessionSql(session),
     "Sku",
     SKU_COLUMNS.map((name) => ({ name, type: type(name) })),
     skus.map((sku) => SKU_COLUMNS.map((name) => sku[name])),
-    'ON CONFLICT ("id") DO NOTHING',
+    { onConflict: 'ON CONFLICT ("id") DO NOTHING' },
   );
 }

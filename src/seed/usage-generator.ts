@@ -5,7 +5,8 @@
 import { Prisma, type UsageCurrency } from "../db/generated/client.js";
 import { priceUsage } from "../domain/pricing.js";
 import type { SqlSession } from "../db/client.js";
-import { allocateIds, insertColumns, type ColumnSpec } from "./bulk-insert.js";
+import { allocateIds, insertRows, type ColumnSpec } from "../store/bulk-insert.js";
+import { sessionSql } from "./session-sql.js";
 import { LLM_MODELS, type SkuSeed } from "./price-list.js";
 import type { Random } from "./random.js";
 
@@ -79,7 +80,7 @@ class IdPool {
     private table: string,
   ) {}
   async next(): Promise<bigint> {
-    if (this.ids.length === 0) this.ids = await allocateIds(this.session, this.table, CHUNK);
+    if (this.ids.length === 0) this.ids = await allocateIds(sessionSql(this.session), this.table, CHUNK);
     return this.ids.shift()!;
   }
 }
@@ -107,8 +108,8 @@ export async function generateUsage(session: SqlSession, plan: UsagePlan, rng: R
   const projects = ["web-app", "mobile", "agents", "eval-suite", "support-bot", "data-pipeline"].map((p) => `proj_${p}`);
 
   const flush = async () => {
-    await insertColumns(session, "UsageRecord", USAGE_COLUMNS, usageRows.splice(0));
-    await insertColumns(session, "CreditTransaction", LEDGER_COLUMNS, ledgerRows.splice(0));
+    await insertRows(sessionSql(session), "UsageRecord", USAGE_COLUMNS, usageRows.splice(0));
+    await insertRows(sessionSql(session), "CreditTransaction", LEDGER_COLUMNS, ledgerRows.splice(0));
   };
 
   const ledger = async (

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, test as base } from "vitest";
 import { runCli, startServer } from "../helpers/cli.js";
 import { createPostgresDatabase, usingPostgres } from "../helpers/database.js";
 
@@ -20,13 +20,13 @@ async function graphql(url: string, key: string, query: string) {
 }
 
 describe("start-up failures stop with one clear line and a non-zero exit", () => {
-  it("names a bad configuration variable", async () => {
+  base("names a bad configuration variable", async () => {
     const result = await runCli(["serve"], { PORT: "abc" });
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toEqual(['error: Invalid configuration: PORT Invalid input: expected number, received NaN (got "abc")']);
   });
 
-  it("rejects a malformed DATABASE_URL without echoing it", async () => {
+  base("rejects a malformed DATABASE_URL without echoing it", async () => {
     const result = await runCli(["serve"], { DATABASE_URL: "postgres//user:pw@host" });
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toHaveLength(1);
@@ -34,7 +34,7 @@ describe("start-up failures stop with one clear line and a non-zero exit", () =>
     expect(result.stderr).not.toContain("pw@");
   });
 
-  it("reports an unreachable database without its password", async () => {
+  base("reports an unreachable database without its password", async () => {
     const result = await runCli(["serve"], { DATABASE_URL: "postgres://user:secretpw@127.0.0.1:1/billing" });
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toHaveLength(1);
@@ -42,7 +42,7 @@ describe("start-up failures stop with one clear line and a non-zero exit", () =>
     expect(result.stderr).not.toContain("secretpw");
   });
 
-  it("refuses a corrupt embedded database folder and leaves it as it was", async () => {
+  base("refuses a corrupt embedded database folder and leaves it as it was", async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, "PG_VERSION"), "17\n");
     fs.mkdirSync(path.join(dir, "base"));
@@ -55,7 +55,7 @@ describe("start-up failures stop with one clear line and a non-zero exit", () =>
     expect(fs.readFileSync(path.join(dir, "base", "junk"), "utf8")).toBe("not a database");
   });
 
-  it("refuses a non-empty folder that holds no database", async () => {
+  base("refuses a non-empty folder that holds no database", async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, "notes.txt"), "keep me");
     const result = await runCli(["migrate"], { DATA_DIR: dir });
@@ -64,7 +64,7 @@ describe("start-up failures stop with one clear line and a non-zero exit", () =>
     expect(fs.readdirSync(dir)).toEqual(["notes.txt"]);
   });
 
-  it("reports a port in use", async () => {
+  base("reports a port in use", async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as net.AddressInfo).port;
@@ -78,11 +78,21 @@ describe("start-up failures stop with one clear line and a non-zero exit", () =>
   });
 });
 
-describe.skipIf(usingPostgres)("the embedded gateway, as a new user meets it", () => {
-  const dataDir = tempDir();
-  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+/** One data folder for the file, as a user's checkout has one. */
+const test = base
+  .extend("dataDir", { scope: "file" }, ({}, { onCleanup }) => {
+    const dir = tempDir();
+    onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  })
+  .extend("postgres", { scope: "file" }, async ({}, { onCleanup }) => {
+    const database = await createPostgresDatabase();
+    onCleanup(() => database.drop());
+    return database;
+  });
 
-  it("seeds the demo on first start, serves it with the printed key, and reuses it after a restart", async () => {
+describe.skipIf(usingPostgres)("the embedded gateway, as a new user meets it", () => {
+  test("seeds the demo on first start, serves it with the printed key, and reuses it after a restart", async ({ dataDir }) => {
     const first = await startServer({ DATA_DIR: dataDir });
     const query = `{ workspace { slug creditBalance { credits } } viewer { workspaces { slug } } }`;
     let balance: string;
@@ -112,7 +122,7 @@ describe.skipIf(usingPostgres)("the embedded gateway, as a new user meets it", (
     }
   });
 
-  it("creates, lists and revokes keys, and mints session tokens", async () => {
+  test("creates, lists and revokes keys, and mints session tokens", async ({ dataDir }) => {
     const env = { DATA_DIR: dataDir, JWT_SECRET };
     const created = await runCli(["keys", "create", "--workspace", "acme-research", "--scope", "read:billing", "--scope", "write:usage"], env);
     expect(created.code).toBe(0);
@@ -146,7 +156,7 @@ describe.skipIf(usingPostgres)("the embedded gateway, as a new user meets it", (
     }
   });
 
-  it("explains wrong command lines", async () => {
+  test("explains wrong command lines", async ({ dataDir }) => {
     const env = { DATA_DIR: dataDir };
     const unknownWorkspace = await runCli(["keys", "create", "--workspace", "nope", "--scope", "admin"], env);
     expect(unknownWorkspace).toMatchObject({ code: 2, stdout: "" });
@@ -165,13 +175,7 @@ describe.skipIf(usingPostgres)("the embedded gateway, as a new user meets it", (
 });
 
 describe.runIf(usingPostgres)("the gateway on PostgreSQL", () => {
-  let database: { url: string; drop: () => Promise<void> };
-  beforeAll(async () => {
-    database = await createPostgresDatabase();
-  });
-  afterAll(() => database.drop());
-
-  it("migrates, seeds on request, and serves with a CLI-made key", async () => {
+  test("migrates, seeds on request, and serves with a CLI-made key", async ({ postgres: database }) => {
     const env = { DATABASE_URL: database.url };
     expect((await runCli(["migrate"], env)).stderr).toMatch(/Applied: 20261122000000_init/);
     const seeded = await runCli(["seed"], env);

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, test as base } from "vitest";
 import { openPglite, openPostgres, type Database } from "../../src/db/client.js";
 import { migrate, MIGRATIONS_DIR, MigrationError, pendingMigrations, readMigrationFiles } from "../../src/db/migrate.js";
 import { createPostgresDatabase, POSTGRES_OPTIONS, usingPostgres } from "../helpers/database.js";
@@ -39,16 +39,15 @@ function migrationsWith(extra: Record<string, string>): string {
   return dir;
 }
 
-describe("migration runner", () => {
-  let database: Awaited<ReturnType<typeof emptyDatabase>>;
-  let db: Database;
-  beforeAll(async () => {
-    database = await emptyDatabase();
-    db = await database.open();
-  });
-  afterAll(() => database.drop());
+/** One empty database for the file; its tests run in order and build on each other's migrations. */
+const test = base.extend("db", { scope: "file" }, async ({}, { onCleanup }) => {
+  const database = await emptyDatabase();
+  onCleanup(() => database.drop());
+  return database.open();
+});
 
-  it("applies every migration once and records it in Prisma's ledger with a sha256 checksum", async () => {
+describe("migration runner", () => {
+  test("applies every migration once and records it in Prisma's ledger with a sha256 checksum", async ({ db }) => {
     const files = readMigrationFiles();
     expect(await migrate(db)).toEqual(files.map((f) => f.name));
     expect(await migrate(db)).toEqual([]);
@@ -65,7 +64,7 @@ describe("migration runner", () => {
     );
   });
 
-  it("rolls back a failing migration whole and names it", async () => {
+  test("rolls back a failing migration whole and names it", async ({ db }) => {
     const dir = migrationsWith({
       "29990101000000_broken": `CREATE TABLE "HalfDone" (id int);\nSELECT * FROM "NoSuchTable";`,
     });
@@ -76,7 +75,7 @@ describe("migration runner", () => {
     expect(ledger).toHaveLength(0);
   });
 
-  it("stops when an applied migration file was changed", async () => {
+  test("stops when an applied migration file was changed", async ({ db }) => {
     const dir = migrationsWith({ "29990102000000_extra": `CREATE TABLE "Extra" (id int);` });
     expect(await migrate(db, readMigrationFiles(dir))).toEqual(["29990102000000_extra"]);
     fs.writeFileSync(path.join(dir, "29990102000000_extra", "migration.sql"), `CREATE TABLE "Extra" (id bigint);`);
@@ -84,13 +83,13 @@ describe("migration runner", () => {
     await expect(migrate(db, readMigrationFiles(dir))).rejects.toThrow(/29990102000000_extra was changed after it was applied/);
   });
 
-  it("stops when the database has a migration this build does not know", async () => {
+  test("stops when the database has a migration this build does not know", async ({ db }) => {
     await expect(migrate(db)).rejects.toThrow(/has migration 29990102000000_extra, which this build does not know/);
   });
 });
 
 describe.runIf(usingPostgres)("two gateways migrating one PostgreSQL database at once", () => {
-  it("apply each migration exactly once and both start", async () => {
+  test("apply each migration exactly once and both start", async () => {
     const database = await emptyDatabase();
     try {
       const [a, b] = await Promise.all([database.open(), database.open()]);

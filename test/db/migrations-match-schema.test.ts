@@ -3,8 +3,9 @@
 // that prisma/schema.prisma describes.
 import fs from "node:fs";
 import { get_dmmf } from "@prisma/prisma-schema-wasm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { describe, expect } from "vitest";
+import type { Database } from "../../src/db/client.js";
+import { databaseTest } from "../helpers/fixtures.js";
 
 interface DmmfField {
   name: string;
@@ -58,16 +59,12 @@ function expectedType(field: DmmfField): string {
   }
 }
 
+const test = databaseTest();
+const queryRows = <T>(db: Database, sql: string) => db.prisma.$queryRawUnsafe<T[]>(sql);
+
 describe("migrations and schema.prisma", () => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.drop());
-
-  const query = <T>(sql: string) => t.db.prisma.$queryRawUnsafe<T[]>(sql);
-
-  it("create exactly the modelled tables and columns, with their types and nullability", async () => {
+  test("create exactly the modelled tables and columns, with their types and nullability", async ({ db }) => {
+    const query = <T>(sql: string) => queryRows<T>(db, sql);
     const columns = await query<{
       table_name: string; column_name: string; data_type: string; udt_name: string; is_nullable: string;
       numeric_precision: number | null; numeric_scale: number | null; datetime_precision: number | null;
@@ -92,7 +89,8 @@ describe("migrations and schema.prisma", () => {
     expect(Object.fromEntries([...actual].sort())).toEqual(Object.fromEntries([...expected].sort()));
   });
 
-  it("create the modelled primary keys, unique and secondary indexes, and nothing else", async () => {
+  test("create the modelled primary keys, unique and secondary indexes, and nothing else", async ({ db }) => {
+    const query = <T>(sql: string) => queryRows<T>(db, sql);
     const indexes = await query<{ table: string; columns: string[]; unique: boolean; primary: boolean; predicate: string | null }>(`
       SELECT t.relname AS "table", i.indisunique AS "unique", i.indisprimary AS "primary", pg_get_expr(i.indpred, i.indrelid) AS predicate,
         ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
@@ -111,7 +109,8 @@ describe("migrations and schema.prisma", () => {
     expect(actual).toEqual(expected);
   });
 
-  it("create the modelled enums with their values in order", async () => {
+  test("create the modelled enums with their values in order", async ({ db }) => {
+    const query = <T>(sql: string) => queryRows<T>(db, sql);
     const rows = await query<{ name: string; values: string[] }>(`
       SELECT t.typname AS name, ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS values
       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype = 'e'`);
@@ -120,7 +119,8 @@ describe("migrations and schema.prisma", () => {
     expect(actual).toEqual(expected);
   });
 
-  it("create the modelled foreign keys", async () => {
+  test("create the modelled foreign keys", async ({ db }) => {
+    const query = <T>(sql: string) => queryRows<T>(db, sql);
     const rows = await query<{ fk: string }>(`
       SELECT format('%s(%s)->%s(%s)', c.conrelid::regclass::text,
         (SELECT string_agg(a.attname, ',') FROM unnest(c.conkey) k JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k),

@@ -3,11 +3,10 @@
 // JSONL and CSV with its metadata, pass the checker, hold the same rows, and reconcile with the
 // credit ledger.
 import { parse } from "graphql";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import type { Prisma } from "../../src/db/generated/client.js";
-import { seedDemo } from "../../src/seed/demo.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
+import { gatewayTest } from "../helpers/fixtures.js";
+import { bearer } from "../helpers/gateway.js";
 import * as X from "./exact-decimal.js";
 import { checkFocusFile, readCsv, readJsonl, type CheckOptions, type FocusFile } from "./focus-checker.js";
 
@@ -35,61 +34,49 @@ const CAPABILITIES: CheckOptions["capabilities"] = [
 ];
 
 interface Export {
+  range: [number, number];
   jsonl: FocusFile & { lineProblems: string[] };
   csv: FocusFile;
   metadata: Record<string, unknown>;
 }
 
-describe("FOCUS 1.3 conformance of the exports", () => {
-  let t: TestDatabase;
-  let gateway: TestGateway;
-  let key: string;
-  let workspaceId: string;
+/** The demo, the API-made ledger rows, and each range exported in both formats with its metadata. */
+const test = gatewayTest({ now: new Date(NOW), demo: { days: 90, usageRecords: 6_000 } }).extend("focus", { scope: "file" }, async ({ db, gateway, acmeProd: { key, workspaceId } }) => {
+  const record = await db.prisma.usageRecord.findFirstOrThrow({ where: { workspaceId, occurredAt: { lt: new Date(NOW - 5 * DAY) } }, orderBy: { occurredAt: "desc" } });
+  const hour = Math.floor(record.occurredAt.getTime() / HOUR) * HOUR;
+  const ranges: Record<string, [number, number]> = { ...RANGES, "the hour of a usage record": [hour, hour + HOUR] };
+  const mutations = [
+    `purchaseCredits(input: { credits: "3", amountPaidUsd: "1.00" }) { __typename }`, // 0.333… per credit
+    `purchaseCredits(input: { credits: "5000", amountPaidUsd: "45.50", description: "Top-up, \\"Q4\\" pack, 5,000 credits" }) { __typename }`,
+    `grantCredits(input: { credits: "100", expiresAt: "${new Date(NOW + 30 * DAY).toISOString()}" }) { __typename }`,
+    `adjustCredits(input: { credits: "-12.5", description: "Metering error, corrected" }) { __typename }`,
+    `recordExecution(input: { workflow: "nightly-report", trigger: "schedule", model: "gpt-4o", costUsd: "0.42", chargeCredits: true }) { __typename }`,
+  ];
+  for (const mutation of mutations) {
+    const result = await gateway.graphql(parse(`mutation { ${mutation} }`), {}, bearer(key));
+    expect(Object.values(result.data as object)[0]).toMatchObject({ __typename: expect.stringMatching(/Payload$/) });
+  }
   const exports = new Map<string, Export>();
+  for (const [name, range] of Object.entries(ranges)) {
+    const get = (path: string) => fetch(`${gateway.url}/api/billing/${path}from=${range[0]}&to=${range[1]}`, { headers: bearer(key) });
+    const [jsonl, csv, metadata] = await Promise.all([get("focus-export?"), get("focus-export?format=csv&"), get("focus-metadata?")]);
+    expect([jsonl.status, csv.status, metadata.status]).toEqual([200, 200, 200]);
+    exports.set(name, { range, jsonl: readJsonl(await jsonl.text()), csv: readCsv(await csv.text()), metadata: await metadata.json() });
+  }
+  return { exports, workspaceId };
+});
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    const demo = await seedDemo(t.db, { now: new Date(NOW), days: 90, usageRecords: 6_000 });
-    key = demo.demoApiKey;
-    workspaceId = demo.workspaces.find((w) => w.slug === "acme-prod")!.id;
-    gateway = await startGateway(t.db);
-    const record = await t.db.prisma.usageRecord.findFirstOrThrow({ where: { workspaceId, occurredAt: { lt: new Date(NOW - 5 * DAY) } }, orderBy: { occurredAt: "desc" } });
-    const hour = Math.floor(record.occurredAt.getTime() / HOUR) * HOUR;
-    RANGES["the hour of a usage record"] = [hour, hour + HOUR];
-    const mutations = [
-      `purchaseCredits(input: { credits: "3", amountPaidUsd: "1.00" }) { __typename }`, // 0.333… per credit
-      `purchaseCredits(input: { credits: "5000", amountPaidUsd: "45.50", description: "Top-up, \\"Q4\\" pack, 5,000 credits" }) { __typename }`,
-      `grantCredits(input: { credits: "100", expiresAt: "${new Date(NOW + 30 * DAY).toISOString()}" }) { __typename }`,
-      `adjustCredits(input: { credits: "-12.5", description: "Metering error, corrected" }) { __typename }`,
-      `recordExecution(input: { workflow: "nightly-report", trigger: "schedule", model: "gpt-4o", costUsd: "0.42", chargeCredits: true }) { __typename }`,
-    ];
-    for (const mutation of mutations) {
-      const result = await gateway.graphql(parse(`mutation { ${mutation} }`), {}, bearer(key));
-      expect(Object.values(result.data as object)[0]).toMatchObject({ __typename: expect.stringMatching(/Payload$/) });
-    }
-    for (const [name, [from, to]] of Object.entries(RANGES)) {
-      const get = (path: string) => fetch(`${gateway.url}/api/billing/${path}from=${from}&to=${to}`, { headers: bearer(key) });
-      const [jsonl, csv, metadata] = await Promise.all([get("focus-export?"), get("focus-export?format=csv&"), get("focus-metadata?")]);
-      expect([jsonl.status, csv.status, metadata.status]).toEqual([200, 200, 200]);
-      exports.set(name, { jsonl: readJsonl(await jsonl.text()), csv: readCsv(await csv.text()), metadata: await metadata.json() });
-    }
-  });
-  afterAll(async () => {
-    await gateway.close();
-    await t.drop();
-  });
-
+describe("FOCUS 1.3 conformance of the exports", () => {
   for (const name of Object.keys(RANGES)) {
     describe(name, () => {
-      it("passes the FOCUS 1.3 checker in JSONL and CSV, with its metadata", () => {
+      test("passes the FOCUS 1.3 checker in JSONL and CSV, with its metadata", ({ focus: { exports } }) => {
         const { jsonl, csv, metadata } = exports.get(name)!;
         expect(checkFocusFile(jsonl, { capabilities: CAPABILITIES, metadata })).toEqual([]);
         expect(checkFocusFile(csv, { capabilities: CAPABILITIES, metadata })).toEqual([]);
       });
 
-      it("holds the same rows in both formats, and time sectors that cover exactly the range", () => {
-        const { jsonl, csv, metadata } = exports.get(name)!;
-        const [from, to] = RANGES[name]!;
+      test("holds the same rows in both formats, and time sectors that cover exactly the range", ({ focus: { exports } }) => {
+        const { jsonl, csv, metadata, range: [from, to] } = exports.get(name)!;
         expect(csv.rows.length).toBe(jsonl.rows.length);
         if (jsonl.rows.length > 0) expect(jsonl.columns).toEqual(csv.columns);
         expect(csv.rows.map((row) => row.map((cell) => cell.text))).toEqual(jsonl.rows.map((row) => row.map((cell) => cell.text)));
@@ -99,16 +86,15 @@ describe("FOCUS 1.3 conformance of the exports", () => {
         sectors.slice(1).forEach((sector, i) => expect(sector.TimeSectorStart).toBe(sectors[i]!.TimeSectorEnd));
       });
 
-      it("reconciles with the ledger: credits debited for usage, every credit moved, money charged", async () => {
-        const { jsonl } = exports.get(name)!;
-        const [from, to] = RANGES[name]!;
+      test("reconciles with the ledger: credits debited for usage, every credit moved, money charged", async ({ db, focus: { exports, workspaceId } }) => {
+        const { jsonl, range: [from, to] } = exports.get(name)!;
         if (!name.includes("before any data")) expect(jsonl.rows.length).toBeGreaterThan(0);
         const column = (c: string) => jsonl.columns.indexOf(c);
         const rows = jsonl.rows.map((row) => (c: string) => row[column(c)]?.text ?? null);
         const total = (values: (string | null)[]) => X.toText(values.reduce((sum, v) => X.add(sum, X.parseExact(v ?? "0")!), X.ZERO));
         const exact = (value: Prisma.Decimal | null) => X.toText(X.parseExact(value?.toFixed() ?? "0")!);
         const ledger = (where: Prisma.CreditTransactionWhereInput) =>
-          t.db.prisma.creditTransaction.aggregate({
+          db.prisma.creditTransaction.aggregate({
             where: { workspaceId, occurredAt: { gte: new Date(from), lt: new Date(to) }, ...where },
             _sum: { amount: true, moneyAmount: true },
             _count: true,
@@ -132,7 +118,7 @@ describe("FOCUS 1.3 conformance of the exports", () => {
     });
   }
 
-  it("exercised every kind of row the ledger has", () => {
+  test("exercised every kind of row the ledger has", ({ focus: { exports } }) => {
     const { jsonl } = exports.get("everything, ending in the future")!;
     const kind = jsonl.columns.indexOf("x_CreditTransactionType");
     const category = jsonl.columns.indexOf("ChargeCategory");

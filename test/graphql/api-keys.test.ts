@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { graphql } from "../gql/index.js";
-import type { TestDatabase } from "../helpers/database.js";
-import { bearer, type TestGateway } from "../helpers/gateway.js";
-import { startTwoTenants, stopTwoTenants, type Tenant } from "../helpers/tenants.js";
+import { gatewayTest } from "../helpers/fixtures.js";
+import { bearer } from "../helpers/gateway.js";
 
 const CreateKey = graphql(`
   mutation CreateKey($input: CreateApiKeyInput!) {
@@ -27,24 +26,17 @@ const Keys = graphql(`
   query ListKeys { workspace { id apiKeys { id name hint } } viewer { apiKey { id } } }
 `);
 
-describe("API key mutations", () => {
-  let t: TestDatabase;
-  let gateway: TestGateway;
-  let acme: Tenant;
-  let globex: Tenant;
-  beforeAll(async () => {
-    ({ t, gateway, acme, globex } = await startTwoTenants());
-  });
-  afterAll(() => stopTwoTenants(t, gateway));
+const test = gatewayTest();
 
-  it("creates a key shown once, stored only as a hash, that works at once", async () => {
+describe("API key mutations", () => {
+  test("creates a key shown once, stored only as a hash, that works at once", async ({ gateway, db, tenants: { acme } }) => {
     const response = await gateway.graphql(CreateKey, { input: { name: "CI reader", scopes: ["READ_BILLING"] } }, bearer(acme.keys.admin));
     const result = response.data!.createApiKey;
     if (result.__typename !== "CreateApiKeyPayload") throw new Error(`unexpected ${result.__typename}`);
     expect(result.secret).toMatch(/^bgk_[A-Za-z0-9_-]{43}$/);
     expect(result.apiKey).toMatchObject({ name: "CI reader", scopes: ["READ_BILLING"], status: "ACTIVE", workspace: { slug: "acme-main" } });
     expect(result.secret.startsWith(result.apiKey.hint)).toBe(true);
-    const stored = await t.db.prisma.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM "ApiKey"`);
+    const stored = await db.prisma.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM "ApiKey"`);
     expect(JSON.stringify(stored)).not.toContain(result.secret.slice(4));
     const viewer = await gateway.graphql(Keys, {}, bearer(result.secret));
     expect(viewer.status).toBe(403); // a read-only key may not list keys
@@ -53,7 +45,7 @@ describe("API key mutations", () => {
     expect(JSON.stringify(listed.data)).not.toContain(result.secret);
   });
 
-  it("answers bad input with a ValidationError naming the fields", async () => {
+  test("answers bad input with a ValidationError naming the fields", async ({ gateway, tenants: { acme } }) => {
     const response = await gateway.graphql(
       CreateKey,
       { input: { name: " ", scopes: [], expiresAt: "2001-01-01T00:00:00Z" } },
@@ -65,14 +57,14 @@ describe("API key mutations", () => {
     expect(result.issues.map((i) => i.path.join("."))).toEqual(expect.arrayContaining(["name", "scopes", "expiresAt"]));
   });
 
-  it("refuses keys without the admin scope with 403", async () => {
+  test("refuses keys without the admin scope with 403", async ({ gateway, db, tenants: { acme } }) => {
     const response = await gateway.graphql(CreateKey, { input: { name: "x", scopes: ["ADMIN"] } }, bearer(acme.keys.read));
     expect(response.status).toBe(403);
     expect(response.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    expect(await t.db.prisma.apiKey.count({ where: { name: "x" } })).toBe(0);
+    expect(await db.prisma.apiKey.count({ where: { name: "x" } })).toBe(0);
   });
 
-  it("cannot create or revoke keys in another tenant's workspace", async () => {
+  test("cannot create or revoke keys in another tenant's workspace", async ({ gateway, db, tenants: { acme, globex } }) => {
     const globexWorkspace = (await gateway.graphql(Keys, {}, bearer(globex.keys.admin))).data!.workspace!;
     const create = await gateway.graphql(
       CreateKey,
@@ -82,10 +74,10 @@ describe("API key mutations", () => {
     expect(create.data?.createApiKey).toEqual({ __typename: "NotFoundError", entity: "Workspace" });
     const revoke = await gateway.graphql(RevokeKey, { id: globexWorkspace.apiKeys[0]!.id }, bearer(acme.keys.admin));
     expect(revoke.data?.revokeApiKey).toEqual({ __typename: "NotFoundError", entity: "ApiKey" });
-    expect(await t.db.prisma.apiKey.count({ where: { revokedAt: { not: null } } })).toBe(0);
+    expect(await db.prisma.apiKey.count({ where: { revokedAt: { not: null } } })).toBe(0);
   });
 
-  it("revokes a key, after which it gets 401", async () => {
+  test("revokes a key, after which it gets 401", async ({ gateway, tenants: { acme } }) => {
     const created = (await gateway.graphql(CreateKey, { input: { name: "temp", scopes: ["READ_BILLING"] } }, bearer(acme.keys.admin))).data!.createApiKey;
     if (created.__typename !== "CreateApiKeyPayload") throw new Error("not created");
     const revoked = await gateway.graphql(RevokeKey, { id: created.apiKey.id }, bearer(acme.keys.admin));

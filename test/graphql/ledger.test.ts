@@ -1,11 +1,15 @@
 // Writes to the credit ledger through GraphQL: per-record outcomes, exact balances under
 // concurrency, idempotency, and the admin-only credit operations.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { graphql } from "../gql/index.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
-import { createTenant, type Tenant } from "../helpers/tenants.js";
+import { describe, expect } from "vitest";
+import type { Database } from "../../src/db/client.js";
+import { Prisma } from "../../src/db/generated/client.js";
 import { insertPriceList } from "../../src/seed/price-list.js";
+import { graphql } from "../gql/index.js";
+import { gatewayTest } from "../helpers/fixtures.js";
+import { bearer, type TestGateway } from "../helpers/gateway.js";
+import { createTenant, type Tenant } from "../helpers/tenants.js";
+
+const Decimal = Prisma.Decimal;
 
 const RecordUsage = graphql(`
   mutation LedgerRecordUsage($records: [UsageRecordInput!]!) {
@@ -56,34 +60,28 @@ const RecordExecution = graphql(`
 
 const usage = (key: string, units = "1", sku = "llm-gpt-4o-input") => ({ idempotencyKey: key, sku, units });
 
+const test = gatewayTest().extend("acme", { scope: "file" }, async ({ db }) => {
+  await db.withSession((session) => insertPriceList(session));
+  return createTenant(db, "acme"); // 1000 credits
+});
+
+const balance = async (gateway: TestGateway, acme: Tenant) => (await gateway.graphql(Balance, {}, bearer(acme.keys.admin))).data!.workspace!;
+
+/** Every balanceAfter is the running sum, and the workspace's balance is the last one. */
+async function assertLedgerConsistent(db: Database, acme: Tenant) {
+  const rows = await db.prisma.creditTransaction.findMany({ where: { workspaceId: acme.workspaceId }, orderBy: { id: "asc" } });
+  expect(rows.length).toBeGreaterThan(0);
+  let running = rows[0]!.balanceAfter.minus(rows[0]!.amount);
+  for (const row of rows) {
+    running = running.plus(row.amount);
+    expect(row.balanceAfter.toFixed()).toBe(running.toFixed());
+  }
+  const workspace = await db.prisma.workspace.findUniqueOrThrow({ where: { id: acme.workspaceId } });
+  expect(workspace.creditBalance.toFixed()).toBe(rows.at(-1)!.balanceAfter.toFixed());
+}
+
 describe("ledger writes", () => {
-  let t: TestDatabase;
-  let gateway: TestGateway;
-  let acme: Tenant;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    await t.db.withSession((session) => insertPriceList(session));
-    gateway = await startGateway(t.db);
-    acme = await createTenant(t.db, "acme"); // 1000 credits
-  });
-  afterAll(async () => {
-    await gateway.close();
-    await t.drop();
-  });
-
-  const balance = async () => (await gateway.graphql(Balance, {}, bearer(acme.keys.admin))).data!.workspace!;
-  const assertLedgerConsistent = async () => {
-    const rows = await t.db.prisma.creditTransaction.findMany({ where: { workspaceId: acme.workspaceId }, orderBy: { id: "asc" } });
-    let running = rows.length ? rows[0]!.balanceAfter.minus(rows[0]!.amount) : null;
-    for (const row of rows) {
-      running = running!.plus(row.amount);
-      expect(row.balanceAfter.toFixed()).toBe(running.toFixed());
-    }
-    const workspace = await t.db.prisma.workspace.findUniqueOrThrow({ where: { id: acme.workspaceId } });
-    if (rows.length) expect(workspace.creditBalance.toFixed()).toBe(rows.at(-1)!.balanceAfter.toFixed());
-  };
-
-  it("accepts, deduplicates and rejects records one by one, debiting each accepted record", async () => {
+  test("accepts, deduplicates and rejects records one by one, debiting each accepted record", async ({ gateway, acme }) => {
     const response = await gateway.graphql(
       RecordUsage,
       {
@@ -114,7 +112,7 @@ describe("ledger writes", () => {
     expect(result.results[0]!.usageRecord).toMatchObject({ credits: "0.5", costUsd: "0.005", amount: "0.005", currency: "USD", unit: "2" });
     expect(result.results[4]!.usageRecord).toMatchObject({ credits: "50", amount: "50", currency: "CREDITS" });
     expect(result).toMatchObject({ accepted: 2, duplicates: 1, rejected: 3, creditsDebited: "50.5" });
-    const after = await balance();
+    const after = await balance(gateway, acme);
     expect(after.creditBalance.credits).toBe("949.5");
     expect(after.creditTransactions.edges.map((e) => [e.node.type, e.node.amount, e.node.balanceAfter])).toEqual([
       ["USAGE", "-50", "949.5"],
@@ -122,26 +120,26 @@ describe("ledger writes", () => {
     ]);
     const again = await gateway.graphql(RecordUsage, { records: [usage("a-1", "2")] }, bearer(acme.keys.write));
     expect(again.data!.recordUsage).toMatchObject({ accepted: 0, duplicates: 1 });
-    expect((await balance()).creditBalance.credits).toBe("949.5");
+    expect((await balance(gateway, acme)).creditBalance.credits).toBe("949.5");
   });
 
-  it("writes nothing for a batch that is invalid as a whole", async () => {
-    const before = await t.db.prisma.usageRecord.count();
+  test("writes nothing for a batch that is invalid as a whole", async ({ gateway, db, acme }) => {
+    const before = await db.prisma.usageRecord.count();
     const empty = await gateway.graphql(RecordUsage, { records: [] }, bearer(acme.keys.write));
     expect(empty.data!.recordUsage.__typename).toBe("ValidationError");
     const tooMany = await gateway.graphql(RecordUsage, { records: Array.from({ length: 1001 }, (_, i) => usage(`big-${i}`)) }, bearer(acme.keys.write));
     expect(tooMany.data!.recordUsage).toMatchObject({ __typename: "ValidationError", message: "records: Send between 1 and 1000 usage records" });
-    expect(await t.db.prisma.usageRecord.count()).toBe(before);
+    expect(await db.prisma.usageRecord.count()).toBe(before);
   });
 
-  it("needs write:usage to record usage", async () => {
+  test("needs write:usage to record usage", async ({ gateway, db, acme }) => {
     const response = await gateway.graphql(RecordUsage, { records: [usage("r-1")] }, bearer(acme.keys.read));
     expect(response.status).toBe(403);
-    expect(await t.db.prisma.usageRecord.count({ where: { idempotencyKey: "r-1" } })).toBe(0);
+    expect(await db.prisma.usageRecord.count({ where: { idempotencyKey: "r-1" } })).toBe(0);
   });
 
-  it("loses no update under 100 concurrent debits, and applies a key sent concurrently once", async () => {
-    const start = new Decimal((await balance()).creditBalance.credits);
+  test("loses no update under 100 concurrent debits, and applies a key sent concurrently once", async ({ gateway, db, acme }) => {
+    const start = new Decimal((await balance(gateway, acme)).creditBalance.credits);
     const calls = Array.from({ length: 100 }, (_, i) => gateway.graphql(RecordUsage, { records: [usage(`c-${i}`, "0.4")] }, bearer(acme.keys.write)));
     const same = Array.from({ length: 10 }, () => gateway.graphql(RecordUsage, { records: [usage("same-key", "4")] }, bearer(acme.keys.write)));
     const results = await Promise.all([...calls, ...same]);
@@ -150,10 +148,10 @@ describe("ledger writes", () => {
     expect(statuses.slice(100).filter((s) => s === "ACCEPTED")).toHaveLength(1);
     expect(statuses.slice(100).filter((s) => s === "DUPLICATE")).toHaveLength(9);
     // 100 × 0.4 × 0.25 + 4 × 0.25 credits
-    expect((await balance()).creditBalance.credits).toBe(start.minus("11").toFixed());
-    await assertLedgerConsistent();
+    expect((await balance(gateway, acme)).creditBalance.credits).toBe(start.minus("11").toFixed());
+    await assertLedgerConsistent(db, acme);
     // Both daily usage tables took every accepted record as it was written.
-    const [rolled] = await t.db.prisma.$queryRawUnsafe<{ raw: number; rollup: number; total: number }[]>(
+    const [rolled] = await db.prisma.$queryRawUnsafe<{ raw: number; rollup: number; total: number }[]>(
       `SELECT (SELECT COUNT(*)::int FROM "UsageRecord" WHERE "workspaceId" = $1::uuid) AS raw,
               (SELECT SUM("eventCount")::int FROM "UsageDailyRollup" WHERE "workspaceId" = $1::uuid) AS rollup,
               (SELECT SUM("eventCount")::int FROM "UsageDailyTotal" WHERE "workspaceId" = $1::uuid) AS total`,
@@ -163,7 +161,7 @@ describe("ledger writes", () => {
     expect(rolled!.total).toBe(rolled!.raw);
   });
 
-  it("grants, purchases and adjusts credits idempotently, as admin only", async () => {
+  test("grants, purchases and adjusts credits idempotently, as admin only", async ({ gateway, db, acme }) => {
     const grant = await gateway.graphql(Grant, { input: { credits: "100", idempotencyKey: "g-1", description: "Promo" } }, bearer(acme.keys.admin));
     const again = await gateway.graphql(Grant, { input: { credits: "100", idempotencyKey: "g-1" } }, bearer(acme.keys.admin));
     expect(again.data!.grantCredits).toEqual(grant.data!.grantCredits);
@@ -174,15 +172,15 @@ describe("ledger writes", () => {
     const purchase = await gateway.graphql(Purchase, { input: { credits: "2500" } }, bearer(acme.keys.admin));
     expect(purchase.data!.purchaseCredits).toMatchObject({ transaction: { amount: "2500", moneyAmount: "25", moneyCurrency: "USD" } });
 
-    const current = new Decimal((await balance()).creditBalance.credits);
+    const current = new Decimal((await balance(gateway, acme)).creditBalance.credits);
     const overdraw = await gateway.graphql(Adjust, { input: { credits: current.plus(1).neg().toFixed(), description: "too much" } }, bearer(acme.keys.admin));
     expect(overdraw.data!.adjustCredits).toMatchObject({ __typename: "InsufficientCreditsError", balance: current.toFixed() });
     const adjust = await gateway.graphql(Adjust, { input: { credits: "-10.5", description: "Correction" } }, bearer(acme.keys.admin));
     expect(adjust.data!.adjustCredits).toMatchObject({ transaction: { amount: "-10.5", balanceAfter: current.minus("10.5").toFixed() } });
-    await assertLedgerConsistent();
+    await assertLedgerConsistent(db, acme);
   });
 
-  it("sets the monthly limit (admin) and records executions against it", async () => {
+  test("sets the monthly limit (admin) and records executions against it", async ({ gateway, acme }) => {
     expect((await gateway.graphql(SetLimit, { limit: "1.00" }, bearer(acme.keys.admin))).data!.setUsageLimit).toMatchObject({ monthlyUsageLimitUsd: "1" });
     expect((await gateway.graphql(SetLimit, { limit: "-1" }, bearer(acme.keys.admin))).data!.setUsageLimit.__typename).toBe("ValidationError");
     const input = { workflow: "Nightly digest", trigger: "schedule", model: "gpt-4o", costUsd: "0.75", idempotencyKey: "e-1", inputTokens: 10, outputTokens: 5 };
@@ -203,6 +201,3 @@ describe("ledger writes", () => {
     expect(mismatch.data!.recordExecution).toMatchObject({ __typename: "ValidationError", issues: [{ path: ["costBreakdown"] }] });
   });
 });
-
-import { Prisma } from "../../src/db/generated/client.js";
-const Decimal = Prisma.Decimal;

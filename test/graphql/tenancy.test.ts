@@ -1,10 +1,9 @@
 // One tenant's credentials reaching for another tenant's objects get "not found", never the object
 // and never "forbidden", whichever entry point they use.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { graphql } from "../gql/index.js";
-import type { TestDatabase } from "../helpers/database.js";
-import { bearer, type TestGateway } from "../helpers/gateway.js";
-import { startTwoTenants, stopTwoTenants, type Tenant } from "../helpers/tenants.js";
+import { gatewayTest } from "../helpers/fixtures.js";
+import { bearer } from "../helpers/gateway.js";
 
 const WorkspaceIds = graphql(`
   query TenancyWorkspaceIds {
@@ -28,29 +27,21 @@ const OrganizationById = graphql(`
   }
 `);
 
+const test = gatewayTest().extend("globexIds", { scope: "file" }, async ({ gateway, tenants }) => {
+  const own = await gateway.graphql(WorkspaceIds, {}, bearer(tenants.globex.keys.admin));
+  const ws = own.data!.viewer.defaultWorkspace!;
+  return { workspace: ws.id, organization: ws.organization.id, apiKey: ws.apiKeys[0]!.id };
+});
+
 describe("tenancy", () => {
-  let t: TestDatabase;
-  let gateway: TestGateway;
-  let acme: Tenant;
-  let globex: Tenant;
-  let globexIds: { workspace: string; organization: string; apiKey: string };
-
-  beforeAll(async () => {
-    ({ t, gateway, acme, globex } = await startTwoTenants());
-    const own = await gateway.graphql(WorkspaceIds, {}, bearer(globex.keys.admin));
-    const ws = own.data!.viewer.defaultWorkspace!;
-    globexIds = { workspace: ws.id, organization: ws.organization.id, apiKey: ws.apiKeys[0]!.id };
-  });
-  afterAll(() => stopTwoTenants(t, gateway));
-
-  it("finds its own workspace by global id and slug", async () => {
+  test("finds its own workspace by global id and slug", async ({ gateway, tenants: { globex }, globexIds }) => {
     const own = await gateway.graphql(WorkspaceById, { id: globexIds.workspace }, bearer(globex.keys.read));
     expect(own.data?.workspace?.slug).toBe("globex-main");
     const bySlug = await gateway.graphql(WorkspaceById, { slug: "globex-main" }, bearer(globex.keys.read));
     expect(bySlug.data?.workspace?.slug).toBe("globex-main");
   });
 
-  it("gets null for another tenant's workspace by id or slug", async () => {
+  test("gets null for another tenant's workspace by id or slug", async ({ gateway, tenants: { acme }, globexIds }) => {
     for (const variables of [{ id: globexIds.workspace }, { slug: "globex-main" }, { slug: "acme-other" }]) {
       const response = await gateway.graphql(WorkspaceById, variables, bearer(acme.keys.admin));
       expect(response.status).toBe(200);
@@ -59,7 +50,7 @@ describe("tenancy", () => {
     }
   });
 
-  it("gets null from node and nodes for another tenant's workspace, organization and API key", async () => {
+  test("gets null from node and nodes for another tenant's workspace, organization and API key", async ({ gateway, tenants: { acme, globex }, globexIds }) => {
     for (const id of Object.values(globexIds)) {
       const response = await gateway.graphql(NodeById, { id, ids: [id] }, bearer(acme.keys.admin));
       expect(response.errors).toBeUndefined();
@@ -70,26 +61,28 @@ describe("tenancy", () => {
     expect(own.data?.nodes).toEqual([{ id: globexIds.workspace }]);
   });
 
-  it("treats well-formed unknown ids as not found and malformed ids as bad input, never a 500", async () => {
+  test("treats well-formed unknown ids as not found and malformed or unknown-type ids as bad input, never a 500", async ({ gateway, tenants: { acme } }) => {
     const forged = Buffer.from("Workspace:not-a-uuid").toString("base64");
     const unknown = Buffer.from("Workspace:00000000-0000-4000-8000-000000000000").toString("base64");
     const response = await gateway.graphql(NodeById, { id: forged, ids: [unknown] }, bearer(acme.keys.admin));
     expect(response.status).toBe(200);
     expect(response.data).toEqual({ node: null, nodes: [null] });
-    const garbage = await gateway.graphql(NodeById, { id: "garbage", ids: [] }, bearer(acme.keys.admin));
-    expect(garbage.status).toBe(400);
-    expect(garbage.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    expect(garbage.errors?.[0]?.message).toMatch(/global ID/i);
+    for (const id of ["garbage", Buffer.from("Nope:1").toString("base64"), Buffer.from("Workspace:\u0000").toString("base64"), "", "x".repeat(5000)]) {
+      const bad = await gateway.graphql(NodeById, { id, ids: [] }, bearer(acme.keys.admin));
+      expect(bad.status, id.slice(0, 20)).toBe(400);
+      expect(bad.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+      expect(bad.errors?.[0]?.message).toMatch(/global id/i);
+    }
   });
 
-  it("lets an organization key see every workspace of its own organization only", async () => {
+  test("lets an organization key see every workspace of its own organization only", async ({ gateway, tenants: { acme, globex }, globexIds }) => {
     const own = await gateway.graphql(OrganizationById, {}, bearer(globex.keys.orgAdmin));
     expect(own.data?.organization).toEqual({ slug: "globex", workspaces: [{ slug: "globex-main" }, { slug: "globex-other" }] });
     const other = await gateway.graphql(OrganizationById, { id: globexIds.organization }, bearer(acme.keys.orgAdmin));
     expect(other.data?.organization).toBeNull();
   });
 
-  it("shows a workspace key its organization but only its own workspace in it", async () => {
+  test("shows a workspace key its organization but only its own workspace in it", async ({ gateway, tenants: { acme } }) => {
     const response = await gateway.graphql(WorkspaceIds, {}, bearer(acme.keys.admin));
     const orgId = response.data!.viewer.defaultWorkspace!.organization.id;
     const node = await gateway.graphql(NodeById, { id: orgId, ids: [] }, bearer(acme.keys.admin));

@@ -1,19 +1,23 @@
-// The gateway on an ephemeral port, talked to over real HTTP as clients do.
-import http from "node:http";
+// The gateway on an ephemeral port, built by the same app factory as `serve`, talked to over real
+// HTTP as clients do.
 import { print, type DocumentNode } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
-import { createAuthenticator } from "../../src/auth/authenticate.js";
+import { operatorContext } from "../../src/cli/operator.js";
 import { loadConfig, type Config } from "../../src/config/config.js";
 import { createLogger } from "../../src/config/logger.js";
 import type { Database } from "../../src/db/client.js";
-import type { RateLimiter } from "../../src/http/rate-limit.js";
-import { createRequestHandler, listen } from "../../src/http/server.js";
+import { createApiKey, type CreateApiKeyInput } from "../../src/domain/api-keys.js";
+import type { Clock } from "../../src/domain/clock.js";
+import type { RateLimiter } from "../../src/domain/context.js";
+import { createApp } from "../../src/http/app.js";
+import { TestClock } from "./clock.js";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-characters-long";
 
 export interface TestGateway {
   url: string;
   config: Config;
+  clock: TestClock;
   close(): Promise<void>;
   graphql<R, V>(document: TypedDocumentNode<R, V> | DocumentNode, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<R>>;
 }
@@ -22,28 +26,30 @@ export interface GraphQLResponse<R> {
   status: number;
   headers: Headers;
   data: R | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
-export async function startGateway(
-  db: Database,
-  env: Record<string, string> = {},
-  logs?: { write(line: string): void },
-  rateLimiter?: RateLimiter,
-): Promise<TestGateway> {
-  const config = loadConfig({ LOG_LEVEL: logs ? "info" : "silent", JWT_SECRET: TEST_JWT_SECRET, ...env });
-  const logger = createLogger(config.LOG_LEVEL, logs);
-  const authenticate = createAuthenticator(db.prisma, config, logger);
-  const server = http.createServer(createRequestHandler({ db, logger, rateLimiter, authenticate, focusProviderName: config.FOCUS_PROVIDER_NAME }));
-  const port = await listen(server, 0, "127.0.0.1");
+export interface GatewayOptions {
+  env?: Record<string, string>;
+  /** Receives the JSON log lines. */
+  logs?: { write(line: string): void };
+  rateLimiter?: RateLimiter;
+  clock?: TestClock;
+}
+
+export async function startGateway(db: Database, options: GatewayOptions = {}): Promise<TestGateway> {
+  // FOCUS budgets are off the way unless a test is about them (it passes a limiter or the variable).
+  const config = loadConfig({ LOG_LEVEL: options.logs ? "info" : "silent", JWT_SECRET: TEST_JWT_SECRET, FOCUS_RATE_LIMIT_PER_MINUTE: "100000", ...options.env });
+  const logger = createLogger(config.LOG_LEVEL, options.logs);
+  const clock = options.clock ?? new TestClock();
+  const app = await createApp({ db, config, logger, clock, rateLimiter: options.rateLimiter });
+  const port = await app.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
     config,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    clock,
+    close: () => app.close(),
     async graphql(document, variables, headers = {}) {
       const response = await fetch(`${url}/graphql`, {
         method: "POST",
@@ -57,3 +63,11 @@ export async function startGateway(
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** The operator's request context (as the command line has it), on a test clock. */
+export const operatorAt = (db: Database, clock?: Clock) => operatorContext(db, loadConfig({ LOG_LEVEL: "silent" }), clock);
+
+/** A key made by the operator, as `keys create` makes it; returns its secret. */
+export async function operatorKey(db: Database, input: CreateApiKeyInput, clock?: Clock): Promise<string> {
+  return (await createApiKey(await operatorAt(db, clock), input)).secret;
+}

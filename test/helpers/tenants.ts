@@ -1,9 +1,7 @@
 // Two tenants with keys of every scope, for access tests.
-import type { Scope } from "../../src/auth/actor.js";
+import type { Scope } from "../../src/domain/access.js";
 import type { Database } from "../../src/db/client.js";
-import { createApiKey } from "../../src/domain/api-keys.js";
-import { createTestDatabase, type TestDatabase } from "./database.js";
-import { startGateway, type TestGateway } from "./gateway.js";
+import { operatorKey } from "./gateway.js";
 
 export interface Tenant {
   orgId: string;
@@ -13,10 +11,7 @@ export interface Tenant {
   keys: Record<"admin" | "read" | "write" | "orgAdmin", string>;
 }
 
-async function key(db: Database, scopes: Scope[], owner: { workspaceId?: string; organizationId?: string }): Promise<string> {
-  const created = await createApiKey(db.prisma, "operator", { name: scopes.join("+"), scopes, ...owner });
-  return created.secret;
-}
+const key = (db: Database, scopes: Scope[], owner: { workspaceId?: string; organizationId?: string }) => operatorKey(db, { name: scopes.join("+"), scopes, ...owner });
 
 export async function createTenant(db: Database, slug: string): Promise<Tenant> {
   const org = await db.prisma.organization.create({ data: { slug, name: `Org ${slug}` } });
@@ -45,16 +40,4 @@ export async function createTenant(db: Database, slug: string): Promise<Tenant> 
       orgAdmin: await key(db, ["read:billing", "admin"], { organizationId: org.id }),
     },
   };
-}
-
-/** A fresh database with tenants "acme" and "globex", and a gateway in front of it. */
-export async function startTwoTenants(): Promise<{ t: TestDatabase; gateway: TestGateway; acme: Tenant; globex: Tenant }> {
-  const t = await createTestDatabase();
-  const gateway = await startGateway(t.db);
-  return { t, gateway, acme: await createTenant(t.db, "acme"), globex: await createTenant(t.db, "globex") };
-}
-
-export async function stopTwoTenants(t: TestDatabase, gateway: TestGateway): Promise<void> {
-  await gateway.close();
-  await t.drop();
 }

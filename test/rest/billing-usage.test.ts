@@ -1,9 +1,8 @@
 // Billing Usage API (001): JSON and CSV pages of the same rows, parameters, and cached analytics.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "../../src/seed/demo.js";
+import { describe, expect } from "vitest";
 import { graphql } from "../gql/index.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
+import { gatewayTest } from "../helpers/fixtures.js";
+import { bearer, type TestGateway } from "../helpers/gateway.js";
 import { Prisma } from "../../src/db/generated/client.js";
 import { parse } from "csv-parse/sync";
 
@@ -13,47 +12,33 @@ const Twin = graphql(`
   query RestUsageTwin { workspace { usageRecords(first: 50) { totalCount edges { node { timestamp skuId unit amount currency } } } } }
 `);
 
+const test = gatewayTest({ now: NOW, demo: { days: 20, usageRecords: 2_000 } });
+
+async function get(gateway: TestGateway, key: string, query: string, accept = "application/json", path = "/api/v1/billing/usage") {
+  const response = await fetch(`${gateway.url}${path}?${query}`, { headers: { ...bearer(key), accept } });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
 describe("REST billing usage", () => {
-  let t: TestDatabase;
-  let gateway: TestGateway;
-  let key: string;
-  let workspaceId: string;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    const demo = await seedDemo(t.db, { now: NOW, days: 20, usageRecords: 2_000 });
-    key = demo.demoApiKey;
-    workspaceId = demo.workspaces.find((w) => w.slug === "acme-prod")!.id;
-    gateway = await startGateway(t.db);
-  });
-  afterAll(async () => {
-    await gateway.close();
-    await t.drop();
-  });
-
-  const get = async (query: string, accept = "application/json", path = "/api/v1/billing/usage") => {
-    const response = await fetch(`${gateway.url}${path}?${query}`, { headers: { ...bearer(key), accept } });
-    return { status: response.status, headers: response.headers, text: await response.text() };
-  };
-
-  it("pages rows newest first with pagination metadata, as the GraphQL connection orders them", async () => {
-    const first = JSON.parse((await get("limit=50")).text);
-    const total = await t.db.prisma.usageRecord.count({ where: { workspaceId } });
+  test("pages rows newest first with pagination metadata, as the GraphQL connection orders them", async ({ gateway, db, acmeProd: { key, workspaceId } }) => {
+    const first = JSON.parse((await get(gateway, key, "limit=50")).text);
+    const total = await db.prisma.usageRecord.count({ where: { workspaceId } });
     expect(first.pagination).toEqual({ page: 1, limit: 50, total, totalPages: Math.ceil(total / 50) });
     expect(Object.keys(first.data[0])).toEqual(["timestamp", "sku", "pricePerUnitUsd", "unit", "amount", "currency", "notes", "inferenceDetails"]);
     const twin = (await gateway.graphql(Twin, {}, bearer(key))).data!.workspace!.usageRecords;
     expect(twin.totalCount).toBe(total);
     expect(first.data.map((r: { timestamp: string; sku: string; unit: number; amount: number; currency: string }) => [r.timestamp, r.sku, String(r.unit), String(r.amount), r.currency]))
       .toEqual(twin.edges.map((e) => [e.node.timestamp, e.node.skuId, e.node.unit, e.node.amount, e.node.currency]));
-    const second = JSON.parse((await get("limit=50&page=2")).text);
+    const second = JSON.parse((await get(gateway, key, "limit=50&page=2")).text);
     expect(second.data[0].timestamp <= first.data.at(-1).timestamp).toBe(true);
-    const oldest = JSON.parse((await get("limit=1&sortOrder=asc")).text);
+    const oldest = JSON.parse((await get(gateway, key, "limit=1&sortOrder=asc")).text);
     expect(oldest.data[0].timestamp <= first.data.at(-1).timestamp).toBe(true);
   });
 
-  it("answers CSV with the same rows when the client asks for text/csv", async () => {
+  test("answers CSV with the same rows when the client asks for text/csv", async ({ gateway, acmeProd: { key } }) => {
     const query = "limit=100&currency=USD&startDate=2026-11-10T00:00:00.000Z&endDate=2026-11-15T23:59:59.999Z";
-    const json = JSON.parse((await get(query)).text);
-    const csv = await get(query, "text/csv");
+    const json = JSON.parse((await get(gateway, key, query)).text);
+    const csv = await get(gateway, key, query, "text/csv");
     expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(csv.headers.get("x-total-count")).toBe(String(json.pagination.total));
     const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
@@ -64,30 +49,30 @@ describe("REST billing usage", () => {
         .toEqual([r.timestamp, r.sku, String(r.pricePerUnitUsd), String(r.unit), String(r.amount), r.currency, r.inferenceDetails?.requestId ?? ""]);
     });
     expect(json.data.every((r: { currency: string; timestamp: string }) => r.currency === "USD" && r.timestamp >= "2026-11-10")).toBe(true);
-    expect((await get("limit=5", "application/json, text/csv")).headers.get("content-type")).toMatch(/json/);
+    expect((await get(gateway, key, "limit=5", "application/json, text/csv")).headers.get("content-type")).toMatch(/json/);
   });
 
-  it("names the parameter of every bad value", async () => {
+  test("names the parameter of every bad value", async ({ gateway, acmeProd: { key } }) => {
     for (const [query, param] of [["limit=0", "limit"], ["limit=501", "limit"], ["page=0", "page"], ["page=x", "page"], ["currency=EUR", "currency"],
       ["sortOrder=up", "sortOrder"], ["startDate=11/01/2026", "startDate"], ["startDate=2026-11-10&endDate=2026-11-01", "startDate"]]) {
-      const response = await get(query!);
+      const response = await get(gateway, key, query!);
       expect([query, response.status, JSON.parse(response.text).error.param]).toEqual([query, 400, param]);
     }
   });
 
-  it("aggregates analytics by date, model and API key, cached for the caller", async () => {
+  test("aggregates analytics by date, model and API key, cached for the caller", async ({ gateway, db, acmeProd: { key, workspaceId } }) => {
     const query = "startDate=2026-11-05T00:00:00.000Z&endDate=2026-11-12T23:59:59.999Z";
-    const first = await get(query, "application/json", "/api/v1/billing/usage/analytics");
+    const first = await get(gateway, key, query, "application/json", "/api/v1/billing/usage/analytics");
     const body = JSON.parse(first.text);
     expect(first.headers.get("x-cache")).toBe("MISS");
-    const [raw] = await t.db.prisma.$queryRawUnsafe<{ cost: Prisma.Decimal; n: number }[]>(
+    const [raw] = await db.prisma.$queryRawUnsafe<{ cost: Prisma.Decimal; n: number }[]>(
       `SELECT SUM("costUsd") cost, COUNT(*)::int n FROM "UsageRecord" WHERE "workspaceId" = $1::uuid AND "occurredAt" >= '2026-11-05' AND "occurredAt" < '2026-11-13'`,
       workspaceId,
     );
     expect([String(body.totals.amountUsd), body.totals.requests]).toEqual([raw!.cost.toFixed(), raw!.n]);
     expect(body.byModel.reduce((s: number, r: { requests: number }) => s + r.requests, 0)).toBe(raw!.n);
     expect(body.byApiKey.length).toBeGreaterThan(0);
-    const again = await get(query, "application/json", "/api/v1/billing/usage/analytics");
+    const again = await get(gateway, key, query, "application/json", "/api/v1/billing/usage/analytics");
     expect(again.headers.get("x-cache")).toBe("HIT");
     expect(JSON.parse(again.text)).toMatchObject({ cached: true, computedAt: body.computedAt });
   });

@@ -1,10 +1,9 @@
 // Execution usage (004): cursor walks both ways, Included/On-Demand types matching GraphQL, and the
 // CSV export with its columns, filename and 10,000-row cap.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "../../src/seed/demo.js";
+import { describe, expect } from "vitest";
 import { graphql } from "../gql/index.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
+import { gatewayTest } from "../helpers/fixtures.js";
+import { bearer, type TestGateway } from "../helpers/gateway.js";
 
 const NOW = new Date("2026-11-22T09:00:00Z");
 const FROM = "2026-10-20T00:00:00.000Z";
@@ -18,41 +17,28 @@ const Twin = graphql(`
 
 interface Row { id: string; type: string; cost: number; date: string }
 
+const test = gatewayTest({ now: NOW, demo: { days: 40, usageRecords: 1_000 } }).extend("limited", { scope: "file", auto: true }, async ({ db, acmeProd }) => {
+  await db.prisma.workspace.update({ where: { id: acmeProd.workspaceId }, data: { monthlyLimitUsd: "10" } });
+});
+
+async function get(gateway: TestGateway, key: string, query: string, path = "/api/billing/usage") {
+  const response = await fetch(`${gateway.url}${path}?${query}`, { headers: bearer(key) });
+  return { status: response.status, headers: response.headers, text: await response.clone().text(), json: () => response.json() };
+}
+
 describe("REST execution usage", () => {
-  let t: TestDatabase;
-  let gateway: TestGateway;
-  let key: string;
-  let workspaceId: string;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    const demo = await seedDemo(t.db, { now: NOW, days: 40, usageRecords: 1_000 });
-    key = demo.demoApiKey;
-    workspaceId = demo.workspaces.find((w) => w.slug === "acme-prod")!.id;
-    await t.db.prisma.workspace.update({ where: { id: workspaceId }, data: { monthlyLimitUsd: "10" } });
-    gateway = await startGateway(t.db);
-  });
-  afterAll(async () => {
-    await gateway.close();
-    await t.drop();
-  });
-
-  const get = async (query: string, path = "/api/billing/usage") => {
-    const response = await fetch(`${gateway.url}${path}?${query}`, { headers: bearer(key) });
-    return { status: response.status, headers: response.headers, text: await response.clone().text(), json: () => response.json() };
-  };
-
-  it("walks every row forwards and back with Stripe-style cursors, 100 at a time", async () => {
+  test("walks every row forwards and back with Stripe-style cursors, 100 at a time", async ({ gateway, db, acmeProd: { key, workspaceId } }) => {
     const forward: Row[] = [];
     let cursor: string | null = null;
     let last: { prev_cursor: string | null } | null = null;
     do {
-      const page = await (await get(`from=${FROM}&to=${TO}${cursor ? `&starting_after=${cursor}` : ""}`)).json();
+      const page = await (await get(gateway, key, `from=${FROM}&to=${TO}${cursor ? `&starting_after=${cursor}` : ""}`)).json();
       expect(page.data.length).toBeLessThanOrEqual(100);
       forward.push(...page.data);
       cursor = page.has_more ? page.next_cursor : null;
       last = page;
     } while (cursor);
-    const count = await t.db.prisma.execution.count({ where: { workspaceId, startedAt: { gte: new Date(FROM), lt: new Date(TO) } } });
+    const count = await db.prisma.execution.count({ where: { workspaceId, startedAt: { gte: new Date(FROM), lt: new Date(TO) } } });
     expect(forward).toHaveLength(count);
     expect(new Set(forward.map((r) => r.id)).size).toBe(count);
     expect(new Set(forward.map((r) => r.type))).toEqual(new Set(["Included", "On-Demand"]));
@@ -62,7 +48,7 @@ describe("REST execution usage", () => {
     const backward: Row[] = [];
     let before = last!.prev_cursor;
     while (before) {
-      const page = await (await get(`from=${FROM}&to=${TO}&ending_before=${before}`)).json();
+      const page = await (await get(gateway, key, `from=${FROM}&to=${TO}&ending_before=${before}`)).json();
       backward.unshift(...page.data);
       before = page.prev_cursor;
     }
@@ -70,15 +56,15 @@ describe("REST execution usage", () => {
     expect(backward.length).toBe(forward.length - (forward.length % 100 || 100));
   });
 
-  it("types each row Included or On-Demand exactly as the GraphQL billingType", async () => {
-    const rest = (await (await get(`from=${FROM}&to=${TO}`)).json()).data as Row[];
+  test("types each row Included or On-Demand exactly as the GraphQL billingType", async ({ gateway, acmeProd: { key } }) => {
+    const rest = (await (await get(gateway, key, `from=${FROM}&to=${TO}`)).json()).data as Row[];
     const twin = (await gateway.graphql(Twin, { from: FROM, to: TO }, bearer(key))).data!.workspace!.executions.edges;
     expect(rest.map((r) => [r.id, r.type, String(r.cost)])).toEqual(
       twin.map((e) => [Buffer.from(e.node.id, "base64").toString().split(":")[1], e.node.billingType === "INCLUDED" ? "Included" : "On-Demand", e.node.costUsd]),
     );
   });
 
-  it("validates windows, presets and cursors", async () => {
+  test("validates windows, presets and cursors", async ({ gateway, acmeProd: { key } }) => {
     const cases: [string, string][] = [
       ["preset=2w", "preset"],
       ["preset=7d&from=2026-11-01", "preset"],
@@ -90,35 +76,36 @@ describe("REST execution usage", () => {
       ["starting_after=1&ending_before=2", "starting_after"],
     ];
     for (const [query, param] of cases) {
-      const response = await get(query);
+      const response = await get(gateway, key, query);
       expect([query, response.status, (await response.json()).error.param]).toEqual([query, 400, param]);
     }
-    expect((await get("preset=7d")).status).toBe(200);
+    expect((await get(gateway, key, "preset=7d")).status).toBe(200);
   });
 
-  it("exports the same rows as CSV with the document's columns and filename", async () => {
-    const response = await get(`from=${FROM}&to=${TO}`, "/api/billing/usage/export");
+  test("exports the same rows as CSV with the document's columns and filename", async ({ gateway, db, acmeProd: { key, workspaceId } }) => {
+    const response = await get(gateway, key, `from=${FROM}&to=${TO}`, "/api/billing/usage/export");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
-    expect(response.headers.get("content-disposition")).toMatch(new RegExp(`^attachment; filename="usage-${workspaceId}-\\d{4}-\\d{2}-\\d{2}\\.csv"$`));
+    // The date is the clock's, in the workspace's zone (New York).
+    expect(response.headers.get("content-disposition")).toBe(`attachment; filename="usage-${workspaceId}-2026-11-22.csv"`);
     expect(response.headers.get("x-export-truncated")).toBe("false");
     const lines = response.text.trim().split("\n");
     expect(lines[0]).toBe("Date,Execution,Workflow,Trigger,Model,Tokens,Cost (USD)");
-    const page = (await (await get(`from=${FROM}&to=${TO}`)).json()).data as (Row & { workflow: { name: string }; tokens: number; model: string; trigger: string })[];
+    const page = (await (await get(gateway, key, `from=${FROM}&to=${TO}`)).json()).data as (Row & { workflow: { name: string }; tokens: number; model: string; trigger: string })[];
     expect(lines.slice(1, 101)).toEqual(page.map((r) => [r.date, r.id, r.workflow.name, r.trigger, r.model, r.tokens, r.cost].join(",")));
-    const count = await t.db.prisma.execution.count({ where: { workspaceId, startedAt: { gte: new Date(FROM), lt: new Date(TO) } } });
+    const count = await db.prisma.execution.count({ where: { workspaceId, startedAt: { gte: new Date(FROM), lt: new Date(TO) } } });
     expect(lines).toHaveLength(count + 1);
   });
 
-  it("caps the export at 10,000 rows and says so in a header", async () => {
-    const workflow = await t.db.prisma.workflow.findFirstOrThrow({ where: { workspaceId } });
-    await t.db.prisma.$executeRawUnsafe(
+  test("caps the export at 10,000 rows and says so in a header", async ({ gateway, db, acmeProd: { key, workspaceId } }) => {
+    const workflow = await db.prisma.workflow.findFirstOrThrow({ where: { workspaceId } });
+    await db.prisma.$executeRawUnsafe(
       `INSERT INTO "Execution" ("workspaceId", "workflowId", "startedAt", "trigger", "model", "costUsd")
        SELECT $1::uuid, $2::uuid, '2026-09-01T00:00:00Z'::timestamptz + n * interval '1 second', 'api', 'gpt-4o-mini', 0.001
        FROM generate_series(1, 10050) n`,
       workspaceId, workflow.id,
     );
-    const response = await get("from=2026-09-01T00:00:00Z&to=2026-09-02T00:00:00Z", "/api/billing/usage/export");
+    const response = await get(gateway, key, "from=2026-09-01T00:00:00Z&to=2026-09-02T00:00:00Z", "/api/billing/usage/export");
     expect(response.headers.get("x-export-truncated")).toBe("true");
     expect(response.headers.get("x-export-row-limit")).toBe("10000");
     expect(response.text.trim().split("\n")).toHaveLength(10_001);

@@ -1,35 +1,39 @@
-// About ten FOCUS requests a minute per caller: the eleventh gets 429 with Retry-After. Counters
-// live in memory, or in Redis, where two gateway processes share one budget.
+// About ten FOCUS requests a minute per caller, REST and GraphQL alike: the eleventh gets 429 with
+// Retry-After (GraphQL: RATE_LIMITED with retryAfter). Counters live in memory, or in Redis, where
+// two gateway processes share one budget.
 import crypto from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "graphql";
+import { describe, expect } from "vitest";
 import { createRateLimiter } from "../../src/http/rate-limit.js";
-import { createTenant, type Tenant } from "../helpers/tenants.js";
 import { runCli, startServer } from "../helpers/cli.js";
-import { createPostgresDatabase, createTestDatabase, usingPostgres, type TestDatabase } from "../helpers/database.js";
+import { createPostgresDatabase, usingPostgres } from "../helpers/database.js";
+import { gatewayTest } from "../helpers/fixtures.js";
 import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
 
 const DAY = 86_400_000;
-const range = () => `from=${Date.now() - 7 * DAY}&to=${Date.now()}`;
+const range = (now = Date.now()) => `from=${now - 7 * DAY}&to=${now}`;
 
-describe("FOCUS rate limit in one process", () => {
-  let t: TestDatabase;
-  let gateway: TestGateway;
-  let acme: Tenant;
-  let globex: Tenant;
-  const limiter = createRateLimiter({ points: 10, durationSeconds: 60, keyPrefix: "test" });
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    acme = await createTenant(t.db, "acme");
-    globex = await createTenant(t.db, "globex");
-    gateway = await startGateway(t.db, {}, undefined, limiter);
-  });
-  afterAll(async () => {
+const limitedTest = gatewayTest().extend("limited", { scope: "file" }, async ({ db, clock }, { onCleanup }) => {
+  const limiter = createRateLimiter({ points: 10, durationSeconds: 60, keyPrefix: `test-${crypto.randomUUID()}` });
+  const gateway = await startGateway(db, { clock, rateLimiter: limiter });
+  onCleanup(async () => {
     await gateway.close();
     await limiter.close();
-    await t.drop();
   });
+  return gateway;
+});
 
-  it("answers the eleventh request within a minute with 429 and Retry-After, per caller, across both routes", async () => {
+const FocusQuery = parse(`query ($from: DateTime!, $to: DateTime!) {
+  workspace { focusRows(from: $from, to: $to, first: 1) { hasNextPage } focusMetadata(from: $from, to: $to) }
+}`);
+
+async function graphqlFocus(gateway: TestGateway, key: string) {
+  const now = gateway.clock.now().getTime();
+  return gateway.graphql(FocusQuery, { from: new Date(now - 7 * DAY).toISOString(), to: new Date(now).toISOString() }, bearer(key));
+}
+
+describe("FOCUS rate limit in one process", () => {
+  limitedTest("answers the eleventh request within a minute with 429 and Retry-After, per caller, across both routes", async ({ limited: gateway, tenants: { acme, globex } }) => {
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
       const path = i % 2 ? "focus-metadata" : "focus-export";
@@ -42,41 +46,63 @@ describe("FOCUS rate limit in one process", () => {
       }
     }
     expect(statuses).toEqual([...Array(10).fill(200), 429]);
+    // The budget is the caller's, whichever surface asks: GraphQL is refused too now.
+    const graphql = await graphqlFocus(gateway, acme.keys.read);
+    expect(graphql.status).toBe(429);
+    expect(graphql.errors?.[0]?.extensions).toMatchObject({ code: "RATE_LIMITED" });
+    expect(graphql.errors?.[0]?.extensions?.retryAfter).toBeGreaterThan(0);
     const other = await fetch(`${gateway.url}/api/billing/focus-metadata?${range()}`, { headers: bearer(globex.keys.read) });
     expect(other.status).toBe(200);
     const ordinary = await fetch(`${gateway.url}/api/mcp/credits/balance`, { headers: bearer(acme.keys.read) });
     expect(ordinary.status).toBe(200);
   });
+
+  limitedTest("counts GraphQL FOCUS requests, once per request, and refuses the eleventh", async ({ limited: gateway, tenants: { acme } }) => {
+    const results = [];
+    for (let i = 0; i < 11; i++) results.push(await graphqlFocus(gateway, acme.keys.admin));
+    // Each request asked for rows and metadata: one unit of budget, not two.
+    expect(results.slice(0, 10).map((r) => [r.status, r.errors])).toEqual(Array(10).fill([200, undefined]));
+    const eleventh = results[10]!;
+    expect(eleventh.status).toBe(429);
+    expect(eleventh.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(eleventh.errors?.length).toBeGreaterThan(0);
+    expect(eleventh.errors?.every((e) => e.extensions?.code === "RATE_LIMITED")).toBe(true);
+    const rest = await fetch(`${gateway.url}/api/billing/focus-metadata?${range()}`, { headers: bearer(acme.keys.admin) });
+    expect([rest.status, (await rest.json()).error.code]).toEqual([429, "RATE_LIMITED"]);
+  });
+});
+
+const downTest = gatewayTest().extend("unlimited", { scope: "file" }, async ({ db, clock }, { onCleanup }) => {
+  const limiter = createRateLimiter({ points: 10, durationSeconds: 60, keyPrefix: "down", redisUrl: "redis://127.0.0.1:1" });
+  const gateway = await startGateway(db, { clock, rateLimiter: limiter });
+  onCleanup(async () => {
+    await gateway.close();
+    await limiter.close();
+  });
+  return gateway;
 });
 
 describe("FOCUS rate limit without its Redis", () => {
-  it("answers 503 with Retry-After rather than failing or letting requests through unlimited", async () => {
-    const t = await createTestDatabase();
-    const limiter = createRateLimiter({ points: 10, durationSeconds: 60, keyPrefix: "down", redisUrl: "redis://127.0.0.1:1" });
-    const gateway = await startGateway(t.db, {}, undefined, limiter);
-    try {
-      const acme = await createTenant(t.db, "acme");
-      const response = await fetch(`${gateway.url}/api/billing/focus-metadata?${range()}`, { headers: bearer(acme.keys.read) });
-      expect(response.status).toBe(503);
-      expect(response.headers.get("retry-after")).toBe("5");
-      expect((await response.json()).error.code).toBe("RATE_LIMITER_UNAVAILABLE");
-    } finally {
-      await gateway.close();
-      await limiter.close();
-      await t.drop();
-    }
+  downTest("answers 503 with Retry-After rather than failing or letting requests through unlimited", async ({ unlimited: gateway, tenants: { acme } }) => {
+    const response = await fetch(`${gateway.url}/api/billing/focus-metadata?${range()}`, { headers: bearer(acme.keys.read) });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
+    expect((await response.json()).error.code).toBe("RATE_LIMITER_UNAVAILABLE");
+    const graphql = await graphqlFocus(gateway, acme.keys.read);
+    expect(graphql.status).toBe(503);
+    expect(graphql.errors?.[0]?.extensions?.code).toBe("RATE_LIMITER_UNAVAILABLE");
   });
 });
 
-describe.runIf(usingPostgres)("FOCUS rate limit shared by two processes through Redis", () => {
-  let database: { url: string; drop: () => Promise<void> };
-  beforeAll(async () => {
-    database = await createPostgresDatabase();
-  });
-  afterAll(() => database.drop());
+const sharedTest = gatewayTest().extend("postgres", { scope: "file" }, async ({}, { onCleanup }) => {
+  const database = await createPostgresDatabase();
+  onCleanup(() => database.drop());
+  return database;
+});
 
-  it("counts one caller's requests to either process against one budget", async () => {
-    const env = { DATABASE_URL: database.url, REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", REDIS_KEY_PREFIX: `test-${crypto.randomUUID()}` };
+describe.runIf(usingPostgres)("FOCUS rate limit shared by two processes through Redis", () => {
+  sharedTest("counts one caller's requests to either process against one budget", async ({ postgres }) => {
+    const env = { DATABASE_URL: postgres.url, REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", REDIS_KEY_PREFIX: `test-${crypto.randomUUID()}` };
     expect((await runCli(["seed"], env)).code).toBe(0);
     const key = (await runCli(["keys", "create", "--workspace", "acme-prod", "--scope", "read:billing"], env)).stdout.trim();
     const [a, b] = await Promise.all([startServer(env), startServer(env)]);

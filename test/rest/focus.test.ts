@@ -2,20 +2,17 @@
 // equations of each row kind, the metadata's columns, bad input refused before any read, and
 // access as for the rest of the gateway. Conformance and reconciliation: test/focus/.
 import { parse } from "graphql";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { signSessionToken } from "../../src/auth/session-token.js";
-import { createApiKey } from "../../src/domain/api-keys.js";
 import { FOCUS_COLUMNS } from "../../src/domain/focus/columns.js";
 import { Prisma } from "../../src/db/generated/client.js";
-import { seedDemo } from "../../src/seed/demo.js";
 import { readCsv, readJsonl, type FocusFile } from "../focus/focus-checker.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { bearer, startGateway, TEST_JWT_SECRET, type TestGateway } from "../helpers/gateway.js";
-import { startTwoTenants, stopTwoTenants, type Tenant } from "../helpers/tenants.js";
+import { gatewayTest } from "../helpers/fixtures.js";
+import { bearer, operatorKey, TEST_JWT_SECRET, type TestGateway } from "../helpers/gateway.js";
 
-// Real time, so that a purchase made through the API during the test falls in the range.
+// The process's time (moved by faketime too), at an hour, where the demo ends and the clock stands.
 const DAY = 86_400_000;
-const NOW = new Date();
+const NOW = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
 const FROM = Math.floor(NOW.getTime() / DAY) * DAY - 50 * DAY;
 const TO = Math.floor(NOW.getTime() / DAY) * DAY + DAY;
 const CATEGORIES = ["Usage", "Purchase", "Credit", "Adjustment"];
@@ -29,31 +26,16 @@ interface FocusPageResult {
   focusMetadata: Record<string, unknown>;
 }
 
+const test = gatewayTest({ now: NOW, env: { FOCUS_PROVIDER_NAME: PROVIDER }, demo: { days: 60, usageRecords: 3_000 } }).extend("focus", { scope: "file" }, async ({ db, clock, gateway, acmeProd: { key, workspaceId } }) => {
+  const writeKey = await operatorKey(db, { name: "w", scopes: ["write:usage"], workspaceId }, clock);
+  const bought = await gateway.graphql(parse(`mutation { purchaseCredits(input: { credits: "5000", amountPaidUsd: "45.50" }) { __typename } }`), {}, bearer(key));
+  expect(bought.data).toEqual({ purchaseCredits: { __typename: "CreditTransactionPayload" } });
+  const response = await fetch(`${gateway.url}/api/billing/focus-export?from=${FROM}&to=${TO}`, { headers: bearer(key) });
+  return { key, writeKey, jsonl: readJsonl(await response.text()) };
+});
+
 describe("FOCUS export", () => {
-  let t: TestDatabase;
-  let gateway: TestGateway;
-  let key: string;
-  let writeKey: string;
-  let jsonl: ReturnType<typeof readJsonl>;
-
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    const demo = await seedDemo(t.db, { now: NOW, days: 60, usageRecords: 3_000 });
-    key = demo.demoApiKey;
-    const workspaceId = demo.workspaces.find((w) => w.slug === "acme-prod")!.id;
-    writeKey = (await createApiKey(t.db.prisma, "operator", { name: "w", scopes: ["write:usage"], workspaceId })).secret;
-    gateway = await startGateway(t.db, { FOCUS_PROVIDER_NAME: PROVIDER });
-    const bought = await gateway.graphql(parse(`mutation { purchaseCredits(input: { credits: "5000", amountPaidUsd: "45.50" }) { __typename } }`), {}, bearer(key));
-    expect(bought.data).toEqual({ purchaseCredits: { __typename: "CreditTransactionPayload" } });
-    const response = await fetch(`${gateway.url}/api/billing/focus-export?from=${FROM}&to=${TO}`, { headers: bearer(key) });
-    jsonl = readJsonl(await response.text());
-  });
-  afterAll(async () => {
-    await gateway.close();
-    await t.drop();
-  });
-
-  it("streams JSONL as an attachment with every column, FOCUS columns before x_ columns", async () => {
+  test("streams JSONL as an attachment with every column, FOCUS columns before x_ columns", async ({ gateway, focus: { key, jsonl } }) => {
     const response = await fetch(`${gateway.url}/api/billing/focus-export?from=${FROM}&to=${TO}`, { headers: bearer(key) });
     expect(response.headers.get("content-type")).toMatch(/^application\/jsonl/);
     expect(response.headers.get("content-disposition")).toBe('attachment; filename="focus-export.jsonl"');
@@ -71,7 +53,7 @@ describe("FOCUS export", () => {
     expect([...named]).toEqual([PROVIDER]);
   });
 
-  it("has the same rows in CSV and JSONL", async () => {
+  test("has the same rows in CSV and JSONL", async ({ gateway, focus: { key, jsonl } }) => {
     const response = await fetch(`${gateway.url}/api/billing/focus-export?from=${FROM}&to=${TO}&format=csv`, { headers: bearer(key) });
     expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(response.headers.get("content-disposition")).toBe('attachment; filename="focus-export.csv"');
@@ -80,7 +62,7 @@ describe("FOCUS export", () => {
     expect(csv.rows.map((row) => row.map((cell) => cell.text))).toEqual(jsonl.rows.map((row) => row.map((cell) => cell.text)));
   });
 
-  it("serves the same rows and metadata over GraphQL", async () => {
+  test("serves the same rows and metadata over GraphQL", async ({ gateway, focus: { key, jsonl } }) => {
     const columns = FOCUS_COLUMNS.map((c) => c.name);
     const document = parse(`query FocusPage($from: DateTime!, $to: DateTime!, $after: String) {
       workspace { focusRows(from: $from, to: $to, first: 500, after: $after) { hasNextPage endCursor edges { node { ${columns.join(" ")} } } }
@@ -114,7 +96,7 @@ describe("FOCUS export", () => {
     expect(await rejected(FROM, TO, 0)).toEqual([400, "VALIDATION_ERROR", ["first"]]);
   });
 
-  it("maps prepaid credits as the spec's example does: money on purchases, amortized cost and credits on usage", () => {
+  test("maps prepaid credits as the spec's example does: money on purchases, amortized cost and credits on usage", ({ focus: { jsonl } }) => {
     const D = (text: string | null | undefined) => new Prisma.Decimal(text!);
     for (let i = 0; i < jsonl.rows.length; i++) {
       const r = record(jsonl, i);
@@ -136,7 +118,7 @@ describe("FOCUS export", () => {
     }
   });
 
-  it("describes exactly the file's columns in its metadata", async () => {
+  test("describes exactly the file's columns in its metadata", async ({ gateway, focus: { key, jsonl } }) => {
     const response = await fetch(`${gateway.url}/api/billing/focus-metadata?from=${FROM}&to=${TO}`, { headers: bearer(key) });
     expect(response.headers.get("cache-control")).toBe("no-store");
     const metadata = await response.json();
@@ -156,9 +138,9 @@ describe("FOCUS export", () => {
     await file.arrayBuffer();
   });
 
-  it("rejects bad input with a 4xx naming the parameter, before reading rows", async () => {
+  test("rejects bad input with a 4xx naming the parameter, before reading rows", async ({ gateway, db, focus: { key, writeKey } }) => {
     let reads = 0;
-    const stop = t.db.onQuery((sql) => void (/"(UsageRecord|CreditTransaction)"/.test(sql) && reads++));
+    const stop = db.onQuery((sql) => void (/"(UsageRecord|CreditTransaction)"/.test(sql) && reads++));
     const cases: [string, string, string][] = [
       [`to=${TO}`, "MISSING_PARAMETER", "from"],
       [`from=${FROM}`, "MISSING_PARAMETER", "to"],
@@ -185,30 +167,26 @@ describe("FOCUS export", () => {
   });
 });
 
+const accessTest = gatewayTest().extend("granted", { scope: "file", auto: true }, async ({ gateway, tenants: { acme } }) => {
+  const granted = await gateway.graphql(parse(`mutation { grantCredits(input: { credits: "10" }) { __typename } }`), {}, bearer(acme.keys.admin));
+  expect(granted.data).toEqual({ grantCredits: { __typename: "CreditTransactionPayload" } });
+});
+
+const getFocus = (gateway: TestGateway, path: string, token: string) => fetch(`${gateway.url}/api/billing/${path}`, { headers: bearer(token) });
+
 describe("FOCUS routes' access", () => {
-  let setup: Awaited<ReturnType<typeof startTwoTenants>>;
-  let acme: Tenant;
-  const range = `from=${Date.now() - DAY}&to=${Date.now() + DAY}`;
-  const get = (path: string, token: string) => fetch(`${setup.gateway.url}/api/billing/${path}`, { headers: bearer(token) });
-
-  beforeAll(async () => {
-    setup = await startTwoTenants();
-    acme = setup.acme;
-    const granted = await setup.gateway.graphql(parse(`mutation { grantCredits(input: { credits: "10" }) { __typename } }`), {}, bearer(acme.keys.admin));
-    expect(granted.data).toEqual({ grantCredits: { __typename: "CreditTransactionPayload" } });
-  });
-  afterAll(() => stopTwoTenants(setup.t, setup.gateway));
-
-  it("serves a dashboard session the workspace it names, and nothing it may not see", async () => {
-    const session = await signSessionToken(TEST_JWT_SECRET, acme.userId);
+  accessTest("serves a dashboard session the workspace it names, and nothing it may not see", async ({ gateway, clock, tenants: { acme, globex } }) => {
+    const range = `from=${clock.now().getTime() - DAY}&to=${clock.now().getTime() + DAY}`;
+    const get = (path: string, token: string) => getFocus(gateway, path, token);
+    const session = await signSessionToken(TEST_JWT_SECRET, acme.userId, clock.now());
     const own = await get(`focus-export?${range}&workspaceId=${acme.workspaceId}`, session);
     const rows = readJsonl(await own.text());
     expect(rows.rows.map((_, i) => [record(rows, i).SubAccountId, record(rows, i).ChargeCategory])).toEqual([[acme.workspaceId, "Credit"]]);
     expect((await get(`focus-metadata?${range}&workspaceId=${acme.otherWorkspaceId}`, session)).status).toBe(200); // a viewer there
     expect((await get(`focus-export?${range}`, session)).status).toBe(404); // sessions must name the workspace
     for (const path of ["focus-export", "focus-metadata"]) {
-      expect((await get(`${path}?${range}&workspaceId=${setup.globex.workspaceId}`, session)).status).toBe(404);
-      expect((await get(`${path}?${range}&workspaceId=${setup.globex.workspaceId}`, acme.keys.read)).status).toBe(404);
+      expect((await get(`${path}?${range}&workspaceId=${globex.workspaceId}`, session)).status).toBe(404);
+      expect((await get(`${path}?${range}&workspaceId=${globex.workspaceId}`, acme.keys.read)).status).toBe(404);
       expect((await get(`${path}?${range}`, "bgk_not-a-key")).status).toBe(401);
     }
   });

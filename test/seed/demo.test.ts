@@ -1,10 +1,11 @@
 // The demo data is realistic and consistent: its ledger pays for its usage row by row, the
 // rollups agree with the raw rows, and the same inputs give the same data.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import type { Database } from "../../src/db/client.js";
 import { seedBulk } from "../../src/seed/bulk.js";
-import { seedDemo, type DemoResult } from "../../src/seed/demo.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { seedDemo } from "../../src/seed/demo.js";
+import { createTestDatabase } from "../helpers/database.js";
+import { databaseTest } from "../helpers/fixtures.js";
 
 const NOW = new Date("2026-11-22T09:00:00Z");
 
@@ -12,17 +13,11 @@ async function one<T>(db: Database, sql: string): Promise<T> {
   return (await db.prisma.$queryRawUnsafe<T[]>(sql))[0]!;
 }
 
-describe("demo data", () => {
-  let t: TestDatabase;
-  let demo: DemoResult;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    demo = await seedDemo(t.db, { now: NOW });
-  });
-  afterAll(() => t.drop());
+const test = databaseTest().extend("demo", { scope: "file" }, ({ db }) => seedDemo(db, { now: NOW }));
 
-  it("has the promised shape: 2 organizations, 4 workspaces, ~15 SKUs, ~50,000 usage records over 90 days", async () => {
-    const counts = await one<Record<string, number>>(t.db, `SELECT
+describe("demo data", () => {
+  test("has the promised shape: 2 organizations, 4 workspaces, ~15 SKUs, ~50,000 usage records over 90 days", async ({ db, demo }) => {
+    const counts = await one<Record<string, number>>(db, `SELECT
       (SELECT COUNT(*)::int FROM "Organization") AS orgs, (SELECT COUNT(*)::int FROM "Workspace") AS workspaces,
       (SELECT COUNT(*)::int FROM "Sku") AS skus, (SELECT COUNT(*)::int FROM "UsageRecord") AS usage,
       (SELECT COUNT(*)::int FROM "Workflow") AS workflows, (SELECT COUNT(*)::int FROM "Execution") AS executions,
@@ -31,7 +26,7 @@ describe("demo data", () => {
     expect(counts).toMatchObject({ orgs: 2, workspaces: 4, skus: 15, workflows: 8, users: 4 });
     expect(counts.days).toBeGreaterThanOrEqual(90);
     expect(counts.days).toBeLessThanOrEqual(91);
-    const [latest] = await t.db.prisma.$queryRawUnsafe<{ max: Date }[]>(`SELECT MAX("occurredAt") AS max FROM "UsageRecord"`);
+    const [latest] = await db.prisma.$queryRawUnsafe<{ max: Date }[]>(`SELECT MAX("occurredAt") AS max FROM "UsageRecord"`);
     expect(latest!.max.getTime()).toBeLessThanOrEqual(NOW.getTime());
     expect(counts.usage).toBe(50_000);
     expect(counts.executions).toBeGreaterThan(5_000);
@@ -40,45 +35,45 @@ describe("demo data", () => {
     expect(demo.demoApiKey).toMatch(/^bgk_/);
   });
 
-  it("keeps every ledger row's balance equal to the sum of the rows before it, never negative", async () => {
-    const broken = await one<{ n: number }>(t.db, `SELECT COUNT(*)::int AS n FROM (
+  test("keeps every ledger row's balance equal to the sum of the rows before it, never negative", async ({ db }) => {
+    const broken = await one<{ n: number }>(db, `SELECT COUNT(*)::int AS n FROM (
       SELECT "balanceAfter", SUM("amount") OVER (PARTITION BY "workspaceId" ORDER BY id) AS running FROM "CreditTransaction") x
       WHERE "balanceAfter" <> running OR running < 0`);
     expect(broken.n).toBe(0);
-    const mismatched = await one<{ n: number }>(t.db, `SELECT COUNT(*)::int AS n FROM "Workspace" w
+    const mismatched = await one<{ n: number }>(db, `SELECT COUNT(*)::int AS n FROM "Workspace" w
       WHERE w."creditBalance" <> (SELECT "balanceAfter" FROM "CreditTransaction" c WHERE c."workspaceId" = w.id ORDER BY id DESC LIMIT 1)`);
     expect(mismatched.n).toBe(0);
   });
 
-  it("debits each usage record's credits exactly once, and has every kind of ledger entry", async () => {
-    const usage = await one<{ unpaid: number; doubly: number; wrong: number }>(t.db, `SELECT
+  test("debits each usage record's credits exactly once, and has every kind of ledger entry", async ({ db }) => {
+    const usage = await one<{ unpaid: number; doubly: number; wrong: number }>(db, `SELECT
       (SELECT COUNT(*)::int FROM "UsageRecord" u WHERE NOT EXISTS (SELECT 1 FROM "CreditTransaction" c WHERE c."usageRecordId" = u.id)) AS unpaid,
       (SELECT COUNT(*)::int FROM (SELECT "usageRecordId" FROM "CreditTransaction" WHERE "usageRecordId" IS NOT NULL GROUP BY 1 HAVING COUNT(*) > 1) d) AS doubly,
       (SELECT COUNT(*)::int FROM "CreditTransaction" c JOIN "UsageRecord" u ON u.id = c."usageRecordId" WHERE c.amount <> -u.credits OR c.type <> 'USAGE') AS wrong`);
     expect(usage).toEqual({ unpaid: 0, doubly: 0, wrong: 0 });
-    const types = await t.db.prisma.creditTransaction.groupBy({ by: ["type"], _count: true });
+    const types = await db.prisma.creditTransaction.groupBy({ by: ["type"], _count: true });
     expect(types.map((row) => row.type).sort()).toEqual(["ADJUSTMENT", "EXPIRATION", "GRANT", "PURCHASE", "REFUND", "USAGE"]);
-    const purchases = await t.db.prisma.creditTransaction.findMany({ where: { type: "PURCHASE" }, include: { workspace: true } });
+    const purchases = await db.prisma.creditTransaction.findMany({ where: { type: "PURCHASE" }, include: { workspace: true } });
     for (const p of purchases) expect(p.moneyAmount?.toFixed(2)).toBe(p.amount.mul(p.workspace.creditPriceUsd).toFixed(2));
   });
 
-  it("keeps daily rollups equal to the raw rows", async () => {
-    const diff = await one<{ n: number }>(t.db, `SELECT COUNT(*)::int AS n FROM (
+  test("keeps daily rollups equal to the raw rows", async ({ db }) => {
+    const diff = await one<{ n: number }>(db, `SELECT COUNT(*)::int AS n FROM (
       SELECT w.id, SUM(u.units) q, SUM(u.credits) c, SUM(u."costUsd") usd, COUNT(*) e FROM "UsageRecord" u JOIN "Workspace" w ON w.id = u."workspaceId" GROUP BY w.id
       EXCEPT SELECT "workspaceId", SUM(quantity), SUM(credits), SUM("costUsd"), SUM("eventCount") FROM "UsageDailyRollup" GROUP BY 1) x`);
     expect(diff.n).toBe(0);
-    const totals = await one<{ n: number }>(t.db, `SELECT COUNT(*)::int AS n FROM (
+    const totals = await one<{ n: number }>(db, `SELECT COUNT(*)::int AS n FROM (
       SELECT "workspaceId", "skuId", "currency", SUM(units) q, SUM(credits) c, SUM("costUsd") usd, COUNT(*) e FROM "UsageRecord" GROUP BY 1, 2, 3
       EXCEPT SELECT "workspaceId", "skuId", "currency", SUM(quantity), SUM(credits), SUM("costUsd"), SUM("eventCount") FROM "UsageDailyTotal" GROUP BY 1, 2, 3) x`);
     expect(totals.n).toBe(0);
-    const executions = await one<{ n: number }>(t.db, `SELECT COUNT(*)::int AS n FROM (
+    const executions = await one<{ n: number }>(db, `SELECT COUNT(*)::int AS n FROM (
       SELECT "workspaceId", COUNT(*) c, SUM("costUsd") usd FROM "Execution" GROUP BY 1
       EXCEPT SELECT "workspaceId", SUM("executionCount"), SUM("costUsd") FROM "ExecutionDailyRollup" GROUP BY 1) x`);
     expect(executions.n).toBe(0);
   });
 
-  it("has executions past a workspace's monthly limit, so that On-Demand rows exist", async () => {
-    const over = await one<{ n: number }>(t.db, `SELECT COUNT(*)::int AS n FROM (
+  test("has executions past a workspace's monthly limit, so that On-Demand rows exist", async ({ db }) => {
+    const over = await one<{ n: number }>(db, `SELECT COUNT(*)::int AS n FROM (
       SELECT e."workspaceId", date_trunc('month', e."startedAt" AT TIME ZONE w."timeZone") m, SUM(e."costUsd") total, MAX(w."monthlyLimitUsd") lim
       FROM "Execution" e JOIN "Workspace" w ON w.id = e."workspaceId" GROUP BY 1, 2) x WHERE total > lim`);
     expect(over.n).toBeGreaterThan(0);
@@ -86,18 +81,19 @@ describe("demo data", () => {
 });
 
 describe("demo determinism", () => {
-  it("gives the same rows for the same seed and time", async () => {
+  // Two databases of its own, seeded the same way.
+  test("gives the same rows for the same seed and time", async () => {
     const fingerprints = [];
     for (let i = 0; i < 2; i++) {
-      const t = await createTestDatabase();
+      const fresh = await createTestDatabase();
       try {
-        await seedDemo(t.db, { now: NOW, days: 5, usageRecords: 400 });
-        fingerprints.push(await one(t.db, `SELECT
+        await seedDemo(fresh.db, { now: NOW, days: 5, usageRecords: 400 });
+        fingerprints.push(await one(fresh.db, `SELECT
           (SELECT md5(string_agg(concat_ws('|', "occurredAt", "skuId", units, credits, "externalUserId", "requestId"), ',' ORDER BY id)) FROM "UsageRecord") AS usage,
           (SELECT md5(string_agg(concat_ws('|', type, amount, "balanceAfter", "occurredAt"), ',' ORDER BY id)) FROM "CreditTransaction") AS ledger,
           (SELECT md5(string_agg(concat_ws('|', slug, id), ',' ORDER BY slug)) FROM "Workspace") AS workspaces`));
       } finally {
-        await t.drop();
+        await fresh.drop();
       }
     }
     expect(fingerprints[1]).toEqual(fingerprints[0]);
@@ -105,20 +101,22 @@ describe("demo determinism", () => {
 });
 
 describe("bulk seeding", () => {
-  it("adds exactly the requested usage records to new workspaces, with a consistent ledger and rollups", async () => {
-    const t = await createTestDatabase();
+  // An empty database of its own: the counts are of the bulk data alone.
+  test("adds exactly the requested usage records to new workspaces, with a consistent ledger and rollups", async () => {
+    const fresh = await createTestDatabase();
+    const db = fresh.db;
     try {
-      const first = await seedBulk(t.db, { workspaces: 2, days: 3, events: 1_001, now: NOW });
-      const second = await seedBulk(t.db, { workspaces: 1, days: 2, events: 10, now: NOW });
+      const first = await seedBulk(db, { workspaces: 2, days: 3, events: 1_001, now: NOW });
+      const second = await seedBulk(db, { workspaces: 1, days: 2, events: 10, now: NOW });
       expect([...first, ...second].map((w) => [w.slug, w.usage.records])).toEqual([["bulk-1", 501], ["bulk-2", 500], ["bulk-3", 10]]);
-      const check = await one<Record<string, number>>(t.db, `SELECT
+      const check = await one<Record<string, number>>(db, `SELECT
         (SELECT COUNT(*)::int FROM "UsageRecord") AS usage,
         (SELECT COUNT(*)::int FROM (SELECT "balanceAfter" <> SUM(amount) OVER (PARTITION BY "workspaceId" ORDER BY id) AS bad FROM "CreditTransaction") x WHERE bad) AS "badBalances",
         (SELECT SUM("eventCount")::int FROM "UsageDailyRollup") AS "rolledUp",
         (SELECT SUM("eventCount")::int FROM "UsageDailyTotal") AS "totalled"`);
       expect(check).toEqual({ usage: 1_011, badBalances: 0, rolledUp: 1_011, totalled: 1_011 });
     } finally {
-      await t.drop();
+      await fresh.drop();
     }
   });
 });

@@ -1,13 +1,14 @@
 // FOCUS 1.3 metadata of an export: data generator, dataset instance, recency by UTC day, and the
 // schema of the columns that rows.ts writes.
 import crypto from "node:crypto";
-import type { Actor } from "../../auth/actor.js";
-import type { PrismaClient } from "../../db/client.js";
 import type { Workspace } from "../../db/generated/client.js";
-import { assertWorkspaceScope } from "../access.js";
-import type { TimeWindow } from "../time.js";
+import { prismaSql } from "../../store/rows.js";
+import { lastChangeByUtcDay } from "../../store/usage-records.js";
+import type { RequestContext } from "../context.js";
+import type { WorkspaceTarget } from "../workspaces.js";
 import { FOCUS_COLUMNS } from "./columns.js";
 import { focusTime } from "./row-parts.js";
+import { focusRequest } from "./rows.js";
 
 const DAY_MS = 86_400_000;
 const GENERATOR_VERSION = "0.2.0";
@@ -38,26 +39,13 @@ function columnDefinitions() {
   }));
 }
 
-/** The newest change to each UTC day of the window: usage written, or a ledger row posted. */
-function lastUpdatedByDay(prisma: PrismaClient, workspace: Workspace, window: TimeWindow) {
-  // timestamptz days cut in UTC and 24-hour steps: independent of the session's time zone.
-  return prisma.$queryRaw<{ day: Date; updated: Date | null }[]>`
-    SELECT d.day, GREATEST(
-      (SELECT MAX("createdAt") FROM "UsageRecord" u
-        WHERE u."workspaceId" = ${workspace.id}::uuid AND u."occurredAt" >= d.day AND u."occurredAt" < d.day + interval '24 hours'),
-      (SELECT MAX("occurredAt") FROM "CreditTransaction" c
-        WHERE c."workspaceId" = ${workspace.id}::uuid AND c."occurredAt" >= d.day AND c."occurredAt" < d.day + interval '24 hours')
-    ) AS updated
-    FROM generate_series(date_trunc('day', ${window.from}::timestamptz, 'UTC'), ${window.to}::timestamptz - interval '1 millisecond', interval '24 hours') AS d(day)
-    ORDER BY d.day`;
-}
-
 /** FOCUS 1.3 metadata of a range: generator, dataset instance, recency by UTC day, and schema. */
-export async function focusMetadata(prisma: PrismaClient, actor: Actor, workspace: Workspace, window: TimeWindow, providerName: string) {
-  assertWorkspaceScope(actor, workspace.id, "read:billing");
+export async function focusMetadata(ctx: RequestContext, target: WorkspaceTarget, range: { from?: Date | null; to?: Date | null }) {
+  const { workspace, window } = await focusRequest(ctx, target, range);
   const datasetInstanceId = datasetInstanceIdOf(workspace);
-  const days = await lastUpdatedByDay(prisma, workspace, window);
-  const now = Date.now();
+  const days = await lastChangeByUtcDay(prismaSql(ctx.db.prisma), workspace.id, window.from, window.to);
+  const now = ctx.clock.now().getTime();
+  const providerName = ctx.settings.focusProviderName;
   const lastUpdated = days.reduce<Date | null>((max, s) => (s.updated && (!max || s.updated > max) ? s.updated : max), null) ?? window.from;
   return {
     DataGenerator: { DataGenerator: providerName },

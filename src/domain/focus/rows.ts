@@ -1,36 +1,54 @@
 // FOCUS 1.3 Cost and Usage rows of one workspace and time range: the single source of the export
 // files, their metadata's columns and the GraphQL connection. docs/focus-mapping.md explains the
 // mapping. Rows come in keyset batches, so that exports stream with flat memory.
-import type { Actor } from "../../auth/actor.js";
-import type { Database } from "../../db/client.js";
 import type { CreditTransaction, Workspace } from "../../db/generated/client.js";
-import { assertWorkspaceScope } from "../access.js";
-import { ValidationError } from "../errors.js";
-import type { TimeWindow } from "../time.js";
+import { focusUsageReader, type FocusUsageRow, type UsagePosition } from "../../store/usage-records.js";
+import type { RequestContext } from "../context.js";
+import { InvalidCursorError, RateLimitedError, UnavailableError } from "../errors.js";
+import { pageSize } from "../rules/pages.js";
+import { resolveWindow, type TimeWindow } from "../rules/windows.js";
+import { GRAPHQL_PAGE } from "../connections.js";
+import { workspaceFor, type WorkspaceTarget } from "../workspaces.js";
 import type { FocusRow } from "./columns.js";
 import { ledgerRow } from "./ledger-rows.js";
 import type { FocusContext } from "./row-parts.js";
-import { usageMapper, usagePosition, usageReader, type UsagePosition, type UsageSqlRow } from "./usage-rows.js";
+import { FOCUS_USAGE } from "../../store/usage-records.js";
+import { usageMapper } from "./usage-rows.js";
 
 /** Rows per read: larger batches cost memory (each lives through several young-generation GCs) and gain nothing. */
 const BATCH = 1_000;
 
-const MAX_FOCUS_WINDOW_DAYS = 365;
+/** Exports and their metadata cover [from, to) of at most 365 days, both bounds required. */
+const FOCUS_WINDOW = { maxDays: 365, requireTo: true };
 
-/** What is wrong with an export window [from, to), naming the bound at fault; null when it is fine. */
-export function focusWindowProblem(from: Date, to: Date): { code: "INVALID_RANGE" | "RANGE_TOO_LARGE"; param: "from" | "to"; message: string } | null {
-  if (from >= to) return { code: "INVALID_RANGE", param: "from", message: "from must be before to" };
-  const days = (to.getTime() - from.getTime()) / 86_400_000;
-  if (days > MAX_FOCUS_WINDOW_DAYS) {
-    return { code: "RANGE_TOO_LARGE", param: "to", message: `to may be at most ${MAX_FOCUS_WINDOW_DAYS} days after from (got ${Math.ceil(days)})` };
-  }
-  return null;
+/**
+ * The caller's FOCUS budget (about 10 requests a minute, per the source API), spent once per request
+ * whichever surface asks: REST files and metadata, GraphQL rows and metadata.
+ */
+export function spendFocusBudget(ctx: RequestContext): Promise<void> {
+  return ctx.once("focus-budget", async () => {
+    let wait: number | null;
+    try {
+      wait = await ctx.settings.focusRateLimiter.consume(ctx.access.callerKey);
+    } catch (error) {
+      ctx.logger.error({ err: (error as Error)?.message }, "rate limiter unavailable");
+      throw new UnavailableError("RATE_LIMITER_UNAVAILABLE", "The rate limiter is unavailable; try again shortly");
+    }
+    if (wait !== null) throw new RateLimitedError(wait);
+  });
 }
 
-/** A batch of rows and the opaque cursor after each: `L:<ledger id>` or `U:<epoch ms>:<usage id>`. */
+/** The workspace and window of a FOCUS request, once the caller may read it and has budget left. */
+export async function focusRequest(ctx: RequestContext, target: WorkspaceTarget, window: { from?: Date | null; to?: Date | null }) {
+  const workspace = await workspaceFor(ctx, target, "read:billing");
+  await spendFocusBudget(ctx);
+  return { workspace, window: resolveWindow(window, FOCUS_WINDOW, "UTC", ctx.clock.now()) };
+}
+
+/** A batch of rows and the cursor key after each. */
 export interface FocusBatch {
   rows: FocusRow[];
-  cursor(index: number): string;
+  key(index: number): string[];
 }
 
 interface Start {
@@ -39,14 +57,14 @@ interface Start {
   usageAfter: UsagePosition;
 }
 
-function parseCursor(cursor: string | null | undefined): Start {
+/** A cursor key: ["L", ledger id, "-"] or ["U", epoch ms, usage id]. */
+function startOf(key: string[] | null): Start | null {
   const usageStart = { ms: "0", id: "0" };
-  if (!cursor) return { ledgerAfter: 0n, usageAfter: usageStart };
-  const ledger = /^L:(\d{1,18})$/.exec(cursor);
-  if (ledger) return { ledgerAfter: BigInt(ledger[1]!), usageAfter: usageStart };
-  const usage = /^U:(\d{1,15}):(\d{1,18})$/.exec(cursor);
-  if (usage) return { ledgerAfter: null, usageAfter: { ms: usage[1]!, id: usage[2]! } };
-  throw ValidationError.single("after", "Malformed cursor");
+  if (!key) return { ledgerAfter: 0n, usageAfter: usageStart };
+  const [part, a, b] = key;
+  if (part === "L" && /^\d{1,18}$/.test(a!) && b === "-") return { ledgerAfter: BigInt(a!), usageAfter: usageStart };
+  if (part === "U" && /^\d{1,15}$/.test(a!) && /^\d{1,18}$/.test(b!)) return { ledgerAfter: null, usageAfter: { ms: a!, id: b! } };
+  return null;
 }
 
 /**
@@ -74,28 +92,25 @@ async function* keysetPages<R>(read: (after: R | null, take: number) => Promise<
 /**
  * Rows of a workspace and window, in batches: ledger rows (purchases, grants, …) in id order, then
  * usage in time order. Exports take every batch; the GraphQL connection starts after a cursor and
- * stops at a limit.
+ * stops at a limit. The caller has been through focusRequest.
  */
 export async function* focusRowBatches(
-  db: Database,
-  actor: Actor,
+  ctx: RequestContext,
   workspace: Workspace,
   window: TimeWindow,
-  providerName: string,
-  options: { after?: string | null; limit?: number; batchSize?: number } = {},
+  options: { start?: Start; limit?: number; batchSize?: number } = {},
 ): AsyncGenerator<FocusBatch> {
-  assertWorkspaceScope(actor, workspace.id, "read:billing");
-  const start = parseCursor(options.after);
+  const start = options.start ?? startOf(null)!;
   const batchSize = options.batchSize ?? BATCH;
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
-  const organization = await db.prisma.organization.findUniqueOrThrow({ where: { id: workspace.organizationId } });
-  const ctx: FocusContext = { workspace, organization, providerName };
+  const organization = await ctx.db.prisma.organization.findUniqueOrThrow({ where: { id: workspace.organizationId } });
+  const focus: FocusContext = { workspace, organization, providerName: ctx.settings.focusProviderName };
 
   if (start.ledgerAfter !== null) {
     const firstId = start.ledgerAfter;
     const ledger = keysetPages<CreditTransaction>(
       (after, take) =>
-        db.prisma.creditTransaction.findMany({
+        ctx.db.prisma.creditTransaction.findMany({
           where: {
             workspaceId: workspace.id,
             occurredAt: { gte: window.from, lt: window.to },
@@ -110,20 +125,35 @@ export async function* focusRowBatches(
     );
     for await (const page of ledger) {
       budget -= page.length;
-      yield { rows: page.map((row) => ledgerRow(ctx, row)), cursor: (i) => `L:${page[i]!.id}` };
+      yield { rows: page.map((row) => ledgerRow(focus, row)), key: (i) => ["L", page[i]!.id.toString(), "-"] };
     }
   }
 
-  const toUsageRow = usageMapper(ctx, await db.prisma.sku.findMany());
-  const readUsage = usageReader(db, workspace, window);
-  const usage = keysetPages<UsageSqlRow>((after, take) => readUsage(after ? usagePosition(after) : start.usageAfter, take), batchSize, budget);
+  const toUsageRow = usageMapper(focus, await ctx.db.prisma.sku.findMany());
+  const readUsage = focusUsageReader(ctx.db, { workspaceId: workspace.id, from: window.from, to: window.to, creditPriceUsd: workspace.creditPriceUsd.toFixed() });
+  const position = (r: FocusUsageRow): UsagePosition => ({ ms: r[FOCUS_USAGE.atMs]!, id: r[FOCUS_USAGE.id]! });
+  const usage = keysetPages<FocusUsageRow>((after, take) => readUsage(after ? position(after) : start.usageAfter, take), batchSize, budget);
   for await (const page of usage) {
-    yield {
-      rows: page.map(toUsageRow),
-      cursor: (i) => {
-        const { ms, id } = usagePosition(page[i]!);
-        return `U:${ms}:${id}`;
-      },
-    };
+    yield { rows: page.map(toUsageRow), key: (i) => ["U", ...Object.values(position(page[i]!))] };
   }
+}
+
+export interface FocusPage {
+  edges: { row: FocusRow; cursor: string }[];
+  hasNextPage: boolean;
+}
+
+/** Workspace.focusRows: a page of the export's rows, after a cursor this connection issued. */
+export async function focusRowsPage(ctx: RequestContext, target: WorkspaceTarget, query: { from: Date; to: Date; first?: number | null; after?: string | null }): Promise<FocusPage> {
+  const { workspace, window } = await focusRequest(ctx, target, query);
+  const first = pageSize(query.first, GRAPHQL_PAGE, "first");
+  const binding = { connection: "Workspace.focusRows", workspaceId: workspace.id };
+  const start = startOf(query.after ? ctx.settings.cursors.decode(binding, query.after, "after", 3) : null);
+  if (!start) throw new InvalidCursorError("after");
+  const edges: FocusPage["edges"] = [];
+  // One row more than asked for tells whether there is a next page.
+  for await (const batch of focusRowBatches(ctx, workspace, window, { start, limit: first + 1 })) {
+    batch.rows.forEach((row, i) => edges.push({ row, cursor: ctx.settings.cursors.encode(binding, batch.key(i)) }));
+  }
+  return { edges: edges.slice(0, first), hasNextPage: edges.length > first };
 }

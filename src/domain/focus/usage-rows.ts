@@ -1,39 +1,12 @@
 // Usage records as FOCUS rows: PostgreSQL reads them with the exact products of their prices; each
 // row starts from its SKU's template and takes the values of its record. This is the hot path of a
 // million-row export, so rows are arrays and period strings are made once an hour.
-import type { Database } from "../../db/client.js";
-import type { Sku, Workspace } from "../../db/generated/client.js";
-import type { TimeWindow } from "../time.js";
+import type { Sku } from "../../db/generated/client.js";
+import { FOCUS_USAGE as U, type FocusUsageRow } from "../../store/usage-records.js";
 import { COLUMN, PROVIDER_TAG_PREFIX, toRow, type FocusRecord, type FocusRow } from "./columns.js";
 import { accountColumns, floorTo, HOUR_MS, NO_PRICE, periodColumns, type FocusContext } from "./row-parts.js";
 
-/**
- * Usage records, read as text with the exact products computed by PostgreSQL (numeric), in
- * (occurredAt, id) order after a keyset position. The row comparison lets the scan use the
- * (workspaceId, occurredAt, id) index; an OR of the two conditions scans the whole window.
- */
-const USAGE_SQL = `
-  SELECT u.id::text, (extract(epoch FROM u."occurredAt") * 1000)::bigint::text, u."skuId",
-    trim_scale(u.units)::text, trim_scale(u.credits)::text,
-    trim_scale(u.credits * $4::numeric)::text,
-    trim_scale(u.units * s."listPriceUsd")::text,
-    trim_scale(u.units * s."creditsPerUnit" * $4::numeric)::text,
-    NULLIF(u."resourceId", ''), CASE WHEN u."resourceId" <> '' THEN lower(u."resourceKind"::text) END,
-    NULLIF(u.model, ''), NULLIF(u."externalUserId", ''),
-    NULLIF(u."externalProjectId", ''), u."apiKeyId"::text
-  FROM "UsageRecord" u JOIN "Sku" s ON s.id = u."skuId"
-  WHERE u."workspaceId" = $1::uuid AND u."occurredAt" >= $2::timestamptz AND u."occurredAt" < $3::timestamptz
-    AND (u."occurredAt", u.id) > (timestamptz 'epoch' + $5::bigint * interval '1 millisecond', $6::bigint)
-  ORDER BY u."occurredAt", u.id
-  LIMIT $7`;
 
-/** Positions in a USAGE_SQL row. */
-const U = {
-  id: 0, atMs: 1, skuId: 2, units: 3, credits: 4, effectiveCost: 5, listCost: 6, contractedCost: 7,
-  resourceId: 8, resourceKind: 9, model: 10, externalUserId: 11, externalProjectId: 12, apiKeyId: 13,
-} as const;
-
-export type UsageSqlRow = (string | null)[];
 
 /** A SKU's usage row with everything that does not vary per record already filled in. */
 function usageTemplate(ctx: FocusContext, sku: Sku): FocusRow {
@@ -102,7 +75,7 @@ export function usageMapper(ctx: FocusContext, skus: Sku[]) {
   const tagsOf = usageTags();
   let hour = Number.NaN;
   let periods = periodColumns(0, 0, 0);
-  return (r: UsageSqlRow): FocusRow => {
+  return (r: FocusUsageRow): FocusRow => {
     const sku = templates.get(r[U.skuId]!)!;
     const row = sku.row.slice();
     const atHour = floorTo(Number(r[U.atMs]), HOUR_MS);
@@ -133,17 +106,3 @@ export function usageMapper(ctx: FocusContext, skus: Sku[]) {
     return row;
   };
 }
-
-/** Usage records of the window after a keyset position (epoch ms, id), `take` at a time. */
-export function usageReader(db: Database, workspace: Workspace, window: TimeWindow) {
-  const params = [workspace.id, window.from.toISOString(), window.to.toISOString(), workspace.creditPriceUsd.toFixed()];
-  return (after: UsagePosition, take: number) => db.readRows(USAGE_SQL, [...params, after.ms, after.id, take]);
-}
-
-export interface UsagePosition {
-  ms: string;
-  id: string;
-}
-
-export const usagePosition = (r: UsageSqlRow): UsagePosition => ({ ms: r[U.atMs]!, id: r[U.id]! });
-

@@ -1,6 +1,5 @@
-import { activityMetrics, type ActivityMetrics, type ActivityPeriod, type ActivityTotals, type SpaceActivity } from "../../domain/activity.js";
+import { spaceActivity, type ActivityMetrics, type ActivityPeriod, type ActivityTotals, type SpaceActivity } from "../../domain/activity.js";
 import { builder } from "../builder.js";
-import { readableWorkspaceIds } from "./ids.js";
 
 const ActivityGranularity = builder.enumType("ActivityGranularity", {
   values: { DAY: { value: "day" }, WEEK: { value: "week" }, MONTH: { value: "month" }, QUARTER: { value: "quarter" } } as const,
@@ -57,15 +56,14 @@ const Summary = builder.objectRef<ActivityMetrics["summary"]>("ActivitySummary")
   }),
 });
 
-const ActivityMetricsRef = builder.objectRef<ActivityMetrics>("ActivityMetrics").implement({
+export const ActivityMetricsRef = builder.objectRef<ActivityMetrics>("ActivityMetrics").implement({
   fields: (t) => ({
     data: t.field({ type: [Period], resolve: (m) => m.data }),
     summary: t.field({ type: Summary, resolve: (m) => m.summary }),
   }),
 });
 
-
-const activityArgs = builder.args((t) => ({
+export const activityArgs = builder.args((t) => ({
   startDate: t.string({ required: true, description: "YYYY-MM-DD, inclusive." }),
   endDate: t.string({ required: true, description: "YYYY-MM-DD, inclusive." }),
   granularity: t.field({ type: ActivityGranularity, required: false, defaultValue: "day" }),
@@ -76,23 +74,6 @@ builder.prismaObjectField("Workspace", "activityMetrics", (t) =>
     type: ActivityMetricsRef,
     description: "Code-generation metrics of this space; dates are inclusive, in the workspace's time zone.",
     args: activityArgs,
-    resolve: (workspace, a, ctx) =>
-      activityMetrics(ctx.db.prisma, ctx.actor, [workspace], workspace.timeZone, a, false),
-  }),
-);
-
-builder.prismaObjectField("Organization", "activityMetrics", (t) =>
-  t.field({
-    type: ActivityMetricsRef,
-    description: "Code-generation metrics of the organization's spaces that the caller may read, with a per-space breakdown.",
-    args: activityArgs,
-    resolve: async (org, a, ctx) => {
-      const spaces = await ctx.db.prisma.workspace.findMany({
-        where: { organizationId: org.id, id: { in: readableWorkspaceIds(ctx.actor) } },
-        select: { id: true, name: true },
-        orderBy: { slug: "asc" },
-      });
-      return activityMetrics(ctx.db.prisma, ctx.actor, spaces, org.timeZone, a, true);
-    },
+    resolve: (workspace, args, ctx) => spaceActivity(ctx, workspace, args),
   }),
 );

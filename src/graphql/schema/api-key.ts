@@ -1,9 +1,8 @@
-import { SCOPES, type Scope } from "../../auth/actor.js";
-import { createApiKey, revokeApiKey } from "../../domain/api-keys.js";
+import { SCOPES, type Scope } from "../../domain/access.js";
+import { apiKeyStatus, createApiKey, revokeApiKey } from "../../domain/api-keys.js";
 import type { ApiKey } from "../../db/generated/client.js";
 import { builder } from "../builder.js";
 import { MUTATION_ERRORS } from "./errors.js";
-import { scopedId } from "./ids.js";
 import { OrganizationRef } from "./organization.js";
 import { WorkspaceRef } from "./workspace.js";
 
@@ -18,21 +17,15 @@ export const ScopeEnum = builder.enumType("ApiScope", {
 
 const ApiKeyStatus = builder.enumType("ApiKeyStatus", { values: ["ACTIVE", "EXPIRED", "REVOKED"] as const });
 
-function statusOf(key: ApiKey): "ACTIVE" | "EXPIRED" | "REVOKED" {
-  if (key.revokedAt) return "REVOKED";
-  return key.expiresAt && key.expiresAt <= new Date() ? "EXPIRED" : "ACTIVE";
-}
-
+// Visible to admins of the key's workspace, and to the key itself (node lookups go through the domain).
 export const ApiKeyRef = builder.prismaNode("ApiKey", {
   id: { field: "id" },
   nullable: true,
-  // Only keys of workspaces the caller may see; the admin scope is checked on the fields that list them.
-  findUnique: (id, ctx) => ({ id: scopedId(id), AND: [{ workspaceId: { in: ctx.actor.workspaceIds } }] }),
   fields: (t) => ({
     name: t.exposeString("name"),
     hint: t.exposeString("hint", { description: "The first characters of the key, to recognise it." }),
     scopes: t.field({ type: [ScopeEnum], resolve: (key) => (key.scopes ?? []) as Scope[] }),
-    status: t.field({ type: ApiKeyStatus, resolve: statusOf }),
+    status: t.field({ type: ApiKeyStatus, resolve: (key, _args, ctx) => apiKeyStatus(ctx, key) }),
     workspace: t.relation("workspace", { nullable: true }),
     organization: t.relation("organization", { nullable: true }),
     expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),
@@ -74,19 +67,19 @@ builder.mutationFields((t) => ({
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: "CreateApiKeyResult" } },
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      createApiKey(ctx.db.prisma, ctx.actor, {
+      createApiKey(ctx, {
         name: input.name,
         scopes: input.scopes,
-        workspaceId: input.workspaceId?.id ?? (input.organizationId ? null : ctx.actor.defaultWorkspaceId),
+        workspaceId: input.workspaceId?.id ?? (input.organizationId ? null : ctx.access.defaultWorkspaceId),
         organizationId: input.organizationId?.id,
         expiresAt: input.expiresAt,
-      }).then(({ apiKey, secret }) => ({ apiKey, secret })),
+      }),
   }),
   revokeApiKey: t.field({
     type: RevokeApiKeyPayload,
     description: "Revokes an API key (admin). Requests with it are refused from then on.",
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: "RevokeApiKeyResult" } },
     args: { id: t.arg.globalID({ required: true, for: ApiKeyRef }) },
-    resolve: async (_root, { id }, ctx) => ({ apiKey: await revokeApiKey(ctx.db.prisma, ctx.actor, id.id) }),
+    resolve: async (_root, { id }, ctx) => ({ apiKey: await revokeApiKey(ctx, id.id) }),
   }),
 }));

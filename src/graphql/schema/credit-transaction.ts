@@ -1,20 +1,16 @@
 import type { CreditTransaction } from "../../db/generated/client.js";
 import { adjustCredits, grantCredits, purchaseCredits, setUsageLimit } from "../../domain/credits.js";
 import { InsufficientCreditsError } from "../../domain/errors.js";
-import { timeRangeWhere } from "../../domain/time.js";
-import { requireWorkspace } from "../../domain/workspaces.js";
-import { hasWorkspaceScope } from "../../domain/access.js";
+import { creditTransactionsConnection } from "../../domain/ledger.js";
 import { builder } from "../builder.js";
-import type { GraphQLContext } from "../context.js";
+import { TOTAL_COUNT, totalCount } from "./connections.js";
 import { CreditTransactionTypeEnum, SortOrderEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
-import { pageSize, readableWorkspaceIds, scopedBigId } from "./ids.js";
 import { WorkspaceRef } from "./workspace.js";
 
 export const CreditTransactionRef = builder.prismaNode("CreditTransaction", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, ctx) => ({ id: scopedBigId(id), AND: [{ workspaceId: { in: readableWorkspaceIds(ctx.actor) } }] }),
   fields: (t) => ({
     type: t.field({ type: CreditTransactionTypeEnum, resolve: (row) => row.type }),
     amount: t.field({ type: "Decimal", description: "Signed credits: positive adds to the balance.", resolve: (row) => row.amount }),
@@ -31,26 +27,20 @@ export const CreditTransactionRef = builder.prismaNode("CreditTransaction", {
 });
 
 builder.prismaObjectField("Workspace", "creditTransactions", (t) =>
-  t.relatedConnection("creditTransactions", {
-    description: "The credit ledger, newest first by default.",
-    cursor: "id",
-    ...pageSize,
-    totalCount: true,
-    authScopes: (workspace, _args, ctx) => hasWorkspaceScope(ctx.actor, workspace.id, "read:billing"),
-    args: {
-      types: t.arg({ type: [CreditTransactionTypeEnum], required: false }),
-      from: t.arg({ type: "DateTime", required: false, description: "Inclusive lower bound of occurredAt." }),
-      to: t.arg({ type: "DateTime", required: false, description: "Exclusive upper bound of occurredAt." }),
-      order: t.arg({ type: SortOrderEnum, required: false, defaultValue: "NEWEST_FIRST" }),
-    },
-    query: (args) => ({
-      where: {
-        ...(args.types?.length ? { type: { in: args.types } } : {}),
-        ...timeRangeWhere("occurredAt", args.from, args.to),
+  t.connection(
+    {
+      type: CreditTransactionRef,
+      description: "The credit ledger, newest first by default.",
+      args: {
+        types: t.arg({ type: [CreditTransactionTypeEnum], required: false }),
+        from: t.arg({ type: "DateTime", required: false, description: "Inclusive lower bound of occurredAt." }),
+        to: t.arg({ type: "DateTime", required: false, description: "Exclusive upper bound of occurredAt." }),
+        order: t.arg({ type: SortOrderEnum, required: false, defaultValue: "NEWEST_FIRST" }),
       },
-      orderBy: { id: args.order === "OLDEST_FIRST" ? "asc" : "desc" },
-    }),
-  }),
+      resolve: (workspace, args, ctx) => creditTransactionsConnection(ctx, workspace, args, args),
+    },
+    { fields: (t) => ({ totalCount: t.int({ description: TOTAL_COUNT, resolve: totalCount }) }) },
+  ),
 );
 
 const CreditInput = (name: string, extra: "purchase" | "grant" | "adjust") =>
@@ -79,11 +69,8 @@ const CreditTransactionPayload = builder.objectRef<{ transaction: CreditTransact
   }),
 });
 
-async function targetWorkspace(ctx: GraphQLContext, id: { id: string } | null | undefined) {
-  return requireWorkspace(ctx.db.prisma, ctx.actor, { id: id?.id ?? null });
-}
-
 const CREDIT_ERRORS = [...MUTATION_ERRORS, InsufficientCreditsError];
+const target = (id: { id: string } | null | undefined) => ({ id: id?.id ?? null });
 
 builder.mutationFields((t) => ({
   grantCredits: t.field({
@@ -91,30 +78,21 @@ builder.mutationFields((t) => ({
     description: "Adds free credits (admin).",
     errors: { types: CREDIT_ERRORS, directResult: true, union: { name: "GrantCreditsResult" } },
     args: { input: t.arg({ type: GrantCreditsInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const workspace = await targetWorkspace(ctx, input.workspaceId);
-      return { transaction: await grantCredits(ctx.db.prisma, ctx.actor, workspace.id, input) };
-    },
+    resolve: async (_root, { input }, ctx) => ({ transaction: await grantCredits(ctx, target(input.workspaceId), input) }),
   }),
   purchaseCredits: t.field({
     type: CreditTransactionPayload,
     description: "Records a credit purchase and the money paid (admin).",
     errors: { types: CREDIT_ERRORS, directResult: true, union: { name: "PurchaseCreditsResult" } },
     args: { input: t.arg({ type: PurchaseCreditsInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const workspace = await targetWorkspace(ctx, input.workspaceId);
-      return { transaction: await purchaseCredits(ctx.db.prisma, ctx.actor, workspace.id, input) };
-    },
+    resolve: async (_root, { input }, ctx) => ({ transaction: await purchaseCredits(ctx, target(input.workspaceId), input) }),
   }),
   adjustCredits: t.field({
     type: CreditTransactionPayload,
     description: "Corrects the balance up or down, with a reason (admin).",
     errors: { types: CREDIT_ERRORS, directResult: true, union: { name: "AdjustCreditsResult" } },
     args: { input: t.arg({ type: AdjustCreditsInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const workspace = await targetWorkspace(ctx, input.workspaceId);
-      return { transaction: await adjustCredits(ctx.db.prisma, ctx.actor, workspace.id, { ...input, description: input.description ?? "" }) };
-    },
+    resolve: async (_root, { input }, ctx) => ({ transaction: await adjustCredits(ctx, target(input.workspaceId), { ...input, description: input.description ?? "" }) }),
   }),
   setUsageLimit: t.prismaField({
     type: "Workspace",
@@ -124,9 +102,6 @@ builder.mutationFields((t) => ({
       workspaceId: t.arg.globalID({ for: WorkspaceRef, required: false }),
       monthlyLimitUsd: t.arg({ type: "Decimal", required: true }),
     },
-    resolve: async (_query, _root, args, ctx) => {
-      const workspace = await targetWorkspace(ctx, args.workspaceId);
-      return setUsageLimit(ctx.db.prisma, ctx.actor, workspace.id, { monthlyLimitUsd: args.monthlyLimitUsd });
-    },
+    resolve: (query, _root, args, ctx) => setUsageLimit(ctx, target(args.workspaceId), { monthlyLimitUsd: args.monthlyLimitUsd }, query),
   }),
 }));

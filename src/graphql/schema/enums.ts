@@ -1,10 +1,11 @@
-import { GRANULARITIES, PERIODS } from "../../domain/time.js";
+import { PERIODS } from "../../domain/rules/windows.js";
+import { GRANULARITIES } from "../../domain/time.js";
 import { ROLLUP_DIMENSIONS } from "../../domain/usage-rollup.js";
-import { USAGE_CURRENCIES } from "../../domain/usage.js";
+import { RESOURCE_KINDS, USAGE_CURRENCIES } from "../../domain/usage.js";
 import { builder } from "../builder.js";
 
 export const UsageCurrencyEnum = builder.enumType("UsageCurrency", { values: USAGE_CURRENCIES });
-export const ResourceKindEnum = builder.enumType("ResourceKind", { values: ["SANDBOX", "COMPUTER", "STORAGE", "INFERENCE"] as const });
+export const ResourceKindEnum = builder.enumType("ResourceKind", { values: RESOURCE_KINDS });
 export const CreditTransactionTypeEnum = builder.enumType("CreditTransactionType", {
   values: ["GRANT", "PURCHASE", "USAGE", "REFUND", "ADJUSTMENT", "EXPIRATION"] as const,
 });

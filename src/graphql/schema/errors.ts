@@ -17,10 +17,11 @@ builder.objectType(NotFoundError, {
   fields: (t) => ({ entity: t.exposeString("entity") }),
 });
 
-const FieldIssueRef = builder.objectRef<{ path: string[]; message: string }>("FieldIssue").implement({
+const FieldIssueRef = builder.objectRef<{ path: string[]; message: string; code: string }>("FieldIssue").implement({
   fields: (t) => ({
     path: t.exposeStringList("path", { description: "Path of the offending input field." }),
     message: t.exposeString("message"),
+    code: t.exposeString("code", { description: "INVALID_PARAMETER, MISSING_PARAMETER, INVALID_RANGE, RANGE_TOO_LARGE or INVALID_CURSOR." }),
   }),
 });
 

@@ -1,15 +1,11 @@
-// Records the caller wrote come back to it (ingestion keys included), so these nodes are scoped to
-// the workspaces it can see; listings need read:billing.
 import type { Execution } from "../../db/generated/client.js";
-import { hasWorkspaceScope } from "../../domain/access.js";
 import { InsufficientCreditsError } from "../../domain/errors.js";
-import { executionWhere, recordExecution, spending, type ExecutionBilling, type Spending } from "../../domain/executions.js";
-import { requireWorkspace } from "../../domain/workspaces.js";
+import { executionsConnection, recordExecution, spending, workflows, type ExecutionBilling, type Spending } from "../../domain/executions.js";
 import { builder } from "../builder.js";
 import type { GraphQLContext } from "../context.js";
+import { TOTAL_COUNT, totalCount } from "./connections.js";
 import { SortOrderEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
-import { pageSize, scopedBigId, scopedId } from "./ids.js";
 import { WorkspaceRef } from "./workspace.js";
 
 const BillingTypeEnum = builder.enumType("BillingType", {
@@ -20,7 +16,6 @@ const BillingTypeEnum = builder.enumType("BillingType", {
 export const WorkflowRef = builder.prismaNode("Workflow", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, ctx) => ({ id: scopedId(id), AND: [{ workspaceId: { in: ctx.actor.workspaceIds } }] }),
   fields: (t) => ({
     name: t.exposeString("name"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
@@ -45,7 +40,6 @@ const billing =
 export const ExecutionRef = builder.prismaNode("Execution", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, ctx) => ({ id: scopedBigId(id), AND: [{ workspaceId: { in: ctx.actor.workspaceIds } }] }),
   fields: (t) => ({
     startedAt: t.expose("startedAt", { type: "DateTime" }),
     workflow: t.relation("workflow"),
@@ -83,37 +77,28 @@ const SpendingRef = builder.objectRef<Spending>("Spending").implement({
 });
 
 builder.prismaObjectFields("Workspace", (t) => ({
-  executions: t.relatedConnection("executions", {
-    description: "Workflow executions, newest first by default.",
-    cursor: "workspaceId_startedAt_id",
-    ...pageSize,
-    totalCount: true,
-    authScopes: (workspace, _args, ctx) => hasWorkspaceScope(ctx.actor, workspace.id, "read:billing"),
-    args: {
-      from: t.arg({ type: "DateTime", required: false, description: "Inclusive." }),
-      to: t.arg({ type: "DateTime", required: false, description: "Exclusive." }),
-      workflowId: t.arg.globalID({ for: WorkflowRef, required: false }),
-      model: t.arg.string({ required: false }),
-      trigger: t.arg.string({ required: false }),
-      order: t.arg({ type: SortOrderEnum, required: false, defaultValue: "NEWEST_FIRST" }),
+  executions: t.connection(
+    {
+      type: ExecutionRef,
+      description: "Workflow executions, newest first by default.",
+      args: {
+        from: t.arg({ type: "DateTime", required: false, description: "Inclusive." }),
+        to: t.arg({ type: "DateTime", required: false, description: "Exclusive." }),
+        workflowId: t.arg.globalID({ for: WorkflowRef, required: false }),
+        model: t.arg.string({ required: false }),
+        trigger: t.arg.string({ required: false }),
+        order: t.arg({ type: SortOrderEnum, required: false, defaultValue: "NEWEST_FIRST" }),
+      },
+      resolve: (workspace, args, ctx) => executionsConnection(ctx, workspace, { ...args, workflowId: args.workflowId?.id }, args),
     },
-    query: (args) => {
-      const direction = args.order === "OLDEST_FIRST" ? "asc" : "desc";
-      return {
-        where: executionWhere({ ...args, workflowId: args.workflowId ? scopedId(args.workflowId.id) : null }),
-        orderBy: [{ startedAt: direction }, { id: direction }],
-      };
-    },
-  }),
-  workflows: t.relation("workflows", {
-    authScopes: (workspace, _args, ctx) => hasWorkspaceScope(ctx.actor, workspace.id, "read:billing"),
-    query: { orderBy: { name: "asc" } },
-  }),
+    { fields: (t) => ({ totalCount: t.int({ description: TOTAL_COUNT, resolve: totalCount }) }) },
+  ),
+  workflows: t.field({ type: [WorkflowRef], resolve: (workspace, _args, ctx) => workflows(ctx, workspace) }),
   spending: t.field({
     type: SpendingRef,
     description: "A calendar month of execution cost against the monthly limit.",
     args: { period: t.arg({ type: SpendingPeriod, required: false, defaultValue: "MONTH_TO_DATE" }) },
-    resolve: (workspace, args, ctx) => spending(ctx.db.prisma, ctx.actor, workspace, args.period ?? "MONTH_TO_DATE"),
+    resolve: (workspace, args, ctx) => spending(ctx, workspace, args.period ?? "MONTH_TO_DATE"),
   }),
 }));
 
@@ -155,14 +140,12 @@ builder.mutationField("recordExecution", (t) =>
     description: "Records one workflow execution (write:usage).",
     errors: { types: [...MUTATION_ERRORS, InsufficientCreditsError], directResult: true, union: { name: "RecordExecutionResult" } },
     args: { input: t.arg({ type: RecordExecutionInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const workspace = await requireWorkspace(ctx.db.prisma, ctx.actor, { id: input.workspaceId?.id ?? null });
-      return recordExecution(ctx.db.prisma, ctx.actor, workspace.id, {
+    resolve: (_root, { input }, ctx) =>
+      recordExecution(ctx, { id: input.workspaceId?.id ?? null }, {
         ...input,
         inputTokens: input.inputTokens ?? undefined,
         outputTokens: input.outputTokens ?? undefined,
         chargeCredits: input.chargeCredits ?? false,
-      });
-    },
+      }),
   }),
 );

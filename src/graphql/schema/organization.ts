@@ -1,11 +1,11 @@
-import { findOrganization } from "../../domain/workspaces.js";
+import { organizationActivity } from "../../domain/activity.js";
+import { findOrganization, visibleWorkspacesWhere } from "../../domain/workspaces.js";
 import { builder } from "../builder.js";
-import { scopedId } from "./ids.js";
+import { ActivityMetricsRef, activityArgs } from "./activity.js";
 
 export const OrganizationRef = builder.prismaNode("Organization", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, ctx) => ({ id: scopedId(id), AND: [{ id: { in: ctx.actor.organizationIds } }] }),
   fields: (t) => ({
     slug: t.exposeString("slug"),
     name: t.exposeString("name"),
@@ -13,7 +13,13 @@ export const OrganizationRef = builder.prismaNode("Organization", {
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     workspaces: t.relation("workspaces", {
       description: "The organization's workspaces that the caller may see.",
-      query: (_args, ctx) => ({ where: { id: { in: ctx.actor.workspaceIds } }, orderBy: { slug: "asc" } }),
+      query: (_args, ctx) => ({ where: visibleWorkspacesWhere(ctx), orderBy: { slug: "asc" } }),
+    }),
+    activityMetrics: t.field({
+      type: ActivityMetricsRef,
+      description: "Code-generation metrics of the organization's spaces that the caller may read, with a per-space breakdown.",
+      args: activityArgs,
+      resolve: (org, args, ctx) => organizationActivity(ctx, org, args),
     }),
   }),
 });
@@ -24,7 +30,6 @@ builder.queryField("organization", (t) =>
     nullable: true,
     description: "An organization by id or slug; with an organization key and no argument, the key's own.",
     args: { id: t.arg.globalID({ required: false, for: OrganizationRef }), slug: t.arg.string({ required: false }) },
-    resolve: (query, _root, args, ctx) =>
-      findOrganization(ctx.db.prisma, ctx.actor, { id: args.id?.id, slug: args.slug }, query),
+    resolve: (query, _root, args, ctx) => findOrganization(ctx, { id: args.id?.id, slug: args.slug }, query),
   }),
 );

@@ -1,23 +1,36 @@
-import { DateTimeResolver } from "graphql-scalars";
-import { GraphQLError } from "graphql";
+// DateTime and Decimal read client values with the domain's rules: strict ISO 8601 date-times
+// with an offset (real calendar dates, years 1970–9999), and decimals as strings, never floats.
+import { GraphQLError, Kind } from "graphql";
+import { readInstant } from "../../domain/rules/instants.js";
 import { builder } from "../builder.js";
 
-builder.addScalarType("DateTime", DateTimeResolver);
+const badInput = (message: string) => new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
+
+function parseDateTime(value: unknown): Date {
+  if (typeof value !== "string") throw badInput("DateTime values are ISO 8601 strings such as 2026-03-08T09:30:00Z");
+  const parsed = readInstant(value);
+  if (!parsed.ok) throw badInput(`DateTime ${parsed.problem}`);
+  return parsed.value;
+}
+
+builder.scalarType("DateTime", {
+  description: "An instant as an ISO 8601 date-time with an offset, for example 2026-03-08T09:30:00.000Z; answers are always UTC.",
+  serialize: (value) => (value instanceof Date ? value.toISOString() : String(value)),
+  parseValue: parseDateTime,
+  parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
+});
 
 const DECIMAL = /^-?\d{1,20}(\.\d{1,12})?$/;
 
 // Money and credits travel as decimal strings so that no client parses them into a float.
 builder.scalarType("Decimal", {
   description: 'An exact decimal number as a string, for example "1250.500000". Never a float.',
-  serialize: (value) =>
-    typeof value === "object" && value !== null && "toFixed" in value ? value.toFixed() : String(value),
+  serialize: (value) => (typeof value === "object" && value !== null && "toFixed" in value ? value.toFixed() : String(value)),
   parseValue: (value) => parseDecimal(value),
-  parseLiteral: (ast) => parseDecimal(ast.kind === "StringValue" || ast.kind === "IntValue" ? ast.value : undefined),
+  parseLiteral: (ast) => parseDecimal(ast.kind === Kind.STRING || ast.kind === Kind.INT ? ast.value : undefined),
 });
 
 function parseDecimal(value: unknown): string {
   if (typeof value === "string" && DECIMAL.test(value)) return value;
-  throw new GraphQLError('Decimal values are strings such as "12.50" (at most 20 digits and 12 decimals)', {
-    extensions: { code: "BAD_USER_INPUT" },
-  });
+  throw badInput('Decimal values are strings such as "12.50" (at most 20 digits and 12 decimals)');
 }

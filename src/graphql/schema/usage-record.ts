@@ -1,13 +1,11 @@
-import { hasWorkspaceScope } from "../../domain/access.js";
-import { recordUsage, usageWhere, type UsageBatchResult, type UsageOutcome } from "../../domain/usage.js";
-import { requireWorkspace } from "../../domain/workspaces.js";
 import type { UsageRecord } from "../../db/generated/client.js";
+import { encodeGlobalId } from "../../domain/rules/global-ids.js";
+import { recordUsage, usageRecordApiKey, usageRecordsConnection, type UsageBatchResult, type UsageOutcome } from "../../domain/usage.js";
 import { builder } from "../builder.js";
+import { ApiKeyRef } from "./api-key.js";
+import { TOTAL_COUNT, totalCount } from "./connections.js";
 import { ResourceKindEnum, SortOrderEnum, UsageCurrencyEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
-import { encodeGlobalID } from "@pothos/plugin-relay";
-import { ApiKeyRef } from "./api-key.js";
-import { pageSize, scopedBigId, scopedId } from "./ids.js";
 import { WorkspaceRef } from "./workspace.js";
 
 const InferenceDetails = builder.objectRef<UsageRecord>("InferenceDetails").implement({
@@ -22,12 +20,10 @@ const InferenceDetails = builder.objectRef<UsageRecord>("InferenceDetails").impl
   }),
 });
 
-// Records the caller wrote come back to it (ingestion keys included), so the node is scoped to the
-// workspaces it can see; the listing needs read:billing.
+// Readable with read:billing in its workspace, through listings and node(id) alike.
 export const UsageRecordRef = builder.prismaNode("UsageRecord", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, ctx) => ({ id: scopedBigId(id), AND: [{ workspaceId: { in: ctx.actor.workspaceIds } }] }),
   fields: (t) => ({
     timestamp: t.expose("occurredAt", { type: "DateTime", description: "When the charge happened." }),
     sku: t.relation("sku"),
@@ -45,7 +41,12 @@ export const UsageRecordRef = builder.prismaNode("UsageRecord", {
       resolve: (r) => (r.requestId || r.promptTokens != null || r.inferenceExecutionTimeMs != null ? r : null),
     }),
     model: t.exposeString("model", { nullable: true }),
-    apiKey: t.relation("apiKey", { nullable: true }),
+    apiKey: t.prismaField({
+      type: "ApiKey",
+      nullable: true,
+      description: "The key that recorded it (admins of the workspace only).",
+      resolve: (query, record, _args, ctx) => usageRecordApiKey(ctx, record, query),
+    }),
     externalUserId: t.exposeString("externalUserId", { nullable: true }),
     externalProjectId: t.exposeString("externalProjectId", { nullable: true }),
     resourceKind: t.field({ type: ResourceKindEnum, resolve: (r) => r.resourceKind }),
@@ -73,31 +74,25 @@ builder.prismaObject("Sku", {
 });
 
 builder.prismaObjectField("Workspace", "usageRecords", (t) =>
-  t.relatedConnection("usageRecords", {
-    description: "Metered charges, newest first by default.",
-    cursor: "workspaceId_occurredAt_id",
-    ...pageSize,
-    totalCount: true,
-    authScopes: (workspace, _args, ctx) => hasWorkspaceScope(ctx.actor, workspace.id, "read:billing"),
-    args: {
-      from: t.arg({ type: "DateTime", required: false, description: "Inclusive." }),
-      to: t.arg({ type: "DateTime", required: false, description: "Exclusive." }),
-      currency: t.arg({ type: UsageCurrencyEnum, required: false }),
-      sku: t.arg.string({ required: false }),
-      model: t.arg.string({ required: false }),
-      apiKeyId: t.arg.globalID({ required: false, for: ApiKeyRef }),
-      externalUserId: t.arg.string({ required: false }),
-      externalProjectId: t.arg.string({ required: false }),
-      order: t.arg({ type: SortOrderEnum, required: false, defaultValue: "NEWEST_FIRST" }),
+  t.connection(
+    {
+      type: UsageRecordRef,
+      description: "Metered charges, newest first by default.",
+      args: {
+        from: t.arg({ type: "DateTime", required: false, description: "Inclusive." }),
+        to: t.arg({ type: "DateTime", required: false, description: "Exclusive." }),
+        currency: t.arg({ type: UsageCurrencyEnum, required: false }),
+        sku: t.arg.string({ required: false }),
+        model: t.arg.string({ required: false }),
+        apiKeyId: t.arg.globalID({ required: false, for: ApiKeyRef }),
+        externalUserId: t.arg.string({ required: false }),
+        externalProjectId: t.arg.string({ required: false }),
+        order: t.arg({ type: SortOrderEnum, required: false, defaultValue: "NEWEST_FIRST" }),
+      },
+      resolve: (workspace, args, ctx) => usageRecordsConnection(ctx, workspace, { ...args, apiKeyId: args.apiKeyId?.id }, args),
     },
-    query: (args) => {
-      const direction = args.order === "OLDEST_FIRST" ? "asc" : "desc";
-      return {
-        where: usageWhere({ ...args, skuId: args.sku, apiKeyId: args.apiKeyId ? scopedId(args.apiKeyId.id) : null }),
-        orderBy: [{ occurredAt: direction }, { id: direction }],
-      };
-    },
-  }),
+    { fields: (t) => ({ totalCount: t.int({ description: TOTAL_COUNT, resolve: totalCount }) }) },
+  ),
 );
 
 const UsageRecordInput = builder.inputType("UsageRecordInput", {
@@ -141,7 +136,7 @@ const UsageRecordResult = builder.objectRef<UsageOutcome>("UsageRecordResult").i
     existingUsageRecordId: t.id({
       nullable: true,
       description: "For duplicates: the global id of the record stored under the key.",
-      resolve: (r) => (r.status === "DUPLICATE" ? encodeGlobalID("UsageRecord", r.existingId) : null),
+      resolve: (r) => (r.status === "DUPLICATE" ? encodeGlobalId("UsageRecord", r.existingId) : null),
     }),
     reason: t.field({ type: RejectionReason, nullable: true, resolve: (r) => (r.status === "REJECTED" ? r : null) }),
   }),
@@ -166,9 +161,6 @@ builder.mutationField("recordUsage", (t) =>
       workspaceId: t.arg.globalID({ for: WorkspaceRef, required: false, description: "Defaults to the caller's workspace." }),
       records: t.arg({ type: [UsageRecordInput], required: true }),
     },
-    resolve: async (_root, args, ctx) => {
-      const workspace = await requireWorkspace(ctx.db.prisma, ctx.actor, { id: args.workspaceId?.id ?? null });
-      return recordUsage(ctx.db.prisma, ctx.actor, workspace.id, args.records);
-    },
+    resolve: (_root, args, ctx) => recordUsage(ctx, { id: args.workspaceId?.id ?? null }, args.records),
   }),
 );

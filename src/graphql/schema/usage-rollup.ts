@@ -71,6 +71,6 @@ builder.prismaObjectField("Workspace", "usageRollup", (t) =>
       timeZone: t.arg.string({ required: false, description: "IANA zone of the buckets; defaults to the workspace's." }),
       source: t.arg({ type: RollupSource, required: false }),
     },
-    resolve: (workspace, args, ctx) => usageRollup(ctx.db.prisma, ctx.actor, workspace, args),
+    resolve: (workspace, args, ctx) => usageRollup(ctx, workspace, args),
   }),
 );

@@ -1,5 +1,6 @@
-import type { Actor, Scope } from "../../auth/actor.js";
-import { anyScopes } from "../../auth/actor.js";
+import type { Access, Scope } from "../../domain/access.js";
+import { callerApiKey } from "../../domain/api-keys.js";
+import { callerUser } from "../../domain/credentials.js";
 import { findWorkspace, listWorkspaces } from "../../domain/workspaces.js";
 import { builder } from "../builder.js";
 import { ScopeEnum } from "./api-key.js";
@@ -8,37 +9,28 @@ const ActorKind = builder.enumType("ActorKind", {
   values: { API_KEY: { value: "apiKey" }, USER: { value: "user" } } as const,
 });
 
-const ViewerRef = builder.objectRef<Actor>("Viewer").implement({
+const ViewerRef = builder.objectRef<Access>("Viewer").implement({
   description: "Who is calling.",
   fields: (t) => ({
-    kind: t.field({ type: ActorKind, resolve: (actor) => actor.kind }),
+    kind: t.field({ type: ActorKind, resolve: (access) => (access.apiKeyId ? "apiKey" : "user") }),
     apiKey: t.prismaField({
       type: "ApiKey",
       nullable: true,
       description: "The calling API key.",
-      resolve: (query, actor, _args, ctx) =>
-        actor.kind === "apiKey" ? ctx.db.prisma.apiKey.findUnique({ ...query, where: { id: actor.apiKeyId } }) : null,
+      resolve: (query, _access, _args, ctx) => callerApiKey(ctx, query),
     }),
-    user: t.prismaField({
-      type: "User",
-      nullable: true,
-      resolve: (query, actor, _args, ctx) =>
-        actor.kind === "user" ? ctx.db.prisma.user.findUnique({ ...query, where: { id: actor.userId } }) : null,
-    }),
+    user: t.prismaField({ type: "User", nullable: true, resolve: (query, _access, _args, ctx) => callerUser(ctx, query) }),
     scopes: t.field({
       type: [ScopeEnum],
       description: "Scopes held: a key's own, or for a user the union over its workspace roles.",
-      resolve: (actor) => anyScopes(actor) as Scope[],
+      resolve: (access) => access.scopes() as Scope[],
     }),
-    workspaces: t.prismaField({
-      type: ["Workspace"],
-      resolve: (query, actor, _args, ctx) => listWorkspaces(ctx.db.prisma, actor, query),
-    }),
+    workspaces: t.prismaField({ type: ["Workspace"], resolve: (query, _access, _args, ctx) => listWorkspaces(ctx, query) }),
     defaultWorkspace: t.prismaField({
       type: "Workspace",
       nullable: true,
       description: "The key's workspace, or the workspace the session names.",
-      resolve: (query, actor, _args, ctx) => findWorkspace(ctx.db.prisma, actor, {}, query),
+      resolve: (query, _access, _args, ctx) => findWorkspace(ctx, {}, query),
     }),
   }),
 });
@@ -51,4 +43,4 @@ builder.prismaObject("User", {
   }),
 });
 
-builder.queryField("viewer", (t) => t.field({ type: ViewerRef, resolve: (_root, _args, ctx) => ctx.actor }));
+builder.queryField("viewer", (t) => t.field({ type: ViewerRef, resolve: (_root, _args, ctx) => ctx.access }));

@@ -1,8 +1,7 @@
-import { hasWorkspaceScope } from "../../domain/access.js";
-import { creditBalanceOf, type CreditBalance } from "../../domain/ledger.js";
+import { listApiKeys } from "../../domain/api-keys.js";
+import { creditBalance, type CreditBalance } from "../../domain/ledger.js";
 import { findWorkspace } from "../../domain/workspaces.js";
 import { builder } from "../builder.js";
-import { scopedId } from "./ids.js";
 
 const CreditBalanceRef = builder.objectRef<CreditBalance>("CreditBalance").implement({
   description: "A workspace's credit balance.",
@@ -16,7 +15,6 @@ const CreditBalanceRef = builder.objectRef<CreditBalance>("CreditBalance").imple
 export const WorkspaceRef = builder.prismaNode("Workspace", {
   id: { field: "id" },
   nullable: true,
-  findUnique: (id, ctx) => ({ id: scopedId(id), AND: [{ id: { in: ctx.actor.workspaceIds } }] }),
   fields: (t) => ({
     slug: t.exposeString("slug"),
     name: t.exposeString("name"),
@@ -26,15 +24,11 @@ export const WorkspaceRef = builder.prismaNode("Workspace", {
     allowOverdraft: t.exposeBoolean("allowOverdraft"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     organization: t.relation("organization"),
-    creditBalance: t.field({
-      type: CreditBalanceRef,
-      authScopes: (workspace, _args, ctx) => hasWorkspaceScope(ctx.actor, workspace.id, "read:billing"),
-      resolve: (workspace) => creditBalanceOf(workspace),
-    }),
-    apiKeys: t.relation("apiKeys", {
+    creditBalance: t.field({ type: CreditBalanceRef, resolve: (workspace, _args, ctx) => creditBalance(ctx, workspace) }),
+    apiKeys: t.prismaField({
+      type: ["ApiKey"],
       description: "The workspace's API keys (admin only). Secrets are never shown again.",
-      authScopes: (workspace, _args, ctx) => hasWorkspaceScope(ctx.actor, workspace.id, "admin"),
-      query: { orderBy: { createdAt: "asc" } },
+      resolve: (query, workspace, _args, ctx) => listApiKeys(ctx, workspace, query),
     }),
   }),
 });
@@ -45,7 +39,6 @@ builder.queryField("workspace", (t) =>
     nullable: true,
     description: "A workspace by id or slug; with no argument, the API key's workspace (or the session's).",
     args: { id: t.arg.globalID({ required: false, for: WorkspaceRef }), slug: t.arg.string({ required: false }) },
-    resolve: (query, _root, args, ctx) =>
-      findWorkspace(ctx.db.prisma, ctx.actor, { id: args.id?.id, slug: args.slug }, query),
+    resolve: (query, _root, args, ctx) => findWorkspace(ctx, { id: args.id?.id, slug: args.slug }, query),
   }),
 );

@@ -1,0 +1,61 @@
+// Integers and decimals from clients. Integers in query strings are decimal digits only ("1e1",
+// "0x10" and " 5" are refused, not read as 10, 16 and 5); decimals must fit the column they go to.
+import { z } from "zod";
+
+/** An integer query parameter, written in decimal digits, within [min, max]. */
+export function integerParam(min: number, max: number) {
+  const range = `must be an integer from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^\d{1,15}$/, `${range}, written in decimal digits`)
+    .transform(Number)
+    .pipe(z.number().min(min, range).max(max, range))
+    // Documented as what it is, an integer, rather than as the text it travels as.
+    .meta({
+      override: ({ jsonSchema }) => {
+        delete jsonSchema.pattern;
+        Object.assign(jsonSchema, { type: "integer", minimum: min, maximum: max });
+      },
+    });
+}
+
+export interface DecimalRule {
+  /** Total significant digits the column holds (PostgreSQL numeric precision). */
+  precision: number;
+  /** Digits after the point. */
+  scale: number;
+  sign?: "positive" | "non-negative" | "non-zero" | "any";
+}
+
+const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/** What is wrong with a decimal's text for a column, or null. */
+export function decimalProblem(text: string, rule: DecimalRule): string | null {
+  const match = DECIMAL_TEXT.exec(text);
+  if (!match) return "must be a decimal number such as 12.5";
+  const [, minus, whole, fraction = ""] = match;
+  const integerDigits = whole!.replace(/^0+(?=\d)/, "").replace(/^0$/, "").length;
+  const maxInteger = rule.precision - rule.scale;
+  if (fraction.length > rule.scale) return `must have at most ${rule.scale} decimal places`;
+  if (integerDigits > maxInteger) return `must be less than 10^${maxInteger}`;
+  const zero = /^0*$/.test(whole! + fraction);
+  const sign = rule.sign ?? "any";
+  if (sign === "positive" && (minus || zero)) return "must be greater than 0";
+  if (sign === "non-negative" && minus && !zero) return "must not be negative";
+  if (sign === "non-zero" && zero) return "must not be 0";
+  return null;
+}
+
+/** A decimal given as a string (or a JSON number), kept as exact text; it must fit the column. */
+export function decimal(rule: DecimalRule) {
+  return z
+    .union([z.string(), z.number()])
+    .transform((value) => (typeof value === "number" ? String(value) : value.trim()))
+    .superRefine((value, ctx) => {
+      const problem = decimalProblem(value, rule);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
+}
+
+/** A count from a JSON body: a whole number within a PostgreSQL int4 unless a smaller max is given. */
+export const count = (max = 2_147_483_647) => z.number().int("must be a whole number").min(0, "must not be negative").max(max, `must be at most ${max}`);

@@ -1,0 +1,38 @@
+// The one request context, built once per request for GraphQL and REST alike: who is asking (from
+// the credentials), the request's clock (frozen at its arrival), and a logger carrying its id.
+import { AuthError, type Authenticate } from "../auth/authenticate.js";
+import type { Logger } from "../config/logger.js";
+import type { Database } from "../db/client.js";
+import { Access } from "../domain/access.js";
+import { frozenClock } from "../domain/clock.js";
+import { createRequestContext, type RequestContext, type Settings } from "../domain/context.js";
+
+export interface RequestFacts {
+  requestId: string;
+  arrivedAt: Date;
+  authorization: string | undefined;
+  /** The workspace a session names: X-Workspace-Id (GraphQL) or the workspaceId parameter (REST). */
+  workspaceId: string | null;
+}
+
+export interface ContextDeps {
+  db: Database;
+  settings: Settings;
+  authenticate: Authenticate;
+  logger: Logger;
+}
+
+/** Authenticates the request and builds its context; AuthError when the credentials do not hold. */
+export async function buildRequestContext(deps: ContextDeps, facts: RequestFacts): Promise<RequestContext> {
+  const actor = await deps.authenticate({ authorization: facts.authorization, workspaceId: facts.workspaceId, now: facts.arrivedAt });
+  return createRequestContext({
+    db: deps.db,
+    access: Access.of(actor),
+    clock: frozenClock(facts.arrivedAt),
+    settings: deps.settings,
+    logger: deps.logger.child({ requestId: facts.requestId }),
+    requestId: facts.requestId,
+  });
+}
+
+export { AuthError };

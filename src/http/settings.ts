@@ -1,0 +1,27 @@
+// What every request of one gateway process shares: configuration, the FOCUS budget, the key that
+// signs cursors (kept in the database, so that every process shares it) and the analytics cache.
+import { LRUCache } from "lru-cache";
+import type { Config } from "../config/config.js";
+import type { Database } from "../db/client.js";
+import type { RateLimiter, Settings } from "../domain/context.js";
+import { CursorCodec } from "../domain/rules/pages.js";
+import { gatewaySecret } from "../store/gateway-secrets.js";
+import { prismaSql } from "../store/rows.js";
+import { createRateLimiter } from "./rate-limit.js";
+
+/** Analytics answers are kept for 10 minutes, as the Billing Usage API documents. */
+const ANALYTICS_TTL_MS = 10 * 60_000;
+
+export async function createSettings(db: Database, config: Config, rateLimiter?: RateLimiter): Promise<Settings> {
+  return {
+    focusProviderName: config.FOCUS_PROVIDER_NAME,
+    focusRateLimiter: rateLimiter ?? createRateLimiter({
+      points: config.FOCUS_RATE_LIMIT_PER_MINUTE,
+      durationSeconds: 60,
+      redisUrl: config.REDIS_URL,
+      keyPrefix: `${config.REDIS_KEY_PREFIX}:focus`,
+    }),
+    cursors: new CursorCodec(await gatewaySecret(prismaSql(db.prisma), "cursor")),
+    analyticsCache: new LRUCache<string, object>({ max: 1_000, ttl: ANALYTICS_TTL_MS }),
+  };
+}

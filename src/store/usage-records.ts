@@ -1,0 +1,159 @@
+// SQL of the usage record family: batch inserts with their idempotency probe, the FOCUS export's
+// read of exact prices, and the newest change per UTC day that FOCUS metadata reports.
+import { z } from "zod";
+import type { Database } from "../db/client.js";
+import type { UsageRecord } from "../db/generated/client.js";
+import { insertRows, type ColumnSpec } from "./bulk-insert.js";
+import { col, parseRows, type RunSql } from "./rows.js";
+
+/** A usage record about to be stored; prices and credits already computed. */
+export interface NewUsageRecord {
+  occurredAt: Date;
+  skuId: string;
+  units: string;
+  pricePerUnitUsd: string;
+  amount: string;
+  currency: string;
+  costUsd: string;
+  credits: string;
+  notes: string | null;
+  requestId: string | null;
+  inferenceExecutionTimeMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheWriteTokens: number | null;
+  model: string | null;
+  apiKeyId: string | null;
+  externalUserId: string | null;
+  externalProjectId: string | null;
+  resourceKind: string;
+  resourceId: string | null;
+  idempotencyKey: string;
+  createdAt: Date;
+}
+
+const COLUMNS: (ColumnSpec & { name: keyof NewUsageRecord })[] = [
+  { name: "occurredAt", type: "timestamptz" }, { name: "skuId", type: "text" }, { name: "units", type: "numeric" },
+  { name: "pricePerUnitUsd", type: "numeric" }, { name: "amount", type: "numeric" }, { name: "currency", type: '"UsageCurrency"' },
+  { name: "costUsd", type: "numeric" }, { name: "credits", type: "numeric" }, { name: "notes", type: "text" },
+  { name: "requestId", type: "text" }, { name: "inferenceExecutionTimeMs", type: "int4" }, { name: "promptTokens", type: "int4" },
+  { name: "completionTokens", type: "int4" }, { name: "cacheReadTokens", type: "int4" }, { name: "cacheWriteTokens", type: "int4" },
+  { name: "model", type: "text" }, { name: "apiKeyId", type: "uuid" }, { name: "externalUserId", type: "text" },
+  { name: "externalProjectId", type: "text" }, { name: "resourceKind", type: '"ResourceKind"' }, { name: "resourceId", type: "text" },
+  { name: "idempotencyKey", type: "text" }, { name: "createdAt", type: "timestamptz" },
+];
+
+const nullable = <S extends z.ZodType>(schema: S) => schema.nullable();
+
+/** A stored usage record, as RETURNING gives it. */
+const usageRecordRow = z.object({
+  id: col.bigint(),
+  workspaceId: col.text(),
+  occurredAt: col.date(),
+  skuId: col.text(),
+  units: col.decimal(),
+  pricePerUnitUsd: col.decimal(),
+  amount: col.decimal(),
+  currency: z.enum(["USD", "VCU", "DIEM", "BUNDLED_CREDITS", "CREDITS"]),
+  costUsd: col.decimal(),
+  credits: col.decimal(),
+  notes: nullable(col.text()),
+  requestId: nullable(col.text()),
+  inferenceExecutionTimeMs: nullable(col.int()),
+  promptTokens: nullable(col.int()),
+  completionTokens: nullable(col.int()),
+  cacheReadTokens: nullable(col.int()),
+  cacheWriteTokens: nullable(col.int()),
+  model: nullable(col.text()),
+  apiKeyId: nullable(col.text()),
+  externalUserId: nullable(col.text()),
+  externalProjectId: nullable(col.text()),
+  resourceKind: z.enum(["SANDBOX", "COMPUTER", "STORAGE", "INFERENCE"]),
+  resourceId: nullable(col.text()),
+  idempotencyKey: col.text(),
+  createdAt: col.date(),
+}) satisfies z.ZodType<UsageRecord>;
+
+const RETURNING = ["id", "workspaceId", ...COLUMNS.map((c) => c.name)].map((name) => `"${name}"`).join(", ");
+
+/** Inserts records in input order (ids ascend with it) and returns them as stored. */
+export async function insertUsageRecords(run: RunSql, workspaceId: string, records: NewUsageRecord[]): Promise<UsageRecord[]> {
+  const values = records.map((record) => COLUMNS.map(({ name }) => {
+    const value = record[name];
+    return value instanceof Date ? value.toISOString() : value;
+  }));
+  const rows = await insertRows(run, "UsageRecord", COLUMNS, values, {
+    constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
+    returning: RETURNING,
+  });
+  return parseRows(usageRecordRow, rows).sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** The ids of records already stored under some of these idempotency keys. */
+export async function existingUsageKeys(run: RunSql, workspaceId: string, keys: string[]): Promise<Map<string, bigint>> {
+  if (keys.length === 0) return new Map();
+  const rows = parseRows(z.object({ idempotencyKey: col.text(), id: col.bigint() }), await run(
+    `SELECT "idempotencyKey", id FROM "UsageRecord" WHERE "workspaceId" = $1::uuid AND "idempotencyKey" = ANY($2::text[])`,
+    [workspaceId, keys],
+  ));
+  return new Map(rows.map((row) => [row.idempotencyKey, row.id]));
+}
+
+// ---- FOCUS reads --------------------------------------------------------------------------------
+
+/**
+ * Usage records, read as text with the exact products computed by PostgreSQL (numeric), in
+ * (occurredAt, id) order after a keyset position. The row comparison lets the scan use the
+ * (workspaceId, occurredAt, id) index; an OR of the two conditions scans the whole window.
+ */
+const FOCUS_USAGE_SQL = `
+  SELECT u.id::text, (extract(epoch FROM u."occurredAt") * 1000)::bigint::text, u."skuId",
+    trim_scale(u.units)::text, trim_scale(u.credits)::text,
+    trim_scale(u.credits * $4::numeric)::text,
+    trim_scale(u.units * s."listPriceUsd")::text,
+    trim_scale(u.units * s."creditsPerUnit" * $4::numeric)::text,
+    NULLIF(u."resourceId", ''), CASE WHEN u."resourceId" <> '' THEN lower(u."resourceKind"::text) END,
+    NULLIF(u.model, ''), NULLIF(u."externalUserId", ''),
+    NULLIF(u."externalProjectId", ''), u."apiKeyId"::text
+  FROM "UsageRecord" u JOIN "Sku" s ON s.id = u."skuId"
+  WHERE u."workspaceId" = $1::uuid AND u."occurredAt" >= $2::timestamptz AND u."occurredAt" < $3::timestamptz
+    AND (u."occurredAt", u.id) > (timestamptz 'epoch' + $5::bigint * interval '1 millisecond', $6::bigint)
+  ORDER BY u."occurredAt", u.id
+  LIMIT $7`;
+
+/** Positions in a FOCUS usage row. */
+export const FOCUS_USAGE = {
+  id: 0, atMs: 1, skuId: 2, units: 3, credits: 4, effectiveCost: 5, listCost: 6, contractedCost: 7,
+  resourceId: 8, resourceKind: 9, model: 10, externalUserId: 11, externalProjectId: 12, apiKeyId: 13,
+} as const;
+
+/** A FOCUS usage row: text columns at the FOCUS_USAGE positions (the export's hot path reads arrays). */
+export type FocusUsageRow = (string | null)[];
+
+export interface UsagePosition {
+  ms: string;
+  id: string;
+}
+
+/** FOCUS usage rows of a window after a keyset position (epoch ms, id), `take` at a time. */
+export function focusUsageReader(db: Database, query: { workspaceId: string; from: Date; to: Date; creditPriceUsd: string }) {
+  const params = [query.workspaceId, query.from.toISOString(), query.to.toISOString(), query.creditPriceUsd];
+  return (after: UsagePosition, take: number) => db.readRows(FOCUS_USAGE_SQL, [...params, after.ms, after.id, take]);
+}
+
+/** The newest change to each UTC day of a window: usage written, or a ledger row posted. */
+export async function lastChangeByUtcDay(run: RunSql, workspaceId: string, from: Date, to: Date): Promise<{ day: Date; updated: Date | null }[]> {
+  // timestamptz days cut in UTC and 24-hour steps: independent of the session's time zone.
+  return parseRows(z.object({ day: col.date(), updated: col.date().nullable() }), await run(
+    `SELECT d.day, GREATEST(
+      (SELECT MAX("createdAt") FROM "UsageRecord" u
+        WHERE u."workspaceId" = $1::uuid AND u."occurredAt" >= d.day AND u."occurredAt" < d.day + interval '24 hours'),
+      (SELECT MAX("occurredAt") FROM "CreditTransaction" c
+        WHERE c."workspaceId" = $1::uuid AND c."occurredAt" >= d.day AND c."occurredAt" < d.day + interval '24 hours')
+    ) AS updated
+    FROM generate_series(date_trunc('day', $2::timestamptz, 'UTC'), $3::timestamptz - interval '1 millisecond', interval '24 hours') AS d(day)
+    ORDER BY d.day`,
+    [workspaceId, from.toISOString(), to.toISOString()],
+  ));
+}
