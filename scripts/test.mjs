@@ -1,5 +1,7 @@
 // `npm test`: typed documents, type check, the suite on embedded PGlite, and the suite again on
-// PostgreSQL when TEST_DATABASE_URL is set. Ends with one "N passed, N failed" line.
+// PostgreSQL when TEST_DATABASE_URL is set. With `--dates` (or TEST_DATES), the PGlite pass runs
+// again with the process clock moved to each date by libfaketime, to show that the suite passes on
+// any date. Ends with one "N passed, N failed" line.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -7,11 +9,17 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
-const extraArgs = process.argv.slice(2);
+
+/** A US DST change (New York springs forward at 07:00 UTC), a leap day, and the last hour of a month. */
+const DEFAULT_DATES = ["2027-03-14T07:30:00Z", "2028-02-29T12:00:00Z", "2027-01-31T23:30:00Z"];
+const datesFlag = process.argv.includes("--dates");
+const extraArgs = process.argv.slice(2).filter((arg) => arg !== "--dates");
+const dates = datesFlag ? DEFAULT_DATES : (process.env.TEST_DATES ?? "").split(/[\s,]+/).filter(Boolean);
 
 function run(label, command, args, env = {}) {
   console.log(`\n▶ ${label}`);
   const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+  if (result.error) console.error(`${command}: ${result.error.message}`);
   return result.status === 0;
 }
 
@@ -20,17 +28,24 @@ ok = run("type check", bin("tsc"), ["--noEmit"]) && ok;
 // Once here, so that the command-line tests, which start the compiled gateway, do not all rebuild it.
 ok = run("compile (esbuild)", process.execPath, ["scripts/build.mjs"]) && ok;
 
-const suites = [{ name: "pglite", env: { TEST_DB: "pglite" } }];
-if (process.env.TEST_DATABASE_URL) suites.push({ name: "postgres", env: { TEST_DB: "postgres" } });
+const vitest = { command: bin("vitest"), args: [] };
+const suites = [{ name: "pglite", env: { TEST_DB: "pglite" }, ...vitest }];
+if (process.env.TEST_DATABASE_URL) suites.push({ name: "postgres", env: { TEST_DB: "postgres" }, ...vitest });
 else console.log("\nTEST_DATABASE_URL is not set: the PostgreSQL pass is skipped.");
+for (const date of dates) {
+  if (Number.isNaN(Date.parse(date))) throw new Error(`TEST_DATES: "${date}" is not an ISO 8601 date-time`);
+  // "@" starts the faked clock at the date and lets it run, so that timers still fire.
+  const faked = `@${new Date(date).toISOString().slice(0, 19).replace("T", " ")}`;
+  suites.push({ name: `pglite, the clock moved to ${date}`, env: { TEST_DB: "pglite", TZ: "UTC" }, command: "faketime", args: ["-f", faked, bin("vitest")] });
+}
 
 let passed = 0;
 let failed = 0;
 fs.mkdirSync(path.join(root, "test/.tmp"), { recursive: true });
-for (const suite of suites) {
-  const report = path.join(root, `test/.tmp/results-${suite.name}.json`);
+for (const [i, suite] of suites.entries()) {
+  const report = path.join(root, `test/.tmp/results-${i}.json`);
   fs.rmSync(report, { force: true });
-  const suiteOk = run(`tests on ${suite.name}`, bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...extraArgs], suite.env);
+  const suiteOk = run(`tests on ${suite.name}`, suite.command, [...suite.args, "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...extraArgs], suite.env);
   if (fs.existsSync(report)) {
     const results = JSON.parse(fs.readFileSync(report, "utf8"));
     passed += results.numPassedTests;
