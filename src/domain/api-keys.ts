@@ -11,7 +11,7 @@ import { parseInput } from "./rules/check.js";
 import { instantProblem } from "./rules/instants.js";
 import { UUID } from "./rules/ids.js";
 import { name } from "./rules/text.js";
-import { workspaceFor, type Selection, type WorkspaceTarget } from "./workspaces.js";
+import { selected, workspaceFor, type Selection, type WorkspaceTarget } from "./workspaces.js";
 
 const createApiKeyInput = (now: Date) =>
   z
@@ -98,6 +98,7 @@ function mayAdminister(ctx: RequestContext, key: ApiKey): boolean {
 
 /** The calling key's own metadata (viewer.apiKey). */
 export function callerApiKey(ctx: RequestContext, selection: Selection = {}): Promise<ApiKey | null> {
+  const query = selected(selection);
   const id = ctx.access.apiKeyId;
-  return id ? (ctx.db.prisma.apiKey.findUnique({ ...selection, where: { id } }) as Promise<ApiKey | null>) : Promise.resolve(null);
+  return id ? (ctx.db.prisma.apiKey.findUnique({ ...query, where: { id } }) as Promise<ApiKey | null>) : Promise.resolve(null);
 }

@@ -221,12 +221,12 @@ async function executionPage(ctx: RequestContext, workspace: Workspace, window: 
   }
   const older = cursor?.field !== "ending_before";
   const range = anchor ? { after: older ? { at: anchor.startedAt, id: anchor.id } : null, before: older ? null : { at: anchor.startedAt, id: anchor.id } } : { after: null, before: null };
-  const rows = (await ctx.db.prisma.execution.findMany({
+  const rows: ExecutionWithWorkflow[] = await ctx.db.prisma.execution.findMany({
     where: { AND: [{ workspaceId: workspace.id, startedAt: { gte: window.from, lt: window.to } }, ...timeIdRange("startedAt", range, true)] },
     orderBy: timeIdOrder("startedAt", true, !older),
     take: limit + 1,
     include: { workflow: { select: { id: true, name: true } } },
-  })) as ExecutionWithWorkflow[];
+  });
   const more = rows.length > limit;
   const data = rows.slice(0, limit);
   if (!older) data.reverse();

@@ -18,7 +18,7 @@ import { count, decimal } from "./rules/numbers.js";
 import { pageSize, type PageRule } from "./rules/pages.js";
 import { freeText, name } from "./rules/text.js";
 import { rangeFilter } from "./rules/windows.js";
-import { workspaceFor, type Selection, type WorkspaceTarget } from "./workspaces.js";
+import { selected, workspaceFor, type Selection, type WorkspaceTarget } from "./workspaces.js";
 
 export const MAX_USAGE_BATCH = 1_000;
 export const USAGE_CURRENCIES = ["USD", "VCU", "DIEM", "BUNDLED_CREDITS", "CREDITS"] as const;
@@ -284,7 +284,8 @@ export async function usageRecordsConnection(
 
 /** The key that recorded a charge: API-key metadata is for admins of the workspace. */
 export async function usageRecordApiKey(ctx: RequestContext, record: UsageRecord, selection: Selection = {}): Promise<ApiKey | null> {
+  const query = selected(selection);
   if (!record.apiKeyId) return null;
   if (!ctx.access.has(record.workspaceId, "admin")) throw new ForbiddenError("admin");
-  return ctx.db.prisma.apiKey.findUnique({ ...selection, where: { id: record.apiKeyId } }) as Promise<ApiKey | null>;
+  return ctx.db.prisma.apiKey.findUnique({ ...query, where: { id: record.apiKeyId } }) as Promise<ApiKey | null>;
 }

@@ -30,10 +30,14 @@ function workspaceWhere(ctx: RequestContext, lookup: Lookup): Prisma.WorkspaceWh
   return { AND: [{ id: ctx.access.workspaces() }, id ? { id } : { slug: slug! }] };
 }
 
+/** Read at once, even when nothing will match: a selection left unread is a bug to plugin-prisma. */
+export const selected = (selection: Selection) => ({ ...selection });
+
 export async function findWorkspace(ctx: RequestContext, lookup: Lookup, selection: Selection = {}): Promise<Workspace | null> {
+  const query = selected(selection);
   const where = workspaceWhere(ctx, lookup);
   // One statement for the workspace and its nested relations (relationJoins).
-  return where ? ((await ctx.db.prisma.workspace.findFirst({ ...selection, where, relationLoadStrategy: "join" })) as Workspace | null) : null;
+  return where ? ((await ctx.db.prisma.workspace.findFirst({ ...query, where, relationLoadStrategy: "join" })) as Workspace | null) : null;
 }
 
 /** The workspace a call is about, once the caller is known to hold `scope` in it. */
@@ -61,13 +65,14 @@ export const visibleWorkspacesWhere = (ctx: RequestContext): Prisma.WorkspaceWhe
 export const NO_MATCH = "00000000-0000-0000-0000-000000000000";
 
 export async function findOrganization(ctx: RequestContext, lookup: Lookup, selection: Selection = {}): Promise<Organization | null> {
+  const query = selected(selection);
   if (lookup.id && lookup.slug) throw ValidationError.single("id", "pass id or slug, not both");
   const slug = checkedName(lookup.slug, "slug");
   const id = lookup.id ?? (slug ? null : ctx.access.defaultOrganizationId);
   if (!id && !slug) return null;
   if (id && (!UUID.test(id) || !ctx.access.canSeeOrganization(id))) return null;
   return (await ctx.db.prisma.organization.findFirst({
-    ...selection,
+    ...query,
     where: { AND: [{ id: ctx.access.organizations() }, id ? { id } : { slug: slug! }] },
   })) as Organization | null;
 }

@@ -14,7 +14,7 @@ import { createGraphQLServer } from "../graphql/yoga.js";
 import { OPENAPI_DOCUMENT } from "../rest/openapi.js";
 import { createRestHandler } from "../rest/router.js";
 import { REST_ROUTES } from "../rest/routes.js";
-import { BodyTooLarge, mediaType, readBody } from "./body.js";
+import { createGraphQLRoute } from "./graphql-route.js";
 import { createSettings } from "./settings.js";
 import { buildRequestContext, type RequestFacts } from "./request-context.js";
 import { createHttpServer, listen, sendJson } from "./server.js";
@@ -39,39 +39,14 @@ export interface App {
   close(graceMs?: number): Promise<void>;
 }
 
-/** GraphQL requests may be 1 MB. */
-const MAX_GRAPHQL_BODY_BYTES = 1024 * 1024;
-
 export async function createApp(options: AppOptions): Promise<App> {
   const { db, config, logger } = options;
   const clock = options.clock ?? systemClock;
   const authenticate = createAuthenticator(db, config, logger);
   const settings = await createSettings(db, config, options.rateLimiter);
   const contextFor = (facts: RequestFacts) => buildRequestContext({ db, settings, authenticate, logger }, facts);
-  const yoga = createGraphQLServer({ logger, contextFor, graphiqlApiKey: options.graphiqlApiKey ?? null });
+  const graphql = createGraphQLRoute(createGraphQLServer({ logger, contextFor, graphiqlApiKey: options.graphiqlApiKey ?? null }));
   const rest = createRestHandler({ routes: REST_ROUTES, logger, contextFor });
-
-  async function graphql(req: http.IncomingMessage, res: http.ServerResponse, url: URL, facts: Omit<RequestFacts, "authorization" | "workspaceId">) {
-    if (req.method !== "GET" && req.method !== "POST") {
-      return sendGraphQLError(res, 405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on /graphql; use GET or POST`, { Allow: "GET, POST" });
-    }
-    let body: Buffer | undefined;
-    if (req.method === "POST") {
-      const type = mediaType(req.headers["content-type"]);
-      if (type !== "application/json" && !/^application\/[\w.-]+\+json$/.test(type)) {
-        req.resume();
-        return sendGraphQLError(res, 415, "UNSUPPORTED_MEDIA_TYPE", "POST /graphql takes Content-Type: application/json");
-      }
-      body = await readBody(req, MAX_GRAPHQL_BODY_BYTES);
-    }
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
-    const response = await yoga.fetch(url, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined }, { facts });
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    const reader = response.body?.getReader();
-    for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader!.read()) res.write(chunk.value);
-    res.end();
-  }
 
   const handle: http.RequestListener = (req, res) => {
     const started = process.hrtime.bigint();
@@ -89,18 +64,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     const route = async () => {
       if (!url) return sendJson(res, 400, { error: { code: "BAD_REQUEST", message: "The request target is not a valid path" } });
       if (path === "/graphql") return graphql(req, res, url, { requestId, arrivedAt });
-      const probe = PROBES[path];
-      if (probe) {
+      const service = SERVICE_ROUTES[path];
+      if (service) {
         if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: `${req.method} is not allowed on ${path}` } }, { Allow: "GET, HEAD" });
-        return sendJson(res, ...(await probe(db)));
+        return sendJson(res, ...(await service(db)));
       }
       if (await rest(req, res, url, { requestId, arrivedAt })) return;
       return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `No route for ${req.method} ${path}` } });
     };
     route().catch((error: Error) => {
-      if (error instanceof BodyTooLarge && !res.headersSent) {
-        return sendJson(res, 413, { error: { code: "PAYLOAD_TOO_LARGE", message: error.message } });
-      }
       logger.error({ requestId, err: error.stack }, "unhandled request error");
       if (!res.headersSent) sendJson(res, 500, { error: { code: "INTERNAL_SERVER_ERROR", message: `Unexpected error; quote request id ${requestId}`, requestId } });
       else res.destroy();
@@ -128,11 +100,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
 }
 
-function sendGraphQLError(res: http.ServerResponse, status: number, code: string, message: string, headers: http.OutgoingHttpHeaders = {}) {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
-}
-
-const PROBES: Record<string, (db: Database) => Promise<[number, unknown]>> = {
+/** Probes and the API description, outside authentication. */
+const SERVICE_ROUTES: Record<string, (db: Database) => Promise<[number, unknown]>> = {
   "/health": async () => [200, { status: "ok" }],
   "/ready": readiness,
   "/openapi.json": async () => [200, OPENAPI_DOCUMENT],

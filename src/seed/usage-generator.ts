@@ -6,6 +6,8 @@ import { Prisma, type UsageCurrency } from "../db/generated/client.js";
 import { priceUsage } from "../domain/pricing.js";
 import type { SqlSession } from "../db/client.js";
 import { allocateIds, insertRows, type ColumnSpec } from "../store/bulk-insert.js";
+import { LEDGER_COLUMNS as LEDGER_ROW_COLUMNS } from "../store/ledger.js";
+import { USAGE_RECORD_COLUMNS } from "../store/usage-records.js";
 import { sessionSql } from "./session-sql.js";
 import { LLM_MODELS, type SkuSeed } from "./price-list.js";
 import type { Random } from "./random.js";
@@ -30,47 +32,10 @@ export interface UsagePlan {
   skus: SkuSeed[];
 }
 
-const USAGE_COLUMNS: ColumnSpec[] = [
-  { name: "id", type: "int8" },
-  { name: "workspaceId", type: "uuid" },
-  { name: "occurredAt", type: "timestamptz" },
-  { name: "skuId", type: "text" },
-  { name: "units", type: "numeric" },
-  { name: "pricePerUnitUsd", type: "numeric" },
-  { name: "amount", type: "numeric" },
-  { name: "currency", type: '"UsageCurrency"' },
-  { name: "costUsd", type: "numeric" },
-  { name: "credits", type: "numeric" },
-  { name: "notes", type: "text" },
-  { name: "requestId", type: "text" },
-  { name: "inferenceExecutionTimeMs", type: "int4" },
-  { name: "promptTokens", type: "int4" },
-  { name: "completionTokens", type: "int4" },
-  { name: "cacheReadTokens", type: "int4" },
-  { name: "cacheWriteTokens", type: "int4" },
-  { name: "model", type: "text" },
-  { name: "apiKeyId", type: "uuid" },
-  { name: "externalUserId", type: "text" },
-  { name: "externalProjectId", type: "text" },
-  { name: "resourceKind", type: '"ResourceKind"' },
-  { name: "resourceId", type: "text" },
-  { name: "idempotencyKey", type: "text" },
-];
-
-const LEDGER_COLUMNS: ColumnSpec[] = [
-  { name: "id", type: "int8" },
-  { name: "workspaceId", type: "uuid" },
-  { name: "type", type: '"CreditTransactionType"' },
-  { name: "amount", type: "numeric" },
-  { name: "balanceAfter", type: "numeric" },
-  { name: "moneyAmount", type: "numeric" },
-  { name: "moneyCurrency", type: "text" },
-  { name: "description", type: "text" },
-  { name: "usageRecordId", type: "int8" },
-  { name: "idempotencyKey", type: "text" },
-  { name: "expiresAt", type: "timestamptz" },
-  { name: "occurredAt", type: "timestamptz" },
-];
+/** Seeds write ids they reserved, and rows of many workspaces: the stores' columns after those two. */
+const OWNED: ColumnSpec[] = [{ name: "id", type: "int8" }, { name: "workspaceId", type: "uuid" }];
+const USAGE_COLUMNS = [...OWNED, ...USAGE_RECORD_COLUMNS];
+const LEDGER_COLUMNS = [...OWNED, ...LEDGER_ROW_COLUMNS];
 
 /** Ids handed out from blocks reserved on the table's own sequence. */
 class IdPool {
@@ -123,7 +88,7 @@ export async function generateUsage(session: SqlSession, plan: UsagePlan, rng: R
     ledgerCount++;
     ledgerRows.push([
       await ledgerIds.next(), plan.workspaceId, type, amount.toFixed(), balance.toFixed(),
-      extra.money?.toFixed() ?? null, extra.money ? "USD" : null, description, extra.usageRecordId ?? null,
+      extra.money?.toFixed() ?? null, extra.money ? "USD" : null, description, extra.usageRecordId ?? null, null,
       extra.key ?? null, extra.expiresAt ?? null, at,
     ]);
   };
@@ -171,7 +136,7 @@ export async function generateUsage(session: SqlSession, plan: UsagePlan, rng: R
         amount.toFixed(), event.currency, costUsd.toFixed(), credits.toFixed(),
         event.notes, event.requestId, event.executionTimeMs, event.promptTokens, event.completionTokens,
         event.cacheReadTokens, event.cacheWriteTokens, sku.model, event.apiKeyId, event.externalUserId,
-        event.externalProjectId, sku.resourceKind, event.resourceId, key,
+        event.externalProjectId, sku.resourceKind, event.resourceId, key, event.at,
       ]);
       records++;
       creditsUsed = creditsUsed.plus(credits);

@@ -38,7 +38,8 @@ export interface LedgerRow {
   occurredAt: Date;
 }
 
-const LEDGER_COLUMNS: ColumnSpec[] = [
+/** The columns a new ledger row fills, in order (the seeds insert these too, after id and workspaceId). */
+export const LEDGER_COLUMNS: ColumnSpec[] = [
   { name: "type", type: '"CreditTransactionType"' },
   { name: "amount", type: "numeric" },
   { name: "balanceAfter", type: "numeric" },

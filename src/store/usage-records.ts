@@ -33,7 +33,8 @@ export interface NewUsageRecord {
   createdAt: Date;
 }
 
-const COLUMNS: (ColumnSpec & { name: keyof NewUsageRecord })[] = [
+/** The columns a new record fills, in order (the seeds insert these too, after id and workspaceId). */
+export const USAGE_RECORD_COLUMNS: (ColumnSpec & { name: keyof NewUsageRecord })[] = [
   { name: "occurredAt", type: "timestamptz" }, { name: "skuId", type: "text" }, { name: "units", type: "numeric" },
   { name: "pricePerUnitUsd", type: "numeric" }, { name: "amount", type: "numeric" }, { name: "currency", type: '"UsageCurrency"' },
   { name: "costUsd", type: "numeric" }, { name: "credits", type: "numeric" }, { name: "notes", type: "text" },
@@ -75,15 +76,15 @@ const usageRecordRow = z.object({
   createdAt: col.date(),
 }) satisfies z.ZodType<UsageRecord>;
 
-const RETURNING = ["id", "workspaceId", ...COLUMNS.map((c) => c.name)].map((name) => `"${name}"`).join(", ");
+const RETURNING = ["id", "workspaceId", ...USAGE_RECORD_COLUMNS.map((c) => c.name)].map((name) => `"${name}"`).join(", ");
 
 /** Inserts records in input order (ids ascend with it) and returns them as stored. */
 export async function insertUsageRecords(run: RunSql, workspaceId: string, records: NewUsageRecord[]): Promise<UsageRecord[]> {
-  const values = records.map((record) => COLUMNS.map(({ name }) => {
+  const values = records.map((record) => USAGE_RECORD_COLUMNS.map(({ name }) => {
     const value = record[name];
     return value instanceof Date ? value.toISOString() : value;
   }));
-  const rows = await insertRows(run, "UsageRecord", COLUMNS, values, {
+  const rows = await insertRows(run, "UsageRecord", USAGE_RECORD_COLUMNS, values, {
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
     returning: RETURNING,
   });

@@ -105,6 +105,12 @@ describe("credentials", () => {
       expect(viewer.data?.viewer.workspaces.map((w) => w.slug)).toEqual(["acme-main", "acme-other"]);
     });
 
+    test("that name no workspace get null for the workspace, not an error", async ({ gateway, clock, tenants: { acme } }) => {
+      const response = await gateway.graphql(graphql(`query SessionNoWorkspace { workspace { slug organization { slug } } viewer { defaultWorkspace { slug organization { slug } } user { email } apiKey { name workspace { slug } } } }`), {}, bearer(await session(acme.userId, clock)));
+      expect(response.errors).toBeUndefined();
+      expect(response.data).toEqual({ workspace: null, viewer: { defaultWorkspace: null, user: { email: "owner@acme.test" }, apiKey: null } });
+    });
+
     test("cannot name another tenant's workspace", async ({ gateway, clock, tenants: { acme, globex } }) => {
       const response = await gateway.graphql(BalanceQuery, {}, { ...bearer(await session(acme.userId, clock)), "x-workspace-id": globex.workspaceId });
       expect(response.status).toBe(200);

@@ -79,6 +79,7 @@ describe("tenancy", () => {
     const own = await gateway.graphql(OrganizationById, {}, bearer(globex.keys.orgAdmin));
     expect(own.data?.organization).toEqual({ slug: "globex", workspaces: [{ slug: "globex-main" }, { slug: "globex-other" }] });
     const other = await gateway.graphql(OrganizationById, { id: globexIds.organization }, bearer(acme.keys.orgAdmin));
+    expect(other.errors).toBeUndefined();
     expect(other.data?.organization).toBeNull();
   });
 

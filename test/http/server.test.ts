@@ -116,7 +116,7 @@ describe("HTTP server", () => {
 
     const huge = await fetch(`${gateway.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ ${" ".repeat(2 * 1024 * 1024)} }` }) });
     expect(huge.status).toBe(413);
-    expect(await huge.json()).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
+    expect(await huge.json()).toMatchObject({ errors: [{ extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
 
     const restPost = await fetch(`${gateway.url}/api/mcp/credits/balance`, { method: "DELETE", headers: bearer(acme.keys.read) });
     expect([restPost.status, restPost.headers.get("allow")]).toEqual([405, "GET"]);

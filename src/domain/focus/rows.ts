@@ -2,17 +2,16 @@
 // files, their metadata's columns and the GraphQL connection. docs/focus-mapping.md explains the
 // mapping. Rows come in keyset batches, so that exports stream with flat memory.
 import type { CreditTransaction, Workspace } from "../../db/generated/client.js";
-import { focusUsageReader, type FocusUsageRow, type UsagePosition } from "../../store/usage-records.js";
+import { FOCUS_USAGE, focusUsageReader, type FocusUsageRow, type UsagePosition } from "../../store/usage-records.js";
 import type { RequestContext } from "../context.js";
 import { InvalidCursorError, RateLimitedError, UnavailableError } from "../errors.js";
+import { GRAPHQL_PAGE } from "../connections.js";
 import { pageSize } from "../rules/pages.js";
 import { resolveWindow, type TimeWindow } from "../rules/windows.js";
-import { GRAPHQL_PAGE } from "../connections.js";
 import { workspaceFor, type WorkspaceTarget } from "../workspaces.js";
 import type { FocusRow } from "./columns.js";
 import { ledgerRow } from "./ledger-rows.js";
 import type { FocusContext } from "./row-parts.js";
-import { FOCUS_USAGE } from "../../store/usage-records.js";
 import { usageMapper } from "./usage-rows.js";
 
 /** Rows per read: larger batches cost memory (each lives through several young-generation GCs) and gain nothing. */

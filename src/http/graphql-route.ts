@@ -1,0 +1,44 @@
+// /graphql over Node's HTTP: GET and POST with a JSON body of at most 1 MB, answered by yoga. What
+// the HTTP layer refuses (method, media type, size) is answered in GraphQL's error shape too.
+import type http from "node:http";
+import type { YogaServerInstance } from "graphql-yoga";
+import type { GraphQLContext } from "../graphql/context.js";
+import type { ServerContext } from "../graphql/yoga.js";
+import { BodyTooLarge, mediaType, readBody } from "./body.js";
+import { sendJson } from "./server.js";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+function sendGraphQLError(res: http.ServerResponse, status: number, code: string, message: string, headers: http.OutgoingHttpHeaders = {}) {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
+}
+
+export function createGraphQLRoute(yoga: YogaServerInstance<ServerContext, GraphQLContext>) {
+  return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, facts: ServerContext["facts"]): Promise<void> => {
+    if (req.method !== "GET" && req.method !== "POST") {
+      req.resume();
+      return sendGraphQLError(res, 405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on /graphql; use GET or POST`, { Allow: "GET, POST" });
+    }
+    let body: Buffer | undefined;
+    if (req.method === "POST") {
+      const type = mediaType(req.headers["content-type"]);
+      if (type !== "application/json" && !/^application\/[\w.-]+\+json$/.test(type)) {
+        req.resume();
+        return sendGraphQLError(res, 415, "UNSUPPORTED_MEDIA_TYPE", "POST /graphql takes Content-Type: application/json");
+      }
+      try {
+        body = await readBody(req, MAX_BODY_BYTES);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) return sendGraphQLError(res, 413, "PAYLOAD_TOO_LARGE", error.message);
+        throw error;
+      }
+    }
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
+    const response = await yoga.fetch(url, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined }, { facts });
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    const reader = response.body?.getReader();
+    for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader!.read()) res.write(chunk.value);
+    res.end();
+  };
+}
