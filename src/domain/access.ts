@@ -42,8 +42,8 @@ export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
 }
 
-/** A Prisma filter on a workspace id column; undefined means "every workspace" (the operator). */
-export type WorkspaceFilter = { in: string[] } | undefined;
+/** A Prisma filter on an id column; undefined means "every one" (the operator). */
+export type IdFilter = { in: string[] } | undefined;
 
 export class Access {
   private constructor(readonly actor: Actor | null) {}
@@ -119,13 +119,13 @@ export class Access {
   }
 
   /** The workspaces visible to the caller, or those where it holds `scope`, as a Prisma filter. */
-  workspaces(scope?: Scope): WorkspaceFilter {
+  workspaces(scope?: Scope): IdFilter {
     if (!this.actor) return undefined;
     const ids = this.actor.workspaceIds;
     return { in: scope ? ids.filter((id) => this.has(id, scope)) : ids };
   }
 
-  organizations(): WorkspaceFilter {
+  organizations(): IdFilter {
     return this.actor ? { in: this.actor.organizationIds } : undefined;
   }
 

@@ -8,7 +8,7 @@ import { readDate } from "./rules/instants.js";
 import { dateRange } from "./rules/windows.js";
 import { findOrganization, workspaceFor, type Lookup, type WorkspaceTarget } from "./workspaces.js";
 
-export const ACTIVITY_GRANULARITIES = ["day", "week", "month", "quarter"] as const;
+const ACTIVITY_GRANULARITIES = ["day", "week", "month", "quarter"] as const;
 export type ActivityGranularity = (typeof ACTIVITY_GRANULARITIES)[number];
 
 /** Day buckets over at most 90 days, others over at most three years, as the Builder API allows. */
@@ -53,7 +53,7 @@ export interface ActivityArgs {
 }
 
 /** Dates (YYYY-MM-DD, inclusive) and granularity as the Builder API takes them. */
-export function parseActivityArgs(args: ActivityArgs): { startDate: string; endDate: string; granularity: ActivityGranularity } {
+function parseActivityArgs(args: ActivityArgs): { startDate: string; endDate: string; granularity: ActivityGranularity } {
   const date = (field: "startDate" | "endDate") => {
     const value = args[field];
     if (!value) throw ValidationError.single(field, `${field} is required (YYYY-MM-DD)`, "MISSING_PARAMETER");

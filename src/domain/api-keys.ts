@@ -8,22 +8,19 @@ import { SCOPES } from "./access.js";
 import type { RequestContext } from "./context.js";
 import { ForbiddenError, NotFoundError } from "./errors.js";
 import { parseInput } from "./rules/check.js";
-import { instantProblem } from "./rules/instants.js";
-import { UUID } from "./rules/ids.js";
+import { futureInstant } from "./rules/instants.js";
+import { UUID, uuid } from "./rules/ids.js";
 import { name } from "./rules/text.js";
-import { selected, workspaceFor, type Selection, type WorkspaceTarget } from "./workspaces.js";
+import { readSelection, workspaceFor, type Selection, type WorkspaceTarget } from "./workspaces.js";
 
 const createApiKeyInput = (now: Date) =>
   z
     .object({
       name: name(100),
       scopes: z.array(z.enum(SCOPES)).min(1, "at least one scope is required").max(SCOPES.length),
-      workspaceId: z.uuid().nullish(),
-      organizationId: z.uuid().nullish(),
-      expiresAt: z.date().nullish().superRefine((date, ctx) => {
-        const problem = date ? (instantProblem(date) ?? (date <= now ? "must be in the future" : null)) : null;
-        if (problem) ctx.addIssue({ code: "custom", message: problem });
-      }),
+      workspaceId: uuid("a workspace").nullish(),
+      organizationId: uuid("an organization").nullish(),
+      expiresAt: futureInstant(now).nullish(),
     })
     .refine((input) => input.workspaceId || input.organizationId, { message: "a workspace or an organization must own the key", path: ["workspaceId"] });
 
@@ -43,13 +40,21 @@ export function apiKeyStatus(ctx: RequestContext, key: Pick<ApiKey, "revokedAt" 
   return key.expiresAt && key.expiresAt <= ctx.clock.now() ? "EXPIRED" : "ACTIVE";
 }
 
+/**
+ * Creates a key owned by a workspace (the caller's, when it names neither) or an organization. A
+ * caller grants only scopes it holds there itself: an admin-only key mints no reader.
+ */
 export async function createApiKey(ctx: RequestContext, raw: CreateApiKeyInput): Promise<CreatedApiKey> {
-  const input = parseInput(createApiKeyInput(ctx.clock.now()), raw);
+  const owner = raw.workspaceId || raw.organizationId ? {} : { workspaceId: ctx.access.defaultWorkspaceId };
+  const input = parseInput(createApiKeyInput(ctx.clock.now()), { ...raw, ...owner });
   if (input.organizationId && !ctx.access.administersOrganization(input.organizationId)) {
     if (!ctx.access.canSeeOrganization(input.organizationId)) throw new NotFoundError("Organization");
     throw new ForbiddenError("admin");
   }
   if (input.workspaceId) await workspaceFor(ctx, { id: input.workspaceId }, "admin");
+  const held = input.workspaceId ? ctx.access.scopesIn(input.workspaceId) : ctx.access.scopes();
+  const beyond = input.scopes.find((scope) => !held.includes(scope));
+  if (beyond) throw new ForbiddenError(beyond);
   if (input.workspaceId && input.organizationId) {
     const inOrganization = await ctx.db.prisma.workspace.count({ where: { id: input.workspaceId, organizationId: input.organizationId } });
     if (!inOrganization) throw new NotFoundError("Workspace");
@@ -95,10 +100,9 @@ function mayAdminister(ctx: RequestContext, key: ApiKey): boolean {
   return true;
 }
 
-
 /** The calling key's own metadata (viewer.apiKey). */
 export function callerApiKey(ctx: RequestContext, selection: Selection = {}): Promise<ApiKey | null> {
-  const query = selected(selection);
+  const query = readSelection(selection);
   const id = ctx.access.apiKeyId;
   return id ? (ctx.db.prisma.apiKey.findUnique({ ...query, where: { id } }) as Promise<ApiKey | null>) : Promise.resolve(null);
 }

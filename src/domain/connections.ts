@@ -2,6 +2,8 @@
 // signed cursors bound to the connection and workspace, and the Relay algorithm for first/last.
 import type { RequestContext } from "./context.js";
 import { InvalidCursorError } from "./errors.js";
+import { rowId } from "./rules/ids.js";
+import { readEpochMs } from "./rules/instants.js";
 import { pageSize, type PageRule } from "./rules/pages.js";
 
 /** GraphQL page sizes: 50 by default, 500 at most; more is an error rather than a silent cut. */
@@ -90,7 +92,11 @@ export interface TimeIdKey {
 export const timeIdKey = {
   parts: 2,
   encode: (at: Date, id: bigint) => [String(at.getTime()), id.toString()],
-  decode: ([ms, id]: string[]): TimeIdKey | null => (/^\d{1,15}$/.test(ms!) && /^\d{1,18}$/.test(id!) ? { at: new Date(Number(ms)), id: BigInt(id!) } : null),
+  decode: ([ms, id]: string[]): TimeIdKey | null => {
+    const at = readEpochMs(ms!);
+    const row = rowId(id);
+    return at.ok && row !== null ? { at: at.value, id: row } : null;
+  },
 };
 
 /**

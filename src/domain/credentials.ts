@@ -6,7 +6,7 @@ import { isScope, type Actor, type Role } from "./access.js";
 import type { RequestContext } from "./context.js";
 import { NotFoundError } from "./errors.js";
 import { UUID } from "./rules/ids.js";
-import { selected, type Selection } from "./workspaces.js";
+import { readSelection, type Selection } from "./workspaces.js";
 
 /** The actor of a live API key (not revoked, not expired at `now`), or null. */
 export async function apiKeyActor(db: Database, secretHash: string, now: Date): Promise<Actor | null> {
@@ -55,7 +55,7 @@ export async function recordApiKeyUse(db: Database, apiKeyId: string, now: Date,
 
 /** The calling user (viewer.user). */
 export function callerUser(ctx: RequestContext, selection: Selection = {}): Promise<User | null> {
-  const query = selected(selection);
+  const query = readSelection(selection);
   const id = ctx.access.userId;
   return id ? (ctx.db.prisma.user.findUnique({ ...query, where: { id } }) as Promise<User | null>) : Promise.resolve(null);
 }

@@ -6,7 +6,7 @@ import type { RequestContext } from "./context.js";
 import { ValidationError } from "./errors.js";
 import { appendLedger, Decimal, withLedgerLock, type LockedWorkspace } from "./ledger.js";
 import { parseInput } from "./rules/check.js";
-import { instantProblem } from "./rules/instants.js";
+import { futureInstant } from "./rules/instants.js";
 import { decimal } from "./rules/numbers.js";
 import { freeText, name } from "./rules/text.js";
 import { workspaceFor, type Selection, type WorkspaceTarget } from "./workspaces.js";
@@ -16,17 +16,10 @@ const credits = (sign: "positive" | "non-zero") => decimal({ precision: 24, scal
 /** Money in whole cents, below 10^12 as the money columns (numeric(20, 8)) hold. */
 const usd = decimal({ precision: 14, scale: 2, sign: "non-negative" });
 
-/** An expiry must be a real instant after the request's now. */
-const expiry = (now: Date) =>
-  z.date().nullish().superRefine((date, ctx) => {
-    const problem = date ? (instantProblem(date) ?? (date <= now ? "must be in the future" : null)) : null;
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
-
 const common = (now: Date) => ({
   description: freeText(500).nullish(),
   idempotencyKey: name(200).nullish(),
-  expiresAt: expiry(now),
+  expiresAt: futureInstant(now).nullish(),
 });
 
 const grantInput = (now: Date) => z.object({ credits: credits("positive"), ...common(now) });

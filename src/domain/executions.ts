@@ -10,23 +10,21 @@ import { GRAPHQL_PAGE, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, ty
 import type { RequestContext } from "./context.js";
 import { InvalidCursorError, ValidationError } from "./errors.js";
 import { appendLedger, Decimal, withLedgerLock } from "./ledger.js";
+import { MAX_CHARGE } from "./pricing.js";
 import { parseInput, checkedName } from "./rules/check.js";
-import { instantProblem } from "./rules/instants.js";
-import { rowId, UUID } from "./rules/ids.js";
+import { happenedProblem } from "./rules/instants.js";
+import { NO_MATCH, rowId, UUID } from "./rules/ids.js";
 import { count, decimal } from "./rules/numbers.js";
 import { pageSize, type PageRule } from "./rules/pages.js";
 import { name } from "./rules/text.js";
 import { periodWindow, rangeFilter, resolveWindow, type TimeWindow, type WindowInput } from "./rules/windows.js";
 import { localDate } from "./time.js";
 import { usageRollup } from "./usage-rollup.js";
-import { NO_MATCH, workspaceFor, type WorkspaceTarget } from "./workspaces.js";
+import { workspaceFor, type WorkspaceTarget } from "./workspaces.js";
 
 const usd = decimal({ precision: 20, scale: 8, sign: "non-negative" });
-const tokens = count(2_000_000_000);
-/** Clock skew tolerated for startedAt in the future. */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
-/** One execution may cost at most $1 billion (its day's totals must still fit the aggregate columns). */
-const MAX_EXECUTION_COST = new Decimal("1e9");
+/** Each at most a billion, so that their sum (totalTokens) is still a GraphQL Int. */
+const tokens = count(1_000_000_000);
 
 const executionInput = z.object({
   idempotencyKey: name(200).nullish(),
@@ -47,10 +45,11 @@ export type RecordExecutionInput = z.input<typeof executionInput>;
 /** Why an execution's times and amounts cannot be stored, or null. */
 function executionProblem(ctx: RequestContext, input: z.output<typeof executionInput>): ValidationError | null {
   if (input.startedAt) {
-    const problem = instantProblem(input.startedAt) ?? (input.startedAt.getTime() > ctx.clock.now().getTime() + FUTURE_TOLERANCE_MS ? "must not be in the future" : null);
+    const problem = happenedProblem(input.startedAt, ctx.clock.now());
     if (problem) return ValidationError.single("startedAt", problem);
   }
-  if (new Decimal(input.costUsd).gte(MAX_EXECUTION_COST)) return ValidationError.single("costUsd", "must be less than 1,000,000,000");
+  // As for one metered charge: a day's totals must still fit the aggregate columns.
+  if (new Decimal(input.costUsd).gte(MAX_CHARGE)) return ValidationError.single("costUsd", "must be less than 1,000,000,000");
   if (input.costBreakdown?.length) {
     const sum = input.costBreakdown.reduce((s, call) => s.plus(call.costUsd), new Decimal(0));
     if (!sum.eq(input.costUsd)) return ValidationError.single("costBreakdown", `the calls add up to ${sum.toFixed()}, not costUsd ${input.costUsd}`);
@@ -134,8 +133,6 @@ export async function executionsConnection(ctx: RequestContext, target: Workspac
   }, args, GRAPHQL_PAGE);
 }
 
-
-
 export async function workflows(ctx: RequestContext, target: WorkspaceTarget): Promise<Workflow[]> {
   const workspace = await workspaceFor(ctx, target, "read:billing");
   return ctx.db.prisma.workflow.findMany({ where: { workspaceId: workspace.id }, orderBy: { name: "asc" } });
@@ -150,9 +147,13 @@ export interface ExecutionBilling {
   onDemandCostUsd: Decimal;
 }
 
-/** Billing of executions the caller has already been allowed to read, in one statement. */
-export async function executionBilling(ctx: RequestContext, ids: readonly bigint[]): Promise<Map<bigint, ExecutionBilling>> {
-  const totals = await monthToDateTotals(prismaSql(ctx.db.prisma), ids);
+/**
+ * Billing of executions in one statement: it tells the month's spend, so it needs read:billing in
+ * each execution's workspace (a write:usage key gets back what it recorded, not the spend).
+ */
+export async function executionBilling(ctx: RequestContext, executions: readonly Pick<Execution, "id" | "workspaceId">[]): Promise<Map<bigint, ExecutionBilling>> {
+  for (const workspaceId of new Set(executions.map((e) => e.workspaceId))) ctx.access.assert(workspaceId, "read:billing");
+  const totals = await monthToDateTotals(prismaSql(ctx.db.prisma), executions.map((e) => e.id));
   return new Map(totals.map((row) => [row.id, billingOf(row.cost, row.running, row.limit)]));
 }
 
@@ -241,7 +242,7 @@ export async function executionUsage(ctx: RequestContext, target: WorkspaceTarge
   const limit = pageSize(query.limit, EXECUTION_USAGE_PAGE, "limit");
   const cursor = query.startingAfter ? { id: query.startingAfter, field: "starting_after" as const } : query.endingBefore ? { id: query.endingBefore, field: "ending_before" as const } : null;
   const { data, more, older } = await executionPage(ctx, workspace, window, limit, cursor);
-  const billing = await executionBilling(ctx, data.map((e) => e.id));
+  const billing = await executionBilling(ctx, data);
   return {
     workspace,
     window,

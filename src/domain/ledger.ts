@@ -15,8 +15,8 @@ export type { LockedWorkspace, Tx };
 export const Decimal = Prisma.Decimal;
 export type Decimal = Prisma.Decimal;
 
-/** Balances are numeric(24, 6): anything that would not fit is refused before it is written. */
-const BALANCE_LIMIT = new Decimal("1e18");
+/** Balances are numeric(24, 6), overdraft or not: one that would not fit is refused before it is written. */
+export const balanceFits = (balance: Decimal) => balance.abs().lt("1e18");
 
 export interface CreditBalance {
   credits: Decimal;
@@ -65,7 +65,7 @@ export async function appendLedger(tx: Tx, workspace: LockedWorkspace, entries: 
     if (entry.amount.isNegative() && next.isNegative() && !workspace.allowOverdraft) {
       throw new InsufficientCreditsError(balance.toFixed(), entry.amount.neg().toFixed());
     }
-    if (next.abs().gte(BALANCE_LIMIT)) throw ValidationError.single("credits", "the balance would exceed 10^18 credits");
+    if (!balanceFits(next)) throw ValidationError.single("credits", "the balance would exceed 10^18 credits");
     balance = next;
     return {
       type: entry.type,

@@ -30,7 +30,7 @@ export function priceUsage(sku: SkuPrice, units: Decimal, currency: UsageCurrenc
  * One charge may cost at most $1 billion and a billion credits: far beyond any real charge, and
  * small enough that a day's totals still fit the aggregate columns.
  */
-const MAX_CHARGE = new Prisma.Decimal("1e9");
+export const MAX_CHARGE = new Prisma.Decimal("1e9");
 
 /** Why a priced charge cannot be stored, or null. */
 export function chargeProblem(price: UsagePrice): string | null {

@@ -11,7 +11,7 @@ export function assertTimeZone(timeZone: string, field = "timeZone"): string {
 }
 
 /** The first instant of the local day containing `instant`. */
-export function startOfLocalDay(instant: Date, timeZone: string): Date {
+function startOfLocalDay(instant: Date, timeZone: string): Date {
   return DateTime.fromJSDate(instant, { zone: timeZone }).startOf("day").toJSDate();
 }
 

@@ -102,7 +102,7 @@ function metricsOf(row: RollupSqlRow): RollupMetrics {
   };
 }
 
-export function sumMetrics(rows: RollupMetrics[]): RollupMetrics {
+function sumMetrics(rows: RollupMetrics[]): RollupMetrics {
   return rows.reduce<RollupMetrics>(
     (sum, row) => ({
       quantity: sum.quantity.plus(row.quantity),
@@ -123,6 +123,8 @@ export function sumMetrics(rows: RollupMetrics[]): RollupMetrics {
 export type AnalyticsCurrency = "USD" | "VCU" | "DIEM" | "BUNDLED_CREDITS";
 
 const ANALYTICS_WINDOW = { maxDays: MAX_WINDOW_DAYS, defaultPeriod: "LAST_30_DAYS" as const, names: { from: "startDate", to: "endDate" } };
+/** The Billing Usage API documents its analytics as cached for 10 minutes. */
+export const ANALYTICS_TTL_MS = 10 * 60_000;
 
 export interface UsageAnalytics {
   workspace: Workspace;
@@ -143,7 +145,8 @@ export async function usageAnalytics(ctx: RequestContext, target: WorkspaceTarge
   const workspace = await workspaceFor(ctx, target, "read:billing");
   const key = [ctx.access.callerKey, workspace.id, query.from?.getTime(), query.to?.getTime(), query.currency].join("|");
   const cached = ctx.settings.analyticsCache.get(key) as Omit<UsageAnalytics, "cached"> | undefined;
-  if (cached) return { ...cached, cached: true };
+  // Fresh by the request's clock (the cache's own expiry only bounds its memory).
+  if (cached && ctx.clock.now().getTime() - cached.computedAt.getTime() < ANALYTICS_TTL_MS) return { ...cached, cached: true };
   const window = resolveWindow(query, ANALYTICS_WINDOW, workspace.timeZone, ctx.clock.now());
   const currency = query.currency;
   const run = (granularity: "DAY" | "ALL", groupBy: RollupDimension[]) =>

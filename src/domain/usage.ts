@@ -9,24 +9,20 @@ import { existingUsageKeys, insertUsageRecords, type NewUsageRecord } from "../s
 import { GRAPHQL_PAGE, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
 import { ForbiddenError, ValidationError } from "./errors.js";
-import { appendLedger, canDebit, Decimal, withLedgerLock } from "./ledger.js";
+import { appendLedger, balanceFits, canDebit, Decimal, withLedgerLock } from "./ledger.js";
 import { chargeProblem, priceUsage } from "./pricing.js";
 import { checkedName } from "./rules/check.js";
-import { instantProblem, readInstant } from "./rules/instants.js";
-import { UUID } from "./rules/ids.js";
+import { happenedProblem, instantProblem, readInstant } from "./rules/instants.js";
+import { NO_MATCH, UUID } from "./rules/ids.js";
 import { count, decimal } from "./rules/numbers.js";
 import { pageSize, type PageRule } from "./rules/pages.js";
 import { freeText, name } from "./rules/text.js";
 import { rangeFilter } from "./rules/windows.js";
-import { selected, workspaceFor, type Selection, type WorkspaceTarget } from "./workspaces.js";
+import { readSelection, workspaceFor, type Selection, type WorkspaceTarget } from "./workspaces.js";
 
 export const MAX_USAGE_BATCH = 1_000;
 export const USAGE_CURRENCIES = ["USD", "VCU", "DIEM", "BUNDLED_CREDITS", "CREDITS"] as const;
 export const RESOURCE_KINDS = ["SANDBOX", "COMPUTER", "STORAGE", "INFERENCE"] as const;
-/** Clock skew tolerated for occurredAt in the future. */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
-/** Balances are numeric(24, 6), overdraft or not. */
-const LOWEST_BALANCE = new Decimal("-1e18");
 
 /** An instant from JSON (ISO 8601 text) or from GraphQL (already a Date); nothing else. */
 const occurredAt = z.union([z.date(), z.string()], "must be an ISO 8601 date-time").transform((value, ctx) => {
@@ -78,7 +74,7 @@ const rejected = (index: number, idempotencyKey: string | null, code: string, me
 
 /** Each record parsed on its own: valid records to store, or the reason one is refused. */
 function parseRecords(ctx: RequestContext, records: unknown[]) {
-  const latest = ctx.clock.now().getTime() + FUTURE_TOLERANCE_MS;
+  const now = ctx.clock.now();
   return records.map((raw, index): { index: number; input: ParsedRecord } | UsageOutcome => {
     const result = usageRecordInput.safeParse(raw);
     const key = typeof (raw as { idempotencyKey?: unknown } | null)?.idempotencyKey === "string" ? (raw as { idempotencyKey: string }).idempotencyKey.slice(0, 200) : null;
@@ -86,9 +82,8 @@ function parseRecords(ctx: RequestContext, records: unknown[]) {
       const issue = result.error.issues[0]!;
       return rejected(index, key, "VALIDATION_ERROR", issue.message, issue.path.map(String));
     }
-    if (result.data.occurredAt && result.data.occurredAt.getTime() > latest) {
-      return rejected(index, key, "VALIDATION_ERROR", "must not be in the future", ["occurredAt"]);
-    }
+    const late = result.data.occurredAt ? happenedProblem(result.data.occurredAt, now) : null;
+    if (late) return rejected(index, key, "VALIDATION_ERROR", late, ["occurredAt"]);
     return { index, input: result.data };
   });
 }
@@ -139,7 +134,7 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
         outcomes[index] = rejected(index, input.idempotencyKey, "VALIDATION_ERROR", tooLarge, ["units"]);
         continue;
       }
-      if (!canDebit(locked, balance, price.credits) || balance.minus(price.credits).lte(LOWEST_BALANCE)) {
+      if (!canDebit(locked, balance, price.credits) || !balanceFits(balance.minus(price.credits))) {
         outcomes[index] = rejected(index, input.idempotencyKey, "INSUFFICIENT_CREDITS", `Insufficient credits: balance ${balance.toFixed()}, required ${price.credits.toFixed()}`, []);
         continue;
       }
@@ -228,7 +223,7 @@ function usageWhere(workspaceId: string, filter: UsageFilter, names?: { from: st
     skuId: text(filter.sku, "sku"),
     model: text(filter.model, "model"),
     // A malformed key id matches no record.
-    apiKeyId: apiKeyId === undefined ? undefined : UUID.test(apiKeyId) ? apiKeyId : "00000000-0000-0000-0000-000000000000",
+    apiKeyId: apiKeyId === undefined ? undefined : UUID.test(apiKeyId) ? apiKeyId : NO_MATCH,
     externalUserId: text(filter.externalUserId, "externalUserId"),
     externalProjectId: text(filter.externalProjectId, "externalProjectId"),
   };
@@ -284,7 +279,7 @@ export async function usageRecordsConnection(
 
 /** The key that recorded a charge: API-key metadata is for admins of the workspace. */
 export async function usageRecordApiKey(ctx: RequestContext, record: UsageRecord, selection: Selection = {}): Promise<ApiKey | null> {
-  const query = selected(selection);
+  const query = readSelection(selection);
   if (!record.apiKeyId) return null;
   if (!ctx.access.has(record.workspaceId, "admin")) throw new ForbiddenError("admin");
   return ctx.db.prisma.apiKey.findUnique({ ...query, where: { id: record.apiKeyId } }) as Promise<ApiKey | null>;

@@ -31,10 +31,10 @@ function workspaceWhere(ctx: RequestContext, lookup: Lookup): Prisma.WorkspaceWh
 }
 
 /** Read at once, even when nothing will match: a selection left unread is a bug to plugin-prisma. */
-export const selected = (selection: Selection) => ({ ...selection });
+export const readSelection = (selection: Selection) => ({ ...selection });
 
 export async function findWorkspace(ctx: RequestContext, lookup: Lookup, selection: Selection = {}): Promise<Workspace | null> {
-  const query = selected(selection);
+  const query = readSelection(selection);
   const where = workspaceWhere(ctx, lookup);
   // One statement for the workspace and its nested relations (relationJoins).
   return where ? ((await ctx.db.prisma.workspace.findFirst({ ...query, where, relationLoadStrategy: "join" })) as Workspace | null) : null;
@@ -56,16 +56,11 @@ export function listWorkspaces(ctx: RequestContext, selection: Selection = {}): 
   return ctx.db.prisma.workspace.findMany({ ...selection, where: { id: ctx.access.workspaces() }, orderBy: { slug: "asc" } }) as Promise<Workspace[]>;
 }
 
-
-
 /** The workspaces of an organization that the caller may see (Organization.workspaces). */
 export const visibleWorkspacesWhere = (ctx: RequestContext): Prisma.WorkspaceWhereInput => ({ id: ctx.access.workspaces() });
 
-/** A uuid that no row has: malformed ids match nothing instead of reaching the database as a type error. */
-export const NO_MATCH = "00000000-0000-0000-0000-000000000000";
-
 export async function findOrganization(ctx: RequestContext, lookup: Lookup, selection: Selection = {}): Promise<Organization | null> {
-  const query = selected(selection);
+  const query = readSelection(selection);
   if (lookup.id && lookup.slug) throw ValidationError.single("id", "pass id or slug, not both");
   const slug = checkedName(lookup.slug, "slug");
   const id = lookup.id ?? (slug ? null : ctx.access.defaultOrganizationId);

@@ -14,7 +14,7 @@ import { QUERY_LIMITS } from "./limits.js";
 import { resolveNodes } from "./nodes.js";
 
 /** The types that implement Node: the only ones a global id may name. */
-export const NODE_TYPES = new Set(["Organization", "Workspace", "ApiKey", "CreditTransaction", "UsageRecord", "Execution", "Workflow"]);
+const NODE_TYPES = new Set(["Organization", "Workspace", "ApiKey", "CreditTransaction", "UsageRecord", "Execution", "Workflow"]);
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;

@@ -69,11 +69,11 @@ export function createGraphQLServer(options: {
           return new GraphQLError(original.message, { path, extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } });
         }
         if (isGraphQLError(error) && (!original || isGraphQLError(original))) {
-          // Errors of the request itself (syntax, validation, variable coercion, limits) are the client's: give each a code.
-          if (error.extensions.code) return error;
-          return new GraphQLError(error.message, { nodes: error.nodes, path, extensions: { ...error.extensions, code: "BAD_USER_INPUT", http: { status: 400 } } });
+          if (error.extensions.code) return error; // raised on purpose, with its code (limits, authentication)
+          // Without a path, an error of the request itself (syntax, validation, variable coercion): the client's.
+          if (!path) return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: "BAD_USER_INPUT", http: { status: 400 } } });
         }
-        logger.error({ err: original instanceof Error ? original.stack : String(original) }, "unexpected GraphQL error");
+        logger.error({ err: original instanceof Error ? original.stack : error instanceof Error ? error.stack : String(error) }, "unexpected GraphQL error");
         return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR" } });
       },
     },

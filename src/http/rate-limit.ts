@@ -6,9 +6,6 @@ import type { RateLimiter } from "../domain/context.js";
 
 export type { RateLimiter };
 
-/** The counter store (Redis) could not be reached. */
-export class RateLimiterUnavailable extends Error {}
-
 export interface RateLimitOptions {
   points: number;
   durationSeconds: number;
@@ -29,7 +26,7 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
         return null;
       } catch (rejection) {
         if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-        throw new RateLimiterUnavailable((rejection as Error)?.message ?? "rate limiter unavailable");
+        throw rejection; // the counter store (Redis) could not be reached
       }
     },
     async close() {

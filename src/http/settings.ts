@@ -5,12 +5,11 @@ import type { Config } from "../config/config.js";
 import type { Database } from "../db/client.js";
 import type { RateLimiter, Settings } from "../domain/context.js";
 import { CursorCodec } from "../domain/rules/pages.js";
+import { ANALYTICS_TTL_MS } from "../domain/usage-rollup.js";
 import { gatewaySecret } from "../store/gateway-secrets.js";
 import { prismaSql } from "../store/rows.js";
 import { createRateLimiter } from "./rate-limit.js";
 
-/** Analytics answers are kept for 10 minutes, as the Billing Usage API documents. */
-const ANALYTICS_TTL_MS = 10 * 60_000;
 
 export async function createSettings(db: Database, config: Config, rateLimiter?: RateLimiter): Promise<Settings> {
   return {

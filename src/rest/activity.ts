@@ -2,6 +2,7 @@
 // document answers unknown or unauthorized spaces with 404, as the gateway does.
 import { z } from "zod";
 import { organizationActivity, spaceActivity, type ActivityMetrics } from "../domain/activity.js";
+import { uuid } from "../domain/rules/ids.js";
 import { sendRestJson } from "./router.js";
 import { defineRoute } from "./route.js";
 import { jsonResponse, param } from "./schemas.js";
@@ -31,7 +32,7 @@ export const activityRoutes = [
     summary: "Code-generation metrics of an organization, with a per-space breakdown",
     tag: TAG,
     scope: "read:billing",
-    query: z.object({ ...dates, organizationId: z.uuid().optional().meta({ description: "For sessions; organization keys omit it." }) }),
+    query: z.object({ ...dates, organizationId: uuid("an organization").optional().meta({ description: "For sessions; organization keys omit it." }) }),
     responses: {
       "200": jsonResponse("Every bucket of the range, zeros included, in the organization's time zone.", z.object({
         data: z.array(z.object({ period: z.string(), metrics: z.object({ ...metrics, spaces: z.array(z.object({ spaceId: z.uuid(), spaceName: z.string(), ...lines })) }) })),

@@ -16,7 +16,7 @@ import { decimalNumber, isoInstant, jsonResponse, param, workspaceIdParam } from
 const TAG = "Billing Usage API";
 const CURRENCIES = ["USD", "VCU", "DIEM", "BUNDLED_CREDITS"] as const;
 
-export const CSV_COLUMNS = [
+const CSV_COLUMNS = [
   "timestamp", "sku", "pricePerUnitUsd", "unit", "amount", "currency", "notes",
   "inferenceDetails.requestId", "inferenceDetails.inferenceExecutionTime", "inferenceDetails.promptTokens", "inferenceDetails.completionTokens",
 ];
@@ -50,7 +50,7 @@ function csvRow(r: UsageRecord): unknown[] {
 }
 
 /** CSV when the client prefers text/csv to JSON (by q-value, then by order). */
-export function wantsCsv(accept: string | undefined): boolean {
+function wantsCsv(accept: string | undefined): boolean {
   const ranked = (accept ?? "")
     .split(",")
     .map((part, index) => {

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { ValidationError } from "../domain/errors.js";
 import { encodeGlobalId } from "../domain/rules/global-ids.js";
-import { MAX_USAGE_BATCH, recordUsage, RESOURCE_KINDS, USAGE_CURRENCIES, type UsageOutcome } from "../domain/usage.js";
+import { MAX_USAGE_BATCH, recordUsage, usageRecordInput, type UsageOutcome } from "../domain/usage.js";
 import { BodyTooLarge, mediaType, readBody } from "../http/body.js";
 import { sendRestJson } from "./router.js";
 import { defineRoute, RestError } from "./route.js";
@@ -15,7 +15,7 @@ const JSON_TYPE = "application/json";
 const NDJSON_TYPE = "application/x-ndjson";
 
 /** The records of a JSON array or NDJSON body; a body that is neither is rejected whole. */
-export function parseEventsBody(body: string, type: string): unknown[] {
+function parseEventsBody(body: string, type: string): unknown[] {
   if (type === NDJSON_TYPE) {
     return body.split(/\r?\n/).flatMap((line, i) => {
       if (line.trim() === "") return [];
@@ -47,25 +47,8 @@ function resultBody(r: UsageOutcome) {
   };
 }
 
-const usageRecordIn = z.object({
-  idempotencyKey: z.string().meta({ description: "Unique per workspace; a repeat is reported as duplicate." }),
-  sku: z.string(),
-  units: z.union([z.string(), z.number()]).meta({ description: "A positive decimal (at most 6 places)." }),
-  currency: z.enum(USAGE_CURRENCIES).optional(),
-  occurredAt: z.string().optional().meta({ format: "date-time", description: "ISO 8601 with an offset; defaults to now, at most 5 minutes ahead." }),
-  notes: z.string().optional(),
-  requestId: z.string().optional(),
-  inferenceExecutionTimeMs: z.int().min(0).optional(),
-  promptTokens: z.int().min(0).optional(),
-  completionTokens: z.int().min(0).optional(),
-  cacheReadTokens: z.int().min(0).optional(),
-  cacheWriteTokens: z.int().min(0).optional(),
-  model: z.string().optional(),
-  externalUserId: z.string().optional(),
-  externalProjectId: z.string().optional(),
-  resourceKind: z.enum(RESOURCE_KINDS).optional(),
-  resourceId: z.string().optional(),
-}).meta({ id: "UsageRecordInput" });
+// The domain's own schema of a record, documented as JSON carries it (occurredAt as text).
+const usageRecordIn = usageRecordInput.meta({ id: "UsageRecordInput" });
 
 const result = z.object({
   index: z.int().meta({ description: "Position in the batch." }),

@@ -3,6 +3,7 @@
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
 import { EXECUTION_EXPORT_CAP, EXECUTION_USAGE_PAGE, executionExport, executionUsage } from "../domain/executions.js";
+import { rowIdParam } from "../domain/rules/ids.js";
 import { instantOrEpoch } from "../domain/rules/instants.js";
 import { pageSizeParam } from "../domain/rules/pages.js";
 import type { Period } from "../domain/rules/windows.js";
@@ -13,7 +14,7 @@ import { writeChunk } from "./stream.js";
 
 const TAG = "Execution usage (MyBotBox)";
 const PRESETS: Record<string, Period> = { "1d": "LAST_24_HOURS", "7d": "LAST_7_DAYS", "30d": "LAST_30_DAYS", mtd: "MONTH_TO_DATE", last_month: "LAST_MONTH" };
-export const EXPORT_COLUMNS = ["Date", "Execution", "Workflow", "Trigger", "Model", "Tokens", "Cost (USD)"];
+const EXPORT_COLUMNS = ["Date", "Execution", "Workflow", "Trigger", "Model", "Tokens", "Cost (USD)"];
 
 const windowQuery = {
   preset: z.enum(["1d", "7d", "30d", "mtd", "last_month"]).optional().meta({ description: "A preset window in the workspace's time zone; or pass from/to." }),
@@ -22,7 +23,7 @@ const windowQuery = {
   workspaceId: workspaceIdParam,
 };
 
-const executionId = z.string().regex(/^\d{1,18}$/, "must be an execution id");
+const executionId = rowIdParam("an execution");
 
 const windowOf = (query: { preset?: string; from?: Date; to?: Date }) => ({ period: query.preset ? PRESETS[query.preset] : null, from: query.from, to: query.to });
 

@@ -4,7 +4,6 @@ import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
 import { REST_ROUTES } from "./routes.js";
 import { RATE_LIMIT_ERRORS, STANDARD_ERRORS } from "./schemas.js";
 
-
 function paths(): ZodOpenApiPathsObject {
   const out: ZodOpenApiPathsObject = {};
   for (const route of REST_ROUTES) {
@@ -27,7 +26,6 @@ function paths(): ZodOpenApiPathsObject {
   }
   return out;
 }
-
 
 export const OPENAPI_DOCUMENT = createDocument({
   openapi: "3.1.0",

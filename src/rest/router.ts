@@ -37,12 +37,12 @@ function matchPath(pattern: string, path: string): Record<string, string> | null
 }
 
 /** Parses parameters with a zod schema: each given once, none unknown; the first problem names its parameter. */
-export function parseParams<S extends z.ZodObject>(schema: S, values: URLSearchParams | Record<string, string>): z.output<S> {
+function parseParams<S extends z.ZodObject>(schema: S, values: URLSearchParams | Record<string, string>): z.output<S> {
   const entries = values instanceof URLSearchParams ? [...values] : Object.entries(values);
-  const given: Record<string, string> = {};
+  const given: Record<string, string> = Object.create(null);
   for (const [name, value] of entries) {
-    if (!(name in schema.shape)) throw new RestError(400, "INVALID_PARAMETER", `${name.slice(0, 50)} is not a parameter of this route`, name.slice(0, 50));
-    if (name in given) throw new RestError(400, "INVALID_PARAMETER", `${name} is given more than once`, name);
+    if (!Object.hasOwn(schema.shape, name)) throw new RestError(400, "INVALID_PARAMETER", `${name.slice(0, 50)} is not a parameter of this route`, name.slice(0, 50));
+    if (Object.hasOwn(given, name)) throw new RestError(400, "INVALID_PARAMETER", `${name} is given more than once`, name);
     given[name] = value;
   }
   const parsed = schema.safeParse(given);

@@ -2,6 +2,7 @@
 // the headers and errors every route may answer with.
 import { z } from "zod";
 import type { ZodOpenApiResponseObject, ZodOpenApiResponsesObject } from "zod-openapi";
+import { uuid } from "../domain/rules/ids.js";
 
 /**
  * A query parameter's documentation: its description and, when the domain fills one in, its
@@ -17,7 +18,7 @@ export function param<S extends z.ZodType>(schema: S, description: string, docum
   });
 }
 
-export const workspaceIdParam = z.uuid("must be a workspace id (uuid)").optional().meta({
+export const workspaceIdParam = uuid("a workspace").optional().meta({
   description: "The workspace, for dashboard sessions and organization keys; workspace keys omit it (the key names its workspace).",
 });
 

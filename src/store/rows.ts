@@ -19,7 +19,7 @@ export const col = {
   date: () => z.date(),
   json: () => z.unknown(),
   bigint: () => z.union([z.bigint(), z.number().int(), z.string().regex(/^-?\d+$/)]).transform((v) => BigInt(v)),
-  /** A count that fits a JavaScript number. */
+  /** A count, as a JavaScript number (counts here stay far below 2^53). */
   count: () =>
     z
       .custom<bigint | number | string | Prisma.Decimal>((v) => ["bigint", "number", "string"].includes(typeof v) || Prisma.Decimal.isDecimal(v), "a count")

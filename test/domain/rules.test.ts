@@ -10,7 +10,7 @@ import { decodeGlobalId, encodeGlobalId } from "../../src/domain/rules/global-id
 import { inclusiveEnd, readDate, readEpochMs, readInstant, readInstantOrEpoch } from "../../src/domain/rules/instants.js";
 import { decimalProblem, integerParam } from "../../src/domain/rules/numbers.js";
 import { CursorCodec, pageSize } from "../../src/domain/rules/pages.js";
-import { textProblem } from "../../src/domain/rules/text.js";
+import { freeText, name } from "../../src/domain/rules/text.js";
 import { dateRange, periodWindow, rangeFilter, resolveWindow } from "../../src/domain/rules/windows.js";
 
 const D = (value: string | number) => new Prisma.Decimal(value);
@@ -109,6 +109,9 @@ describe("dates and instants", () => {
   it("turn an inclusive end into the exclusive one: a date to the next midnight, an instant to the next millisecond", () => {
     expect(inclusiveEnd().parse("2026-11-30")).toEqual(new Date("2026-12-01T00:00:00Z"));
     expect(inclusiveEnd().parse("2024-12-31T23:59:59.000Z")).toEqual(new Date("2024-12-31T23:59:59.001Z"));
+    // Never past the last instant the gateway takes, which PostgreSQL could not be given as text.
+    expect(inclusiveEnd().parse("9999-12-31")).toEqual(new Date("9999-12-31T23:59:59.999Z"));
+    expect(dateRange("9999-12-01", "9999-12-31", { maxDays: 90 }, "UTC").to).toEqual(new Date("9999-12-31T23:59:59.999Z"));
   });
 });
 
@@ -135,12 +138,19 @@ describe("numbers", () => {
 });
 
 describe("text", () => {
+  const problem = (schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, value: string) => {
+    const parsed = schema.safeParse(value);
+    return parsed.success ? null : parsed.error!.issues[0]!.message;
+  };
+
   it("refuses NUL and other control characters, and free text keeps its line breaks and tabs", () => {
-    expect(textProblem("acme-prod", { max: 200 })).toBeNull();
-    for (const text of ["a\u0000b", "\u0007", "a\nb", "\u001b[31m", "\u007f"]) expect(textProblem(text, { max: 200 })).toMatch(/control characters/);
-    expect(textProblem("line one\nline two\tend\r\n", { max: 200, freeText: true })).toBeNull();
-    expect(textProblem("a\u0000b", { max: 200, freeText: true })).toMatch(/control characters/);
-    expect(textProblem("x".repeat(201), { max: 200 })).toMatch(/at most 200/);
+    expect(problem(name(), "acme-prod")).toBeNull();
+    expect(name().parse("  acme-prod ")).toBe("acme-prod");
+    for (const text of ["a\u0000b", "\u0007", "a\nb", "\u001b[31m", "\u007f"]) expect(problem(name(), text)).toMatch(/control characters/);
+    expect(problem(freeText(200), "line one\nline two\tend\r\n")).toBeNull();
+    expect(problem(freeText(200), "a\u0000b")).toMatch(/control characters/);
+    expect(problem(name(), "x".repeat(201))).toMatch(/at most 200/);
+    expect(problem(name(), "   ")).toMatch(/not be empty/);
   });
 });
 

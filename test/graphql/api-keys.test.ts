@@ -1,7 +1,7 @@
 import { describe, expect } from "vitest";
 import { graphql } from "../gql/index.js";
 import { gatewayTest } from "../helpers/fixtures.js";
-import { bearer } from "../helpers/gateway.js";
+import { bearer, operatorKey } from "../helpers/gateway.js";
 
 const CreateKey = graphql(`
   mutation CreateKey($input: CreateApiKeyInput!) {
@@ -62,6 +62,15 @@ describe("API key mutations", () => {
     expect(response.status).toBe(403);
     expect(response.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect(await db.prisma.apiKey.count({ where: { name: "x" } })).toBe(0);
+  });
+
+  test("grants no scope the creating key does not hold itself", async ({ gateway, db, clock, tenants: { acme } }) => {
+    const adminOnly = await operatorKey(db, { name: "admin only", scopes: ["admin"], workspaceId: acme.workspaceId }, clock);
+    const response = await gateway.graphql(CreateKey, { input: { name: "reader", scopes: ["READ_BILLING"] } }, bearer(adminOnly));
+    expect([response.status, response.errors?.[0]?.extensions?.code]).toEqual([403, "FORBIDDEN"]);
+    expect(await db.prisma.apiKey.count({ where: { name: "reader" } })).toBe(0);
+    const own = await gateway.graphql(CreateKey, { input: { name: "another admin", scopes: ["ADMIN"] } }, bearer(adminOnly));
+    expect(own.data?.createApiKey.__typename).toBe("CreateApiKeyPayload");
   });
 
   test("cannot create or revoke keys in another tenant's workspace", async ({ gateway, db, tenants: { acme, globex } }) => {

@@ -184,19 +184,25 @@ describe("ledger writes", () => {
     expect((await gateway.graphql(SetLimit, { limit: "1.00" }, bearer(acme.keys.admin))).data!.setUsageLimit).toMatchObject({ monthlyUsageLimitUsd: "1" });
     expect((await gateway.graphql(SetLimit, { limit: "-1" }, bearer(acme.keys.admin))).data!.setUsageLimit.__typename).toBe("ValidationError");
     const input = { workflow: "Nightly digest", trigger: "schedule", model: "gpt-4o", costUsd: "0.75", idempotencyKey: "e-1", inputTokens: 10, outputTokens: 5 };
-    const first = await gateway.graphql(RecordExecution, { input }, bearer(acme.keys.write));
+    // Its billing tells the month's spend: a write:usage key gets the execution, not the billing.
+    const writeOnly = await gateway.graphql(RecordExecution, { input: { ...input, idempotencyKey: "e-w" } }, bearer(acme.keys.write));
+    expect(writeOnly.errors?.length).toBeGreaterThan(0);
+    expect(writeOnly.errors?.every((e) => e.extensions?.code === "FORBIDDEN")).toBe(true);
+    const first = await gateway.graphql(RecordExecution, { input }, bearer(acme.keys.admin));
     expect(first.data!.recordExecution).toMatchObject({
       duplicate: false,
-      execution: { costUsd: "0.75", billingType: "INCLUDED", monthToDateUsd: "0.75", workflow: { name: "Nightly digest" } },
+      execution: { costUsd: "0.75", billingType: "ON_DEMAND", monthToDateUsd: "1.5", workflow: { name: "Nightly digest" } },
     });
-    const repeat = await gateway.graphql(RecordExecution, { input }, bearer(acme.keys.write));
+    const repeat = await gateway.graphql(RecordExecution, { input }, bearer(acme.keys.admin));
     expect(repeat.data!.recordExecution).toMatchObject({ duplicate: true });
-    const second = await gateway.graphql(RecordExecution, { input: { ...input, idempotencyKey: "e-2" } }, bearer(acme.keys.write));
-    expect(second.data!.recordExecution).toMatchObject({ execution: { billingType: "ON_DEMAND", monthToDateUsd: "1.5" } });
+    const second = await gateway.graphql(RecordExecution, { input: { ...input, idempotencyKey: "e-2" } }, bearer(acme.keys.admin));
+    expect(second.data!.recordExecution).toMatchObject({ execution: { billingType: "ON_DEMAND", monthToDateUsd: "2.25" } });
+    const tokens = await gateway.graphql(RecordExecution, { input: { ...input, idempotencyKey: "e-t", inputTokens: 1_000_000_001 } }, bearer(acme.keys.admin));
+    expect(tokens.data!.recordExecution).toMatchObject({ __typename: "ValidationError", issues: [{ path: ["inputTokens"] }] });
     const mismatch = await gateway.graphql(
       RecordExecution,
       { input: { ...input, idempotencyKey: "e-3", costBreakdown: [{ model: "gpt-4o", inputTokens: 1, outputTokens: 1, costUsd: "0.5" }] } },
-      bearer(acme.keys.write),
+      bearer(acme.keys.admin),
     );
     expect(mismatch.data!.recordExecution).toMatchObject({ __typename: "ValidationError", issues: [{ path: ["costBreakdown"] }] });
   });

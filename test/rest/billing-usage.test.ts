@@ -75,5 +75,12 @@ describe("REST billing usage", () => {
     const again = await get(gateway, key, query, "application/json", "/api/v1/billing/usage/analytics");
     expect(again.headers.get("x-cache")).toBe("HIT");
     expect(JSON.parse(again.text)).toMatchObject({ cached: true, computedAt: body.computedAt });
+    // Ten minutes later by the gateway's clock, the answer is computed again.
+    gateway.clock.advance(10 * 60_000 - 1);
+    expect((await get(gateway, key, query, "application/json", "/api/v1/billing/usage/analytics")).headers.get("x-cache")).toBe("HIT");
+    gateway.clock.advance(1);
+    const later = await get(gateway, key, query, "application/json", "/api/v1/billing/usage/analytics");
+    expect(later.headers.get("x-cache")).toBe("MISS");
+    expect(JSON.parse(later.text).computedAt).toBe(new Date(Date.parse(body.computedAt) + 10 * 60_000).toISOString());
   });
 });

@@ -57,6 +57,20 @@ describe("FOCUS rate limit in one process", () => {
     expect(ordinary.status).toBe(200);
   });
 
+  limitedTest("spends no budget on a request refused for its parameters", async ({ limited: gateway, tenants: { globex } }) => {
+    for (let i = 0; i < 15; i++) {
+      const bad = await fetch(`${gateway.url}/api/billing/focus-export?from=${Date.now()}&to=${Date.now() - 1}`, { headers: bearer(globex.keys.admin) });
+      expect((await bad.json()).error.code).toBe("INVALID_RANGE");
+    }
+    const statuses = [];
+    for (let i = 0; i < 11; i++) {
+      const response = await fetch(`${gateway.url}/api/billing/focus-metadata?${range()}`, { headers: bearer(globex.keys.admin) });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([...Array(10).fill(200), 429]);
+  });
+
   limitedTest("counts GraphQL FOCUS requests, once per request, and refuses the eleventh", async ({ limited: gateway, tenants: { acme } }) => {
     const results = [];
     for (let i = 0; i < 11; i++) results.push(await graphqlFocus(gateway, acme.keys.admin));

@@ -5,6 +5,8 @@ import type { CreditTransaction, Workspace } from "../../db/generated/client.js"
 import { FOCUS_USAGE, focusUsageReader, type FocusUsageRow, type UsagePosition } from "../../store/usage-records.js";
 import type { RequestContext } from "../context.js";
 import { InvalidCursorError, RateLimitedError, UnavailableError } from "../errors.js";
+import { rowId } from "../rules/ids.js";
+import { readEpochMs } from "../rules/instants.js";
 import { GRAPHQL_PAGE } from "../connections.js";
 import { pageSize } from "../rules/pages.js";
 import { resolveWindow, type TimeWindow } from "../rules/windows.js";
@@ -24,7 +26,7 @@ const FOCUS_WINDOW = { maxDays: 365, requireTo: true };
  * The caller's FOCUS budget (about 10 requests a minute, per the source API), spent once per request
  * whichever surface asks: REST files and metadata, GraphQL rows and metadata.
  */
-export function spendFocusBudget(ctx: RequestContext): Promise<void> {
+function spendFocusBudget(ctx: RequestContext): Promise<void> {
   return ctx.once("focus-budget", async () => {
     let wait: number | null;
     try {
@@ -37,11 +39,21 @@ export function spendFocusBudget(ctx: RequestContext): Promise<void> {
   });
 }
 
-/** The workspace and window of a FOCUS request, once the caller may read it and has budget left. */
-export async function focusRequest(ctx: RequestContext, target: WorkspaceTarget, window: { from?: Date | null; to?: Date | null }) {
+/**
+ * The workspace and window of a FOCUS request, once the caller may read it, its parameters hold
+ * (the window, and whatever `check` checks), and only then its budget is spent.
+ */
+export async function focusRequest<T = undefined>(
+  ctx: RequestContext,
+  target: WorkspaceTarget,
+  range: { from?: Date | null; to?: Date | null },
+  check: (workspace: Workspace) => T = () => undefined as T,
+) {
   const workspace = await workspaceFor(ctx, target, "read:billing");
+  const window = resolveWindow(range, FOCUS_WINDOW, "UTC", ctx.clock.now());
+  const checked = check(workspace);
   await spendFocusBudget(ctx);
-  return { workspace, window: resolveWindow(window, FOCUS_WINDOW, "UTC", ctx.clock.now()) };
+  return { workspace, window, checked };
 }
 
 /** A batch of rows and the cursor key after each. */
@@ -61,8 +73,9 @@ function startOf(key: string[] | null): Start | null {
   const usageStart = { ms: "0", id: "0" };
   if (!key) return { ledgerAfter: 0n, usageAfter: usageStart };
   const [part, a, b] = key;
-  if (part === "L" && /^\d{1,18}$/.test(a!) && b === "-") return { ledgerAfter: BigInt(a!), usageAfter: usageStart };
-  if (part === "U" && /^\d{1,15}$/.test(a!) && /^\d{1,18}$/.test(b!)) return { ledgerAfter: null, usageAfter: { ms: a!, id: b! } };
+  const ledgerAfter = rowId(a);
+  if (part === "L" && ledgerAfter !== null && b === "-") return { ledgerAfter, usageAfter: usageStart };
+  if (part === "U" && readEpochMs(a!).ok && rowId(b) !== null) return { ledgerAfter: null, usageAfter: { ms: a!, id: b! } };
   return null;
 }
 
@@ -144,15 +157,16 @@ export interface FocusPage {
 
 /** Workspace.focusRows: a page of the export's rows, after a cursor this connection issued. */
 export async function focusRowsPage(ctx: RequestContext, target: WorkspaceTarget, query: { from: Date; to: Date; first?: number | null; after?: string | null }): Promise<FocusPage> {
-  const { workspace, window } = await focusRequest(ctx, target, query);
-  const first = pageSize(query.first, GRAPHQL_PAGE, "first");
-  const binding = { connection: "Workspace.focusRows", workspaceId: workspace.id };
-  const start = startOf(query.after ? ctx.settings.cursors.decode(binding, query.after, "after", 3) : null);
-  if (!start) throw new InvalidCursorError("after");
+  const binding = (workspace: Workspace) => ({ connection: "Workspace.focusRows", workspaceId: workspace.id });
+  const { workspace, window, checked: { first, start } } = await focusRequest(ctx, target, query, (workspace) => {
+    const start = startOf(query.after ? ctx.settings.cursors.decode(binding(workspace), query.after, "after", 3) : null);
+    if (!start) throw new InvalidCursorError("after");
+    return { first: pageSize(query.first, GRAPHQL_PAGE, "first"), start };
+  });
   const edges: FocusPage["edges"] = [];
   // One row more than asked for tells whether there is a next page.
   for await (const batch of focusRowBatches(ctx, workspace, window, { start, limit: first + 1 })) {
-    batch.rows.forEach((row, i) => edges.push({ row, cursor: ctx.settings.cursors.encode(binding, batch.key(i)) }));
+    batch.rows.forEach((row, i) => edges.push({ row, cursor: ctx.settings.cursors.encode(binding(workspace), batch.key(i)) }));
   }
   return { edges: edges.slice(0, first), hasNextPage: edges.length > first };
 }

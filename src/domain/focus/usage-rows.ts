@@ -6,8 +6,6 @@ import { FOCUS_USAGE as U, type FocusUsageRow } from "../../store/usage-records.
 import { COLUMN, PROVIDER_TAG_PREFIX, toRow, type FocusRecord, type FocusRow } from "./columns.js";
 import { accountColumns, floorTo, HOUR_MS, NO_PRICE, periodColumns, type FocusContext } from "./row-parts.js";
 
-
-
 /** A SKU's usage row with everything that does not vary per record already filled in. */
 function usageTemplate(ctx: FocusContext, sku: Sku): FocusRow {
   const creditsPerUnit = sku.creditsPerUnit.toFixed();

@@ -3,10 +3,12 @@
 // must exist on the calendar (2026-02-30 does not), and years run from 1970 to 9999.
 import { z } from "zod";
 
-export const EARLIEST = Date.UTC(1970, 0, 1);
-export const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const EPOCH_MS = /^\d{1,15}$/;
+const EPOCH_MS_PROBLEM = "must be epoch milliseconds (decimal digits)";
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 const outOfRange = "must fall between 1970-01-01 and 9999-12-31";
@@ -61,7 +63,7 @@ export function readInstant(text: string): Parsed<Date> {
 
 /** Epoch milliseconds written in decimal digits. */
 export function readEpochMs(text: string): Parsed<Date> {
-  if (!/^\d{1,15}$/.test(text)) return fail("must be epoch milliseconds (decimal digits)");
+  if (!EPOCH_MS.test(text)) return fail(EPOCH_MS_PROBLEM);
   return inRange(Number(text));
 }
 
@@ -81,8 +83,15 @@ function rule<T>(read: (text: string) => Parsed<T>) {
 
 export const date = () => rule(readDate);
 export const instant = () => rule(readInstant);
-export const epochMs = () => z.string().regex(/^\d{1,15}$/, "must be epoch milliseconds (decimal digits)").pipe(rule(readEpochMs));
+/** Documented with its pattern; read by readEpochMs. */
+export const epochMs = () => z.string().regex(EPOCH_MS, EPOCH_MS_PROBLEM).pipe(rule(readEpochMs));
 export const instantOrEpoch = () => rule(readInstantOrEpoch);
+
+/**
+ * The exclusive end after an inclusive one: `at` plus `ms`, but never past the last instant the
+ * gateway takes (a day after 9999-12-31 would be written as year +010000, which PostgreSQL refuses).
+ */
+export const exclusiveEnd = (at: Date | number, ms: number) => new Date(Math.min(new Date(at).getTime() + ms, LATEST));
 
 /**
  * The end of a range whose last value is included: a date means through the end of that day
@@ -95,7 +104,7 @@ export const inclusiveEnd = () =>
       ctx.addIssue({ code: "custom", message: parsed.problem });
       return z.NEVER;
     }
-    return new Date(parsed.value.getTime() + (DATE.test(text) ? 86_400_000 : 1));
+    return exclusiveEnd(parsed.value, DATE.test(text) ? 86_400_000 : 1);
   });
 
 /** A Date that is a real instant within the supported years (DateTime arguments, JSON bodies). */
@@ -103,3 +112,18 @@ export function instantProblem(value: Date): string | null {
   const ms = value.getTime();
   return Number.isNaN(ms) || ms < EARLIEST || ms > LATEST ? outOfRange : null;
 }
+
+/** Clock skew tolerated for the time of something that happened (a charge, an execution). */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** What is wrong with the time a client gives for something that happened, as of the request's now. */
+export function happenedProblem(at: Date, now: Date): string | null {
+  return instantProblem(at) ?? (at.getTime() > now.getTime() + CLOCK_SKEW_MS ? "must not be in the future" : null);
+}
+
+/** A time for something to come (an expiry): a real instant after the request's now. */
+export const futureInstant = (now: Date) =>
+  z.date().superRefine((at, ctx) => {
+    const problem = instantProblem(at) ?? (at <= now ? "must be in the future" : null);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });

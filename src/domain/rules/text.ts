@@ -6,25 +6,21 @@ import { z } from "zod";
 const CONTROL_IN_FREE_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const ANY_CONTROL = /[\u0000-\u001F\u007F]/;
 
-/** What is wrong with a piece of text, or null. */
-export function textProblem(value: string, options: { max: number; freeText?: boolean }): string | null {
-  if (value.length > options.max) return `must be at most ${options.max} characters`;
-  if ((options.freeText ? CONTROL_IN_FREE_TEXT : ANY_CONTROL).test(value)) {
-    return options.freeText ? "must not contain control characters other than line breaks and tabs" : "must not contain control characters";
-  }
-  return null;
+/** What is wrong with the characters of a text, or null. */
+export function controlProblem(value: string, freeText = false): string | null {
+  if (!(freeText ? CONTROL_IN_FREE_TEXT : ANY_CONTROL).test(value)) return null;
+  return freeText ? "must not contain control characters other than line breaks and tabs" : "must not contain control characters";
 }
 
-function refined(options: { max: number; freeText?: boolean }) {
-  return (value: string, ctx: z.RefinementCtx) => {
-    const problem = textProblem(value, options);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  };
-}
+const noControl = (freeText: boolean) => (value: string, ctx: z.RefinementCtx) => {
+  const problem = controlProblem(value, freeText);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+};
+
+const atMost = (max: number) => `must be at most ${max} characters`;
 
 /** A name, key or filter value: trimmed, 1–max characters, no control characters. */
-export const name = (max = 200) => z.string().trim().min(1, "must not be empty").superRefine(refined({ max }));
+export const name = (max = 200) => z.string().trim().min(1, "must not be empty").max(max, atMost(max)).superRefine(noControl(false));
 
 /** Free text (notes, descriptions): up to max characters, line breaks and tabs allowed. */
-export const freeText = (max: number) => z.string().superRefine(refined({ max, freeText: true }));
-
+export const freeText = (max: number) => z.string().max(max, atMost(max)).superRefine(noControl(true));

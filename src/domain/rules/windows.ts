@@ -3,6 +3,7 @@
 // the request's clock, so that "month to date" in New York is a New York month across DST.
 import { DateTime } from "luxon";
 import { ValidationError } from "../errors.js";
+import { exclusiveEnd } from "./instants.js";
 
 export const PERIODS = ["LAST_24_HOURS", "LAST_7_DAYS", "LAST_30_DAYS", "MONTH_TO_DATE", "LAST_MONTH"] as const;
 export type Period = (typeof PERIODS)[number];
@@ -92,5 +93,5 @@ export function dateRange(startDate: string, endDate: string, rule: { maxDays: n
   if (end < start) throw ValidationError.single(names.to, `${names.to} must not be before ${names.from}`, "INVALID_RANGE");
   const days = Math.round(end.diff(start, "days").days) + 1;
   if (days > rule.maxDays) throw ValidationError.single(names.to, `the range may span at most ${rule.maxDays} days (got ${days})`, "RANGE_TOO_LARGE");
-  return { from: start.toJSDate(), to: end.plus({ days: 1 }).toJSDate(), days };
+  return { from: start.toJSDate(), to: exclusiveEnd(end.toJSDate(), end.plus({ days: 1 }).toMillis() - end.toMillis()), days };
 }

@@ -70,7 +70,7 @@ builder.mutationFields((t) => ({
       createApiKey(ctx, {
         name: input.name,
         scopes: input.scopes,
-        workspaceId: input.workspaceId?.id ?? (input.organizationId ? null : ctx.access.defaultWorkspaceId),
+        workspaceId: input.workspaceId?.id,
         organizationId: input.organizationId?.id,
         expiresAt: input.expiresAt,
       }),

@@ -35,7 +35,7 @@ const CallCost = builder.objectRef<{ model: string; inputTokens: number; outputT
 const billing =
   <K extends keyof ExecutionBilling>(key: K) =>
   (execution: Execution, _args: unknown, ctx: GraphQLContext) =>
-    ctx.loaders.executionBilling.load(execution.id).then((b) => b[key]);
+    ctx.loaders.executionBilling.load(execution).then((b) => b[key]);
 
 export const ExecutionRef = builder.prismaNode("Execution", {
   id: { field: "id" },

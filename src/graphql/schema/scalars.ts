@@ -2,6 +2,7 @@
 // with an offset (real calendar dates, years 1970–9999), and decimals as strings, never floats.
 import { GraphQLError, Kind } from "graphql";
 import { readInstant } from "../../domain/rules/instants.js";
+import { decimalProblem } from "../../domain/rules/numbers.js";
 import { builder } from "../builder.js";
 
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
@@ -20,7 +21,8 @@ builder.scalarType("DateTime", {
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
 });
 
-const DECIMAL = /^-?\d{1,20}(\.\d{1,12})?$/;
+/** The syntax every Decimal argument shares; each domain function then fits it to its own column. */
+const ANY_DECIMAL = { precision: 32, scale: 12 };
 
 // Money and credits travel as decimal strings so that no client parses them into a float.
 builder.scalarType("Decimal", {
@@ -31,6 +33,6 @@ builder.scalarType("Decimal", {
 });
 
 function parseDecimal(value: unknown): string {
-  if (typeof value === "string" && DECIMAL.test(value)) return value;
+  if (typeof value === "string" && decimalProblem(value, ANY_DECIMAL) === null) return value;
   throw badInput('Decimal values are strings such as "12.50" (at most 20 digits and 12 decimals)');
 }
