@@ -40,6 +40,8 @@ const envSchema = z.object({
   FOCUS_RATE_LIMIT_PER_MINUTE: integer(1, 100_000).default(10),
   // Written into every FOCUS row and the metadata: one printable line.
   FOCUS_PROVIDER_NAME: z.string().trim().min(1).max(200).regex(/^[^\p{Cc}]+$/u, "must not contain control characters").default("Billing Gateway"),
+  // How often each process looks for lots past their expiry; 0 turns the job off in this process.
+  CREDIT_EXPIRY_INTERVAL_S: integer(0, 3_600).default(30),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
 });

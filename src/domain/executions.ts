@@ -14,7 +14,7 @@ import { MAX_CHARGE } from "./pricing.js";
 import { parseInput, checkedName } from "./rules/check.js";
 import { happenedProblem } from "./rules/instants.js";
 import { NO_MATCH, rowId, UUID } from "./rules/ids.js";
-import { count, decimal } from "./rules/numbers.js";
+import { count, decimal, quotient } from "./rules/numbers.js";
 import { pageSize, type PageRule } from "./rules/pages.js";
 import { name } from "./rules/text.js";
 import { periodWindow, rangeFilter, resolveWindow, type TimeWindow, type WindowInput } from "./rules/windows.js";
@@ -88,7 +88,7 @@ export async function recordExecution(ctx: RequestContext, target: WorkspaceTarg
     if (input.chargeCredits && execution.costUsd.gt(0)) {
       await appendLedger(tx, locked, [{
         type: "USAGE",
-        amount: execution.costUsd.div(locked.creditPriceUsd).toDecimalPlaces(6).neg(),
+        amount: quotient(execution.costUsd, locked.creditPriceUsd, 6).neg(),
         description: `Execution of ${input.workflow}`,
         executionId: execution.id,
         occurredAt: execution.startedAt,

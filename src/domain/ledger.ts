@@ -1,51 +1,57 @@
 // The credit ledger: append-only rows per workspace, each with the balance after it. Every write
 // locks the workspace row first (SELECT … FOR UPDATE), so that concurrent writers queue and no
-// update is lost; the balance on the workspace row moves in the same transaction as the rows.
-import { Prisma, type CreditTransaction, type CreditTransactionType, type Workspace } from "../db/generated/client.js";
+// update is lost; the balance on the workspace row, the lots and their allocations move in the same
+// transaction as the rows. Each write first posts the expirations that are due.
+import { Prisma, type CreditLot, type CreditTransaction, type CreditTransactionType, type Workspace } from "../db/generated/client.js";
+import {
+  addTransactionCosts, balanceWithOpenLots, insertAllocations, insertLots, openLots, owedAllocations, reduceOwed, updateLotRemainders, workspacesWithDueLots,
+} from "../store/credit-lots.js";
+import { allocateIds } from "../store/bulk-insert.js";
 import { insertLedgerRows, lockWorkspace, setBalance, type LockedWorkspace, type Tx } from "../store/ledger.js";
+import { prismaSql } from "../store/rows.js";
 import { GRAPHQL_PAGE, keysetConnection, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
-import { InsufficientCreditsError, ValidationError } from "./errors.js";
+import { balanceAt, LotBook, newLotRow, type LotBalance, type LotEntry, type LotState, type TxRef } from "./credit-lots.js";
+import { ForbiddenError, InsufficientCreditsError, ValidationError } from "./errors.js";
 import { rowId } from "./rules/ids.js";
 import { pageSize, type PageRule } from "./rules/pages.js";
 import { rangeFilter } from "./rules/windows.js";
 import { workspaceFor, type WorkspaceTarget } from "./workspaces.js";
 
-export type { LockedWorkspace, Tx };
+export type { Tx };
 export const Decimal = Prisma.Decimal;
 export type Decimal = Prisma.Decimal;
+
+/** A workspace locked for a ledger write, with its open lots. */
+export type LedgerLock = LockedWorkspace & { book: LotBook };
 
 /** Balances are numeric(24, 6), overdraft or not: one that would not fit is refused before it is written. */
 export const balanceFits = (balance: Decimal) => balance.abs().lt("1e18");
 
-export interface CreditBalance {
-  credits: Decimal;
+export interface CreditBalance extends LotBalance {
   usdValue: Decimal;
   asOf: Date;
 }
 
-/** A workspace's balance, as kept on its row by every ledger write, read at the request's now. */
+/**
+ * A workspace's balance at the request's now: the balance every ledger write keeps on its row, less
+ * the credits of lots that have expired since, whether or not their EXPIRATION rows are posted yet.
+ */
 export async function creditBalance(ctx: RequestContext, target: WorkspaceTarget): Promise<CreditBalance & { workspace: Workspace }> {
   const workspace = await workspaceFor(ctx, target, "read:billing");
-  return {
-    workspace,
-    credits: workspace.creditBalance,
-    usdValue: workspace.creditBalance.mul(workspace.creditPriceUsd).toDecimalPlaces(8),
-    asOf: ctx.clock.now(),
-  };
+  const { stored, lots } = await balanceWithOpenLots(prismaSql(ctx.db.prisma), workspace.id);
+  const now = ctx.clock.now();
+  const balance = balanceAt(new Decimal(stored), lots, now);
+  return { workspace, ...balance, usdValue: balance.credits.mul(workspace.creditPriceUsd).toDecimalPlaces(8), asOf: now };
 }
 
-export interface LedgerEntry {
+export interface LedgerEntry extends LotEntry {
   type: CreditTransactionType;
-  /** Signed credits: positive adds to the balance. */
-  amount: Decimal;
   description: string;
   moneyAmount?: Decimal | null;
   usageRecordId?: bigint | null;
   executionId?: bigint | null;
   idempotencyKey?: string | null;
-  expiresAt?: Date | null;
-  occurredAt: Date;
 }
 
 /** Whether a debit of `credits` fits the balance (or the workspace may go negative). */
@@ -54,41 +60,112 @@ export function canDebit(workspace: Pick<LockedWorkspace, "allowOverdraft">, bal
 }
 
 /**
- * Appends entries in order and moves the balance. Throws, before writing anything, if an entry
- * would take a balance negative without overdraft or past what the balance column holds.
+ * Appends entries in order, moves the balance and draws the lots down. Throws, before writing
+ * anything, if an entry would take a balance negative without overdraft or past what the balance
+ * column holds.
  */
-export async function appendLedger(tx: Tx, workspace: LockedWorkspace, entries: LedgerEntry[]): Promise<bigint[]> {
+export async function appendLedger(tx: Tx, workspace: LedgerLock, entries: LedgerEntry[]): Promise<bigint[]> {
   if (entries.length === 0) return [];
   let balance = workspace.creditBalance;
-  const rows = entries.map((entry) => {
+  const balances = entries.map((entry) => {
     const next = balance.plus(entry.amount);
     if (entry.amount.isNegative() && next.isNegative() && !workspace.allowOverdraft) {
       throw new InsufficientCreditsError(balance.toFixed(), entry.amount.neg().toFixed());
     }
     if (!balanceFits(next)) throw ValidationError.single("credits", "the balance would exceed 10^18 credits");
     balance = next;
-    return {
-      type: entry.type,
-      amount: entry.amount.toFixed(),
-      balanceAfter: balance.toFixed(),
-      moneyAmount: entry.moneyAmount?.toFixed() ?? null,
-      description: entry.description,
-      usageRecordId: entry.usageRecordId ?? null,
-      executionId: entry.executionId ?? null,
-      idempotencyKey: entry.idempotencyKey ?? null,
-      expiresAt: entry.expiresAt ?? null,
-      occurredAt: entry.occurredAt,
-    };
+    return balance;
   });
-  const ids = await insertLedgerRows(tx, workspace.id, rows);
+  const run = prismaSql(tx);
+  const adding = entries.filter((entry) => entry.amount.isPositive()).length;
+  // Overdraft is owed only while the balance is negative, and only lots settle it.
+  const owed = adding > 0 && workspace.creditBalance.isNegative()
+    ? (await owedAllocations(run, workspace.id)).map((row) => ({ id: row.id, transaction: { id: row.transactionId }, credits: row.credits }))
+    : [];
+  const plan = workspace.book.plan(entries, adding > 0 ? await allocateIds(run, "CreditLot", adding) : [], owed);
+
+  const ids = await insertLedgerRows(tx, workspace.id, entries.map((entry, i) => ({
+    type: entry.type,
+    amount: entry.amount.toFixed(),
+    balanceAfter: balances[i]!.toFixed(),
+    moneyAmount: entry.moneyAmount?.toFixed() ?? null,
+    description: entry.description,
+    usageRecordId: entry.usageRecordId ?? null,
+    executionId: entry.executionId ?? null,
+    idempotencyKey: entry.idempotencyKey ?? null,
+    expiresAt: entry.expiresAt ?? null,
+    occurredAt: entry.occurredAt,
+    costUsd: plan.costs[i]!.toFixed(),
+  })));
+  const idOf = (ref: TxRef) => ("entry" in ref ? ids[ref.entry]! : ref.id);
+  await insertLots(run, workspace.id, plan.newLots.map((lot) => newLotRow(lot, ids[lot.entry]!)));
+  await updateLotRemainders(run, plan.touched.map((lot) => ({
+    id: lot.id, remainingCredits: lot.remainingCredits.toFixed(), remainingCostUsd: lot.remainingCostUsd.toFixed(),
+    expirationTransactionId: lot.expiredBy === undefined ? null : ids[lot.expiredBy]!,
+  })));
+  await insertAllocations(run, workspace.id, plan.allocations.map((a) => ({ transactionId: idOf(a.transaction), lotId: a.lotId, credits: a.credits.toFixed(), costUsd: a.costUsd.toFixed() })));
+  await reduceOwed(run, plan.settled.map((debt) => ({ id: debt.id!, credits: debt.credits.toFixed() })));
+  await addTransactionCosts(run, new Map([...plan.earlierCosts].map(([id, cost]) => [id, cost.toFixed()])));
   await setBalance(tx, workspace.id, balance.toFixed());
   workspace.creditBalance = balance;
   return ids;
 }
 
-/** Runs `fn` in a transaction holding the workspace's ledger lock. */
-export function withLedgerLock<T>(ctx: RequestContext, workspaceId: string, fn: (tx: Tx, workspace: LockedWorkspace) => Promise<T>): Promise<T> {
-  return ctx.db.prisma.$transaction(async (tx) => fn(tx, await lockWorkspace(tx, workspaceId)), { timeout: 60_000, maxWait: 30_000 });
+const LOCK_TIMEOUTS = { timeout: 60_000, maxWait: 30_000 };
+
+async function lockLedger(tx: Tx, workspaceId: string): Promise<LedgerLock> {
+  const locked = await lockWorkspace(tx, workspaceId);
+  return { ...locked, book: new LotBook(await openLots(prismaSql(tx), workspaceId)) };
+}
+
+/**
+ * Runs `fn` in a transaction holding the workspace's ledger lock, after posting the EXPIRATION rows
+ * that are due at the request's now: so every write sees only credits that still pay.
+ */
+export function withLedgerLock<T>(ctx: RequestContext, workspaceId: string, fn: (tx: Tx, workspace: LedgerLock) => Promise<T>): Promise<T> {
+  return ctx.db.prisma.$transaction(async (tx) => {
+    const workspace = await lockLedger(tx, workspaceId);
+    await postExpirations(tx, workspace, ctx.clock.now());
+    return fn(tx, workspace);
+  }, LOCK_TIMEOUTS);
+}
+
+/** Posts a workspace's due expirations, if any; returns how many (the expiry job, FOCUS exports). */
+export function settleExpirations(ctx: RequestContext, workspaceId: string): Promise<number> {
+  return ctx.db.prisma.$transaction(async (tx) => postExpirations(tx, await lockLedger(tx, workspaceId), ctx.clock.now()), LOCK_TIMEOUTS);
+}
+
+/**
+ * One pass of the expiry job: every workspace with lots past their expiry gets their EXPIRATION
+ * rows. Processes may run it at once: each workspace is settled under its ledger lock, and the
+ * expiration's unique key backs that up. Returns how many rows were posted.
+ */
+export async function expireDueLots(ctx: RequestContext, batch = 100): Promise<number> {
+  if (!ctx.access.isOperator) throw new ForbiddenError("operator");
+  let posted = 0;
+  for (;;) {
+    const due = await workspacesWithDueLots(prismaSql(ctx.db.prisma), ctx.clock.now(), batch);
+    let pass = 0;
+    for (const workspaceId of due) pass += await settleExpirations(ctx, workspaceId);
+    posted += pass;
+    // Another process may have settled them first; a pass that posts nothing ends the run.
+    if (due.length < batch || pass === 0) return posted;
+  }
+}
+
+/** One EXPIRATION row per lot whose expiry has passed, dated at that expiry; returns how many. */
+async function postExpirations(tx: Tx, workspace: LedgerLock, now: Date): Promise<number> {
+  const due = workspace.book.due(now);
+  await appendLedger(tx, workspace, due.map((lot) => ({
+    type: "EXPIRATION" as const,
+    amount: lot.remainingCredits.neg(),
+    description: `Unused credits of lot ${lot.id} expired`,
+    // A unique key as well as the lock: an expiration can never be posted twice.
+    idempotencyKey: `expiration-lot-${lot.id}`,
+    occurredAt: lot.expiresAt!,
+    expiresLot: lot.id,
+  })));
+  return due.length;
 }
 
 /** The REST credits routes' page: 50 by default, 1–200. */
@@ -144,3 +221,41 @@ export async function creditTransactionsConnection(ctx: RequestContext, target: 
   }, args, GRAPHQL_PAGE);
 }
 
+
+export type { LotState };
+
+/** Which lots are in each state at `now` (lotState's rule as a filter). */
+function lotStateFilter(state: LotState, now: Date): Prisma.CreditLotWhereInput {
+  switch (state) {
+    case "ACTIVE":
+      return { remainingCredits: { gt: 0 }, expirationTransactionId: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
+    case "EXHAUSTED":
+      return { remainingCredits: 0, expirationTransactionId: null };
+    case "EXPIRED":
+      return { OR: [{ expirationTransactionId: { not: null } }, { remainingCredits: { gt: 0 }, expiresAt: { lte: now } }] };
+  }
+}
+
+/** Workspace.creditLots: newest first, optionally only some states at the request's now. */
+export async function creditLotsConnection(ctx: RequestContext, target: WorkspaceTarget, filter: { states?: LotState[] | null }, args: ConnectionArgs): Promise<Connection<CreditLot>> {
+  const workspace = await workspaceFor(ctx, target, "read:billing");
+  const now = ctx.clock.now();
+  const where: Prisma.CreditLotWhereInput = {
+    workspaceId: workspace.id,
+    ...(filter.states?.length ? { OR: [...new Set(filter.states)].map((state) => lotStateFilter(state, now)) } : {}),
+  };
+  return keysetConnection(ctx, {
+    connection: "Workspace.creditLots",
+    workspaceId: workspace.id,
+    parts: 1,
+    encode: (lot) => [lot.id.toString()],
+    decode: ([id]) => rowId(id!),
+    read: ({ after, before, backwards, take }) =>
+      ctx.db.prisma.creditLot.findMany({
+        where: { AND: [where, ...(after !== null ? [{ id: { lt: after } }] : []), ...(before !== null ? [{ id: { gt: before } }] : [])] },
+        orderBy: { id: backwards ? "asc" : "desc" },
+        take,
+      }),
+    count: () => ctx.db.prisma.creditLot.count({ where }),
+  }, args, GRAPHQL_PAGE);
+}

@@ -1,5 +1,5 @@
 // node(id) and nodes(ids): objects by id, each type with its visibility rule. Usage records,
-// executions, workflows and the ledger need read:billing in their workspace; API-key metadata
+// executions, workflows, the ledger and its lots need read:billing in their workspace; API-key metadata
 // needs admin there (or is the calling key's own); workspaces and organizations need to be seen.
 import type { RequestContext } from "./context.js";
 import { rowId, UUID } from "./rules/ids.js";
@@ -22,10 +22,14 @@ const LOADERS: Record<string, Loader> = {
       where: { id: { in: uuids(ids) }, OR: [{ workspaceId: ctx.access.workspaces("admin") }, ...(ctx.access.apiKeyId ? [{ id: ctx.access.apiKeyId }] : [])] },
     }),
   Workflow: (ctx, ids) => ctx.db.prisma.workflow.findMany({ where: { id: { in: uuids(ids) }, workspaceId: ctx.access.workspaces("read:billing") } }),
+  CreditLot: (ctx, ids) => ctx.db.prisma.creditLot.findMany({ where: { id: { in: rowIds(ids) }, workspaceId: ctx.access.workspaces("read:billing") } }),
   CreditTransaction: (ctx, ids) => ctx.db.prisma.creditTransaction.findMany({ where: { id: { in: rowIds(ids) }, workspaceId: ctx.access.workspaces("read:billing") } }),
   UsageRecord: (ctx, ids) => ctx.db.prisma.usageRecord.findMany({ where: { id: { in: rowIds(ids) }, workspaceId: ctx.access.workspaces("read:billing") } }),
   Execution: (ctx, ids) => ctx.db.prisma.execution.findMany({ where: { id: { in: rowIds(ids) }, workspaceId: ctx.access.workspaces("read:billing") } }),
 };
+
+/** The types that implement Node: the only ones a global id may name. */
+export const NODE_TYPES: ReadonlySet<string> = new Set(Object.keys(LOADERS));
 
 /** The objects of these ids, in order; null for an id that is unknown or not the caller's to see. */
 export async function findNodes(ctx: RequestContext, ids: NodeId[]): Promise<({ typename: string; value: object } | null)[]> {

@@ -11,10 +11,9 @@ import { getDatamodel } from "../db/generated/pothos-types.js";
 import { decodeGlobalId, encodeGlobalId } from "../domain/rules/global-ids.js";
 import type { GraphQLContext } from "./context.js";
 import { QUERY_LIMITS } from "./limits.js";
+import { NODE_TYPES } from "../domain/nodes.js";
 import { resolveNodes } from "./nodes.js";
 
-/** The types that implement Node: the only ones a global id may name. */
-const NODE_TYPES = new Set(["Organization", "Workspace", "ApiKey", "CreditTransaction", "UsageRecord", "Execution", "Workflow"]);
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;

@@ -11,6 +11,7 @@ import { pendingMigrations } from "../db/migrate.js";
 import { systemClock, type Clock } from "../domain/clock.js";
 import type { RateLimiter } from "../domain/context.js";
 import { createGraphQLServer } from "../graphql/yoga.js";
+import { startCreditExpiryJob, type ExpiryJob } from "../jobs/credit-expiry.js";
 import { OPENAPI_DOCUMENT } from "../rest/openapi.js";
 import { createRestHandler } from "../rest/router.js";
 import { REST_ROUTES } from "../rest/routes.js";
@@ -35,7 +36,9 @@ export interface App {
   handle: http.RequestListener;
   /** Starts an HTTP server; resolves with the port it listens on. */
   listen(port: number, host: string): Promise<number>;
-  /** Stops the server (in-flight requests first, then open connections after `graceMs`) and the app's clients. */
+  /** The credit-expiry job of this process (every CREDIT_EXPIRY_INTERVAL_S). */
+  creditExpiry: ExpiryJob;
+  /** Stops the server (in-flight requests first, then open connections after `graceMs`), the job and the app's clients. */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const contextFor = (facts: RequestFacts) => buildRequestContext({ db, settings, authenticate, logger }, facts);
   const graphql = createGraphQLRoute(createGraphQLServer({ logger, contextFor, graphiqlApiKey: options.graphiqlApiKey ?? null }));
   const rest = createRestHandler({ routes: REST_ROUTES, logger, contextFor });
+  const creditExpiry = startCreditExpiryJob({ db, settings, clock, logger, intervalMs: config.CREDIT_EXPIRY_INTERVAL_S * 1000 });
 
   const handle: http.RequestListener = (req, res) => {
     const started = process.hrtime.bigint();
@@ -82,6 +86,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   let server: http.Server | null = null;
   return {
     handle,
+    creditExpiry,
     async listen(port, host) {
       server = createHttpServer(handle);
       return listen(server, port, host);
@@ -94,6 +99,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await closed;
         clearTimeout(timer);
       }
+      await creditExpiry.stop();
       await authenticate.settle();
       if (!options.rateLimiter) await settings.focusRateLimiter.close();
     },

@@ -9,15 +9,20 @@ import { decimalNumber, isoInstant, jsonResponse, workspaceIdParam } from "./sch
 
 const TAG = "Credits (BuilderStudio)";
 
-function balanceBody({ workspace, credits, usdValue, asOf }: CreditBalance & { workspace: { id: string; creditPriceUsd: unknown } }) {
-  return { workspaceId: workspace.id, balance: credits, balanceUsd: usdValue, creditPriceUsd: workspace.creditPriceUsd, asOf: asOf.toISOString() };
+function balanceBody({ workspace, credits, usdValue, paidCredits, freeCredits, asOf }: CreditBalance & { workspace: { id: string; creditPriceUsd: unknown } }) {
+  return {
+    workspaceId: workspace.id, balance: credits, balanceUsd: usdValue, creditPriceUsd: workspace.creditPriceUsd,
+    paidBalance: paidCredits, freeBalance: freeCredits, asOf: asOf.toISOString(),
+  };
 }
 
 const balanceFields = {
   workspaceId: z.uuid(),
-  balance: decimalNumber("Credits."),
+  balance: decimalNumber("Credits that count now: expired credits are left out, even before their expiration row is posted. balance = paidBalance + freeBalance − overdraft owed."),
   balanceUsd: decimalNumber("balance × creditPriceUsd."),
   creditPriceUsd: decimalNumber("USD value of one credit."),
+  paidBalance: decimalNumber("Credits left in lots that were bought (or refunded from bought credits)."),
+  freeBalance: decimalNumber("Credits left in lots that cost nothing: grants, goodwill adjustments, refunds of free credits."),
   asOf: isoInstant("When the balance was read."),
 };
 
@@ -62,7 +67,7 @@ export const creditRoutes = [
     tag: TAG,
     scope: "read:billing",
     query: z.object({ workspaceId: workspaceIdParam }),
-    responses: { "200": jsonResponse("The balance as kept on the workspace, which every ledger write moves.", z.object(balanceFields)) },
+    responses: { "200": jsonResponse("The balance at the time of the request.", z.object(balanceFields)) },
     async handle({ ctx, query, res }) {
       sendRestJson(res, 200, balanceBody(await creditBalance(ctx, { id: query.workspaceId })));
     },

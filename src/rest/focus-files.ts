@@ -7,19 +7,19 @@
 // (accounts, providers, the columns of a SKU), so each column remembers how it rendered its recent
 // values, until it proves to have too many (ids, costs); and a line is joined once rather than
 // concatenated piece by piece.
-import { FOCUS_COLUMNS, type FocusRow } from "../domain/focus/columns.js";
+import type { FocusColumn, FocusRow } from "../domain/focus/columns.js";
 
 type Render = (value: string | null, column: number) => string;
 
 const CACHED_VALUES_PER_COLUMN = 1_024;
 
-function lineWriter(render: Render, separator: string, end: string): (row: FocusRow) => string {
-  const last = FOCUS_COLUMNS.length - 1;
+function lineWriter(columns: number, render: Render, separator: string, end: string): (row: FocusRow) => string {
+  const last = columns - 1;
   const renderAt = (value: string | null, i: number) => (i === last ? render(value, i) + end : render(value, i));
   // null once a column has shown more distinct values than are worth remembering.
-  const caches: (Map<string | null, string> | null)[] = FOCUS_COLUMNS.map(() => new Map());
-  const values: (string | null | undefined)[] = FOCUS_COLUMNS.map(() => undefined);
-  const pieces: string[] = FOCUS_COLUMNS.map(() => "");
+  const caches: (Map<string | null, string> | null)[] = Array.from({ length: columns }, () => new Map());
+  const values: (string | null | undefined)[] = Array.from({ length: columns }, () => undefined);
+  const pieces: string[] = Array.from({ length: columns }, () => "");
   return (row) => {
     for (let i = 0; i <= last; i++) {
       const value = row[i] ?? null;
@@ -42,30 +42,40 @@ function lineWriter(render: Render, separator: string, end: string): (row: Focus
   };
 }
 
-const KEYS = FOCUS_COLUMNS.map((column, i) => `${i === 0 ? "{" : ","}${JSON.stringify(column.name)}:`);
-const DECIMAL = FOCUS_COLUMNS.map((column) => column.dataType === "DECIMAL");
-
-const jsonlValue: Render = (value, i) => KEYS[i]! + (value === null ? "null" : DECIMAL[i] ? value : JSON.stringify(value));
-
 const NEEDS_QUOTES = /[",\r\n]/;
-// Decimals and date-times never hold a quote, comma or line break.
-const NEVER_QUOTED = FOCUS_COLUMNS.map((column) => column.dataType === "DECIMAL" || column.dataType === "DATETIME");
 
 // Written here rather than with csv-stringify: that library took most of the export's time per
 // row, and quoting a field is this one rule.
-function csvField(value: string | null, column = -1): string {
+function csvField(value: string | null, neverQuoted = false): string {
   if (value === null) return "";
-  if (NEVER_QUOTED[column]) return value;
+  if (neverQuoted) return value;
   return value === "" || NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-/** A JSONL line writer; one per export, as it remembers the previous row. */
-export const jsonlLines = () => lineWriter(jsonlValue, "", "}\n");
+export interface FileFormat {
+  contentType: string;
+  header: string;
+  /** A line writer; one per export, as it remembers the previous row. */
+  lines(): (row: FocusRow) => string;
+}
 
-/** A CSV record writer; one per export, as it remembers the previous row. */
-export const csvLines = () => lineWriter(csvField, ",", "\r\n");
-
-export const CSV_HEADER = FOCUS_COLUMNS.map((column) => csvField(column.name)).join(",") + "\r\n";
+/** The JSONL and CSV formats of one dataset's columns. */
+export function fileFormats(columns: readonly FocusColumn[]): { jsonl: FileFormat; csv: FileFormat } {
+  const keys = columns.map((column, i) => `${i === 0 ? "{" : ","}${JSON.stringify(column.name)}:`);
+  const decimal = columns.map((column) => column.dataType === "DECIMAL");
+  // Decimals and date-times never hold a quote, comma or line break.
+  const neverQuoted = columns.map((column) => column.dataType === "DECIMAL" || column.dataType === "DATETIME");
+  const jsonlValue: Render = (value, i) => keys[i]! + (value === null ? "null" : decimal[i] ? value : JSON.stringify(value));
+  const csvValue: Render = (value, i) => csvField(value, neverQuoted[i]);
+  return {
+    jsonl: { contentType: "application/jsonl; charset=utf-8", header: "", lines: () => lineWriter(columns.length, jsonlValue, "", "}\n") },
+    csv: {
+      contentType: "text/csv; charset=utf-8",
+      header: columns.map((column) => csvField(column.name)).join(",") + "\r\n",
+      lines: () => lineWriter(columns.length, csvValue, ",", "\r\n"),
+    },
+  };
+}
 
 const CHUNK_BYTES = 256 * 1024;
 const SPARE_CHUNKS = 16;

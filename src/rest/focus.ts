@@ -1,10 +1,11 @@
-// FOCUS 1.3 export (BuilderStudio, source 000): streamed JSONL or CSV files and their metadata,
-// both from the domain's focus rows. Both count against the caller's FOCUS budget.
+// FOCUS 1.3 export (BuilderStudio, source 000): streamed JSONL or CSV files of either dataset (Cost
+// and Usage by default, or Contract Commitment) and their metadata, all from the domain's focus
+// rows. Each request counts against the caller's FOCUS budget.
 import { z } from "zod";
-import { FOCUS_SCHEMA_ID, focusMetadata } from "../domain/focus/metadata.js";
-import { focusRequest, focusRowBatches } from "../domain/focus/rows.js";
+import { FOCUS_SCHEMA_IDS, focusMetadata } from "../domain/focus/metadata.js";
+import { FOCUS_DATASETS, focusRequest, focusRowBatches, type FocusDataset } from "../domain/focus/rows.js";
 import { epochMs } from "../domain/rules/instants.js";
-import { CSV_HEADER, csvLines, EncodedChunks, jsonlLines } from "./focus-files.js";
+import { EncodedChunks, fileFormats, type FileFormat } from "./focus-files.js";
 import { sendRestJson } from "./router.js";
 import { defineRoute } from "./route.js";
 import { jsonResponse, param, RATE_LIMIT_ERRORS, workspaceIdParam } from "./schemas.js";
@@ -17,12 +18,11 @@ const range = {
   from: epochMs().optional().meta({ description: "Start, epoch milliseconds, inclusive (required)." }),
   to: epochMs().optional().meta({ description: "End, epoch milliseconds, exclusive (required); at most 365 days after from." }),
   workspaceId: workspaceIdParam,
+  dataset: param(z.enum(Object.keys(FOCUS_DATASETS) as [FocusDataset, ...FocusDataset[]]).optional(), "FOCUS dataset: cost-and-usage, or contract-commitment (the purchases the usage draws on).", { default: "cost-and-usage" }),
 };
 
-const FORMATS = {
-  jsonl: { contentType: "application/jsonl; charset=utf-8", header: "", lines: jsonlLines },
-  csv: { contentType: "text/csv; charset=utf-8", header: CSV_HEADER, lines: csvLines },
-};
+const FORMATS = Object.fromEntries(Object.entries(FOCUS_DATASETS).map(([name, d]) => [name, fileFormats(d.columns)])) as Record<FocusDataset, Record<"jsonl" | "csv", FileFormat>>;
+const FILE_NAMES: Record<FocusDataset, string> = { "cost-and-usage": "focus-export", "contract-commitment": "focus-contract-commitments" };
 
 /** Writes the chunks in order, each given back to `out` once written; false once the client has gone. */
 async function send(res: http.ServerResponse, out: EncodedChunks): Promise<boolean> {
@@ -37,17 +37,17 @@ export const focusRoutes = [
     method: "GET",
     path: "/api/billing/focus-export",
     operationId: "focusExport",
-    summary: "FOCUS 1.3 cost-and-usage rows of a range, as a JSONL or CSV attachment",
+    summary: "FOCUS 1.3 rows of a range (cost and usage, or contract commitments), as a JSONL or CSV attachment",
     tag: TAG,
     scope: "read:billing",
     rateLimited: true,
     query: z.object({ ...range, format: param(z.enum(["jsonl", "csv"]).optional(), "File format.", { default: "jsonl" }) }),
     responses: {
       "200": {
-        description: "focus-export.jsonl or focus-export.csv, streamed; stopped when the client leaves.",
+        description: "focus-export.jsonl or .csv (focus-contract-commitments.jsonl or .csv for that dataset), streamed; stopped when the client leaves.",
         headers: z.object({
           "X-Request-Id": str,
-          "Content-Disposition": str.meta({ description: 'attachment; filename="focus-export.jsonl" (or .csv)' }),
+          "Content-Disposition": str.meta({ description: 'attachment; filename="focus-export.jsonl" (or .csv; focus-contract-commitments.* for that dataset)' }),
           "Cache-Control": z.literal("no-store"),
           "X-Focus-Schema-Id": str.meta({ description: "The SchemaId of the metadata that describes these columns." }),
         }),
@@ -57,27 +57,28 @@ export const focusRoutes = [
     },
     async handle({ ctx, query, res }) {
       const { workspace, window } = await focusRequest(ctx, { id: query.workspaceId }, query);
+      const dataset = query.dataset ?? "cost-and-usage";
       const formatName = query.format ?? "jsonl";
-      const format = FORMATS[formatName];
+      const format = FORMATS[dataset][formatName];
       res.writeHead(200, {
         "Content-Type": format.contentType,
-        "Content-Disposition": `attachment; filename="focus-export.${formatName}"`,
+        "Content-Disposition": `attachment; filename="${FILE_NAMES[dataset]}.${formatName}"`,
         "Cache-Control": "no-store",
-        "X-Focus-Schema-Id": FOCUS_SCHEMA_ID,
+        "X-Focus-Schema-Id": FOCUS_SCHEMA_IDS[dataset],
       });
       const toLine = format.lines();
       const out = new EncodedChunks();
       out.add(format.header);
       let rows = 0;
       let complete = await send(res, out);
-      const batches = complete ? focusRowBatches(ctx, workspace, window) : [];
+      const batches = complete ? focusRowBatches(ctx, workspace, window, { dataset }) : [];
       for await (const batch of batches) {
         for (const row of batch.rows) out.add(toLine(row));
         rows += batch.rows.length;
         complete = await send(res, out);
         if (!complete) break; // the client went away: stop reading
       }
-      ctx.logger.info({ rows, complete, format: formatName }, complete ? "focus export sent" : "focus export cancelled by the client");
+      ctx.logger.info({ rows, complete, dataset, format: formatName }, complete ? "focus export sent" : "focus export cancelled by the client");
       res.end();
     },
   }),
@@ -85,7 +86,7 @@ export const focusRoutes = [
     method: "GET",
     path: "/api/billing/focus-metadata",
     operationId: "focusMetadata",
-    summary: "FOCUS 1.3 metadata of a range: data generator, dataset instance, recency and schema",
+    summary: "FOCUS 1.3 metadata of a dataset over a range: data generator, dataset instance, recency and schema",
     tag: TAG,
     scope: "read:billing",
     rateLimited: true,
@@ -93,10 +94,12 @@ export const focusRoutes = [
     responses: {
       "200": jsonResponse("The metadata, as FOCUS 1.3 defines it.", z.object({
         DataGenerator: z.object({ DataGenerator: str }),
-        DatasetInstance: z.array(z.object({ DatasetInstanceId: str, DatasetInstanceName: str, FocusDatasetId: z.literal("CostAndUsage") })),
+        DatasetInstance: z.array(z.object({ DatasetInstanceId: str, DatasetInstanceName: str, FocusDatasetId: z.enum(["CostAndUsage", "ContractCommitment"]) })),
         Recency: z.array(z.object({
           DatasetInstanceId: str, RecencyLastUpdated: str, DatasetInstanceLastUpdated: str,
-          TimeSectors: z.array(z.object({ TimeSectorStart: str, TimeSectorEnd: str, TimeSectorComplete: z.boolean(), TimeSectorLastUpdated: str })),
+          TimeSectors: z.array(z.object({ TimeSectorStart: str, TimeSectorEnd: str, TimeSectorComplete: z.boolean(), TimeSectorLastUpdated: str }))
+            .optional().meta({ description: "Cost and usage (a time series): one sector per UTC day of the range." }),
+          DatasetInstanceComplete: z.boolean().optional().meta({ description: "Contract commitments (not a time series): complete as of the request." }),
         })),
         Schema: z.array(z.object({
           SchemaId: str, CreationDate: str, FocusVersion: z.literal("1.3"), DataGeneratorVersion: str, DatasetInstanceId: str,
@@ -109,7 +112,7 @@ export const focusRoutes = [
       ...RATE_LIMIT_ERRORS,
     },
     async handle({ ctx, query, res }) {
-      sendRestJson(res, 200, await focusMetadata(ctx, { id: query.workspaceId }, query), { "Cache-Control": "no-store" });
+      sendRestJson(res, 200, await focusMetadata(ctx, { id: query.workspaceId }, query, query.dataset ?? "cost-and-usage"), { "Cache-Control": "no-store" });
     },
   }),
 ];

@@ -1,12 +1,15 @@
-// Generates a workspace's metered usage day by day, with the credit ledger that pays for it:
-// purchases when the balance runs low, a promotional grant that expires, a refund and an
-// adjustment, and one USAGE debit per usage record. Rows are written in chronological order in
-// chunks, so that every ledger row's balanceAfter is the running sum of the rows before it.
+// Generates a workspace's metered usage day by day, with the credit ledger and lots that pay for it:
+// a welcome grant drawn first that expires partly unused, a starter pack drawn next and top-ups when
+// the balance runs low, a refund of bought credits and a goodwill adjustment, and one USAGE debit per
+// usage record. Rows are written in chronological order in chunks, so that every ledger row's
+// balanceAfter is the running sum of the rows before it.
 import { Prisma, type UsageCurrency } from "../db/generated/client.js";
 import { priceUsage } from "../domain/pricing.js";
 import type { SqlSession } from "../db/client.js";
 import { allocateIds, insertRows, type ColumnSpec } from "../store/bulk-insert.js";
+import { insertLots, updateLotRemainders } from "../store/credit-lots.js";
 import { LEDGER_COLUMNS as LEDGER_ROW_COLUMNS } from "../store/ledger.js";
+import { LotBook, LOT_PRIORITY, newLotRow, type LotEntry, type OpenLot, type PlannedLot } from "../domain/credit-lots.js";
 import { USAGE_RECORD_COLUMNS } from "../store/usage-records.js";
 import { sessionSql } from "./session-sql.js";
 import { LLM_MODELS, type SkuSeed } from "./price-list.js";
@@ -57,78 +60,157 @@ export interface UsageSummary {
   balance: string;
 }
 
+/** A ledger row of the seed: what the lots need, and the row's own columns. */
+type SeedEntry = LotEntry & { description: string; money?: Decimal; usageRecordId?: bigint; key?: string };
+
+const ALLOCATION_COLUMNS: ColumnSpec[] = [
+  { name: "workspaceId", type: "uuid" }, { name: "transactionId", type: "int8" }, { name: "lotId", type: "int8" },
+  { name: "credits", type: "numeric" }, { name: "costUsd", type: "numeric" },
+];
+
+/**
+ * The credit ledger of one workspace, kept in memory the way the gateway keeps it: the domain's
+ * LotBook draws every debit down and posts expirations as time passes; rows go out in chunks.
+ */
+class SeedLedger {
+  balance = new Decimal(0);
+  rows = 0;
+  private book = new LotBook([]);
+  private ledgerIds: IdPool;
+  private lotIds: IdPool;
+  private ledgerRows: unknown[][] = [];
+  private allocationRows: unknown[][] = [];
+  private newLots: (PlannedLot & { transactionId: bigint })[] = [];
+  /** Every lot ever made, with its state as the book leaves it. */
+  private lots = new Map<bigint, OpenLot & { expirationTransactionId?: bigint }>();
+
+  constructor(
+    private session: SqlSession,
+    private workspaceId: string,
+  ) {
+    this.ledgerIds = new IdPool(session, "CreditTransaction");
+    this.lotIds = new IdPool(session, "CreditLot");
+  }
+
+  get pending() {
+    return this.ledgerRows.length;
+  }
+
+  /** Posts the expirations due by `at`, as the gateway does before every write. */
+  async expireDue(at: Date): Promise<void> {
+    for (const lot of this.book.due(at)) {
+      await this.append({
+        type: "EXPIRATION", amount: lot.remainingCredits.neg(), occurredAt: lot.expiresAt!, expiresLot: lot.id,
+        description: `Unused credits of lot ${lot.id} expired`, key: `expiration-lot-${lot.id}`,
+      });
+    }
+  }
+
+  /** Posts the expirations due by the entry's time, then the entry; returns its id and cost. */
+  async post(entry: SeedEntry): Promise<{ id: bigint; costUsd: Decimal }> {
+    await this.expireDue(entry.occurredAt);
+    return this.append(entry);
+  }
+
+  private async append(entry: SeedEntry): Promise<{ id: bigint; costUsd: Decimal }> {
+    const id = await this.ledgerIds.next();
+    const plan = this.book.plan([entry], entry.amount.isPositive() ? [await this.lotIds.next()] : [], []);
+    const costUsd = plan.costs[0]!;
+    this.balance = this.balance.plus(entry.amount);
+    this.rows++;
+    this.ledgerRows.push([
+      id, this.workspaceId, entry.type, entry.amount.toFixed(), this.balance.toFixed(),
+      entry.money?.toFixed() ?? null, entry.money ? "USD" : null, entry.description, entry.usageRecordId ?? null, null,
+      entry.key ?? null, entry.expiresAt ?? null, entry.occurredAt, costUsd.toFixed(),
+    ]);
+    for (const lot of plan.newLots) {
+      const stored = Object.assign(lot, { transactionId: id });
+      this.newLots.push(stored);
+      this.lots.set(lot.id, stored);
+    }
+    for (const lot of plan.touched) if (lot.expiredBy !== undefined) this.lots.set(lot.id, Object.assign(lot, { expirationTransactionId: id }));
+    for (const a of plan.allocations) this.allocationRows.push([this.workspaceId, id, a.lotId, a.credits.toFixed(), a.costUsd.toFixed()]);
+    return { id, costUsd };
+  }
+
+  /** Writes the rows so far: ledger rows, then the lots they made, then the allocations. */
+  async flush(): Promise<void> {
+    const run = sessionSql(this.session);
+    await insertRows(run, "CreditTransaction", LEDGER_COLUMNS, this.ledgerRows.splice(0));
+    await insertLots(run, this.workspaceId, this.newLots.splice(0).map((lot) => newLotRow(lot, lot.transactionId)));
+    await insertRows(run, "CreditAllocation", ALLOCATION_COLUMNS, this.allocationRows.splice(0));
+  }
+
+  /** Flushes, then leaves every lot holding what the book says (lots were written as made). */
+  async finish(): Promise<void> {
+    await this.flush();
+    const run = sessionSql(this.session);
+    await updateLotRemainders(run, [...this.lots.values()].map((lot) => ({
+      id: lot.id, remainingCredits: lot.remainingCredits.toFixed(), remainingCostUsd: lot.remainingCostUsd.toFixed(),
+      expirationTransactionId: lot.expirationTransactionId ?? null,
+    })));
+    await this.session.query(`UPDATE "Workspace" SET "creditBalance" = $2::numeric WHERE id = $1::uuid`, [this.workspaceId, this.balance.toFixed()]);
+  }
+}
+
 export async function generateUsage(session: SqlSession, plan: UsagePlan, rng: Random): Promise<UsageSummary> {
   const skuById = new Map(plan.skus.map((sku) => [sku.id, sku]));
   const creditPrice = new Decimal(plan.creditPriceUsd);
   const usageIds = new IdPool(session, "UsageRecord");
-  const ledgerIds = new IdPool(session, "CreditTransaction");
+  const ledger = new SeedLedger(session, plan.workspaceId);
   const usageRows: unknown[][] = [];
-  const ledgerRows: unknown[][] = [];
-  let balance = new Decimal(0);
   let creditsUsed = new Decimal(0);
   let records = 0;
-  let ledgerCount = 0;
-  let promoLeft = new Decimal(0);
   const users = Array.from({ length: 25 }, (_, i) => `user_${plan.slug}_${String(i + 1).padStart(2, "0")}`);
   const projects = ["web-app", "mobile", "agents", "eval-suite", "support-bot", "data-pipeline"].map((p) => `proj_${p}`);
 
   const flush = async () => {
     await insertRows(sessionSql(session), "UsageRecord", USAGE_COLUMNS, usageRows.splice(0));
-    await insertRows(sessionSql(session), "CreditTransaction", LEDGER_COLUMNS, ledgerRows.splice(0));
+    await ledger.flush();
   };
 
-  const ledger = async (
-    type: string,
-    amount: Decimal,
-    at: Date,
-    description: string,
-    extra: { money?: Decimal; usageRecordId?: bigint; key?: string; expiresAt?: Date } = {},
-  ) => {
-    balance = balance.plus(amount);
-    ledgerCount++;
-    ledgerRows.push([
-      await ledgerIds.next(), plan.workspaceId, type, amount.toFixed(), balance.toFixed(),
-      extra.money?.toFixed() ?? null, extra.money ? "USD" : null, description, extra.usageRecordId ?? null, null,
-      extra.key ?? null, extra.expiresAt ?? null, at,
-    ]);
-  };
-
-  const purchase = async (at: Date, n: number) => {
-    const credits = new Decimal(plan.topUpCredits);
-    await ledger("PURCHASE", credits, at, `Credit pack: ${credits.toFixed()} credits`, {
-      money: credits.mul(creditPrice).toDecimalPlaces(2),
-      key: `seed-purchase-${n}`,
-      expiresAt: new Date(at.getTime() + 365 * DAY_MS),
+  let purchases = 0;
+  const purchase = (at: Date, credits: Decimal, priority: number, description: string) => {
+    const money = credits.mul(creditPrice).toDecimalPlaces(2);
+    return ledger.post({
+      type: "PURCHASE", amount: credits, occurredAt: at, description, money, key: `seed-purchase-${++purchases}`,
+      expiresAt: new Date(at.getTime() + 365 * DAY_MS), lot: { source: "PURCHASE", priority, costUsd: money },
     });
   };
+  const free = (type: "GRANT" | "ADJUSTMENT", credits: Decimal, at: Date, description: string, key: string, extra: { expiresAt?: Date; priority?: number } = {}) =>
+    ledger.post({
+      type, amount: credits, occurredAt: at, description, key, expiresAt: extra.expiresAt,
+      lot: { source: type, priority: extra.priority ?? LOT_PRIORITY.default, costUsd: new Decimal(0) },
+    });
 
   const start = plan.start.getTime();
   // Large enough that part of it is still unused when it expires, as welcome credits often are.
   const promo = new Decimal(Math.round(plan.topUpCredits * 2.5));
-  const promoExpiry = new Date(start + Math.min(30, plan.days) * DAY_MS - 1000);
-  let purchases = 0;
-  await ledger("GRANT", promo, new Date(start), "Welcome credits (expire after 30 days)", {
-    key: "seed-grant-welcome",
-    expiresAt: promoExpiry,
+  // Drawn first (priority 10), as free credits usually are, and still partly unused when they expire.
+  await free("GRANT", promo, new Date(start), "Welcome credits (expire after 30 days)", "seed-grant-welcome", {
+    expiresAt: new Date(start + Math.min(30, plan.days) * DAY_MS - 1000),
+    priority: 10,
   });
-  promoLeft = promo;
-  await purchase(new Date(start + 1000), ++purchases);
+  // A starter pack at priority 20 pays before the top-ups at the default 50.
+  await purchase(new Date(start + 1000), new Decimal(plan.topUpCredits / 2), 20, `Starter pack: ${plan.topUpCredits / 2} credits`);
 
+  /** The biggest sandbox debit of the day: what the refund returns. */
+  let refundable: { id: bigint; credits: Decimal; costUsd: Decimal } | null = null;
   const dailyCounts = spread(plan.records, plan.days, rng);
   for (let day = 0; day < plan.days; day++) {
     const dayStart = start + day * DAY_MS;
     const count = dailyCounts[day]!;
     const events = makeDayEvents(rng, count, dayStart, plan, users, projects);
+    refundable = null;
     for (const event of events) {
-      if (promoLeft.gt(0) && event.at.getTime() > promoExpiry.getTime()) {
-        const expired = Decimal.min(promoLeft, balance);
-        await ledger("EXPIRATION", expired.neg(), promoExpiry, "Unused welcome credits expired", { key: "seed-grant-welcome-expiry" });
-        promoLeft = new Decimal(0);
-      }
       const sku = skuById.get(event.skuId)!;
       const units = new Decimal(event.units);
       const { credits, costUsd, amount } = priceUsage(sku, units, event.currency as UsageCurrency);
-      if (balance.minus(credits).lt(plan.topUpCredits / 10)) await purchase(new Date(event.at.getTime() - 1), ++purchases);
+      await ledger.expireDue(event.at);
+      if (ledger.balance.minus(credits).lt(plan.topUpCredits / 10)) {
+        const topUp = new Decimal(plan.topUpCredits);
+        await purchase(new Date(event.at.getTime() - 1), topUp, LOT_PRIORITY.default, `Credit pack: ${topUp.toFixed()} credits`);
+      }
       const id = await usageIds.next();
       const key = `seed-${plan.slug}-${id}`;
       usageRows.push([
@@ -140,20 +222,25 @@ export async function generateUsage(session: SqlSession, plan: UsagePlan, rng: R
       ]);
       records++;
       creditsUsed = creditsUsed.plus(credits);
-      promoLeft = Decimal.max(0, promoLeft.minus(credits));
-      await ledger("USAGE", credits.neg(), event.at, `${sku.name}: ${units.toFixed()} ${sku.unit}`, { usageRecordId: id });
+      const debit = await ledger.post({ type: "USAGE", amount: credits.neg(), occurredAt: event.at, description: `${sku.name}: ${units.toFixed()} ${sku.unit}`, usageRecordId: id });
+      if (sku.resourceKind === "SANDBOX" && (!refundable || credits.gt(refundable.credits))) refundable = { credits, ...debit };
       if (usageRows.length >= CHUNK) await flush();
     }
-    if (day === Math.floor(plan.days / 2)) {
-      await ledger("REFUND", new Decimal(500), new Date(dayStart + DAY_MS - 2000), "Refund: failed sandbox runs", { key: "seed-refund-1" });
+    if (day === Math.floor(plan.days / 2) && refundable) {
+      // A failed sandbox run refunded in full: bought credits come back with their cost.
+      const at = new Date(dayStart + DAY_MS - 2000);
+      await ledger.post({
+        type: "REFUND", amount: refundable.credits, occurredAt: at, description: "Refund: failed sandbox run", key: "seed-refund-1",
+        lot: { source: "REFUND", priority: LOT_PRIORITY.default, costUsd: refundable.costUsd, refundOf: refundable.id },
+      });
     }
     if (day === Math.floor((plan.days * 2) / 3)) {
-      await ledger("ADJUSTMENT", new Decimal(250), new Date(dayStart + DAY_MS - 1000), "Goodwill adjustment", { key: "seed-adjustment-1" });
+      await free("ADJUSTMENT", new Decimal(250), new Date(dayStart + DAY_MS - 1000), "Goodwill adjustment", "seed-adjustment-1");
     }
   }
   await flush();
-  await session.query(`UPDATE "Workspace" SET "creditBalance" = $2::numeric WHERE id = $1::uuid`, [plan.workspaceId, balance.toFixed()]);
-  return { records, ledgerRows: ledgerCount, creditsUsed: creditsUsed.toFixed(), balance: balance.toFixed() };
+  await ledger.finish();
+  return { records, ledgerRows: ledger.rows, creditsUsed: creditsUsed.toFixed(), balance: ledger.balance.toFixed() };
 }
 
 /** `total` split over `parts` days with ±20% jitter; the counts add up to `total` exactly. */

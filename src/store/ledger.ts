@@ -36,6 +36,7 @@ export interface LedgerRow {
   idempotencyKey: string | null;
   expiresAt: Date | null;
   occurredAt: Date;
+  costUsd: string;
 }
 
 /** The columns a new ledger row fills, in order (the seeds insert these too, after id and workspaceId). */
@@ -51,6 +52,7 @@ export const LEDGER_COLUMNS: ColumnSpec[] = [
   { name: "idempotencyKey", type: "text" },
   { name: "expiresAt", type: "timestamptz" },
   { name: "occurredAt", type: "timestamptz" },
+  { name: "costUsd", type: "numeric" },
 ];
 
 /** Appends rows in order; their ids ascend with the input. */
@@ -58,7 +60,7 @@ export async function insertLedgerRows(tx: Tx, workspaceId: string, rows: Ledger
   const values = rows.map((r) => [
     r.type, r.amount, r.balanceAfter, r.moneyAmount, r.moneyAmount === null ? null : "USD", r.description,
     r.usageRecordId?.toString() ?? null, r.executionId?.toString() ?? null, r.idempotencyKey, r.expiresAt?.toISOString() ?? null,
-    r.occurredAt.toISOString(),
+    r.occurredAt.toISOString(), r.costUsd,
   ]);
   const inserted = await insertRows(prismaSql(tx), "CreditTransaction", LEDGER_COLUMNS, values, {
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],

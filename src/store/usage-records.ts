@@ -105,19 +105,23 @@ export async function existingUsageKeys(run: RunSql, workspaceId: string, keys: 
 
 /**
  * Usage records, read as text with the exact products computed by PostgreSQL (numeric), in
- * (occurredAt, id) order after a keyset position. The row comparison lets the scan use the
- * (workspaceId, occurredAt, id) index; an OR of the two conditions scans the whole window.
+ * (occurredAt, id) order after a keyset position, with the cost their debit drew from the lots and
+ * the credits each purchase lot gave ("lot:credits:cost", space-separated). The row comparison lets
+ * the scan use the (workspaceId, occurredAt, id) index; an OR of the two conditions scans the whole window.
  */
 const FOCUS_USAGE_SQL = `
   SELECT u.id::text, (extract(epoch FROM u."occurredAt") * 1000)::bigint::text, u."skuId",
     trim_scale(u.units)::text, trim_scale(u.credits)::text,
-    trim_scale(u.credits * $4::numeric)::text,
+    trim_scale(COALESCE(c."costUsd", 0))::text,
     trim_scale(u.units * s."listPriceUsd")::text,
     trim_scale(u.units * s."creditsPerUnit" * $4::numeric)::text,
     NULLIF(u."resourceId", ''), CASE WHEN u."resourceId" <> '' THEN lower(u."resourceKind"::text) END,
     NULLIF(u.model, ''), NULLIF(u."externalUserId", ''),
-    NULLIF(u."externalProjectId", ''), u."apiKeyId"::text
+    NULLIF(u."externalProjectId", ''), u."apiKeyId"::text,
+    (SELECT string_agg(a."lotId"::text || ':' || trim_scale(a.credits)::text || ':' || trim_scale(a."costUsd")::text, ' ' ORDER BY a.id)
+       FROM "CreditAllocation" a WHERE a."transactionId" = c.id AND a."lotId" = ANY($8::int8[]))
   FROM "UsageRecord" u JOIN "Sku" s ON s.id = u."skuId"
+    LEFT JOIN "CreditTransaction" c ON c."usageRecordId" = u.id AND c.type = 'USAGE'
   WHERE u."workspaceId" = $1::uuid AND u."occurredAt" >= $2::timestamptz AND u."occurredAt" < $3::timestamptz
     AND (u."occurredAt", u.id) > (timestamptz 'epoch' + $5::bigint * interval '1 millisecond', $6::bigint)
   ORDER BY u."occurredAt", u.id
@@ -126,7 +130,7 @@ const FOCUS_USAGE_SQL = `
 /** Positions in a FOCUS usage row. */
 export const FOCUS_USAGE = {
   id: 0, atMs: 1, skuId: 2, units: 3, credits: 4, effectiveCost: 5, listCost: 6, contractedCost: 7,
-  resourceId: 8, resourceKind: 9, model: 10, externalUserId: 11, externalProjectId: 12, apiKeyId: 13,
+  resourceId: 8, resourceKind: 9, model: 10, externalUserId: 11, externalProjectId: 12, apiKeyId: 13, applied: 14,
 } as const;
 
 /** A FOCUS usage row: text columns at the FOCUS_USAGE positions (the export's hot path reads arrays). */
@@ -138,9 +142,10 @@ export interface UsagePosition {
 }
 
 /** FOCUS usage rows of a window after a keyset position (epoch ms, id), `take` at a time. */
-export function focusUsageReader(db: Database, query: { workspaceId: string; from: Date; to: Date; creditPriceUsd: string }) {
+export function focusUsageReader(db: Database, query: { workspaceId: string; from: Date; to: Date; creditPriceUsd: string; purchaseLotIds: bigint[] }) {
   const params = [query.workspaceId, query.from.toISOString(), query.to.toISOString(), query.creditPriceUsd];
-  return (after: UsagePosition, take: number) => db.readRows(FOCUS_USAGE_SQL, [...params, after.ms, after.id, take]);
+  const lots = query.purchaseLotIds.map(String);
+  return (after: UsagePosition, take: number) => db.readRows(FOCUS_USAGE_SQL, [...params, after.ms, after.id, take, lots]);
 }
 
 /** The newest change to each UTC day of a window: usage written, or a ledger row posted. */

@@ -3,30 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, test as base } from "vitest";
-import { openPglite, openPostgres, type Database } from "../../src/db/client.js";
 import { migrate, MIGRATIONS_DIR, MigrationError, pendingMigrations, readMigrationFiles } from "../../src/db/migrate.js";
-import { createPostgresDatabase, POSTGRES_OPTIONS, usingPostgres } from "../helpers/database.js";
-
-/** An empty database of the engine under test. */
-async function emptyDatabase(): Promise<{ open: () => Promise<Database>; drop: () => Promise<void> }> {
-  if (!usingPostgres) {
-    const db = await openPglite();
-    return { open: async () => db, drop: () => db.close() };
-  }
-  const { url, drop } = await createPostgresDatabase();
-  const opened: Database[] = [];
-  return {
-    open: async () => {
-      const db = await openPostgres(url, POSTGRES_OPTIONS);
-      opened.push(db);
-      return db;
-    },
-    drop: async () => {
-      await Promise.all(opened.map((db) => db.close()));
-      await drop();
-    },
-  };
-}
+import { emptyDatabase, usingPostgres } from "../helpers/database.js";
 
 /** A migrations folder with the real migrations plus extra ones. */
 function migrationsWith(extra: Record<string, string>): string {

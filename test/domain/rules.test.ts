@@ -8,7 +8,7 @@ import { billingOf } from "../../src/domain/executions.js";
 import { chargeProblem, priceUsage } from "../../src/domain/pricing.js";
 import { decodeGlobalId, encodeGlobalId } from "../../src/domain/rules/global-ids.js";
 import { inclusiveEnd, readDate, readEpochMs, readInstant, readInstantOrEpoch } from "../../src/domain/rules/instants.js";
-import { decimalProblem, integerParam } from "../../src/domain/rules/numbers.js";
+import { decimalProblem, integerParam, mulDiv, quotient } from "../../src/domain/rules/numbers.js";
 import { CursorCodec, pageSize } from "../../src/domain/rules/pages.js";
 import { freeText, name } from "../../src/domain/rules/text.js";
 import { dateRange, periodWindow, rangeFilter, resolveWindow } from "../../src/domain/rules/windows.js";
@@ -134,6 +134,14 @@ describe("numbers", () => {
     expect(decimalProblem("10000000000000", { precision: 14, scale: 2 })).toMatch(/less than 10\^12/);
     expect(decimalProblem("-0", { precision: 14, scale: 2, sign: "non-negative" })).toBeNull();
     expect(decimalProblem("0.00", { precision: 14, scale: 2, sign: "non-zero" })).toMatch(/not be 0/);
+  });
+
+  it("divide with one rounding, where Prisma's 20 significant digits round twice", () => {
+    const [paid, credits] = [new Prisma.Decimal("78.28"), new Prisma.Decimal("3672.781939")];
+    expect(paid.div(credits).toDecimalPlaces(20).toFixed()).toBe("0.0213135441472230568"); // …0567947 rounded twice
+    expect(quotient(paid, credits, 20).toFixed()).toBe("0.02131354414722305679");
+    expect(mulDiv(new Prisma.Decimal("999999999999.99999999"), new Prisma.Decimal("1"), new Prisma.Decimal("3"), 8).toFixed()).toBe("333333333333.33333333");
+    expect(quotient(new Prisma.Decimal(1), new Prisma.Decimal(8), 2).toFixed()).toBe("0.13"); // half up
   });
 });
 

@@ -1,7 +1,7 @@
 // The conformance checker must catch what it claims to: a small conformant dataset passes in
 // both formats, and each broken variant of it is reported under the rule it breaks.
 import { describe, expect, it } from "vitest";
-import { checkFocusFile, readCsv, readJsonl, type CheckOptions } from "./focus-checker.js";
+import { checkContractApplied, checkFocusFile, readCsv, readJsonl, type CheckOptions } from "./focus-checker.js";
 
 type Row = Record<string, string | null>;
 
@@ -151,5 +151,68 @@ describe("FOCUS conformance checker", () => {
     expect(rules(ROWS, definitions.map((d) => (d.ColumnName === "BilledCost" ? { ...d, DataType: "STRING" } : d)))).toContain("Metadata.ColumnDefinition");
     expect(rules(ROWS, definitions.map((d) => (d.ColumnName === "Tags" ? { ...d, ProviderTagPrefixes: [] } : d)))).toContain("Metadata.ColumnDefinition");
     expect(rules(ROWS, definitions.map((d) => (d.ColumnName === "ProviderName" ? { ...d, Deprecated: undefined } : d)))).toContain("Metadata.ColumnDefinition");
+  });
+});
+
+const commitment: Row = {
+  BillingCurrency: "USD", ContractCommitmentCategory: "Spend", ContractCommitmentCost: "45.5", ContractCommitmentDescription: "5000 credits",
+  ContractCommitmentId: "7", ContractCommitmentPeriodEnd: "2027-01-05T10:00:00Z", ContractCommitmentPeriodStart: "2026-01-05T10:00:00Z",
+  ContractCommitmentQuantity: "5000", ContractCommitmentType: "Prepaid Credits", ContractCommitmentUnit: "Credits", ContractId: "42",
+  ContractPeriodEnd: "2027-01-05T10:00:00Z", ContractPeriodStart: "2026-01-05T10:00:00Z", x_SubAccountId: "ws-1",
+};
+const COMMITMENT_OPTIONS: CheckOptions = { dataset: "ContractCommitment", capabilities: [] };
+const COMMITMENT_DECIMALS = new Set(["ContractCommitmentCost", "ContractCommitmentQuantity"]);
+const commitmentJsonl = (rows: Row[]) =>
+  rows.map((row) => `{${Object.entries(row).map(([k, v]) => `${JSON.stringify(k)}:${v === null ? "null" : COMMITMENT_DECIMALS.has(k) ? v : JSON.stringify(v)}`).join(",")}}\n`).join("");
+const applied = (elements: object[]) => JSON.stringify({ Elements: elements });
+const element = { ContractID: "42", ContractCommitmentID: "7", ContractCommitmentAppliedCost: 0.006, ContractCommitmentAppliedQuantity: 0.6, ContractCommitmentAppliedUnit: "Credits" };
+const drawn = (elements: object[]) => ROWS.map((row, i) => ({ ContractApplied: i === 0 ? applied(elements) : null, ...row }));
+const CONTRACT_OPTIONS: CheckOptions = { ...OPTIONS, capabilities: [...OPTIONS.capabilities, "CONTRACT_COMMITMENTS"] };
+
+describe("FOCUS conformance checker, Contract Commitment dataset", () => {
+  it("passes conformant commitments, and usage that names them in ContractApplied", () => {
+    expect(checkFocusFile(readJsonl(commitmentJsonl([commitment])), COMMITMENT_OPTIONS)).toEqual([]);
+    expect(checkFocusFile(readJsonl(jsonl(drawn([element]))), CONTRACT_OPTIONS)).toEqual([]);
+    expect(checkContractApplied(readJsonl(jsonl(drawn([element]))), readJsonl(commitmentJsonl([commitment])))).toEqual([]);
+  });
+
+  const cases: [string, Row[], string][] = [
+    ["a missing Mandatory column", [without(commitment, "ContractId")], "ColumnPresence.Mandatory"],
+    ["a Cost and Usage column", [{ ...commitment, BilledCost: "1" }], "ColumnHandling.UnknownColumn"],
+    ["a category outside Spend and Usage", [{ ...commitment, ContractCommitmentCategory: "Prepaid" }], "ContractCommitmentCategory.AllowedValues"],
+    ["a spend commitment without cost", [{ ...commitment, ContractCommitmentCost: null }], "ContractCommitmentCost.SetOnSpend"],
+    ["a quantity without a unit", [{ ...commitment, ContractCommitmentUnit: null }], "ContractCommitmentUnit.SetWithQuantity"],
+    ["a repeated commitment id", [commitment, commitment], "ContractCommitmentId.Unique"],
+    ["a period that ends before it starts", [{ ...commitment, ContractCommitmentPeriodEnd: "2025-01-05T10:00:00Z" }], "ContractCommitmentPeriod.StartBeforeEnd"],
+    ["a commitment beyond its contract", [{ ...commitment, ContractPeriodEnd: "2026-06-05T10:00:00Z" }], "ContractCommitmentPeriod.WithinContractPeriod"],
+    ["a null contract id", [{ ...commitment, ContractId: null }], "Nullability.NotNull"],
+  ];
+  for (const [what, rows, rule] of cases) {
+    it(`reports ${what} as ${rule}`, () => expect(checkFocusFile(readJsonl(commitmentJsonl(rows)), COMMITMENT_OPTIONS).map((v) => v.rule)).toContain(rule));
+  }
+
+  it("reports ContractApplied that is malformed, names no commitment of the file, or applies more than it holds", () => {
+    const rules = (elements: object[]) => checkFocusFile(readJsonl(jsonl(drawn(elements))), CONTRACT_OPTIONS).map((v) => v.rule);
+    expect(rules([{ ...element, ContractID: undefined }])).toContain("Format.JsonObjectFormat");
+    expect(rules([{ ...element, ContractCommitmentAppliedUnit: undefined }])).toContain("Format.JsonObjectFormat");
+    const joined = (elements: object[]) => checkContractApplied(readJsonl(jsonl(drawn(elements))), readJsonl(commitmentJsonl([commitment]))).map((v) => v.rule);
+    expect(joined([{ ...element, ContractCommitmentID: "8" }])).toEqual(["ContractApplied.KnownCommitment"]);
+    expect(joined([{ ...element, ContractID: "43" }])).toEqual(["ContractApplied.ContractOfTheCommitment"]);
+    expect(joined([{ ...element, ContractCommitmentAppliedUnit: "Tokens" }])).toEqual(["ContractApplied.UnitOfTheCommitment"]);
+    expect(joined([element, { ...element, ContractCommitmentAppliedCost: 45.5 }])).toEqual(["ContractApplied.CostWithinCommitment"]);
+  });
+
+  it("asks its metadata for completeness, not time sectors, and for the file's dataset", () => {
+    const base = {
+      DataGenerator: { DataGenerator: "Gateway" },
+      DatasetInstance: [{ DatasetInstanceId: "c1", DatasetInstanceName: "Acme commitments", FocusDatasetId: "ContractCommitment" }],
+      Recency: [{ DatasetInstanceId: "c1", RecencyLastUpdated: "2026-01-06T00:00:00Z", DatasetInstanceLastUpdated: "2026-01-06T00:00:00Z", DatasetInstanceComplete: true }],
+      Schema: [{ SchemaId: "s2", CreationDate: "2026-01-01T00:00:00Z", FocusVersion: "1.3", DatasetInstanceId: "c1",
+        ColumnDefinition: Object.keys(commitment).map((name) => ({ ColumnName: name, DataType: COMMITMENT_DECIMALS.has(name) ? "DECIMAL" : name.endsWith("Start") || name.endsWith("End") ? "DATETIME" : "STRING" })) }],
+    };
+    const rules = (metadata: object) => checkFocusFile(readJsonl(commitmentJsonl([commitment])), { ...COMMITMENT_OPTIONS, metadata }).filter((v) => v.severity === "error").map((v) => v.rule);
+    expect(rules(base)).toEqual([]);
+    expect(rules({ ...base, Recency: [{ ...base.Recency[0], DatasetInstanceComplete: undefined }] })).toContain("Metadata.Recency");
+    expect(rules({ ...base, DatasetInstance: [{ ...base.DatasetInstance[0], FocusDatasetId: "CostAndUsage" }] })).toContain("Metadata.DatasetInstance");
   });
 });

@@ -1,13 +1,14 @@
-// A FOCUS 1.3 Cost and Usage conformance checker for CSV and JSONL files and their metadata,
-// covering sections 1-3 of ../shared/focus-1.3.md: column presence, types and formats,
-// enumerations, null couplings, cost equations, JSON columns and custom-column placement.
+// A FOCUS 1.3 conformance checker for CSV and JSONL files of both datasets (Cost and Usage, Contract
+// Commitment) and their metadata, covering sections 1-4 of ../shared/focus-1.3.md: column presence,
+// types and formats, enumerations, null couplings, cost equations, JSON columns, custom-column
+// placement, commitment periods, and the join from ContractApplied to the commitments.
 // The official validator cannot be installed here (no PyPI); this is the project's own.
 import { parse as parseCsv } from "csv-parse/sync";
 import { isLosslessNumber, parse as parseLossless } from "lossless-json";
 import * as X from "./exact-decimal.js";
 import {
-  CAPABILITY_COLUMNS, ENUMS, ISO_4217_NATIONAL, METADATA_DATA_TYPES, NULL_PLACEHOLDERS, SKU_PRICE_DETAIL_KEYS, SPEC_COLUMNS, SUBCATEGORIES,
-  type Capability, type SpecType,
+  CAPABILITY_COLUMNS, COMMITMENT_SPEC_COLUMNS, ENUMS, ISO_4217_NATIONAL, METADATA_DATA_TYPES, NULL_PLACEHOLDERS, SKU_PRICE_DETAIL_KEYS, SPEC_COLUMNS,
+  SUBCATEGORIES, type Capability, type FocusDatasetId, type SpecColumn, type SpecType,
 } from "./focus-spec.js";
 
 /** A value as read: its text (null for a real null) and what the file said it was. */
@@ -32,7 +33,9 @@ export interface Violation {
 }
 
 export interface CheckOptions {
-  /** What the provider supports: each makes its Conditional columns required. */
+  /** Cost and Usage unless told. */
+  dataset?: FocusDatasetId;
+  /** What the provider supports: each makes its Conditional columns required (Cost and Usage). */
   capabilities: Capability[];
   /** FOCUS metadata (DataGenerator, DatasetInstance, Recency, Schema) to check with the file. */
   metadata?: unknown;
@@ -143,6 +146,8 @@ function jsonObjectProblem(column: string, text: string): string | null {
       if (has("UsageQuantity") && !has("UsageUnit")) return "UsageQuantity without UsageUnit";
     }
     if (column === "ContractApplied") {
+      if (!has("ContractID") && !has("ContractId")) return "an element without ContractID";
+      if (!has("ContractCommitmentID") && !has("ContractCommitmentId")) return "an element without ContractCommitmentID";
       if (!has("ContractCommitmentAppliedCost") && !has("ContractCommitmentAppliedQuantity")) return "an element without AppliedCost or AppliedQuantity";
       if (has("ContractCommitmentAppliedQuantity") && !has("ContractCommitmentAppliedUnit")) return "AppliedQuantity without AppliedUnit";
     }
@@ -150,18 +155,20 @@ function jsonObjectProblem(column: string, text: string): string | null {
   return null;
 }
 
-function checkColumns(file: FocusFile, options: CheckOptions, report: Report): void {
+const SPECS: Record<FocusDatasetId, Record<string, SpecColumn>> = { CostAndUsage: SPEC_COLUMNS, ContractCommitment: COMMITMENT_SPEC_COLUMNS };
+
+function checkColumns(file: FocusFile, specs: Record<string, SpecColumn>, capabilities: Capability[], report: Report): void {
   const present = new Set(file.columns);
   if (present.size !== file.columns.length) report.add("ColumnHandling.DuplicateColumn", file.columns.filter((c, i) => file.columns.indexOf(c) !== i).join(", "));
-  for (const [name, spec] of Object.entries(SPEC_COLUMNS)) {
+  for (const [name, spec] of Object.entries(specs)) {
     if (spec.level === "M" && !present.has(name)) report.add("ColumnPresence.Mandatory", name);
   }
-  for (const capability of options.capabilities) {
+  for (const capability of capabilities) {
     for (const name of CAPABILITY_COLUMNS[capability]) if (!present.has(name)) report.add("ColumnPresence.Conditional", `${name} (${capability})`);
   }
   let firstCustom = -1;
   file.columns.forEach((name, i) => {
-    if (SPEC_COLUMNS[name]) {
+    if (specs[name]) {
       if (firstCustom >= 0) report.add("ColumnHandling.CustomColumnsAfterFocusColumns", `${name} follows ${file.columns[firstCustom]}`);
       return;
     }
@@ -193,9 +200,9 @@ function rulesFromMetadata(metadata: unknown): Map<string, ColumnRules> {
   return rules;
 }
 
-function checkCells(file: FocusFile, limits: Map<string, ColumnRules>, report: Report): void {
+function checkCells(file: FocusFile, specs: Record<string, SpecColumn>, limits: Map<string, ColumnRules>, report: Report): void {
   file.columns.forEach((name, c) => {
-    const spec = SPEC_COLUMNS[name];
+    const spec = specs[name];
     const limit = limits.get(name) ?? {};
     file.rows.forEach((row, r) => {
       const cell = row[c];
@@ -382,7 +389,7 @@ function checkRows(file: FocusFile, limits: Map<string, ColumnRules>, report: Re
 // ---------------------------------------------------------------------------------------------
 // Metadata (section 4), as far as it describes the file
 
-export function checkMetadata(metadata: unknown, columns: string[], report = new Report()): Violation[] {
+export function checkMetadata(metadata: unknown, columns: string[], report = new Report(), dataset: FocusDatasetId = "CostAndUsage"): Violation[] {
   const m = (metadata ?? {}) as Record<string, unknown>;
   const fail = (rule: string, detail: string) => report.add(`Metadata.${rule}`, detail);
   const nonEmpty = (value: unknown) => typeof value === "string" && value.trim() !== "";
@@ -394,6 +401,7 @@ export function checkMetadata(metadata: unknown, columns: string[], report = new
   for (const instance of instances) {
     if (!nonEmpty(instance.DatasetInstanceId) || !nonEmpty(instance.DatasetInstanceName)) fail("DatasetInstance", "DatasetInstanceId and DatasetInstanceName are required");
     if (instance.FocusDatasetId !== "CostAndUsage" && instance.FocusDatasetId !== "ContractCommitment") fail("DatasetInstance", `FocusDatasetId ${String(instance.FocusDatasetId)}`);
+    else if (instance.FocusDatasetId !== dataset) fail("DatasetInstance", `FocusDatasetId ${String(instance.FocusDatasetId)} describes another dataset than the file's ${dataset}`);
     if (ids.has(String(instance.DatasetInstanceId))) fail("DatasetInstance", "DatasetInstanceId repeated");
     ids.add(String(instance.DatasetInstanceId));
   }
@@ -401,8 +409,10 @@ export function checkMetadata(metadata: unknown, columns: string[], report = new
   for (const entry of recency) {
     if (!ids.has(String(entry.DatasetInstanceId))) fail("Recency", "DatasetInstanceId names no dataset instance");
     for (const key of ["RecencyLastUpdated", "DatasetInstanceLastUpdated"]) if (!validDateTime(String(entry[key]))) fail("Recency", `${key} is not a FOCUS date-time`);
+    // Cost and Usage is a time series (time sectors); Contract Commitment is not (complete or not as a whole).
     const sectors = Array.isArray(entry.TimeSectors) ? (entry.TimeSectors as Record<string, unknown>[]) : null;
-    if (!sectors) fail("Recency", "TimeSectors is required for a time-series dataset");
+    if (dataset === "CostAndUsage" && !sectors) fail("Recency", "TimeSectors is required for a time-series dataset");
+    if (dataset === "ContractCommitment" && typeof entry.DatasetInstanceComplete !== "boolean") fail("Recency", "DatasetInstanceComplete is required for a dataset that is not a time series");
     let previousEnd: string | null = null;
     for (const sector of sectors ?? []) {
       const [start, end, updated] = [sector.TimeSectorStart, sector.TimeSectorEnd, sector.TimeSectorLastUpdated].map(String) as [string, string, string];
@@ -429,7 +439,7 @@ export function checkMetadata(metadata: unknown, columns: string[], report = new
     }
     for (const definition of definitions) {
       const name = String(definition.ColumnName);
-      const spec = SPEC_COLUMNS[name];
+      const spec = SPECS[dataset][name];
       if (spec && definition.DataType !== METADATA_DATA_TYPES[spec.type]) fail("ColumnDefinition", `${name} DataType ${String(definition.DataType)}`);
       if (definition.DataType === "DECIMAL" && (typeof definition.NumericPrecision !== "number" || typeof definition.NumberScale !== "number")) {
         report.add("Metadata.ColumnDefinition.DecimalPrecision", `${name} has no NumericPrecision/NumberScale`, "warning");
@@ -452,10 +462,84 @@ export function checkFocusFile(file: FocusFile & { lineProblems?: string[] }, op
   // An empty JSONL file is an empty dataset: it has no columns to check. A CSV file always has its header.
   if (file.format === "jsonl" && file.rows.length === 0) return report.list();
   if (file.columns.length === 0) report.add("Format.Empty", "no header");
-  checkColumns(file, options, report);
+  const dataset = options.dataset ?? "CostAndUsage";
+  checkColumns(file, SPECS[dataset], dataset === "CostAndUsage" ? options.capabilities : [], report);
   const limits = rulesFromMetadata(options.metadata);
-  checkCells(file, limits, report);
-  checkRows(file, limits, report);
-  if (options.metadata !== undefined) checkMetadata(options.metadata, file.columns, report);
+  checkCells(file, SPECS[dataset], limits, report);
+  if (dataset === "CostAndUsage") checkRows(file, limits, report);
+  else checkCommitmentRows(file, report);
+  if (options.metadata !== undefined) checkMetadata(options.metadata, file.columns, report, dataset);
+  return report.list();
+}
+
+/** A file's rows as column → exact text. */
+function recordsOf(file: FocusFile): ((name: string) => string | null)[] {
+  const index = new Map(file.columns.map((name, i) => [name, i]));
+  return file.rows.map((row) => (name: string) => (index.has(name) ? (row[index.get(name)!]?.text ?? null) : null));
+}
+
+/** Contract Commitment rows: cost or quantity, units, unique ids and periods that nest. */
+function checkCommitmentRows(file: FocusFile, report: Report): void {
+  const seen = new Set<string>();
+  recordsOf(file).forEach((text, r) => {
+    const at = (rule: string, detail = "") => report.add(rule, `row ${r + 1}${detail ? `: ${detail}` : ""}`);
+    const category = text("ContractCommitmentCategory");
+    const cost = text("ContractCommitmentCost");
+    const quantity = text("ContractCommitmentQuantity");
+    if (cost === null && quantity === null) at("ContractCommitment.CostOrQuantity");
+    if (category === "Spend" && cost === null) at("ContractCommitmentCost.SetOnSpend");
+    if (category === "Usage" && quantity === null) at("ContractCommitmentQuantity.SetOnUsage");
+    if (quantity !== null && text("ContractCommitmentUnit") === null) at("ContractCommitmentUnit.SetWithQuantity");
+    const billing = text("BillingCurrency");
+    if (billing !== null && !ISO_4217_NATIONAL.has(billing)) at("BillingCurrency.NationalIso4217", billing);
+    const id = text("ContractCommitmentId");
+    if (id !== null && seen.has(id)) at("ContractCommitmentId.Unique", id);
+    if (id !== null) seen.add(id);
+    const [start, end, contractStart, contractEnd] = ["ContractCommitmentPeriodStart", "ContractCommitmentPeriodEnd", "ContractPeriodStart", "ContractPeriodEnd"].map(text);
+    if (start && end && !(start < end)) at("ContractCommitmentPeriod.StartBeforeEnd", `${start} .. ${end}`);
+    if (contractStart && contractEnd && !(contractStart < contractEnd)) at("ContractPeriod.StartBeforeEnd", `${contractStart} .. ${contractEnd}`);
+    if (start && end && contractStart && contractEnd && (start < contractStart || end > contractEnd)) at("ContractCommitmentPeriod.WithinContractPeriod");
+  });
+}
+
+/**
+ * The join between the datasets: every ContractApplied element names a commitment of the
+ * Contract Commitment file, under its contract and in its unit, and no commitment gives more
+ * than it holds (in cost and in quantity).
+ */
+export function checkContractApplied(costAndUsage: FocusFile, commitments: FocusFile): Violation[] {
+  const report = new Report();
+  const byId = new Map(recordsOf(commitments).map((text) => [text("ContractCommitmentId"), text]));
+  const applied = new Map<string, { cost: X.Exact; quantity: X.Exact }>();
+  recordsOf(costAndUsage).forEach((text, r) => {
+    const json = text("ContractApplied");
+    if (json === null) return;
+    const elements = (parseLossless(json) as { Elements: Record<string, unknown>[] }).Elements;
+    for (const element of elements) {
+      const value = (key: string) => (isLosslessNumber(element[key]) ? (element[key] as { value: string }).value : element[key] === undefined ? null : String(element[key]));
+      const id = value("ContractCommitmentID") ?? value("ContractCommitmentId");
+      const commitment = byId.get(id);
+      if (!commitment) {
+        report.add("ContractApplied.KnownCommitment", `row ${r + 1}: ${id}`);
+        continue;
+      }
+      if ((value("ContractID") ?? value("ContractId")) !== commitment("ContractId")) report.add("ContractApplied.ContractOfTheCommitment", `row ${r + 1}: ${id}`);
+      if (value("ContractCommitmentAppliedUnit") !== null && value("ContractCommitmentAppliedUnit") !== commitment("ContractCommitmentUnit")) {
+        report.add("ContractApplied.UnitOfTheCommitment", `row ${r + 1}: ${id}`);
+      }
+      const sum = applied.get(id!) ?? { cost: X.ZERO, quantity: X.ZERO };
+      applied.set(id!, {
+        cost: X.add(sum.cost, X.parseExact(value("ContractCommitmentAppliedCost") ?? "0")!),
+        quantity: X.add(sum.quantity, X.parseExact(value("ContractCommitmentAppliedQuantity") ?? "0")!),
+      });
+    }
+  });
+  for (const [id, sum] of applied) {
+    const commitment = byId.get(id)!;
+    const cost = commitment("ContractCommitmentCost");
+    const quantity = commitment("ContractCommitmentQuantity");
+    if (cost !== null && X.compare(sum.cost, X.parseExact(cost)!) > 0) report.add("ContractApplied.CostWithinCommitment", `${id}: ${X.toText(sum.cost)} > ${cost}`);
+    if (quantity !== null && X.compare(sum.quantity, X.parseExact(quantity)!) > 0) report.add("ContractApplied.QuantityWithinCommitment", `${id}: ${X.toText(sum.quantity)} > ${quantity}`);
+  }
   return report.list();
 }

@@ -1,14 +1,14 @@
 // FOCUS 1.3 conformance of the gateway's own exports: several ranges of demo data (plus purchases,
-// a grant, an adjustment and an execution charged in credits made through the API), each in
-// JSONL and CSV with its metadata, pass the checker, hold the same rows, and reconcile with the
-// credit ledger.
+// a grant drawn first, an adjustment, its refund and an execution charged in credits made through
+// the API), each in JSONL and CSV with its metadata and with its contract commitments, pass the
+// checker, hold the same rows, and reconcile with the credit ledger and its lots.
 import { parse } from "graphql";
 import { describe, expect } from "vitest";
 import type { Prisma } from "../../src/db/generated/client.js";
 import { gatewayTest } from "../helpers/fixtures.js";
 import { bearer } from "../helpers/gateway.js";
 import * as X from "./exact-decimal.js";
-import { checkFocusFile, readCsv, readJsonl, type CheckOptions, type FocusFile } from "./focus-checker.js";
+import { checkContractApplied, checkFocusFile, readCsv, readJsonl, type CheckOptions, type FocusFile } from "./focus-checker.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -31,13 +31,18 @@ const RANGES: Record<string, [number, number]> = {
 /** What this provider supports, so the Conditional columns it triggers must be present. */
 const CAPABILITIES: CheckOptions["capabilities"] = [
   "BILLING_ACCOUNT_TYPES", "VIRTUAL_CURRENCY", "UNIT_PRICING", "NEGOTIATED_PRICING", "USAGE_MEASUREMENT", "SUB_ACCOUNTS", "RESOURCES", "TAGGING",
+  "CONTRACT_COMMITMENTS",
 ];
 
-interface Export {
-  range: [number, number];
+interface Files {
   jsonl: FocusFile & { lineProblems: string[] };
   csv: FocusFile;
   metadata: Record<string, unknown>;
+}
+
+interface Export extends Files {
+  range: [number, number];
+  commitments: Files;
 }
 
 /** The demo, the API-made ledger rows, and each range exported in both formats with its metadata. */
@@ -48,20 +53,31 @@ const test = gatewayTest({ now: new Date(NOW), demo: { days: 90, usageRecords: 6
   const mutations = [
     `purchaseCredits(input: { credits: "3", amountPaidUsd: "1.00" }) { __typename }`, // 0.333… per credit
     `purchaseCredits(input: { credits: "5000", amountPaidUsd: "45.50", description: "Top-up, \\"Q4\\" pack, 5,000 credits" }) { __typename }`,
-    `grantCredits(input: { credits: "100", expiresAt: "${new Date(NOW + 30 * DAY).toISOString()}" }) { __typename }`,
-    `adjustCredits(input: { credits: "-12.5", description: "Metering error, corrected" }) { __typename }`,
+    // Priority 1: drawn before the demo's lots, so the adjustment and the execution take free credits.
+    `grantCredits(input: { credits: "100", priority: 1, expiresAt: "${new Date(NOW + 30 * DAY).toISOString()}" }) { __typename }`,
+    `adjustCredits(input: { credits: "-12.5", description: "Metering error, corrected" }) { ... on CreditTransactionPayload { transaction { id } } }`,
     `recordExecution(input: { workflow: "nightly-report", trigger: "schedule", model: "gpt-4o", costUsd: "0.42", chargeCredits: true }) { __typename }`,
   ];
+  let adjustment = "";
   for (const mutation of mutations) {
     const result = await gateway.graphql(parse(`mutation { ${mutation} }`), {}, bearer(key));
-    expect(Object.values(result.data as object)[0]).toMatchObject({ __typename: expect.stringMatching(/Payload$/) });
+    const payload = Object.values(result.data as object)[0] as { __typename?: string; transaction?: { id: string } };
+    if (payload.transaction) adjustment = payload.transaction.id;
+    else expect(payload).toMatchObject({ __typename: expect.stringMatching(/Payload$/) });
   }
+  // A refund of free credits: a Credit row, where the demo's refund of bought credits is an Adjustment.
+  const refund = await gateway.graphql(parse(`mutation { refundCredits(input: { transactionId: "${adjustment}" }) { __typename } }`), {}, bearer(key));
+  expect(refund.data).toEqual({ refundCredits: { __typename: "CreditTransactionPayload" } });
+
   const exports = new Map<string, Export>();
   for (const [name, range] of Object.entries(ranges)) {
-    const get = (path: string) => fetch(`${gateway.url}/api/billing/${path}from=${range[0]}&to=${range[1]}`, { headers: bearer(key) });
-    const [jsonl, csv, metadata] = await Promise.all([get("focus-export?"), get("focus-export?format=csv&"), get("focus-metadata?")]);
-    expect([jsonl.status, csv.status, metadata.status]).toEqual([200, 200, 200]);
-    exports.set(name, { range, jsonl: readJsonl(await jsonl.text()), csv: readCsv(await csv.text()), metadata: await metadata.json() });
+    const files = async (dataset: string): Promise<Files> => {
+      const get = (path: string) => fetch(`${gateway.url}/api/billing/${path}from=${range[0]}&to=${range[1]}&dataset=${dataset}`, { headers: bearer(key) });
+      const [jsonl, csv, metadata] = await Promise.all([get("focus-export?"), get("focus-export?format=csv&"), get("focus-metadata?")]);
+      expect([jsonl.status, csv.status, metadata.status]).toEqual([200, 200, 200]);
+      return { jsonl: readJsonl(await jsonl.text()), csv: readCsv(await csv.text()), metadata: await metadata.json() };
+    };
+    exports.set(name, { range, ...(await files("cost-and-usage")), commitments: await files("contract-commitment") });
   }
   return { exports, workspaceId };
 });
@@ -73,6 +89,17 @@ describe("FOCUS 1.3 conformance of the exports", () => {
         const { jsonl, csv, metadata } = exports.get(name)!;
         expect(checkFocusFile(jsonl, { capabilities: CAPABILITIES, metadata })).toEqual([]);
         expect(checkFocusFile(csv, { capabilities: CAPABILITIES, metadata })).toEqual([]);
+      });
+
+      test("has contract commitments that pass the checker and that every ContractApplied names", ({ focus: { exports } }) => {
+        const { jsonl, commitments } = exports.get(name)!;
+        const options = { dataset: "ContractCommitment" as const, capabilities: [], metadata: commitments.metadata };
+        expect(checkFocusFile(commitments.jsonl, options)).toEqual([]);
+        expect(checkFocusFile(commitments.csv, options)).toEqual([]);
+        expect(commitments.csv.rows.map((row) => row.map((cell) => cell.text))).toEqual(commitments.jsonl.rows.map((row) => row.map((cell) => cell.text)));
+        expect(checkContractApplied(jsonl, commitments.jsonl)).toEqual([]);
+        const applied = jsonl.rows.filter((row) => row[jsonl.columns.indexOf("ContractApplied")]!.text !== null);
+        if (jsonl.rows.some((row) => row[jsonl.columns.indexOf("ChargeCategory")]!.text === "Usage")) expect(applied.length).toBeGreaterThan(0);
       });
 
       test("holds the same rows in both formats, and time sectors that cover exactly the range", ({ focus: { exports } }) => {
@@ -123,8 +150,23 @@ describe("FOCUS 1.3 conformance of the exports", () => {
     const kind = jsonl.columns.indexOf("x_CreditTransactionType");
     const category = jsonl.columns.indexOf("ChargeCategory");
     const kinds = new Set(jsonl.rows.map((row) => `${row[kind]!.text}:${row[category]!.text}`));
-    expect([...kinds].sort()).toEqual(["adjustment:Adjustment", "expiration:Adjustment", "grant:Credit", "purchase:Purchase", "refund:Credit", "usage:Usage"]);
+    expect([...kinds].sort()).toEqual([
+      "adjustment:Adjustment", "expiration:Adjustment", "grant:Credit", "purchase:Purchase", "refund:Adjustment", "refund:Credit", "usage:Usage",
+    ]);
     const execution = jsonl.rows.filter((row) => row[jsonl.columns.indexOf("SkuId")]!.text === "workflow-execution");
     expect(execution).toHaveLength(1);
+  });
+
+  test("reconciles money to the lots exactly: purchases billed = every other row's effective cost + bought credits still remaining", async ({ db, focus: { exports, workspaceId } }) => {
+    const { jsonl } = exports.get("everything, ending in the future")!;
+    const value = (row: FocusFile["rows"][number], c: string) => X.parseExact(row[jsonl.columns.indexOf(c)]!.text ?? "0")!;
+    const isPurchase = (row: FocusFile["rows"][number]) => row[jsonl.columns.indexOf("ChargeCategory")]!.text === "Purchase";
+    const billed = jsonl.rows.filter(isPurchase).reduce((sum, row) => X.add(sum, value(row, "BilledCost")), X.ZERO);
+    const effective = jsonl.rows.filter((row) => !isPurchase(row)).reduce((sum, row) => X.add(sum, value(row, "EffectiveCost")), X.ZERO);
+    const lots = await db.prisma.creditLot.aggregate({ where: { workspaceId }, _sum: { remainingCostUsd: true } });
+    const remaining = X.parseExact(lots._sum.remainingCostUsd!.toFixed())!;
+    expect(X.compare(billed, X.ZERO)).toBeGreaterThan(0);
+    expect(X.compare(remaining, X.ZERO)).toBeGreaterThan(0);
+    expect(X.toText(billed)).toBe(X.toText(X.add(effective, remaining)));
   });
 });

@@ -1,4 +1,4 @@
-// The FOCUS 1.3 Cost and Usage facts the conformance checker needs, written from the reference
+// The FOCUS 1.3 facts of both datasets (Cost and Usage, Contract Commitment) that the conformance checker needs, written from the reference
 // (../shared/focus-1.3.md, sections 1-3) and independent of the gateway's own column list, so
 // that a mistake in one is caught by the other.
 
@@ -82,6 +82,25 @@ export const SPEC_COLUMNS: Record<string, SpecColumn> = {
   Tags: col("KeyValue", "C"),
 };
 
+/** The Contract Commitment dataset (new in 1.3): all 13 columns are Mandatory. */
+export const COMMITMENT_SPEC_COLUMNS: Record<string, SpecColumn> = {
+  BillingCurrency: col("String", "M"),
+  ContractCommitmentCategory: col("String", "M", true),
+  ContractCommitmentCost: col("Decimal", "M"),
+  ContractCommitmentDescription: col("String", "M"),
+  ContractCommitmentId: col("String", "M", true),
+  ContractCommitmentPeriodEnd: col("DateTime", "M", true),
+  ContractCommitmentPeriodStart: col("DateTime", "M", true),
+  ContractCommitmentQuantity: col("Decimal", "M"),
+  ContractCommitmentType: col("String", "M", true),
+  ContractCommitmentUnit: col("String", "M"),
+  ContractId: col("String", "M", true),
+  ContractPeriodEnd: col("DateTime", "M", true),
+  ContractPeriodStart: col("DateTime", "M", true),
+};
+
+export type FocusDatasetId = "CostAndUsage" | "ContractCommitment";
+
 /** What a provider supports, and the Conditional columns each capability makes required. */
 export const CAPABILITY_COLUMNS = {
   BILLING_ACCOUNT_TYPES: ["BillingAccountType"],
@@ -110,6 +129,7 @@ export const ENUMS: Record<string, readonly string[]> = {
   CommitmentDiscountStatus: ["Used", "Unused"],
   CapacityReservationStatus: ["Used", "Unused"],
   CommitmentDiscountCategory: ["Spend", "Usage"],
+  ContractCommitmentCategory: ["Spend", "Usage"],
 };
 
 /** ServiceCategory → its subcategories; each also has "Other (<Category>)". */

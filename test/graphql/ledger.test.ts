@@ -117,6 +117,7 @@ describe("ledger writes", () => {
     expect(after.creditTransactions.edges.map((e) => [e.node.type, e.node.amount, e.node.balanceAfter])).toEqual([
       ["USAGE", "-50", "949.5"],
       ["USAGE", "-0.5", "999.5"],
+      ["GRANT", "1000", "1000"], // the tenant's opening balance
     ]);
     const again = await gateway.graphql(RecordUsage, { records: [usage("a-1", "2")] }, bearer(acme.keys.write));
     expect(again.data!.recordUsage).toMatchObject({ accepted: 0, duplicates: 1 });

@@ -63,3 +63,24 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop: () 
     },
   };
 }
+
+/** An empty database of the engine under test. */
+export async function emptyDatabase(): Promise<{ open: () => Promise<Database>; drop: () => Promise<void> }> {
+  if (!usingPostgres) {
+    const db = await openPglite();
+    return { open: async () => db, drop: () => db.close() };
+  }
+  const { url, drop } = await createPostgresDatabase();
+  const opened: Database[] = [];
+  return {
+    open: async () => {
+      const db = await openPostgres(url, POSTGRES_OPTIONS);
+      opened.push(db);
+      return db;
+    },
+    drop: async () => {
+      await Promise.all(opened.map((db) => db.close()));
+      await drop();
+    },
+  };
+}

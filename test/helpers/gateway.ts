@@ -10,6 +10,7 @@ import { createApiKey, type CreateApiKeyInput } from "../../src/domain/api-keys.
 import type { Clock } from "../../src/domain/clock.js";
 import type { RateLimiter } from "../../src/domain/context.js";
 import { createApp } from "../../src/http/app.js";
+import type { ExpiryJob } from "../../src/jobs/credit-expiry.js";
 import { TestClock } from "./clock.js";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-characters-long";
@@ -18,6 +19,8 @@ export interface TestGateway {
   url: string;
   config: Config;
   clock: TestClock;
+  /** This process's credit-expiry job (its timer is off unless CREDIT_EXPIRY_INTERVAL_S is set). */
+  creditExpiry: ExpiryJob;
   close(): Promise<void>;
   graphql<R, V>(document: TypedDocumentNode<R, V> | DocumentNode, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<R>>;
 }
@@ -39,7 +42,7 @@ export interface GatewayOptions {
 
 export async function startGateway(db: Database, options: GatewayOptions = {}): Promise<TestGateway> {
   // FOCUS budgets are off the way unless a test is about them (it passes a limiter or the variable).
-  const config = loadConfig({ LOG_LEVEL: options.logs ? "info" : "silent", JWT_SECRET: TEST_JWT_SECRET, FOCUS_RATE_LIMIT_PER_MINUTE: "100000", ...options.env });
+  const config = loadConfig({ LOG_LEVEL: options.logs ? "info" : "silent", JWT_SECRET: TEST_JWT_SECRET, FOCUS_RATE_LIMIT_PER_MINUTE: "100000", CREDIT_EXPIRY_INTERVAL_S: "0", ...options.env });
   const logger = createLogger(config.LOG_LEVEL, options.logs);
   const clock = options.clock ?? new TestClock();
   const app = await createApp({ db, config, logger, clock, rateLimiter: options.rateLimiter });
@@ -49,6 +52,7 @@ export async function startGateway(db: Database, options: GatewayOptions = {}): 
     url,
     config,
     clock,
+    creditExpiry: app.creditExpiry,
     close: () => app.close(),
     async graphql(document, variables, headers = {}) {
       const response = await fetch(`${url}/graphql`, {

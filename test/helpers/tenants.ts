@@ -1,7 +1,8 @@
 // Two tenants with keys of every scope, for access tests.
 import type { Scope } from "../../src/domain/access.js";
 import type { Database } from "../../src/db/client.js";
-import { operatorKey } from "./gateway.js";
+import { grantCredits } from "../../src/domain/credits.js";
+import { operatorAt, operatorKey } from "./gateway.js";
 
 export interface Tenant {
   orgId: string;
@@ -16,8 +17,10 @@ const key = (db: Database, scopes: Scope[], owner: { workspaceId?: string; organ
 export async function createTenant(db: Database, slug: string): Promise<Tenant> {
   const org = await db.prisma.organization.create({ data: { slug, name: `Org ${slug}` } });
   const workspace = await db.prisma.workspace.create({
-    data: { slug: `${slug}-main`, name: `${slug} main`, organizationId: org.id, monthlyLimitUsd: "100", creditBalance: "1000" },
+    data: { slug: `${slug}-main`, name: `${slug} main`, organizationId: org.id, monthlyLimitUsd: "100" },
   });
+  // Through the ledger, so that the balance has its lot like any other.
+  await grantCredits(await operatorAt(db), workspace, { credits: "1000", description: "Opening balance" });
   const other = await db.prisma.workspace.create({
     data: { slug: `${slug}-other`, name: `${slug} other`, organizationId: org.id },
   });

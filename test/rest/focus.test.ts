@@ -4,7 +4,7 @@
 import { parse } from "graphql";
 import { describe, expect } from "vitest";
 import { signSessionToken } from "../../src/auth/session-token.js";
-import { FOCUS_COLUMNS } from "../../src/domain/focus/columns.js";
+import { COMMITMENT_COLUMNS, FOCUS_COLUMNS } from "../../src/domain/focus/columns.js";
 import { Prisma } from "../../src/db/generated/client.js";
 import { readCsv, readJsonl, type FocusFile } from "../focus/focus-checker.js";
 import { gatewayTest } from "../helpers/fixtures.js";
@@ -15,7 +15,8 @@ const DAY = 86_400_000;
 const NOW = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
 const FROM = Math.floor(NOW.getTime() / DAY) * DAY - 50 * DAY;
 const TO = Math.floor(NOW.getTime() / DAY) * DAY + DAY;
-const CATEGORIES = ["Usage", "Purchase", "Credit", "Adjustment"];
+// The demo's refund returns bought credits (an Adjustment); its only Credit, the welcome grant, is before this window.
+const CATEGORIES = ["Usage", "Purchase", "Adjustment"];
 const PROVIDER = "Acme Metering"; // FOCUS_PROVIDER_NAME of the gateway under test
 
 /** Row i of a file as column → exact text (decimals keep every digit). */
@@ -96,6 +97,40 @@ describe("FOCUS export", () => {
     expect(await rejected(FROM, TO, 0)).toEqual([400, "VALIDATION_ERROR", ["first"]]);
   });
 
+  test("serves the contract commitments over GraphQL as in the file, page by page", async ({ gateway, focus: { key } }) => {
+    const range = `from=${FROM}&to=${TO}&dataset=contract-commitment`;
+    const file = await fetch(`${gateway.url}/api/billing/focus-export?${range}`, { headers: bearer(key) });
+    expect(file.headers.get("content-disposition")).toBe('attachment; filename="focus-contract-commitments.jsonl"');
+    const commitments = readJsonl(await file.text());
+    expect(commitments.columns).toEqual(COMMITMENT_COLUMNS.map((c) => c.name));
+    expect(commitments.rows.length).toBeGreaterThan(1);
+    const document = parse(`query($from: DateTime!, $to: DateTime!, $after: String) { workspace {
+      focusContractCommitments(from: $from, to: $to, first: 1, after: $after) { hasNextPage endCursor edges { node { ${commitments.columns.join(" ")} } } }
+      focusMetadata(from: $from, to: $to, dataset: CONTRACT_COMMITMENT) } }`);
+    const rows: Record<string, string | null>[] = [];
+    let after: string | null = null;
+    let metadata: Record<string, unknown> = {};
+    for (;;) {
+      const response: { data: unknown } = await gateway.graphql(document, { from: new Date(FROM).toISOString(), to: new Date(TO).toISOString(), after }, bearer(key));
+      const page = (response.data as { workspace: { focusContractCommitments: FocusPageResult["focusRows"]; focusMetadata: Record<string, unknown> } }).workspace;
+      rows.push(...page.focusContractCommitments.edges.map((e) => e.node));
+      metadata = page.focusMetadata;
+      if (!page.focusContractCommitments.hasNextPage) break;
+      after = page.focusContractCommitments.endCursor;
+    }
+    expect(rows).toEqual(commitments.rows.map((_, i) => record(commitments, i)));
+    const rest = await (await fetch(`${gateway.url}/api/billing/focus-metadata?${range}`, { headers: bearer(key) })).json();
+    const stable = (m: Record<string, unknown>) => JSON.stringify(m, (k, v) => (k === "RecencyLastUpdated" ? undefined : v));
+    expect(stable(metadata)).toBe(stable(rest));
+    expect(rest.DatasetInstance[0].FocusDatasetId).toBe("ContractCommitment");
+    // A cost-and-usage cursor does not page the commitments.
+    const usagePage = await gateway.graphql(parse(`query($from: DateTime!, $to: DateTime!) { workspace { focusRows(from: $from, to: $to, first: 1) { endCursor } } }`),
+      { from: new Date(FROM).toISOString(), to: new Date(TO).toISOString() }, bearer(key));
+    const foreign = (usagePage.data as { workspace: { focusRows: { endCursor: string } } }).workspace.focusRows.endCursor;
+    const replayed = await gateway.graphql(document, { from: new Date(FROM).toISOString(), to: new Date(TO).toISOString(), after: foreign }, bearer(key));
+    expect(replayed.errors?.[0]?.extensions?.code).toBe("INVALID_CURSOR");
+  });
+
   test("maps prepaid credits as the spec's example does: money on purchases, amortized cost and credits on usage", ({ focus: { jsonl } }) => {
     const D = (text: string | null | undefined) => new Prisma.Decimal(text!);
     for (let i = 0; i < jsonl.rows.length; i++) {
@@ -112,8 +147,12 @@ describe("FOCUS export", () => {
         expect(r.ChargePeriodEnd! > r.BillingPeriodEnd!).toBe(true); // the credits' validity, beyond the invoice month
       }
       if (r.ChargeCategory === "Credit" || r.ChargeCategory === "Adjustment") {
-        expect([r.BilledCost, r.EffectiveCost, r.SkuId, r.PricingQuantity]).toEqual(["0", "0", null, null]);
+        expect([r.BilledCost, r.ListCost, r.ContractedCost, r.SkuId, r.PricingQuantity]).toEqual(["0", "0", "0", null, null]);
         expect(D(r.x_Credits).isZero()).toBe(false);
+        // No money moves; what changes is what the bought credits are worth: a refund gives cost back,
+        // an expiration or a negative adjustment takes it. Free credits cost nothing either way.
+        if (r.ChargeCategory === "Credit") expect(r.EffectiveCost).toBe("0");
+        else expect(D(r.EffectiveCost).isNegative()).toBe(r.x_CreditTransactionType === "refund");
       }
     }
   });
@@ -132,7 +171,9 @@ describe("FOCUS export", () => {
     expect(metadata.DatasetInstance[0]).toMatchObject({ FocusDatasetId: "CostAndUsage", DatasetInstanceId: metadata.Recency[0].DatasetInstanceId });
     const sectors = metadata.Recency[0].TimeSectors as { TimeSectorComplete: boolean; TimeSectorStart: string }[];
     expect(sectors).toHaveLength((TO - FROM) / DAY);
-    expect(sectors.map((s) => s.TimeSectorComplete)).toEqual([...Array(sectors.length - 1).fill(true), false]); // today is not over
+    // Today is not over; yesterday is complete once five minutes of late usage have passed after midnight.
+    const yesterdayComplete = NOW.getTime() - (TO - DAY) >= 5 * 60_000;
+    expect(sectors.map((s) => s.TimeSectorComplete)).toEqual([...Array(sectors.length - 2).fill(true), yesterdayComplete, false]);
     const file = await fetch(`${gateway.url}/api/billing/focus-export?from=${FROM}&to=${TO}`, { headers: bearer(key) });
     expect(file.headers.get("x-focus-schema-id")).toBe(schema.SchemaId); // the file names its schema
     await file.arrayBuffer();
@@ -181,7 +222,8 @@ describe("FOCUS routes' access", () => {
     const session = await signSessionToken(TEST_JWT_SECRET, acme.userId, clock.now());
     const own = await get(`focus-export?${range}&workspaceId=${acme.workspaceId}`, session);
     const rows = readJsonl(await own.text());
-    expect(rows.rows.map((_, i) => [record(rows, i).SubAccountId, record(rows, i).ChargeCategory])).toEqual([[acme.workspaceId, "Credit"]]);
+    // The tenant's opening balance and this file's grant: both free credits.
+    expect(rows.rows.map((_, i) => [record(rows, i).SubAccountId, record(rows, i).ChargeCategory])).toEqual([[acme.workspaceId, "Credit"], [acme.workspaceId, "Credit"]]);
     expect((await get(`focus-metadata?${range}&workspaceId=${acme.otherWorkspaceId}`, session)).status).toBe(200); // a viewer there
     expect((await get(`focus-export?${range}`, session)).status).toBe(404); // sessions must name the workspace
     for (const path of ["focus-export", "focus-metadata"]) {

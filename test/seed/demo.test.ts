@@ -6,6 +6,7 @@ import { seedBulk } from "../../src/seed/bulk.js";
 import { seedDemo } from "../../src/seed/demo.js";
 import { createTestDatabase } from "../helpers/database.js";
 import { databaseTest } from "../helpers/fixtures.js";
+import { ledgerViolations } from "../helpers/ledger-invariants.js";
 
 const NOW = new Date("2026-11-22T09:00:00Z");
 
@@ -55,6 +56,27 @@ describe("demo data", () => {
     expect(types.map((row) => row.type).sort()).toEqual(["ADJUSTMENT", "EXPIRATION", "GRANT", "PURCHASE", "REFUND", "USAGE"]);
     const purchases = await db.prisma.creditTransaction.findMany({ where: { type: "PURCHASE" }, include: { workspace: true } });
     for (const p of purchases) expect(p.moneyAmount?.toFixed(2)).toBe(p.amount.mul(p.workspace.creditPriceUsd).toFixed(2));
+  });
+
+  test("pays with lots: a welcome grant partly expired, purchases of two priorities, a refund of bought credits, goodwill", async ({ db, demo }) => {
+    for (const workspace of demo.workspaces) {
+      expect(await ledgerViolations(db, workspace.id)).toEqual({});
+      const lots = await db.prisma.creditLot.findMany({ where: { workspaceId: workspace.id }, include: { transaction: true } });
+      const welcome = lots.find((l) => l.source === "GRANT")!;
+      expect(welcome.expiresAt!.getTime()).toBeLessThan(NOW.getTime());
+      expect(welcome.expirationTransactionId).not.toBeNull(); // its remainder expired …
+      const expired = await db.prisma.creditAllocation.findFirstOrThrow({ where: { transactionId: welcome.expirationTransactionId! } });
+      expect(expired.credits.gt(0) && expired.credits.lt(welcome.originalCredits)).toBe(true); // … after part of it was used
+      const purchases = lots.filter((l) => l.source === "PURCHASE");
+      expect(new Set(purchases.map((l) => l.priority))).toEqual(new Set([20, 50]));
+      expect(purchases.every((l) => l.originalCostUsd.eq(l.transaction.moneyAmount!))).toBe(true);
+      const refund = lots.find((l) => l.source === "REFUND")!;
+      expect(refund.originalCostUsd.gt(0)).toBe(true);
+      const refunded = await db.prisma.creditTransaction.findUniqueOrThrow({ where: { id: refund.refundOfTransactionId! } });
+      expect([refunded.amount.neg().toFixed(), refunded.costUsd.toFixed()]).toEqual([refund.originalCredits.toFixed(), refund.originalCostUsd.toFixed()]);
+      expect(refund.transaction.costUsd.toFixed()).toBe(refund.originalCostUsd.neg().toFixed());
+      expect(lots.filter((l) => l.source === "ADJUSTMENT").map((l) => [l.originalCredits.toFixed(), l.originalCostUsd.toFixed()])).toEqual([["250", "0"]]);
+    }
   });
 
   test("keeps daily rollups equal to the raw rows", async ({ db }) => {

@@ -1,5 +1,5 @@
-// The columns of the FOCUS 1.3 Cost and Usage export, in file order: the FOCUS columns this data
-// triggers (alphabetical), then the custom x_ columns. docs/focus-mapping.md explains each choice.
+// The columns of the two FOCUS 1.3 datasets, in file order: the FOCUS columns this data triggers
+// (alphabetical), then the custom x_ columns. docs/focus-mapping.md explains each choice.
 
 export type FocusDataType = "STRING" | "DECIMAL" | "DATETIME" | "JSON";
 
@@ -29,7 +29,7 @@ export const FOCUS_COLUMNS = [
   d("BilledCost", 8), s("BillingAccountId", 36), s("BillingAccountName"), s("BillingAccountType", 50), s("BillingCurrency", 3),
   t("BillingPeriodEnd"), t("BillingPeriodStart"), s("ChargeCategory", 20), s("ChargeClass", 20), s("ChargeDescription", 500),
   s("ChargeFrequency", 20), t("ChargePeriodEnd"), t("ChargePeriodStart"), d("ConsumedQuantity", 6), s("ConsumedUnit", 50),
-  d("ContractedCost", 26), d("ContractedUnitPrice", 20), d("EffectiveCost", 16), s("HostProviderName"), s("InvoiceIssuerName"),
+  j("ContractApplied"), d("ContractedCost", 26), d("ContractedUnitPrice", 20), d("EffectiveCost", 8), s("HostProviderName"), s("InvoiceIssuerName"),
   d("ListCost", 16), d("ListUnitPrice", 16), s("PricingCategory", 20), s("PricingCurrency", 20), d("PricingCurrencyContractedUnitPrice", 10),
   d("PricingCurrencyEffectiveCost", 6), d("PricingCurrencyListUnitPrice", 10), d("PricingQuantity", 6), s("PricingUnit", 50),
   { ...s("ProviderName"), deprecated: true }, { ...s("PublisherName"), deprecated: true }, s("ResourceId"), s("ResourceName"),
@@ -41,6 +41,16 @@ export const FOCUS_COLUMNS = [
 ] as const satisfies readonly FocusColumn[];
 
 export type FocusColumnName = (typeof FOCUS_COLUMNS)[number]["name"];
+
+/** The Contract Commitment dataset: its 13 mandatory columns, then what joins it to accounts and names the issuer. */
+export const COMMITMENT_COLUMNS = [
+  s("BillingCurrency", 3), s("ContractCommitmentCategory", 20), d("ContractCommitmentCost", 8), s("ContractCommitmentDescription", 500),
+  s("ContractCommitmentId", 20), t("ContractCommitmentPeriodEnd"), t("ContractCommitmentPeriodStart"), d("ContractCommitmentQuantity", 6),
+  s("ContractCommitmentType", 50), s("ContractCommitmentUnit", 50), s("ContractId", 20), t("ContractPeriodEnd"), t("ContractPeriodStart"),
+  s("x_BillingAccountId", 36), s("x_InvoiceIssuerName"), s("x_PricingCurrency", 20), s("x_SubAccountId", 36),
+] as const satisfies readonly FocusColumn[];
+
+export type CommitmentColumnName = (typeof COMMITMENT_COLUMNS)[number]["name"];
 
 /** A row: one value per column in FOCUS_COLUMNS order; decimals as exact decimal text, JSON as serialized text. */
 export type FocusRow = (string | null)[];
@@ -54,4 +64,8 @@ export const COLUMN = Object.fromEntries(FOCUS_COLUMNS.map((column, index) => [c
 /** The record as a row; empty text becomes null, which FOCUS requires instead of "". */
 export function toRow(record: FocusRecord): FocusRow {
   return FOCUS_COLUMNS.map((column) => record[column.name] || null);
+}
+
+export function toCommitmentRow(record: Record<CommitmentColumnName, string | null>): FocusRow {
+  return COMMITMENT_COLUMNS.map((column) => record[column.name] || null);
 }

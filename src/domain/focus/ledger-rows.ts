@@ -1,16 +1,35 @@
 // Ledger rows that are not metered usage (purchases, grants, refunds, adjustments, expirations,
-// executions charged in credits) as FOCUS rows, following the spec's prepaid-credits example.
-import { Prisma, type CreditTransaction } from "../../db/generated/client.js";
+// executions charged in credits) as FOCUS rows, following the spec's prepaid-credits example. Costs
+// come from the lots: a row's EffectiveCost is what the credits it took (or returned) had cost.
+import { Prisma, type CreditAllocation, type CreditTransaction } from "../../db/generated/client.js";
+import { PURCHASE_TERM_DAYS } from "../../store/credit-lots.js";
+import { quotient } from "../rules/numbers.js";
 import { toRow, type FocusRow } from "./columns.js";
-import { accountColumns, floorTo, HOUR_MS, NO_PRICE, periodColumns, type FocusContext } from "./row-parts.js";
+import { accountColumns, contractApplied, floorTo, HOUR_MS, NO_PRICE, periodColumns, type FocusContext } from "./row-parts.js";
 
-const YEAR_MS = 365 * 86_400_000;
+const TERM_MS = PURCHASE_TERM_DAYS * 86_400_000;
+
+export type LedgerRowInput = CreditTransaction & { allocations: CreditAllocation[] };
+
+/** A purchase's validity: from when it was bought to its expiry, or a term later. */
+export function purchaseTerm(row: { occurredAt: Date; expiresAt: Date | null }): [number, number] {
+  return [floorTo(row.occurredAt.getTime(), 1000), row.expiresAt?.getTime() ?? row.occurredAt.getTime() + TERM_MS];
+}
+
+/** The purchases a row's credits came from, as ContractApplied names them. */
+function appliedOf(ctx: FocusContext, row: LedgerRowInput): string | null {
+  return contractApplied(row.allocations.flatMap((a) => {
+    const contract = a.lotId === null ? undefined : ctx.contracts.get(a.lotId);
+    return contract === undefined ? [] : [{ contractId: contract.toString(), commitmentId: a.lotId!.toString(), costUsd: a.costUsd.toFixed(), credits: a.credits.toFixed() }];
+  }));
+}
 
 /** A ledger row that is not a metered charge: purchases, grants, refunds, adjustments, expirations, execution charges. */
-export function ledgerRow(ctx: FocusContext, row: CreditTransaction): FocusRow {
+export function ledgerRow(ctx: FocusContext, row: LedgerRowInput): FocusRow {
   const zero = "0";
   const at = row.occurredAt;
-  const validity = periodColumns(at, floorTo(at.getTime(), 1000), row.expiresAt ?? at.getTime() + YEAR_MS);
+  const validity = periodColumns(at, ...purchaseTerm(row));
+  const cost = row.costUsd.toFixed();
   const common = {
     ...accountColumns(ctx),
     ...NO_PRICE,
@@ -24,6 +43,7 @@ export function ledgerRow(ctx: FocusContext, row: CreditTransaction): FocusRow {
     x_CreditTransactionId: row.id.toString(),
     x_CreditTransactionType: row.type.toLowerCase(),
     x_ExecutionId: row.executionId?.toString() ?? null,
+    ContractApplied: appliedOf(ctx, row),
   };
   switch (row.type) {
     case "PURCHASE": {
@@ -38,7 +58,7 @@ export function ledgerRow(ctx: FocusContext, row: CreditTransaction): FocusRow {
         ListUnitPrice: creditPrice.toFixed(),
         ListCost: creditPrice.mul(row.amount).toFixed(),
         // What was paid per credit, at the column's published scale; ContractedCost is the exact amount paid.
-        ContractedUnitPrice: row.amount.isZero() ? zero : money.div(row.amount).toDecimalPlaces(20).toFixed(),
+        ContractedUnitPrice: row.amount.isZero() ? zero : quotient(money, row.amount, 20).toFixed(),
         ContractedCost: money.toFixed(),
         PricingCategory: "Standard",
         PricingQuantity: row.amount.toFixed(),
@@ -51,7 +71,7 @@ export function ledgerRow(ctx: FocusContext, row: CreditTransaction): FocusRow {
       });
     }
     case "USAGE": {
-      // A workflow execution charged in credits: one execution, priced at what it cost.
+      // A workflow execution charged in credits: one execution at its list price, costing what its credits had cost.
       const credits = row.amount.neg().toFixed();
       const money = row.amount.neg().mul(ctx.workspace.creditPriceUsd).toFixed();
       return toRow({
@@ -63,7 +83,7 @@ export function ledgerRow(ctx: FocusContext, row: CreditTransaction): FocusRow {
         ServiceCategory: "Integration",
         ServiceSubcategory: "Workflow Orchestration",
         BilledCost: zero,
-        EffectiveCost: money,
+        EffectiveCost: cost,
         ListCost: money,
         ContractedCost: money,
         ListUnitPrice: money,
@@ -81,17 +101,21 @@ export function ledgerRow(ctx: FocusContext, row: CreditTransaction): FocusRow {
         SkuMeter: "Executions",
       });
     }
-    default:
-      // Grants and refunds of credits are allowances the provider grants; expirations and manual
-      // changes adjust the balance. No money moves, so every cost column is 0 (= BilledCost).
+    default: {
+      // No money moves. Grants, goodwill and refunds of free credits are allowances the provider
+      // grants (Credit, every cost 0 = BilledCost). Expirations, negative adjustments and refunds of
+      // bought credits change what the bought credits are worth: Adjustment, with the cost of the
+      // credits they took as EffectiveCost (negative for a refund, which gives cost back).
+      const allowance = row.type === "GRANT" || (row.type === "REFUND" && row.costUsd.isZero());
       return toRow({
         ...common,
         ...(row.type === "GRANT" ? validity : periodColumns(at, floorTo(at.getTime(), 1000), floorTo(at.getTime(), 1000) + 1000)),
-        ChargeCategory: row.type === "GRANT" || row.type === "REFUND" ? "Credit" : "Adjustment",
+        ChargeCategory: allowance ? "Credit" : "Adjustment",
         BilledCost: zero,
-        EffectiveCost: zero,
+        EffectiveCost: allowance ? zero : cost,
         ListCost: zero,
         ContractedCost: zero,
       });
+    }
   }
 }

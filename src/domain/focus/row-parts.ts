@@ -8,6 +8,8 @@ export interface FocusContext {
   workspace: Workspace;
   organization: Organization;
   providerName: string;
+  /** Purchase lots by id, with the purchase (ledger row) that is their contract. */
+  contracts: Map<bigint, bigint>;
 }
 
 /** FOCUS date-times: UTC, whole seconds, no fraction. */
@@ -54,3 +56,26 @@ export const NO_PRICE = {
   ResourceId: null, ResourceName: null, ResourceType: null, SkuId: null, SkuMeter: null, SkuPriceDetails: null, SkuPriceId: null,
   Tags: null, x_UsageRecordId: null, x_ExecutionId: null, x_ApiKeyId: null, x_ExternalUserId: null, x_ExternalProjectId: null, x_Model: null,
 };
+
+/** Credits a purchase lot gave to a row: what ContractApplied names. */
+export interface AppliedCommitment {
+  /** The purchase's ledger row: the contract. */
+  contractId: string;
+  /** The purchase's lot: the commitment. */
+  commitmentId: string;
+  /** Exact decimal text. */
+  costUsd: string;
+  credits: string;
+}
+
+/**
+ * ContractApplied in FOCUS 1.3's JSON object format, with the key casing of the spec's table and
+ * examples (ContractID, ContractCommitmentID); decimals written from their exact text.
+ */
+export function contractApplied(applied: AppliedCommitment[]): string | null {
+  if (applied.length === 0) return null;
+  const elements = applied.map((a) =>
+    `{"ContractID":${JSON.stringify(a.contractId)},"ContractCommitmentID":${JSON.stringify(a.commitmentId)},` +
+    `"ContractCommitmentAppliedCost":${a.costUsd},"ContractCommitmentAppliedQuantity":${a.credits},"ContractCommitmentAppliedUnit":"Credits"}`);
+  return `{"Elements":[${elements.join(",")}]}`;
+}

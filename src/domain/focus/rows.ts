@@ -1,8 +1,12 @@
-// FOCUS 1.3 Cost and Usage rows of one workspace and time range: the single source of the export
-// files, their metadata's columns and the GraphQL connection. docs/focus-mapping.md explains the
-// mapping. Rows come in keyset batches, so that exports stream with flat memory.
-import type { CreditTransaction, Workspace } from "../../db/generated/client.js";
+// FOCUS 1.3 rows of one workspace and time range, of either dataset (Cost and Usage, Contract
+// Commitment): the single source of the export files, their metadata's columns and the GraphQL
+// connections. docs/focus-mapping.md explains the mapping. Rows come in keyset batches, so that
+// exports stream with flat memory.
+import type { Workspace } from "../../db/generated/client.js";
+import { purchaseCommitments, workspacesWithDueLots } from "../../store/credit-lots.js";
+import { prismaSql } from "../../store/rows.js";
 import { FOCUS_USAGE, focusUsageReader, type FocusUsageRow, type UsagePosition } from "../../store/usage-records.js";
+import { settleExpirations } from "../ledger.js";
 import type { RequestContext } from "../context.js";
 import { InvalidCursorError, RateLimitedError, UnavailableError } from "../errors.js";
 import { rowId } from "../rules/ids.js";
@@ -11,13 +15,21 @@ import { GRAPHQL_PAGE } from "../connections.js";
 import { pageSize } from "../rules/pages.js";
 import { resolveWindow, type TimeWindow } from "../rules/windows.js";
 import { workspaceFor, type WorkspaceTarget } from "../workspaces.js";
-import type { FocusRow } from "./columns.js";
-import { ledgerRow } from "./ledger-rows.js";
+import { COMMITMENT_COLUMNS, FOCUS_COLUMNS, type FocusColumn, type FocusRow } from "./columns.js";
+import { commitmentRow } from "./commitment-rows.js";
+import { ledgerRow, type LedgerRowInput } from "./ledger-rows.js";
 import type { FocusContext } from "./row-parts.js";
 import { usageMapper } from "./usage-rows.js";
 
 /** Rows per read: larger batches cost memory (each lives through several young-generation GCs) and gain nothing. */
 const BATCH = 1_000;
+
+/** The two datasets: what each is called in FOCUS and which columns its files have. */
+export const FOCUS_DATASETS = {
+  "cost-and-usage": { focusDatasetId: "CostAndUsage", title: "Cost and usage", columns: FOCUS_COLUMNS as readonly FocusColumn[] },
+  "contract-commitment": { focusDatasetId: "ContractCommitment", title: "Contract commitments", columns: COMMITMENT_COLUMNS as readonly FocusColumn[] },
+} as const;
+export type FocusDataset = keyof typeof FOCUS_DATASETS;
 
 /** Exports and their metadata cover [from, to) of at most 365 days, both bounds required. */
 const FOCUS_WINDOW = { maxDays: 365, requireTo: true };
@@ -53,7 +65,19 @@ export async function focusRequest<T = undefined>(
   const window = resolveWindow(range, FOCUS_WINDOW, "UTC", ctx.clock.now());
   const checked = check(workspace);
   await spendFocusBudget(ctx);
+  // A lot past its expiry gets its EXPIRATION row before the rows are read, so that a file says
+  // what the balance already says (usually the job has done it; then this is one indexed read).
+  if ((await workspacesWithDueLots(prismaSql(ctx.db.prisma), ctx.clock.now(), 1, workspace.id)).length) await settleExpirations(ctx, workspace.id);
   return { workspace, window, checked };
+}
+
+/** What every row of a workspace shares, and the purchases that ContractApplied names. */
+async function focusContext(ctx: RequestContext, workspace: Workspace): Promise<FocusContext> {
+  const [organization, purchases] = await Promise.all([
+    ctx.db.prisma.organization.findUniqueOrThrow({ where: { id: workspace.organizationId } }),
+    purchaseCommitments(prismaSql(ctx.db.prisma), workspace.id),
+  ]);
+  return { workspace, organization, providerName: ctx.settings.focusProviderName, contracts: new Map(purchases.map((p) => [p.lotId, p.transactionId])) };
 }
 
 /** A batch of rows and the cursor key after each. */
@@ -62,20 +86,32 @@ export interface FocusBatch {
   key(index: number): string[];
 }
 
-interface Start {
-  /** Ledger rows after this id; null once the ledger part is done. */
-  ledgerAfter: bigint | null;
-  usageAfter: UsagePosition;
-}
+type Start =
+  | {
+      dataset: "cost-and-usage";
+      /** Ledger rows after this id; null once the ledger part is done. */
+      ledgerAfter: bigint | null;
+      usageAfter: UsagePosition;
+    }
+  | { dataset: "contract-commitment"; afterLotId: bigint };
 
-/** A cursor key: ["L", ledger id, "-"] or ["U", epoch ms, usage id]. */
-function startOf(key: string[] | null): Start | null {
+/**
+ * Where a dataset's rows start after a cursor key: Cost and Usage keys are ["L", ledger id, "-"]
+ * or ["U", epoch ms, usage id]; Contract Commitment keys ["C", lot id, "-"]. Null for a key that
+ * is not one of these.
+ */
+function startOf(dataset: FocusDataset, key: string[] | null): Start | null {
+  if (dataset === "contract-commitment") {
+    if (!key) return { dataset, afterLotId: 0n };
+    const lot = rowId(key[1]);
+    return key[0] === "C" && lot !== null && key[2] === "-" ? { dataset, afterLotId: lot } : null;
+  }
   const usageStart = { ms: "0", id: "0" };
-  if (!key) return { ledgerAfter: 0n, usageAfter: usageStart };
+  if (!key) return { dataset, ledgerAfter: 0n, usageAfter: usageStart };
   const [part, a, b] = key;
   const ledgerAfter = rowId(a);
-  if (part === "L" && ledgerAfter !== null && b === "-") return { ledgerAfter, usageAfter: usageStart };
-  if (part === "U" && readEpochMs(a!).ok && rowId(b) !== null) return { ledgerAfter: null, usageAfter: { ms: a!, id: b! } };
+  if (part === "L" && ledgerAfter !== null && b === "-") return { dataset, ledgerAfter, usageAfter: usageStart };
+  if (part === "U" && readEpochMs(a!).ok && rowId(b) !== null) return { dataset, ledgerAfter: null, usageAfter: { ms: a!, id: b! } };
   return null;
 }
 
@@ -102,25 +138,35 @@ async function* keysetPages<R>(read: (after: R | null, take: number) => Promise<
 }
 
 /**
- * Rows of a workspace and window, in batches: ledger rows (purchases, grants, …) in id order, then
- * usage in time order. Exports take every batch; the GraphQL connection starts after a cursor and
- * stops at a limit. The caller has been through focusRequest.
+ * Rows of a dataset, a workspace and a window, in batches. Cost and Usage: ledger rows (purchases,
+ * grants, …) in id order, then usage in time order. Contract Commitment: purchases in lot order.
+ * Exports take every batch; the GraphQL connections start after a cursor and stop at a limit. The
+ * caller has been through focusRequest.
  */
 export async function* focusRowBatches(
   ctx: RequestContext,
   workspace: Workspace,
   window: TimeWindow,
-  options: { start?: Start; limit?: number; batchSize?: number } = {},
+  options: { dataset?: FocusDataset; start?: Start; limit?: number; batchSize?: number } = {},
 ): AsyncGenerator<FocusBatch> {
-  const start = options.start ?? startOf(null)!;
+  const start = options.start ?? startOf(options.dataset ?? "cost-and-usage", null)!;
   const batchSize = options.batchSize ?? BATCH;
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
-  const organization = await ctx.db.prisma.organization.findUniqueOrThrow({ where: { id: workspace.organizationId } });
-  const focus: FocusContext = { workspace, organization, providerName: ctx.settings.focusProviderName };
+  const focus = await focusContext(ctx, workspace);
+
+  if (start.dataset === "contract-commitment") {
+    const pages = keysetPages<Awaited<ReturnType<typeof purchaseCommitments>>[number]>(
+      (after, limit) => purchaseCommitments(prismaSql(ctx.db.prisma), workspace.id, { window, afterLotId: after?.lotId ?? start.afterLotId, limit }),
+      batchSize,
+      budget,
+    );
+    for await (const page of pages) yield { rows: page.map((p) => commitmentRow(focus, p)), key: (i) => ["C", page[i]!.lotId.toString(), "-"] };
+    return;
+  }
 
   if (start.ledgerAfter !== null) {
     const firstId = start.ledgerAfter;
-    const ledger = keysetPages<CreditTransaction>(
+    const ledger = keysetPages<LedgerRowInput>(
       (after, take) =>
         ctx.db.prisma.creditTransaction.findMany({
           where: {
@@ -129,6 +175,7 @@ export async function* focusRowBatches(
             id: { gt: after?.id ?? firstId },
             NOT: { type: "USAGE", usageRecordId: { not: null } }, // metered usage comes from its usage record
           },
+          include: { allocations: { orderBy: { id: "asc" } } },
           orderBy: { id: "asc" },
           take,
         }),
@@ -142,7 +189,9 @@ export async function* focusRowBatches(
   }
 
   const toUsageRow = usageMapper(focus, await ctx.db.prisma.sku.findMany());
-  const readUsage = focusUsageReader(ctx.db, { workspaceId: workspace.id, from: window.from, to: window.to, creditPriceUsd: workspace.creditPriceUsd.toFixed() });
+  const readUsage = focusUsageReader(ctx.db, {
+    workspaceId: workspace.id, from: window.from, to: window.to, creditPriceUsd: workspace.creditPriceUsd.toFixed(), purchaseLotIds: [...focus.contracts.keys()],
+  });
   const position = (r: FocusUsageRow): UsagePosition => ({ ms: r[FOCUS_USAGE.atMs]!, id: r[FOCUS_USAGE.id]! });
   const usage = keysetPages<FocusUsageRow>((after, take) => readUsage(after ? position(after) : start.usageAfter, take), batchSize, budget);
   for await (const page of usage) {
@@ -155,11 +204,17 @@ export interface FocusPage {
   hasNextPage: boolean;
 }
 
-/** Workspace.focusRows: a page of the export's rows, after a cursor this connection issued. */
-export async function focusRowsPage(ctx: RequestContext, target: WorkspaceTarget, query: { from: Date; to: Date; first?: number | null; after?: string | null }): Promise<FocusPage> {
-  const binding = (workspace: Workspace) => ({ connection: "Workspace.focusRows", workspaceId: workspace.id });
+/** Workspace.focusRows and Workspace.focusContractCommitments: a page of a dataset's rows, after a cursor this connection issued. */
+export async function focusRowsPage(
+  ctx: RequestContext,
+  target: WorkspaceTarget,
+  dataset: FocusDataset,
+  query: { from: Date; to: Date; first?: number | null; after?: string | null },
+): Promise<FocusPage> {
+  const connection = dataset === "cost-and-usage" ? "Workspace.focusRows" : "Workspace.focusContractCommitments";
+  const binding = (workspace: Workspace) => ({ connection, workspaceId: workspace.id });
   const { workspace, window, checked: { first, start } } = await focusRequest(ctx, target, query, (workspace) => {
-    const start = startOf(query.after ? ctx.settings.cursors.decode(binding(workspace), query.after, "after", 3) : null);
+    const start = startOf(dataset, query.after ? ctx.settings.cursors.decode(binding(workspace), query.after, "after", 3) : null);
     if (!start) throw new InvalidCursorError("after");
     return { first: pageSize(query.first, GRAPHQL_PAGE, "first"), start };
   });

@@ -1,10 +1,11 @@
-// Usage records as FOCUS rows: PostgreSQL reads them with the exact products of their prices; each
-// row starts from its SKU's template and takes the values of its record. This is the hot path of a
+// Usage records as FOCUS rows: PostgreSQL reads them with the exact products of their prices and the
+// cost their credits had (from the lots); each row starts from its SKU's template and takes the
+// values of its record. This is the hot path of a
 // million-row export, so rows are arrays and period strings are made once an hour.
 import type { Sku } from "../../db/generated/client.js";
 import { FOCUS_USAGE as U, type FocusUsageRow } from "../../store/usage-records.js";
 import { COLUMN, PROVIDER_TAG_PREFIX, toRow, type FocusRecord, type FocusRow } from "./columns.js";
-import { accountColumns, floorTo, HOUR_MS, NO_PRICE, periodColumns, type FocusContext } from "./row-parts.js";
+import { accountColumns, contractApplied, floorTo, HOUR_MS, NO_PRICE, periodColumns, type FocusContext } from "./row-parts.js";
 
 /** A SKU's usage row with everything that does not vary per record already filled in. */
 function usageTemplate(ctx: FocusContext, sku: Sku): FocusRow {
@@ -19,7 +20,8 @@ function usageTemplate(ctx: FocusContext, sku: Sku): FocusRow {
     ChargeFrequency: "Usage-Based",
     ChargeDescription: perRecord,
     BilledCost: "0", // paid for by credits bought earlier
-    EffectiveCost: perRecord,
+    EffectiveCost: perRecord, // what the credits drawn had cost, from the lots
+    ContractApplied: perRecord,
     ListCost: perRecord,
     ContractedCost: perRecord,
     ListUnitPrice: listPrice,
@@ -69,6 +71,12 @@ function usageTags() {
 
 /** Maps usage rows to FOCUS rows; rows arrive in time order, so period strings are made once an hour. */
 export function usageMapper(ctx: FocusContext, skus: Sku[]) {
+  // "lot:credits:cost …" of purchase lots, as the store reads them.
+  const appliedOf = (text: string | null) =>
+    text === null ? null : contractApplied(text.split(" ").map((part) => {
+      const [lot, credits, costUsd] = part.split(":") as [string, string, string];
+      return { contractId: ctx.contracts.get(BigInt(lot))!.toString(), commitmentId: lot, credits, costUsd };
+    }));
   const templates = new Map(skus.map((sku) => [sku.id, { row: usageTemplate(ctx, sku), name: sku.name, unit: sku.unit }]));
   const tagsOf = usageTags();
   let hour = Number.NaN;
@@ -101,6 +109,7 @@ export function usageMapper(ctx: FocusContext, skus: Sku[]) {
     row[COLUMN.x_ExternalUserId] = r[U.externalUserId]!;
     row[COLUMN.x_ExternalProjectId] = r[U.externalProjectId]!;
     row[COLUMN.x_Model] = r[U.model]!;
+    row[COLUMN.ContractApplied] = appliedOf(r[U.applied]!);
     return row;
   };
 }

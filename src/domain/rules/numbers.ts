@@ -1,6 +1,7 @@
 // Integers and decimals from clients. Integers in query strings are decimal digits only ("1e1",
 // "0x10" and " 5" are refused, not read as 10, 16 and 5); decimals must fit the column they go to.
 import { z } from "zod";
+import { Prisma } from "../../db/generated/client.js";
 
 /** An integer query parameter, written in decimal digits, within [min, max]. */
 export function integerParam(min: number, max: number) {
@@ -59,3 +60,18 @@ export function decimal(rule: DecimalRule) {
 
 /** A count from a JSON body: a whole number within a PostgreSQL int4 unless a smaller max is given. */
 export const count = (max = 2_147_483_647) => z.number().int("must be a whole number").min(0, "must not be negative").max(max, `must be at most ${max}`);
+
+/** Enough significant digits for a product of two column values and a quotient of it, exactly. */
+const Wide = Prisma.Decimal.clone({ precision: 80 });
+
+/**
+ * a × b ÷ c rounded once, half up, to `places` decimals. Prisma's decimals keep 20 significant
+ * digits, so computing this with them rounds twice and can miss the last place.
+ */
+export function mulDiv(a: Prisma.Decimal, b: Prisma.Decimal, c: Prisma.Decimal, places: number): Prisma.Decimal {
+  const exact = new Wide(a.toFixed()).mul(b.toFixed()).div(c.toFixed());
+  return new Prisma.Decimal(exact.toDecimalPlaces(places, Wide.ROUND_HALF_UP).toFixed());
+}
+
+/** a ÷ c rounded once, half up, to `places` decimals. */
+export const quotient = (a: Prisma.Decimal, c: Prisma.Decimal, places: number) => mulDiv(a, new Prisma.Decimal(1), c, places);

@@ -1,5 +1,5 @@
 import type { CreditTransaction } from "../../db/generated/client.js";
-import { adjustCredits, grantCredits, purchaseCredits, setUsageLimit } from "../../domain/credits.js";
+import { adjustCredits, grantCredits, purchaseCredits, refundCredits, setUsageLimit } from "../../domain/credits.js";
 import { InsufficientCreditsError } from "../../domain/errors.js";
 import { creditTransactionsConnection } from "../../domain/ledger.js";
 import { builder } from "../builder.js";
@@ -21,6 +21,15 @@ export const CreditTransactionRef = builder.prismaNode("CreditTransaction", {
     idempotencyKey: t.exposeString("idempotencyKey", { nullable: true }),
     expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),
     occurredAt: t.expose("occurredAt", { type: "DateTime" }),
+    costUsd: t.field({
+      type: "Decimal",
+      description: "USD this row recognizes: what the credits a debit or an expiration took had cost; minus what a refund of bought credits returned; else 0.",
+      resolve: (row) => row.costUsd,
+    }),
+    allocations: t.relation("allocations", {
+      description: "Which lots paid for a debit, or the lot an EXPIRATION row expired; what each gave and what that had cost.",
+      query: { orderBy: { id: "asc" } },
+    }),
     usageRecord: t.relation("usageRecord", { nullable: true }),
     execution: t.relation("execution", { nullable: true }),
   }),
@@ -55,13 +64,27 @@ const CreditInput = (name: string, extra: "purchase" | "grant" | "adjust") =>
       description: t.string({ required: extra === "adjust" }),
       idempotencyKey: t.string({ description: "Repeating a key returns the first result instead of posting twice." }),
       ...(extra === "purchase" ? { amountPaidUsd: t.field({ type: "Decimal", description: "Defaults to credits × credit price." }) } : {}),
-      ...(extra !== "adjust" ? { expiresAt: t.field({ type: "DateTime" }) } : {}),
+      ...(extra !== "adjust"
+        ? {
+            expiresAt: t.field({ type: "DateTime", description: "From then on the lot's remaining credits no longer count or pay." }),
+            priority: t.int({ description: "1–100, lower drawn first; 50 by default." }),
+          }
+        : {}),
     }),
   });
 
 const GrantCreditsInput = CreditInput("GrantCreditsInput", "grant");
 const PurchaseCreditsInput = CreditInput("PurchaseCreditsInput", "purchase");
 const AdjustCreditsInput = CreditInput("AdjustCreditsInput", "adjust");
+const RefundCreditsInput = builder.inputType("RefundCreditsInput", {
+  fields: (t) => ({
+    workspaceId: t.globalID({ for: WorkspaceRef, description: "Defaults to the caller's workspace." }),
+    transactionId: t.globalID({ for: CreditTransactionRef, required: true, description: "The debit to refund: usage, a charged execution or a negative adjustment." }),
+    credits: t.field({ type: "Decimal", description: "Defaults to all that is left of the debit to refund." }),
+    description: t.string(),
+    idempotencyKey: t.string({ description: "Repeating a key returns the first result instead of posting twice." }),
+  }),
+});
 
 const CreditTransactionPayload = builder.objectRef<{ transaction: CreditTransaction }>("CreditTransactionPayload").implement({
   fields: (t) => ({
@@ -93,6 +116,14 @@ builder.mutationFields((t) => ({
     errors: { types: CREDIT_ERRORS, directResult: true, union: { name: "AdjustCreditsResult" } },
     args: { input: t.arg({ type: AdjustCreditsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({ transaction: await adjustCredits(ctx, target(input.workspaceId), { ...input, description: input.description ?? "" }) }),
+  }),
+  refundCredits: t.field({
+    type: CreditTransactionPayload,
+    description: "Returns credits of a debit as a new lot that costs what they had cost (admin).",
+    errors: { types: CREDIT_ERRORS, directResult: true, union: { name: "RefundCreditsResult" } },
+    args: { input: t.arg({ type: RefundCreditsInput, required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      ({ transaction: await refundCredits(ctx, target(input.workspaceId), { ...input, transactionId: input.transactionId.id }) }),
   }),
   setUsageLimit: t.prismaField({
     type: "Workspace",

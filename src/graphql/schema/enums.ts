@@ -9,6 +9,11 @@ export const ResourceKindEnum = builder.enumType("ResourceKind", { values: RESOU
 export const CreditTransactionTypeEnum = builder.enumType("CreditTransactionType", {
   values: ["GRANT", "PURCHASE", "USAGE", "REFUND", "ADJUSTMENT", "EXPIRATION"] as const,
 });
+export const CreditLotSourceEnum = builder.enumType("CreditLotSource", { values: ["GRANT", "PURCHASE", "REFUND", "ADJUSTMENT"] as const });
+export const CreditLotStateEnum = builder.enumType("CreditLotState", {
+  description: "ACTIVE: credits left and not expired; EXHAUSTED: all given; EXPIRED: past its expiry (its remainder no longer counts).",
+  values: ["ACTIVE", "EXHAUSTED", "EXPIRED"] as const,
+});
 export const PeriodEnum = builder.enumType("Period", {
   description: "Preset windows, ending now; months are calendar months in the time zone asked for.",
   values: PERIODS,

@@ -7,6 +7,7 @@ import "./api-key.js";
 import "./viewer.js";
 import "./enums.js";
 import "./credit-transaction.js";
+import "./credit-lot.js";
 import "./usage-record.js";
 import "./execution.js";
 import "./usage-rollup.js";

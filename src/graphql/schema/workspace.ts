@@ -3,12 +3,27 @@ import { creditBalance, type CreditBalance } from "../../domain/ledger.js";
 import { findWorkspace } from "../../domain/workspaces.js";
 import { builder } from "../builder.js";
 
+const CreditExpiryRef = builder.objectRef<{ at: Date; credits: CreditBalance["credits"] }>("CreditExpiry").implement({
+  fields: (t) => ({
+    at: t.field({ type: "DateTime", resolve: (e) => e.at }),
+    credits: t.field({ type: "Decimal", description: "Credits that expire then.", resolve: (e) => e.credits }),
+  }),
+});
+
 const CreditBalanceRef = builder.objectRef<CreditBalance>("CreditBalance").implement({
-  description: "A workspace's credit balance.",
+  description: "A workspace's credit balance at the request's now: credits = paidCredits + freeCredits − overdraft owed.",
   fields: (t) => ({
     credits: t.field({ type: "Decimal", resolve: (b) => b.credits }),
     usdValue: t.field({ type: "Decimal", description: "credits × the workspace's credit price.", resolve: (b) => b.usdValue }),
     asOf: t.field({ type: "DateTime", description: "When the balance was read.", resolve: (b) => b.asOf }),
+    paidCredits: t.field({ type: "Decimal", description: "Active credits that were bought (or refunded from bought ones).", resolve: (b) => b.paidCredits }),
+    freeCredits: t.field({ type: "Decimal", description: "Active credits that cost nothing: grants, goodwill, refunds of free credits.", resolve: (b) => b.freeCredits }),
+    nextExpiry: t.field({
+      type: CreditExpiryRef,
+      nullable: true,
+      description: "The soonest expiry among active lots with credits left; null when none expires.",
+      resolve: (b) => b.nextExpiry,
+    }),
   }),
 });
 

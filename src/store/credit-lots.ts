@@ -1,0 +1,202 @@
+// SQL of the credit-lot family: lots, the allocations that say which lot paid for which debit, and
+// the overdraft still owed. Writes run inside the ledger's transaction, under its workspace lock.
+import { z } from "zod";
+import { insertRows, type ColumnSpec } from "./bulk-insert.js";
+import { col, parseRows, type RunSql } from "./rows.js";
+
+const openLot = z.object({
+  id: col.bigint(),
+  priority: col.int(),
+  expiresAt: col.date().nullable(),
+  remainingCredits: col.decimal(),
+  remainingCostUsd: col.decimal(),
+  paid: col.bool(),
+});
+export type OpenLotRow = z.output<typeof openLot>;
+
+const OPEN_LOT_SELECT = `l.id, l.priority, l."expiresAt", l."remainingCredits", l."remainingCostUsd", l."originalCostUsd" > 0 AS paid`;
+/** Lots that still hold credits and have no EXPIRATION row (the partial indexes' predicate). */
+const OPEN = `l."remainingCredits" > 0 AND l."expirationTransactionId" IS NULL`;
+
+/** A workspace's lots that still hold credits, expired or not (the caller holds the ledger lock). */
+export async function openLots(run: RunSql, workspaceId: string): Promise<OpenLotRow[]> {
+  return parseRows(openLot, await run(`SELECT ${OPEN_LOT_SELECT} FROM "CreditLot" l WHERE l."workspaceId" = $1::uuid AND ${OPEN}`, [workspaceId]));
+}
+
+/** The stored balance and the open lots, read in one statement so that both come from one snapshot. */
+export async function balanceWithOpenLots(run: RunSql, workspaceId: string): Promise<{ stored: string; lots: OpenLotRow[] }> {
+  const rows = (await run(
+    `SELECT w."creditBalance"::text AS stored, ${OPEN_LOT_SELECT}
+     FROM "Workspace" w LEFT JOIN "CreditLot" l ON l."workspaceId" = w.id AND ${OPEN}
+     WHERE w.id = $1::uuid`,
+    [workspaceId],
+  )) as { stored: unknown; id: unknown }[];
+  const [first] = parseRows(z.object({ stored: col.text() }), rows.slice(0, 1));
+  return { stored: first?.stored ?? "0", lots: parseRows(openLot, rows.filter((row) => row.id !== null)) };
+}
+
+export interface NewLotRow {
+  id: bigint;
+  source: "GRANT" | "PURCHASE" | "REFUND" | "ADJUSTMENT";
+  transactionId: bigint;
+  priority: number;
+  originalCredits: string;
+  remainingCredits: string;
+  originalCostUsd: string;
+  remainingCostUsd: string;
+  expiresAt: Date | null;
+  refundOfTransactionId: bigint | null;
+  createdAt: Date;
+}
+
+const LOT_COLUMNS: ColumnSpec[] = [
+  { name: "id", type: "int8" },
+  { name: "source", type: '"CreditLotSource"' },
+  { name: "transactionId", type: "int8" },
+  { name: "priority", type: "int4" },
+  { name: "originalCredits", type: "numeric" },
+  { name: "remainingCredits", type: "numeric" },
+  { name: "originalCostUsd", type: "numeric" },
+  { name: "remainingCostUsd", type: "numeric" },
+  { name: "expiresAt", type: "timestamptz" },
+  { name: "refundOfTransactionId", type: "int8" },
+  { name: "createdAt", type: "timestamptz" },
+];
+
+export async function insertLots(run: RunSql, workspaceId: string, lots: NewLotRow[]): Promise<void> {
+  await insertRows(run, "CreditLot", LOT_COLUMNS, lots.map((lot) => [
+    lot.id.toString(), lot.source, lot.transactionId.toString(), lot.priority, lot.originalCredits, lot.remainingCredits,
+    lot.originalCostUsd, lot.remainingCostUsd, lot.expiresAt?.toISOString() ?? null, lot.refundOfTransactionId?.toString() ?? null,
+    lot.createdAt.toISOString(),
+  ]), { constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }] });
+}
+
+export interface LotRemainder {
+  id: bigint;
+  remainingCredits: string;
+  remainingCostUsd: string;
+  expirationTransactionId: bigint | null;
+}
+
+/** Sets what lots still hold after a write, in one statement. */
+export async function updateLotRemainders(run: RunSql, lots: LotRemainder[]): Promise<void> {
+  if (lots.length === 0) return;
+  await run(
+    `UPDATE "CreditLot" l SET "remainingCredits" = u.credits, "remainingCostUsd" = u.cost,
+       "expirationTransactionId" = COALESCE(u.expiration, l."expirationTransactionId")
+     FROM unnest($1::int8[], $2::numeric[], $3::numeric[], $4::int8[]) AS u(id, credits, cost, expiration)
+     WHERE l.id = u.id`,
+    [
+      lots.map((lot) => lot.id.toString()), lots.map((lot) => lot.remainingCredits), lots.map((lot) => lot.remainingCostUsd),
+      lots.map((lot) => lot.expirationTransactionId?.toString() ?? null),
+    ],
+  );
+}
+
+export interface AllocationRow {
+  transactionId: bigint;
+  lotId: bigint | null;
+  credits: string;
+  costUsd: string;
+}
+
+const ALLOCATION_COLUMNS: ColumnSpec[] = [
+  { name: "transactionId", type: "int8" },
+  { name: "lotId", type: "int8" },
+  { name: "credits", type: "numeric" },
+  { name: "costUsd", type: "numeric" },
+];
+
+export async function insertAllocations(run: RunSql, workspaceId: string, allocations: AllocationRow[]): Promise<void> {
+  await insertRows(run, "CreditAllocation", ALLOCATION_COLUMNS, allocations.map((a) => [a.transactionId.toString(), a.lotId?.toString() ?? null, a.credits, a.costUsd]), {
+    constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
+  });
+}
+
+const owedRow = z.object({ id: col.bigint(), transactionId: col.bigint(), credits: col.decimal() });
+export type OwedRow = z.output<typeof owedRow>;
+
+/** Overdraft still owed, oldest first: what the next lots settle. */
+export async function owedAllocations(run: RunSql, workspaceId: string): Promise<OwedRow[]> {
+  return parseRows(owedRow, await run(
+    `SELECT id, "transactionId", credits FROM "CreditAllocation" WHERE "workspaceId" = $1::uuid AND "lotId" IS NULL ORDER BY id`,
+    [workspaceId],
+  ));
+}
+
+/** Owed rows that lots settled: each shrinks to what is still owed, or goes when nothing is. */
+export async function reduceOwed(run: RunSql, owed: { id: bigint; credits: string }[]): Promise<void> {
+  if (owed.length === 0) return;
+  await run(`DELETE FROM "CreditAllocation" WHERE id = ANY($1::int8[]) AND "lotId" IS NULL`, [owed.filter((o) => o.credits === "0").map((o) => o.id.toString())]);
+  const left = owed.filter((o) => o.credits !== "0");
+  if (left.length === 0) return;
+  await run(
+    `UPDATE "CreditAllocation" a SET credits = u.credits FROM unnest($1::int8[], $2::numeric[]) AS u(id, credits) WHERE a.id = u.id`,
+    [left.map((o) => o.id.toString()), left.map((o) => o.credits)],
+  );
+}
+
+/** Adds settled cost to debits posted by earlier writes. */
+export async function addTransactionCosts(run: RunSql, costs: Map<bigint, string>): Promise<void> {
+  if (costs.size === 0) return;
+  await run(
+    `UPDATE "CreditTransaction" c SET "costUsd" = c."costUsd" + u.cost FROM unnest($1::int8[], $2::numeric[]) AS u(id, cost) WHERE c.id = u.id`,
+    [[...costs.keys()].map(String), [...costs.values()]],
+  );
+}
+
+/** Workspaces (or just this one) with a lot whose expiry has passed and whose EXPIRATION row is not posted yet. */
+export async function workspacesWithDueLots(run: RunSql, now: Date, limit: number, workspaceId: string | null = null): Promise<string[]> {
+  const rows = parseRows(z.object({ workspaceId: col.text() }), await run(
+    `SELECT DISTINCT l."workspaceId"::text AS "workspaceId" FROM "CreditLot" l
+     WHERE ${OPEN} AND l."expiresAt" <= $1::timestamptz AND ($3::uuid IS NULL OR l."workspaceId" = $3::uuid) LIMIT $2`,
+    [now.toISOString(), limit, workspaceId],
+  ));
+  return rows.map((row) => row.workspaceId);
+}
+
+/** Credits and cost already refunded of one debit. */
+export async function refundedOf(run: RunSql, transactionId: bigint): Promise<{ credits: string; costUsd: string }> {
+  const rows = parseRows(z.object({ credits: col.text(), costUsd: col.text() }), await run(
+    `SELECT COALESCE(SUM("originalCredits"), 0)::text AS credits, COALESCE(SUM("originalCostUsd"), 0)::text AS "costUsd"
+     FROM "CreditLot" WHERE "refundOfTransactionId" = $1::int8`,
+    [transactionId.toString()],
+  ));
+  return rows[0]!;
+}
+
+const commitmentRow = z.object({
+  lotId: col.bigint(),
+  transactionId: col.bigint(),
+  credits: col.decimal(),
+  costUsd: col.decimal(),
+  createdAt: col.date(),
+  expiresAt: col.date().nullable(),
+  description: col.text(),
+});
+export type PurchaseCommitment = z.output<typeof commitmentRow>;
+
+/** How long a purchase without an expiry counts as committed for (the FOCUS validity of a purchase). */
+export const PURCHASE_TERM_DAYS = 365;
+
+/**
+ * A workspace's purchase lots in id order after `afterLotId`: all of them, or those whose term
+ * [bought, expiry or PURCHASE_TERM_DAYS later) overlaps [from, to).
+ */
+export async function purchaseCommitments(
+  run: RunSql,
+  workspaceId: string,
+  options: { window?: { from: Date; to: Date }; afterLotId?: bigint; limit?: number } = {},
+): Promise<PurchaseCommitment[]> {
+  const { window, afterLotId = 0n, limit = null } = options;
+  return parseRows(commitmentRow, await run(
+    `SELECT l.id AS "lotId", l."transactionId", l."originalCredits" AS credits, l."originalCostUsd" AS "costUsd",
+       l."createdAt", l."expiresAt", c.description
+     FROM "CreditLot" l JOIN "CreditTransaction" c ON c.id = l."transactionId"
+     WHERE l."workspaceId" = $1::uuid AND l.source = 'PURCHASE' AND l.id > $2::int8
+       AND ($3::timestamptz IS NULL OR (l."createdAt" < $4::timestamptz
+         AND COALESCE(l."expiresAt", l."createdAt" + make_interval(days => ${PURCHASE_TERM_DAYS})) > $3::timestamptz))
+     ORDER BY l.id LIMIT $5`,
+    [workspaceId, afterLotId.toString(), window?.from.toISOString() ?? null, window?.to.toISOString() ?? null, limit],
+  ));
+}
