@@ -41,6 +41,8 @@ for (const date of dates) {
 
 let passed = 0;
 let failed = 0;
+/** Every failed test by suite, repeated at the end so that the tail of a long CI log names them. */
+const failures = [];
 fs.mkdirSync(path.join(root, "test/.tmp"), { recursive: true });
 for (const [i, suite] of suites.entries()) {
   const report = path.join(root, `test/.tmp/results-${i}.json`);
@@ -49,6 +51,13 @@ for (const [i, suite] of suites.entries()) {
   if (fs.existsSync(report)) {
     const results = JSON.parse(fs.readFileSync(report, "utf8"));
     passed += results.numPassedTests;
+    for (const file of results.testResults) {
+      for (const test of file.assertionResults.filter((t) => t.status === "failed")) {
+        const reason = (test.failureMessages[0] ?? "").split("\n")[0].slice(0, 300);
+        failures.push(`${suite.name}: ${path.relative(root, file.name)} › ${test.fullName}\n    ${reason}`);
+      }
+      if (file.status === "failed" && file.assertionResults.length === 0) failures.push(`${suite.name}: ${path.relative(root, file.name)}: ${(file.message ?? "").split("\n")[0]}`);
+    }
     failed += results.numFailedTests + (suiteOk || results.numFailedTests > 0 ? 0 : 1);
   } else {
     failed += 1;
@@ -56,5 +65,6 @@ for (const [i, suite] of suites.entries()) {
   ok = suiteOk && ok;
 }
 if (!ok && failed === 0) failed = 1; // codegen or the type check failed
+if (failures.length) console.log(`\nFailed:\n${failures.map((f) => `  ${f}`).join("\n")}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(ok ? 0 : 1);

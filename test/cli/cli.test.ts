@@ -2,9 +2,13 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, test as base } from "vitest";
+import { describe, expect, test as base, vi } from "vitest";
 import { runCli, startServer } from "../helpers/cli.js";
 import { createPostgresDatabase, usingPostgres } from "../helpers/database.js";
+
+// Every test here starts real processes, each opening the embedded database (about 5 s apiece on a
+// busy machine): minutes, not the suite's 60 s.
+vi.setConfig({ testTimeout: 240_000 });
 
 const JWT_SECRET = "cli-test-secret-that-is-at-least-32-chars";
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "bg-cli-"));
