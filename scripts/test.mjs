@@ -1,7 +1,8 @@
 // `npm test`: typed documents, type check, the suite on embedded PGlite, and the suite again on
 // PostgreSQL when TEST_DATABASE_URL is set. With `--dates` (or TEST_DATES), the PGlite pass runs
 // again with the process clock moved to each date by libfaketime, to show that the suite passes on
-// any date. Ends with one "N passed, N failed" line.
+// any date. TEST_NODE names a second Node.js (CI: Node 24) that runs the second of those passes,
+// or a PGlite pass of its own without dates. Ends with one "N passed, N failed" line.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -32,11 +33,22 @@ const vitest = { command: bin("vitest"), args: [] };
 const suites = [{ name: "pglite", env: { TEST_DB: "pglite" }, ...vitest }];
 if (process.env.TEST_DATABASE_URL) suites.push({ name: "postgres", env: { TEST_DB: "postgres" }, ...vitest });
 else console.log("\nTEST_DATABASE_URL is not set: the PostgreSQL pass is skipped.");
-for (const date of dates) {
+
+// vitest's workers and the command-line tests' servers run on the Node that runs vitest.
+const otherNode = process.env.TEST_NODE ? { path: process.env.TEST_NODE, version: spawnSync(process.env.TEST_NODE, ["--version"], { encoding: "utf8" }).stdout.trim() } : null;
+if (otherNode && !otherNode.version) throw new Error(`TEST_NODE: ${process.env.TEST_NODE} does not run`);
+const vitestOn = (node) => (node ? [node.path, path.join(root, "node_modules/vitest/vitest.mjs")] : [bin("vitest")]);
+const runtime = (node) => (node ? ` on Node ${node.version}` : "");
+dates.forEach((date, i) => {
   if (Number.isNaN(Date.parse(date))) throw new Error(`TEST_DATES: "${date}" is not an ISO 8601 date-time`);
   // "@" starts the faked clock at the date and lets it run, so that timers still fire.
   const faked = `@${new Date(date).toISOString().slice(0, 19).replace("T", " ")}`;
-  suites.push({ name: `pglite, the clock moved to ${date}`, env: { TEST_DB: "pglite", TZ: "UTC" }, command: "faketime", args: ["-f", faked, bin("vitest")] });
+  const node = i === 1 ? otherNode : null;
+  suites.push({ name: `pglite${runtime(node)}, the clock moved to ${date}`, env: { TEST_DB: "pglite", TZ: "UTC" }, command: "faketime", args: ["-f", faked, ...vitestOn(node)] });
+});
+if (otherNode && dates.length < 2) {
+  const [command, ...args] = vitestOn(otherNode);
+  suites.push({ name: `pglite${runtime(otherNode)}`, env: { TEST_DB: "pglite" }, command, args });
 }
 
 let passed = 0;

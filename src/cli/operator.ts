@@ -6,11 +6,12 @@ import type { Database } from "../db/client.js";
 import { Access } from "../domain/access.js";
 import { frozenClock, systemClock, type Clock } from "../domain/clock.js";
 import { createRequestContext, type RequestContext } from "../domain/context.js";
+import { NO_METER } from "../http/metrics.js";
 import { createSettings } from "../http/settings.js";
 
 export async function operatorContext(db: Database, config: Config, clock: Clock = systemClock): Promise<RequestContext> {
   // The command line sends no FOCUS requests: its budget stays in memory, whatever REDIS_URL says.
-  const settings = await createSettings(db, { ...config, REDIS_URL: undefined });
+  const settings = await createSettings(db, { ...config, REDIS_URL: undefined }, { meter: NO_METER });
   return createRequestContext({
     db,
     access: Access.operator(),

@@ -12,6 +12,9 @@ const DEMO_KEY_FILE = "demo-api-key";
 
 export async function serveCommand(config: Config): Promise<number> {
   const logger = createLogger(config.LOG_LEVEL);
+  // Node's own warnings go to the log as JSON instead of its plain-text printer.
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => logger.warn({ name: warning.name, err: warning.message }, "process warning"));
   // Listen for signals from the start, so that a stop during start-up is graceful too.
   const stopRequested = untilSignal();
   const db = await openDatabase(config);

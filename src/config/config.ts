@@ -40,8 +40,16 @@ const envSchema = z.object({
   FOCUS_RATE_LIMIT_PER_MINUTE: integer(1, 100_000).default(10),
   // Written into every FOCUS row and the metadata: one printable line.
   FOCUS_PROVIDER_NAME: z.string().trim().min(1).max(200).regex(/^[^\p{Cc}]+$/u, "must not contain control characters").default("Billing Gateway"),
-  // How often each process looks for lots past their expiry; 0 turns the job off in this process.
-  CREDIT_EXPIRY_INTERVAL_S: integer(0, 3_600).default(30),
+  // How often each process looks for lots past their expiry (at most a minute, the promise an
+  // expiration is posted within); 0 turns the job off in this process.
+  CREDIT_EXPIRY_INTERVAL_S: integer(0, 60).default(30),
+  // How long a ledger write may wait for the writes before it to the same workspace (in this
+  // process, then for the row lock another process holds) before it is refused with 503 OVERLOADED.
+  WRITE_MAX_WAIT_MS: integer(100, 600_000).default(10_000),
+  // Writes to one workspace that may wait in this process at once; more are refused at once.
+  WRITE_QUEUE_MAX_DEPTH: integer(1, 100_000).default(500),
+  // When set, /metrics needs Authorization: Bearer <METRICS_TOKEN>.
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
 });

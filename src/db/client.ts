@@ -33,7 +33,16 @@ export interface Database {
   readRows(text: string, params: unknown[]): Promise<(string | null)[][]>;
   /** Calls `listener` with every SQL statement Prisma sends; returns the unsubscribe function. */
   onQuery(listener: (sql: string) => void): () => void;
+  /** The connections at this moment (for metrics); PGlite has one. */
+  connections(): ConnectionCounts;
   close(): Promise<void>;
+}
+
+export interface ConnectionCounts {
+  idle: number;
+  busy: number;
+  /** Requests waiting for a connection. */
+  waiting: number;
 }
 
 /** A Prisma client that reports its statements to the listeners of `onQuery`. */
@@ -82,6 +91,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       notify(text);
       return (await pool.query({ text, values: params, rowMode: "array" })).rows;
     },
+    connections: () => ({ idle: pool.idleCount, busy: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
     async withSession(fn) {
       const client = await pool.connect();
       try {
@@ -114,6 +124,7 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
       `DATA_DIR ${dataDir} could not be opened as an embedded database (${messageOf(error)}); the folder was left as it was`,
     );
   }
+  const inFlight = countInFlight(client);
   const { prisma, onQuery, notify } = observedClient(new PrismaPGlite(client));
   const session: SqlSession = {
     query: async (text, params) => (await client.query(text, params)).rows as never,
@@ -130,12 +141,28 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
     },
     // PGlite has one connection; callers use sessions only where nothing else runs (start-up, seeding).
     withSession: (fn) => fn(session),
+    connections: () => ({ idle: inFlight() === 0 ? 1 : 0, busy: Math.min(1, inFlight()), waiting: Math.max(0, inFlight() - 1) }),
     async close() {
       await prisma.$disconnect();
       await client.close();
       release();
     },
   };
+}
+
+/**
+ * Counts the queries and transactions under way or queued on PGlite's one connection (it keeps its
+ * queue private): the adapter and our own reads all go through `query` and `transaction`.
+ */
+function countInFlight(client: PGlite): () => number {
+  let count = 0;
+  const track = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
+    count++;
+    return fn(...args).finally(() => count--);
+  };
+  client.query = track(client.query.bind(client)) as PGlite["query"];
+  client.transaction = track(client.transaction.bind(client)) as PGlite["transaction"];
+  return () => count;
 }
 
 export async function openDatabase(config: Config): Promise<Database> {

@@ -6,12 +6,31 @@ import type { Database } from "../db/client.js";
 import type { Access } from "./access.js";
 import type { Clock } from "./clock.js";
 import type { CursorCodec } from "./rules/pages.js";
+import type { WorkspaceWriteQueue } from "./write-queue.js";
+
+/** Where a caller's budget stands after one request. */
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  /** Seconds until the budget is whole again. */
+  resetSeconds: number;
+  /** Set when this request was refused: the seconds to wait. */
+  retryAfterSeconds: number | null;
+}
 
 /** Per-caller request budgets; rejects when its counter store cannot be reached. */
 export interface RateLimiter {
-  /** null when allowed, else the seconds to wait. */
-  consume(key: string): Promise<number | null>;
+  /** Spends one unit of `key`'s budget. */
+  consume(key: string): Promise<RateLimitState>;
   close(): Promise<void>;
+}
+
+/** What the domain tells the process's metrics (counted once committed). */
+export interface Meter {
+  usageRecords(outcome: "accepted" | "duplicate" | "rejected", count: number): void;
+  focusRowsExported(dataset: string, format: string, rows: number): void;
+  rateLimited(limit: string): void;
+  creditExpirations(count: number): void;
 }
 
 /** What the whole gateway process shares: configuration and the state that outlives a request. */
@@ -23,6 +42,11 @@ export interface Settings {
   cursors: CursorCodec;
   /** Billing Usage analytics answers, by caller and parameters. */
   analyticsCache: LRUCache<string, object>;
+  /** Ledger writes of this process, queued per workspace. */
+  ledgerWrites: WorkspaceWriteQueue;
+  /** How long a ledger write may wait for a pool connection, and for the workspace lock another process holds. */
+  ledgerWaits: { connectionMs: number; lockMs: number };
+  meter: Meter;
 }
 
 export interface RequestContext {
@@ -36,12 +60,16 @@ export interface RequestContext {
   requestId: string;
   /** Runs `work` at most once per request and key (a FOCUS budget is spent once per request). */
   once<T>(key: string, work: () => Promise<T>): Promise<T>;
+  /** Tells the surface where the caller's budget stands, for its rate-limit headers. */
+  noteRateLimit(state: RateLimitState): void;
 }
 
-export function createRequestContext(parts: Omit<RequestContext, "once">): RequestContext {
+export function createRequestContext(parts: Omit<RequestContext, "once" | "noteRateLimit"> & { onRateLimit?: (state: RateLimitState) => void }): RequestContext {
   const done = new Map<string, Promise<unknown>>();
+  const { onRateLimit, ...rest } = parts;
   return {
-    ...parts,
+    ...rest,
+    noteRateLimit: (state) => onRateLimit?.(state),
     once<T>(key: string, work: () => Promise<T>): Promise<T> {
       if (!done.has(key)) done.set(key, work());
       return done.get(key) as Promise<T>;

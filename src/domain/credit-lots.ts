@@ -10,6 +10,11 @@ type Decimal = Prisma.Decimal;
 
 export const LOT_PRIORITY = { min: 1, max: 100, default: 50 } as const;
 
+/** Idempotency keys of the gateway's own ledger rows start so; clients' keys may not (credits.ts). */
+export const SYSTEM_KEY_PREFIX = "gateway:";
+/** The key of a lot's EXPIRATION row: with the ledger lock, what makes it post once. */
+export const expirationKey = (lotId: bigint) => `${SYSTEM_KEY_PREFIX}expiration:lot-${lotId}`;
+
 export type LotState = "ACTIVE" | "EXHAUSTED" | "EXPIRED";
 export type LotSource = "GRANT" | "PURCHASE" | "REFUND" | "ADJUSTMENT";
 
@@ -120,6 +125,8 @@ export interface Owed {
   id: bigint | null;
   transaction: TxRef;
   credits: Decimal;
+  /** When the debit happened. */
+  occurredAt: Date;
   /** The allocation row planned for owed credits of this write. */
   planned?: PlannedAllocation;
 }
@@ -143,7 +150,7 @@ export function newLotRow(lot: PlannedLot, transactionId: bigint): NewLotRow {
     id: lot.id, source: lot.source, transactionId, priority: lot.priority,
     originalCredits: lot.originalCredits.toFixed(), remainingCredits: lot.remainingCredits.toFixed(),
     originalCostUsd: lot.originalCostUsd.toFixed(), remainingCostUsd: lot.remainingCostUsd.toFixed(),
-    expiresAt: lot.expiresAt, refundOfTransactionId: lot.refundOf, createdAt: lot.createdAt,
+    expiresAt: lot.expiresAt, refundOfTransactionId: lot.refundOf, firstDrawnAt: lot.firstDrawnAt, lastDrawnAt: lot.lastDrawnAt, createdAt: lot.createdAt,
   };
 }
 
@@ -177,10 +184,12 @@ export class LotBook {
     const created = new Set<OpenLot>(); // written whole by the insert, not as a change
     const ids = [...newLotIds];
     const queue = [...owed];
-    const take = (lot: OpenLot, credits: Decimal, transaction: TxRef) => {
+    const take = (lot: OpenLot, credits: Decimal, transaction: TxRef, at: Date) => {
       const costUsd = costOfTake(lot, credits);
       lot.remainingCredits = lot.remainingCredits.minus(credits);
       lot.remainingCostUsd = lot.remainingCostUsd.minus(costUsd);
+      if (!lot.firstDrawnAt || at < lot.firstDrawnAt) lot.firstDrawnAt = at;
+      if (!lot.lastDrawnAt || at > lot.lastDrawnAt) lot.lastDrawnAt = at;
       if (!created.has(lot)) touched.add(lot);
       plan.allocations.push({ transaction, lotId: lot.id, credits, costUsd });
       if (isEntry(transaction)) plan.costs[transaction.entry] = plan.costs[transaction.entry]!.plus(costUsd);
@@ -196,14 +205,14 @@ export class LotBook {
         const lot: PlannedLot = {
           id, entry: index, source: entry.lot.source, priority: entry.lot.priority, expiresAt: entry.expiresAt ?? null,
           originalCredits: entry.amount, remainingCredits: entry.amount, originalCostUsd: entry.lot.costUsd, remainingCostUsd: entry.lot.costUsd,
-          paid: entry.lot.costUsd.gt(0), refundOf: entry.lot.refundOf ?? null, createdAt: entry.occurredAt,
+          paid: entry.lot.costUsd.gt(0), refundOf: entry.lot.refundOf ?? null, createdAt: entry.occurredAt, firstDrawnAt: null, lastDrawnAt: null,
         };
         created.add(lot);
         if (entry.type === "REFUND") plan.costs[index] = entry.lot.costUsd.neg();
         while (queue.length && lot.remainingCredits.gt(0)) {
           const debt = queue[0]!;
           const paid = Decimal.min(debt.credits, lot.remainingCredits);
-          take(lot, paid, debt.transaction);
+          take(lot, paid, debt.transaction, debt.occurredAt);
           debt.credits = debt.credits.minus(paid);
           if (debt.planned) debt.planned.credits = debt.credits;
           else if (!plan.settled.includes(debt)) plan.settled.push(debt);
@@ -218,7 +227,7 @@ export class LotBook {
       if (entry.expiresLot !== undefined) {
         const lot = this.lots.find((l) => l.id === entry.expiresLot);
         if (!lot || !lot.remainingCredits.eq(need)) throw new Error(`expiration of lot ${entry.expiresLot} does not match its remainder`);
-        take(lot, need, self);
+        take(lot, need, self, entry.occurredAt);
         lot.expiredBy = index;
         touched.add(lot);
         need = new Decimal(0);
@@ -227,13 +236,13 @@ export class LotBook {
         if (need.isZero()) break;
         if (lot.remainingCredits.isZero()) continue;
         const credits = Decimal.min(need, lot.remainingCredits);
-        take(lot, credits, self);
+        take(lot, credits, self, entry.occurredAt);
         need = need.minus(credits);
       }
       if (need.gt(0)) {
         const planned: PlannedAllocation = { transaction: self, lotId: null, credits: need, costUsd: new Decimal(0) };
         plan.allocations.push(planned);
-        queue.push({ id: null, transaction: self, credits: need, planned });
+        queue.push({ id: null, transaction: self, credits: need, planned, occurredAt: entry.occurredAt });
       }
       this.lots = this.lots.filter((lot) => lot.remainingCredits.gt(0));
     });

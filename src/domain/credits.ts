@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { CreditTransaction, Workspace } from "../db/generated/client.js";
 import type { RequestContext } from "./context.js";
 import { ValidationError } from "./errors.js";
-import { LOT_PRIORITY, type LotSource } from "./credit-lots.js";
+import { LOT_PRIORITY, SYSTEM_KEY_PREFIX, type LotSource } from "./credit-lots.js";
 import { appendLedger, Decimal, withLedgerLock, type LedgerEntry, type LedgerLock, type Tx } from "./ledger.js";
 import { refundedOf } from "../store/credit-lots.js";
 import { prismaSql } from "../store/rows.js";
@@ -27,9 +27,12 @@ const priority = z
   .min(LOT_PRIORITY.min, `must be at least ${LOT_PRIORITY.min}`)
   .max(LOT_PRIORITY.max, `must be at most ${LOT_PRIORITY.max}`);
 
+/** A client's idempotency key: the gateway's own namespace is not theirs to write. */
+const clientKey = name(200).refine((key) => !key.startsWith(SYSTEM_KEY_PREFIX), `must not start with "${SYSTEM_KEY_PREFIX}", which the gateway keeps for its own rows`);
+
 const common = (now: Date) => ({
   description: freeText(500).nullish(),
-  idempotencyKey: name(200).nullish(),
+  idempotencyKey: clientKey.nullish(),
   expiresAt: futureInstant(now).nullish(),
   priority: priority.nullish(),
 });
@@ -39,13 +42,13 @@ const purchaseInput = (now: Date) => z.object({ credits: credits("positive"), am
 const adjustInput = z.object({
   credits: credits("non-zero"),
   description: freeText(500).refine((text) => text.trim() !== "", "say why the balance is adjusted"),
-  idempotencyKey: name(200).nullish(),
+  idempotencyKey: clientKey.nullish(),
 });
 const refundInput = z.object({
   transactionId: z.string().transform((id, issue) => rowId(id) ?? (issue.addIssue({ code: "custom", message: "must be a ledger row id" }), z.NEVER)),
   credits: credits("positive").nullish(),
   description: freeText(500).nullish(),
-  idempotencyKey: name(200).nullish(),
+  idempotencyKey: clientKey.nullish(),
 });
 const limitInput = z.object({ monthlyLimitUsd: usd });
 

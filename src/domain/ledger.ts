@@ -11,7 +11,7 @@ import { insertLedgerRows, lockWorkspace, setBalance, type LockedWorkspace, type
 import { prismaSql } from "../store/rows.js";
 import { GRAPHQL_PAGE, keysetConnection, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
-import { balanceAt, LotBook, newLotRow, type LotBalance, type LotEntry, type LotState, type TxRef } from "./credit-lots.js";
+import { balanceAt, expirationKey, LotBook, newLotRow, type LotBalance, type LotEntry, type LotState, type TxRef } from "./credit-lots.js";
 import { ForbiddenError, InsufficientCreditsError, ValidationError } from "./errors.js";
 import { rowId } from "./rules/ids.js";
 import { pageSize, type PageRule } from "./rules/pages.js";
@@ -80,7 +80,7 @@ export async function appendLedger(tx: Tx, workspace: LedgerLock, entries: Ledge
   const adding = entries.filter((entry) => entry.amount.isPositive()).length;
   // Overdraft is owed only while the balance is negative, and only lots settle it.
   const owed = adding > 0 && workspace.creditBalance.isNegative()
-    ? (await owedAllocations(run, workspace.id)).map((row) => ({ id: row.id, transaction: { id: row.transactionId }, credits: row.credits }))
+    ? (await owedAllocations(run, workspace.id)).map((row) => ({ id: row.id, transaction: { id: row.transactionId }, credits: row.credits, occurredAt: row.occurredAt }))
     : [];
   const plan = workspace.book.plan(entries, adding > 0 ? await allocateIds(run, "CreditLot", adding) : [], owed);
 
@@ -101,7 +101,7 @@ export async function appendLedger(tx: Tx, workspace: LedgerLock, entries: Ledge
   await insertLots(run, workspace.id, plan.newLots.map((lot) => newLotRow(lot, ids[lot.entry]!)));
   await updateLotRemainders(run, plan.touched.map((lot) => ({
     id: lot.id, remainingCredits: lot.remainingCredits.toFixed(), remainingCostUsd: lot.remainingCostUsd.toFixed(),
-    expirationTransactionId: lot.expiredBy === undefined ? null : ids[lot.expiredBy]!,
+    expirationTransactionId: lot.expiredBy === undefined ? null : ids[lot.expiredBy]!, firstDrawnAt: lot.firstDrawnAt, lastDrawnAt: lot.lastDrawnAt,
   })));
   await insertAllocations(run, workspace.id, plan.allocations.map((a) => ({ transactionId: idOf(a.transaction), lotId: a.lotId, credits: a.credits.toFixed(), costUsd: a.costUsd.toFixed() })));
   await reduceOwed(run, plan.settled.map((debt) => ({ id: debt.id!, credits: debt.credits.toFixed() })));
@@ -111,28 +111,42 @@ export async function appendLedger(tx: Tx, workspace: LedgerLock, entries: Ledge
   return ids;
 }
 
-const LOCK_TIMEOUTS = { timeout: 60_000, maxWait: 30_000 };
-
-async function lockLedger(tx: Tx, workspaceId: string): Promise<LedgerLock> {
-  const locked = await lockWorkspace(tx, workspaceId);
-  return { ...locked, book: new LotBook(await openLots(prismaSql(tx), workspaceId)) };
+/**
+ * Runs `fn` in a transaction holding the workspace's ledger lock. Writes to one workspace queue in
+ * the process first, holding no connection; in the database they wait for the lock of another
+ * process at most `lockMs` (lock_timeout), and for a pool connection at most `connectionMs`: past
+ * either, the write is refused with 503 OVERLOADED, having written nothing.
+ */
+function ledgerTransaction<T>(ctx: RequestContext, workspaceId: string, fn: (tx: Tx, workspace: LedgerLock) => Promise<T>): Promise<T> {
+  const { connectionMs, lockMs } = ctx.settings.ledgerWaits;
+  return ctx.settings.ledgerWrites.run(workspaceId, () =>
+    ctx.db.prisma.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = ${Math.trunc(lockMs)}`);
+      const locked = await lockWorkspace(tx, workspaceId);
+      return fn(tx, { ...locked, book: new LotBook(await openLots(prismaSql(tx), workspaceId)) });
+    }, { timeout: 60_000, maxWait: connectionMs }),
+  );
 }
 
 /**
- * Runs `fn` in a transaction holding the workspace's ledger lock, after posting the EXPIRATION rows
- * that are due at the request's now: so every write sees only credits that still pay.
+ * Runs `fn` holding the workspace's ledger lock, after posting the EXPIRATION rows that are due at
+ * the request's now: so every write sees only credits that still pay.
  */
-export function withLedgerLock<T>(ctx: RequestContext, workspaceId: string, fn: (tx: Tx, workspace: LedgerLock) => Promise<T>): Promise<T> {
-  return ctx.db.prisma.$transaction(async (tx) => {
-    const workspace = await lockLedger(tx, workspaceId);
-    await postExpirations(tx, workspace, ctx.clock.now());
+export async function withLedgerLock<T>(ctx: RequestContext, workspaceId: string, fn: (tx: Tx, workspace: LedgerLock) => Promise<T>): Promise<T> {
+  let expired = 0;
+  const result = await ledgerTransaction(ctx, workspaceId, async (tx, workspace) => {
+    expired = await postExpirations(ctx, tx, workspace);
     return fn(tx, workspace);
-  }, LOCK_TIMEOUTS);
+  });
+  ctx.settings.meter.creditExpirations(expired); // once committed
+  return result;
 }
 
 /** Posts a workspace's due expirations, if any; returns how many (the expiry job, FOCUS exports). */
-export function settleExpirations(ctx: RequestContext, workspaceId: string): Promise<number> {
-  return ctx.db.prisma.$transaction(async (tx) => postExpirations(tx, await lockLedger(tx, workspaceId), ctx.clock.now()), LOCK_TIMEOUTS);
+export async function settleExpirations(ctx: RequestContext, workspaceId: string): Promise<number> {
+  const posted = await ledgerTransaction(ctx, workspaceId, (tx, workspace) => postExpirations(ctx, tx, workspace));
+  ctx.settings.meter.creditExpirations(posted);
+  return posted;
 }
 
 /**
@@ -146,7 +160,14 @@ export async function expireDueLots(ctx: RequestContext, batch = 100): Promise<n
   for (;;) {
     const due = await workspacesWithDueLots(prismaSql(ctx.db.prisma), ctx.clock.now(), batch);
     let pass = 0;
-    for (const workspaceId of due) pass += await settleExpirations(ctx, workspaceId);
+    for (const workspaceId of due) {
+      try {
+        pass += await settleExpirations(ctx, workspaceId);
+      } catch (error) {
+        // One workspace that cannot be settled now (its lock held past the wait, a fault) must not hold up the others.
+        ctx.logger.warn({ workspaceId, err: (error as Error).message }, "credit expiry of a workspace failed; the next pass retries");
+      }
+    }
     posted += pass;
     // Another process may have settled them first; a pass that posts nothing ends the run.
     if (due.length < batch || pass === 0) return posted;
@@ -154,14 +175,14 @@ export async function expireDueLots(ctx: RequestContext, batch = 100): Promise<n
 }
 
 /** One EXPIRATION row per lot whose expiry has passed, dated at that expiry; returns how many. */
-async function postExpirations(tx: Tx, workspace: LedgerLock, now: Date): Promise<number> {
-  const due = workspace.book.due(now);
+async function postExpirations(ctx: RequestContext, tx: Tx, workspace: LedgerLock): Promise<number> {
+  const due = workspace.book.due(ctx.clock.now());
   await appendLedger(tx, workspace, due.map((lot) => ({
     type: "EXPIRATION" as const,
     amount: lot.remainingCredits.neg(),
     description: `Unused credits of lot ${lot.id} expired`,
     // A unique key as well as the lock: an expiration can never be posted twice.
-    idempotencyKey: `expiration-lot-${lot.id}`,
+    idempotencyKey: expirationKey(lot.id),
     occurredAt: lot.expiresAt!,
     expiresLot: lot.id,
   })));

@@ -160,11 +160,13 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
   for (const result of results) {
     if (result.status === "DUPLICATE" && result.existingId === IN_THIS_BATCH) result.existingId = idsByKey.get(result.idempotencyKey)!;
   }
+  const counts = { accepted: written.length, duplicates: results.filter((r) => r.status === "DUPLICATE").length, rejected: results.filter((r) => r.status === "REJECTED").length };
+  ctx.settings.meter.usageRecords("accepted", counts.accepted);
+  ctx.settings.meter.usageRecords("duplicate", counts.duplicates);
+  ctx.settings.meter.usageRecords("rejected", counts.rejected);
   return {
     workspaceId: workspace.id,
-    accepted: written.length,
-    duplicates: results.filter((r) => r.status === "DUPLICATE").length,
-    rejected: results.filter((r) => r.status === "REJECTED").length,
+    ...counts,
     results,
     creditsDebited: written.reduce((sum, w) => sum.plus(w.credits), new Decimal(0)),
   };

@@ -3,12 +3,15 @@
 import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
-import type { Logger } from "../config/logger.js";
+import { requestScope, type Logger } from "../config/logger.js";
+import { asUnavailable } from "../db/faults.js";
 import type { RequestContext } from "../domain/context.js";
 import { DomainError, RateLimitedError, UnavailableError, ValidationError } from "../domain/errors.js";
 import { AuthError, type RequestFacts } from "../http/request-context.js";
 import type { GraphQLContext } from "./context.js";
+import type { Metrics } from "../http/metrics.js";
 import { queryLimitPlugins } from "./limits.js";
+import { operationMetricsPlugin } from "./operation-metrics.js";
 import { createLoaders } from "./loaders.js";
 import { schema } from "./schema/index.js";
 
@@ -34,12 +37,13 @@ query Dashboard {
 export function createGraphQLServer(options: {
   logger: Logger;
   contextFor: (facts: RequestFacts) => Promise<RequestContext>;
+  metrics: Metrics;
   graphiqlApiKey: string | null;
 }): YogaServerInstance<ServerContext, GraphQLContext> {
   const { logger, contextFor } = options;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
-    plugins: queryLimitPlugins(),
+    plugins: [...queryLimitPlugins(), operationMetricsPlugin(options.metrics)],
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: false,
@@ -53,6 +57,8 @@ export function createGraphQLServer(options: {
         const ctx = await contextFor({ ...facts, authorization: request.headers.get("authorization") ?? undefined, workspaceId: request.headers.get("x-workspace-id") });
         return { ...ctx, loaders: createLoaders(ctx) };
       } catch (error) {
+        const unavailable = asUnavailable(error);
+        if (unavailable) throw new GraphQLError(unavailable.message, { extensions: domainExtensions(unavailable) });
         if (!(error instanceof AuthError)) throw error;
         throw new GraphQLError(error.message, {
           extensions: { code: "UNAUTHENTICATED", http: { status: 401, headers: { "WWW-Authenticate": error.challenge } } },
@@ -64,17 +70,26 @@ export function createGraphQLServer(options: {
         const original = isGraphQLError(error) ? error.originalError : error;
         const path = isGraphQLError(error) ? error.path : undefined;
         if (original instanceof DomainError) return new GraphQLError(original.message, { path, extensions: domainExtensions(original) });
+        const unavailable = asUnavailable(original);
+        if (unavailable) {
+          logger.warn({ code: unavailable.code, err: (original as Error).message }, "database fault answered 503");
+          return new GraphQLError(unavailable.message, { path, extensions: domainExtensions(unavailable) });
+        }
         // Pothos rejects malformed input such as global ids that do not decode.
         if (original instanceof PothosValidationError) {
           return new GraphQLError(original.message, { path, extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } });
         }
         if (isGraphQLError(error) && (!original || isGraphQLError(original))) {
-          if (error.extensions.code) return error; // raised on purpose, with its code (limits, authentication)
+          // Raised on purpose, with its code (limits, authentication). A limit is a 400 whatever the Accept
+          // header: yoga marks parse-time errors (the token limit) for its legacy 200, which must not apply.
+          if (error.extensions.code === "QUERY_TOO_COMPLEX") return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });
+          if (error.extensions.code) return error;
           // Without a path, an error of the request itself (syntax, validation, variable coercion): the client's.
           if (!path) return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: "BAD_USER_INPUT", http: { status: 400 } } });
         }
         logger.error({ err: original instanceof Error ? original.stack : error instanceof Error ? error.stack : String(error) }, "unexpected GraphQL error");
-        return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR" } });
+        const requestId = requestScope.getStore()?.requestId;
+        return new GraphQLError(requestId ? `Unexpected error; quote request id ${requestId}` : message, { path, extensions: { code: "INTERNAL_SERVER_ERROR", requestId } });
       },
     },
   });

@@ -5,17 +5,19 @@ import crypto from "node:crypto";
 import type http from "node:http";
 import { createAuthenticator } from "../auth/authenticate.js";
 import type { Config } from "../config/config.js";
-import type { Logger } from "../config/logger.js";
+import { requestScope, type Logger } from "../config/logger.js";
 import type { Database } from "../db/client.js";
+import { asUnavailable } from "../db/faults.js";
 import { pendingMigrations } from "../db/migrate.js";
 import { systemClock, type Clock } from "../domain/clock.js";
-import type { RateLimiter } from "../domain/context.js";
+import type { RateLimiter, Settings } from "../domain/context.js";
 import { createGraphQLServer } from "../graphql/yoga.js";
 import { startCreditExpiryJob, type ExpiryJob } from "../jobs/credit-expiry.js";
 import { OPENAPI_DOCUMENT } from "../rest/openapi.js";
 import { createRestHandler } from "../rest/router.js";
 import { REST_ROUTES } from "../rest/routes.js";
 import { createGraphQLRoute } from "./graphql-route.js";
+import { createMetrics, type Metrics } from "./metrics.js";
 import { createSettings } from "./settings.js";
 import { buildRequestContext, type RequestFacts } from "./request-context.js";
 import { createHttpServer, listen, sendJson } from "./server.js";
@@ -46,10 +48,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { db, config, logger } = options;
   const clock = options.clock ?? systemClock;
   const authenticate = createAuthenticator(db, config, logger);
-  const settings = await createSettings(db, config, options.rateLimiter);
-  const contextFor = (facts: RequestFacts) => buildRequestContext({ db, settings, authenticate, logger }, facts);
-  const graphql = createGraphQLRoute(createGraphQLServer({ logger, contextFor, graphiqlApiKey: options.graphiqlApiKey ?? null }));
+  // The metrics read the settings' write queue at scrape time; the settings count into the metrics.
+  let settings: Settings | null = null;
+  const metrics = createMetrics(db, () => settings?.ledgerWrites.waiting ?? 0);
+  settings = await createSettings(db, config, { meter: metrics.meter, rateLimiter: options.rateLimiter });
+  const shared = settings;
+  const contextFor = (facts: RequestFacts) => buildRequestContext({ db, settings: shared, authenticate, logger }, facts);
+  const graphql = createGraphQLRoute(createGraphQLServer({ logger, contextFor, metrics, graphiqlApiKey: options.graphiqlApiKey ?? null }));
   const rest = createRestHandler({ routes: REST_ROUTES, logger, contextFor });
+  const serviceRoutes = createServiceRoutes(db, metrics, config.METRICS_TOKEN);
   const creditExpiry = startCreditExpiryJob({ db, settings, clock, logger, intervalMs: config.CREDIT_EXPIRY_INTERVAL_S * 1000 });
 
   const handle: http.RequestListener = (req, res) => {
@@ -60,27 +67,36 @@ export async function createApp(options: AppOptions): Promise<App> {
     res.setHeader("X-Request-Id", requestId);
     const url = URL.canParse(req.url ?? "/", "http://gateway") ? new URL(req.url ?? "/", "http://gateway") : null;
     const path = url?.pathname ?? "(malformed)";
+    // Metrics name the route's pattern, never the path: label values stay bounded.
+    const route = path === "/graphql" || serviceRoutes[path] ? path : (rest.routeOf(path) ?? "(unmatched)");
     res.on("finish", () => {
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ requestId, method: req.method, path, status: res.statusCode, durationMs }, "request");
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.observeHttp({ route, method: req.method ?? "", status: res.statusCode }, seconds);
+      logger.info({ requestId, method: req.method, path, status: res.statusCode, durationMs: seconds * 1000 }, "request");
     });
 
-    const route = async () => {
+    const serve = async () => {
       if (!url) return sendJson(res, 400, { error: { code: "BAD_REQUEST", message: "The request target is not a valid path" } });
       if (path === "/graphql") return graphql(req, res, url, { requestId, arrivedAt });
-      const service = SERVICE_ROUTES[path];
+      const service = serviceRoutes[path];
       if (service) {
         if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: `${req.method} is not allowed on ${path}` } }, { Allow: "GET, HEAD" });
-        return sendJson(res, ...(await service(db)));
+        return service(req, res);
       }
       if (await rest(req, res, url, { requestId, arrivedAt })) return;
       return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `No route for ${req.method} ${path}` } });
     };
-    route().catch((error: Error) => {
-      logger.error({ requestId, err: error.stack }, "unhandled request error");
-      if (!res.headersSent) sendJson(res, 500, { error: { code: "INTERNAL_SERVER_ERROR", message: `Unexpected error; quote request id ${requestId}`, requestId } });
-      else res.destroy();
-    });
+    // Every line logged while the request is served carries its id.
+    requestScope.run({ requestId }, () =>
+      serve().catch((error: Error) => {
+        const unavailable = asUnavailable(error);
+        if (unavailable) logger.warn({ code: unavailable.code, err: error.message }, "database fault answered 503");
+        else logger.error({ err: error.stack }, "unhandled request error");
+        if (res.headersSent) res.destroy();
+        else if (unavailable) sendJson(res, 503, { error: { code: unavailable.code, message: unavailable.message } }, { "Retry-After": String(unavailable.retryAfterSeconds) });
+        else sendJson(res, 500, { error: { code: "INTERNAL_SERVER_ERROR", message: `Unexpected error; quote request id ${requestId}`, requestId } });
+      }),
+    );
   };
 
   let server: http.Server | null = null;
@@ -106,12 +122,32 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
 }
 
-/** Probes and the API description, outside authentication. */
-const SERVICE_ROUTES: Record<string, (db: Database) => Promise<[number, unknown]>> = {
-  "/health": async () => [200, { status: "ok" }],
-  "/ready": readiness,
-  "/openapi.json": async () => [200, OPENAPI_DOCUMENT],
-};
+type ServiceRoute = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+
+/** Probes, metrics and the API description, outside API-key authentication. */
+function createServiceRoutes(db: Database, metrics: Metrics, metricsToken: string | undefined): Record<string, ServiceRoute> {
+  const json = (answer: (db: Database) => Promise<[number, unknown]>): ServiceRoute => async (_req, res) => sendJson(res, ...(await answer(db)));
+  return {
+    "/health": json(async () => [200, { status: "ok" }]),
+    "/ready": json(readiness),
+    "/openapi.json": json(async () => [200, OPENAPI_DOCUMENT]),
+    "/metrics": async (req, res) => {
+      if (metricsToken && !bearerMatches(req.headers.authorization, metricsToken)) {
+        return sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "/metrics needs Authorization: Bearer <METRICS_TOKEN>" } }, { "WWW-Authenticate": 'Bearer realm="metrics"' });
+      }
+      const body = await metrics.scrape();
+      res.writeHead(200, { "Content-Type": metrics.contentType, "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-store" });
+      res.end(body);
+    },
+  };
+}
+
+/** Compares in constant time, so that the token cannot be guessed byte by byte. */
+function bearerMatches(authorization: string | undefined, token: string): boolean {
+  const given = Buffer.from(/^Bearer (\S+)$/i.exec(authorization ?? "")?.[1] ?? "");
+  const expected = Buffer.from(token);
+  return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+}
 
 async function readiness(db: Database): Promise<[number, unknown]> {
   try {

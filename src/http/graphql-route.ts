@@ -4,7 +4,9 @@ import type http from "node:http";
 import type { YogaServerInstance } from "graphql-yoga";
 import type { GraphQLContext } from "../graphql/context.js";
 import type { ServerContext } from "../graphql/yoga.js";
+import type { RateLimitState } from "../domain/context.js";
 import { BodyTooLarge, mediaType, readBody } from "./body.js";
+import { rateLimitHeaders } from "./rate-limit.js";
 import { sendJson } from "./server.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -35,8 +37,11 @@ export function createGraphQLRoute(yoga: YogaServerInstance<ServerContext, Graph
     }
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
-    const response = await yoga.fetch(url, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined }, { facts });
-    res.writeHead(response.status, Object.fromEntries(response.headers));
+    // A FOCUS field spends the caller's budget: the response says where it stands.
+    const budget: Record<string, string> = {};
+    const onRateLimit = (state: RateLimitState) => Object.assign(budget, rateLimitHeaders(state));
+    const response = await yoga.fetch(url, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined }, { facts: { ...facts, onRateLimit } });
+    res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...budget });
     const reader = response.body?.getReader();
     for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader!.read()) res.write(chunk.value);
     res.end();

@@ -5,7 +5,7 @@ import type { Logger } from "../config/logger.js";
 import type { Database } from "../db/client.js";
 import { Access } from "../domain/access.js";
 import { frozenClock } from "../domain/clock.js";
-import { createRequestContext, type RequestContext, type Settings } from "../domain/context.js";
+import { createRequestContext, type RateLimitState, type RequestContext, type Settings } from "../domain/context.js";
 
 export interface RequestFacts {
   requestId: string;
@@ -13,6 +13,8 @@ export interface RequestFacts {
   authorization: string | undefined;
   /** The workspace a session names: X-Workspace-Id (GraphQL) or the workspaceId parameter (REST). */
   workspaceId: string | null;
+  /** Where the surface hears of the caller's budget, for its rate-limit headers. */
+  onRateLimit?: (state: RateLimitState) => void;
 }
 
 export interface ContextDeps {
@@ -30,8 +32,9 @@ export async function buildRequestContext(deps: ContextDeps, facts: RequestFacts
     access: Access.of(actor),
     clock: frozenClock(facts.arrivedAt),
     settings: deps.settings,
-    logger: deps.logger.child({ requestId: facts.requestId }),
+    logger: deps.logger, // its lines carry the request id through the request's scope
     requestId: facts.requestId,
+    onRateLimit: facts.onRateLimit,
   });
 }
 

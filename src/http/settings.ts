@@ -3,15 +3,16 @@
 import { LRUCache } from "lru-cache";
 import type { Config } from "../config/config.js";
 import type { Database } from "../db/client.js";
-import type { RateLimiter, Settings } from "../domain/context.js";
+import type { Meter, RateLimiter, Settings } from "../domain/context.js";
 import { CursorCodec } from "../domain/rules/pages.js";
 import { ANALYTICS_TTL_MS } from "../domain/usage-rollup.js";
+import { WorkspaceWriteQueue } from "../domain/write-queue.js";
 import { gatewaySecret } from "../store/gateway-secrets.js";
 import { prismaSql } from "../store/rows.js";
 import { createRateLimiter } from "./rate-limit.js";
 
-
-export async function createSettings(db: Database, config: Config, rateLimiter?: RateLimiter): Promise<Settings> {
+export async function createSettings(db: Database, config: Config, parts: { meter: Meter; rateLimiter?: RateLimiter }): Promise<Settings> {
+  const { meter, rateLimiter } = parts;
   return {
     focusProviderName: config.FOCUS_PROVIDER_NAME,
     focusRateLimiter: rateLimiter ?? createRateLimiter({
@@ -22,5 +23,8 @@ export async function createSettings(db: Database, config: Config, rateLimiter?:
     }),
     cursors: new CursorCodec(await gatewaySecret(prismaSql(db.prisma), "cursor")),
     analyticsCache: new LRUCache<string, object>({ max: 1_000, ttl: ANALYTICS_TTL_MS }),
+    ledgerWrites: new WorkspaceWriteQueue({ maxWaitMs: config.WRITE_MAX_WAIT_MS, maxDepth: config.WRITE_QUEUE_MAX_DEPTH }),
+    ledgerWaits: { connectionMs: config.DB_CONNECTION_TIMEOUT_MS, lockMs: config.WRITE_MAX_WAIT_MS },
+    meter,
   };
 }

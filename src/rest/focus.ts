@@ -78,6 +78,7 @@ export const focusRoutes = [
         complete = await send(res, out);
         if (!complete) break; // the client went away: stop reading
       }
+      ctx.settings.meter.focusRowsExported(dataset, formatName, rows);
       ctx.logger.info({ rows, complete, dataset, format: formatName }, complete ? "focus export sent" : "focus export cancelled by the client");
       res.end();
     },

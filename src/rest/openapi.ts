@@ -1,8 +1,17 @@
 // The OpenAPI 3.1 document of the REST routes, generated from their own zod schemas (zod-openapi),
 // so that what is documented is what is validated. Served at /openapi.json.
+import type { z } from "zod";
 import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
 import { REST_ROUTES } from "./routes.js";
-import { RATE_LIMIT_ERRORS, STANDARD_ERRORS } from "./schemas.js";
+import type { ZodOpenApiResponsesObject } from "zod-openapi";
+import { RATE_LIMIT_ERRORS, RATE_LIMIT_HEADERS, STANDARD_ERRORS } from "./schemas.js";
+
+/** A rate-limited route's successes carry its budget headers too. */
+function withBudgetHeaders(responses: ZodOpenApiResponsesObject): ZodOpenApiResponsesObject {
+  const ok = responses["200"] as { headers?: z.ZodObject } | undefined;
+  if (!ok?.headers) return responses;
+  return { ...responses, "200": { ...ok, headers: ok.headers.extend(RATE_LIMIT_HEADERS) } } as ZodOpenApiResponsesObject;
+}
 
 function paths(): ZodOpenApiPathsObject {
   const out: ZodOpenApiPathsObject = {};
@@ -20,7 +29,7 @@ function paths(): ZodOpenApiPathsObject {
         "x-required-scope": route.scope,
         requestParams: { query: route.query, ...(route.params ? { path: route.params } : {}) },
         ...(route.requestBody ? { requestBody: route.requestBody } : {}),
-        responses: { ...STANDARD_ERRORS, ...(route.rateLimited ? RATE_LIMIT_ERRORS : {}), ...route.responses },
+        responses: { ...STANDARD_ERRORS, ...(route.rateLimited ? RATE_LIMIT_ERRORS : {}), ...(route.rateLimited ? withBudgetHeaders(route.responses) : route.responses) },
       },
     };
   }

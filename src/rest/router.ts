@@ -5,7 +5,9 @@ import type http from "node:http";
 import type { z } from "zod";
 import type { Logger } from "../config/logger.js";
 import type { RequestContext } from "../domain/context.js";
+import { asUnavailable } from "../db/faults.js";
 import { DomainError, RateLimitedError, UnavailableError, ValidationError, type IssueCode } from "../domain/errors.js";
+import { rateLimitHeaders } from "../http/rate-limit.js";
 import { AuthError, type RequestFacts } from "../http/request-context.js";
 import { toJson } from "./json.js";
 import { RestError, type Route } from "./route.js";
@@ -16,23 +18,26 @@ export function sendRestJson(res: http.ServerResponse, status: number, body: unk
   res.end(payload);
 }
 
-/** Path parameters when `path` fits the pattern (segments like `:spaceId`), else null. */
-function matchPath(pattern: string, path: string): Record<string, string> | null {
+/** Whether `path` fits the pattern, whose segments like `:spaceId` take any value. */
+function fitsPattern(pattern: string, path: string): boolean {
   const want = pattern.split("/");
   const got = path.split("/");
-  if (want.length !== got.length) return null;
+  return want.length === got.length && want.every((part, i) => part.startsWith(":") || part === got[i]);
+}
+
+/** The path parameters of a path that fits the pattern, decoded. */
+function pathParams(pattern: string, path: string): Record<string, string> {
+  const got = path.split("/");
   const params: Record<string, string> = {};
-  for (let i = 0; i < want.length; i++) {
-    const name = want[i]!.startsWith(":") ? want[i]!.slice(1) : null;
-    if (name === null && want[i] !== got[i]) return null;
-    if (name !== null) {
-      try {
-        params[name] = decodeURIComponent(got[i]!);
-      } catch {
-        throw new RestError(400, "INVALID_PARAMETER", `${name} is not valid percent-encoding`, name);
-      }
+  pattern.split("/").forEach((part, i) => {
+    if (!part.startsWith(":")) return;
+    const name = part.slice(1);
+    try {
+      params[name] = decodeURIComponent(got[i]!);
+    } catch {
+      throw new RestError(400, "INVALID_PARAMETER", `${name} is not valid percent-encoding`, name);
     }
-  }
+  });
   return params;
 }
 
@@ -53,22 +58,28 @@ function parseParams<S extends z.ZodObject>(schema: S, values: URLSearchParams |
   throw new ValidationError([{ path: [param], message: issue.message, code }]);
 }
 
+type RestFacts = Omit<RequestFacts, "authorization" | "workspaceId" | "onRateLimit">;
+
 export function createRestHandler(deps: { routes: Route[]; logger: Logger; contextFor: (facts: RequestFacts) => Promise<RequestContext> }) {
   /** Handles the request if a route has its path; returns false otherwise. */
-  return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, facts: Omit<RequestFacts, "authorization" | "workspaceId">): Promise<boolean> => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, facts: RestFacts): Promise<boolean> => {
     let ctx: RequestContext | null = null;
     try {
-      const onPath = deps.routes.map((route) => ({ route, params: matchPath(route.path, url.pathname) })).filter((m) => m.params !== null);
+      const onPath = deps.routes.filter((route) => fitsPattern(route.path, url.pathname));
       if (onPath.length === 0) return false;
-      const match = onPath.find((m) => m.route.method === req.method);
-      if (!match) {
-        const allow = onPath.map((m) => m.route.method).join(", ");
+      const route = onPath.find((r) => r.method === req.method);
+      if (!route) {
+        const allow = onPath.map((r) => r.method).join(", ");
         throw new RestError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${url.pathname}; use ${allow}`, undefined, { Allow: allow });
       }
-      const { route, params } = match;
-      ctx = await deps.contextFor({ ...facts, authorization: req.headers.authorization, workspaceId: url.searchParams.get("workspaceId") });
+      ctx = await deps.contextFor({
+        ...facts,
+        authorization: req.headers.authorization,
+        workspaceId: url.searchParams.get("workspaceId"),
+        onRateLimit: (state) => res.setHeaders(new Map(Object.entries(rateLimitHeaders(state)))),
+      });
       const query = parseParams(route.query, url.searchParams);
-      await route.handle({ ctx, query, params: route.params ? parseParams(route.params, params!) : {}, req, res });
+      await route.handle({ ctx, query, params: route.params ? parseParams(route.params, pathParams(route.path, url.pathname)) : {}, req, res });
     } catch (error) {
       if (res.headersSent) {
         (ctx?.logger ?? deps.logger).error({ requestId: facts.requestId, err: (error as Error).message }, "REST stream failed after headers were sent");
@@ -80,6 +91,9 @@ export function createRestHandler(deps: { routes: Route[]; logger: Logger; conte
     }
     return true;
   };
+  /** The pattern of the route that has this path (metrics label requests by it), or null. */
+  const routeOf = (path: string): string | null => deps.routes.find((route) => fitsPattern(route.path, path))?.path ?? null;
+  return Object.assign(handle, { routeOf });
 }
 
 function sendError(res: http.ServerResponse, error: unknown, logger: Logger, requestId: string): void {
@@ -91,8 +105,11 @@ function sendError(res: http.ServerResponse, error: unknown, logger: Logger, req
     const issue = error.issues[0];
     return send(400, issue?.code ?? "INVALID_PARAMETER", error.message, error.param);
   }
-  if (error instanceof RateLimitedError || error instanceof UnavailableError) {
-    return send(error.status, error.code, error.message, undefined, { "Retry-After": String(error.retryAfterSeconds) });
+  const unavailable = asUnavailable(error);
+  if (unavailable && !(error instanceof UnavailableError)) logger.warn({ code: unavailable.code, err: (error as Error).message }, "database fault answered 503");
+  if (error instanceof RateLimitedError || unavailable) {
+    const refusal = unavailable ?? (error as RateLimitedError);
+    return send(refusal.status, refusal.code, refusal.message, undefined, { "Retry-After": String(refusal.retryAfterSeconds) });
   }
   if (error instanceof DomainError) return send(error.status, error.code, error.message);
   logger.error({ requestId, err: (error as Error)?.stack ?? String(error) }, "unexpected REST error");

@@ -59,10 +59,24 @@ export const STANDARD_ERRORS: ZodOpenApiResponsesObject = {
   "404": errorResponse("Unknown workspace, or one the caller may not see (NOT_FOUND)."),
   "405": errorResponse("The path exists with other methods (METHOD_NOT_ALLOWED).", { Allow: z.string().meta({ description: "The methods the path takes." }) }),
   "500": errorResponse("An unexpected error (INTERNAL_SERVER_ERROR), with the request id to quote."),
+  "503": errorResponse(
+    "Overload or an outage, never a lost write: the database is unreachable or restarting (DATABASE_UNAVAILABLE), did not answer in time (TIMEOUT), or the gateway or this workspace's writes are busy (OVERLOADED). Retry after Retry-After; a refused write wrote nothing.",
+    { "Retry-After": retryAfter },
+  ),
 };
 
-/** What a rate-limited route adds: 429 past the budget, 503 when the budget's store is down. */
+/** The budget of a rate-limited route, on its every answer (GitHub's and the IETF RateLimit draft's names). */
+export const RATE_LIMIT_HEADERS = {
+  "RateLimit-Limit": z.string().meta({ description: "Requests allowed per window (FOCUS_RATE_LIMIT_PER_MINUTE a minute)." }),
+  "RateLimit-Remaining": z.string().meta({ description: "Requests left in the current window." }),
+  "RateLimit-Reset": z.string().meta({ description: "Seconds until the window's budget is whole again." }),
+};
+
+/** What a rate-limited route adds: 429 past the budget, 503 also when the budget's store is down. */
 export const RATE_LIMIT_ERRORS: ZodOpenApiResponsesObject = {
-  "429": errorResponse("More than FOCUS_RATE_LIMIT_PER_MINUTE FOCUS requests a minute (10 by default), REST and GraphQL together (RATE_LIMITED).", { "Retry-After": retryAfter }),
-  "503": errorResponse("The rate limiter's store (Redis) is unreachable (RATE_LIMITER_UNAVAILABLE); retry shortly.", { "Retry-After": retryAfter }),
+  "429": errorResponse("More than FOCUS_RATE_LIMIT_PER_MINUTE FOCUS requests a minute (10 by default), REST and GraphQL together (RATE_LIMITED).", { "Retry-After": retryAfter, ...RATE_LIMIT_HEADERS }),
+  "503": errorResponse(
+    "The rate limiter's store (Redis) is unreachable (RATE_LIMITER_UNAVAILABLE), or the database is unavailable, slow or busy (DATABASE_UNAVAILABLE, TIMEOUT, OVERLOADED); retry after Retry-After.",
+    { "Retry-After": retryAfter },
+  ),
 };

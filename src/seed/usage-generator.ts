@@ -9,7 +9,7 @@ import type { SqlSession } from "../db/client.js";
 import { allocateIds, insertRows, type ColumnSpec } from "../store/bulk-insert.js";
 import { insertLots, updateLotRemainders } from "../store/credit-lots.js";
 import { LEDGER_COLUMNS as LEDGER_ROW_COLUMNS } from "../store/ledger.js";
-import { LotBook, LOT_PRIORITY, newLotRow, type LotEntry, type OpenLot, type PlannedLot } from "../domain/credit-lots.js";
+import { expirationKey, LotBook, LOT_PRIORITY, newLotRow, type LotEntry, type OpenLot, type PlannedLot } from "../domain/credit-lots.js";
 import { USAGE_RECORD_COLUMNS } from "../store/usage-records.js";
 import { sessionSql } from "./session-sql.js";
 import { LLM_MODELS, type SkuSeed } from "./price-list.js";
@@ -101,7 +101,7 @@ class SeedLedger {
     for (const lot of this.book.due(at)) {
       await this.append({
         type: "EXPIRATION", amount: lot.remainingCredits.neg(), occurredAt: lot.expiresAt!, expiresLot: lot.id,
-        description: `Unused credits of lot ${lot.id} expired`, key: `expiration-lot-${lot.id}`,
+        description: `Unused credits of lot ${lot.id} expired`, key: expirationKey(lot.id),
       });
     }
   }
@@ -147,7 +147,7 @@ class SeedLedger {
     const run = sessionSql(this.session);
     await updateLotRemainders(run, [...this.lots.values()].map((lot) => ({
       id: lot.id, remainingCredits: lot.remainingCredits.toFixed(), remainingCostUsd: lot.remainingCostUsd.toFixed(),
-      expirationTransactionId: lot.expirationTransactionId ?? null,
+      expirationTransactionId: lot.expirationTransactionId ?? null, firstDrawnAt: lot.firstDrawnAt, lastDrawnAt: lot.lastDrawnAt,
     })));
     await this.session.query(`UPDATE "Workspace" SET "creditBalance" = $2::numeric WHERE id = $1::uuid`, [this.workspaceId, this.balance.toFixed()]);
   }

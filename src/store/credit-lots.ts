@@ -11,10 +11,12 @@ const openLot = z.object({
   remainingCredits: col.decimal(),
   remainingCostUsd: col.decimal(),
   paid: col.bool(),
+  firstDrawnAt: col.date().nullable(),
+  lastDrawnAt: col.date().nullable(),
 });
 export type OpenLotRow = z.output<typeof openLot>;
 
-const OPEN_LOT_SELECT = `l.id, l.priority, l."expiresAt", l."remainingCredits", l."remainingCostUsd", l."originalCostUsd" > 0 AS paid`;
+const OPEN_LOT_SELECT = `l.id, l.priority, l."expiresAt", l."remainingCredits", l."remainingCostUsd", l."originalCostUsd" > 0 AS paid, l."firstDrawnAt", l."lastDrawnAt"`;
 /** Lots that still hold credits and have no EXPIRATION row (the partial indexes' predicate). */
 const OPEN = `l."remainingCredits" > 0 AND l."expirationTransactionId" IS NULL`;
 
@@ -46,6 +48,8 @@ export interface NewLotRow {
   remainingCostUsd: string;
   expiresAt: Date | null;
   refundOfTransactionId: bigint | null;
+  firstDrawnAt: Date | null;
+  lastDrawnAt: Date | null;
   createdAt: Date;
 }
 
@@ -60,6 +64,8 @@ const LOT_COLUMNS: ColumnSpec[] = [
   { name: "remainingCostUsd", type: "numeric" },
   { name: "expiresAt", type: "timestamptz" },
   { name: "refundOfTransactionId", type: "int8" },
+  { name: "firstDrawnAt", type: "timestamptz" },
+  { name: "lastDrawnAt", type: "timestamptz" },
   { name: "createdAt", type: "timestamptz" },
 ];
 
@@ -67,7 +73,7 @@ export async function insertLots(run: RunSql, workspaceId: string, lots: NewLotR
   await insertRows(run, "CreditLot", LOT_COLUMNS, lots.map((lot) => [
     lot.id.toString(), lot.source, lot.transactionId.toString(), lot.priority, lot.originalCredits, lot.remainingCredits,
     lot.originalCostUsd, lot.remainingCostUsd, lot.expiresAt?.toISOString() ?? null, lot.refundOfTransactionId?.toString() ?? null,
-    lot.createdAt.toISOString(),
+    lot.firstDrawnAt?.toISOString() ?? null, lot.lastDrawnAt?.toISOString() ?? null, lot.createdAt.toISOString(),
   ]), { constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }] });
 }
 
@@ -76,19 +82,22 @@ export interface LotRemainder {
   remainingCredits: string;
   remainingCostUsd: string;
   expirationTransactionId: bigint | null;
+  firstDrawnAt: Date | null;
+  lastDrawnAt: Date | null;
 }
 
-/** Sets what lots still hold after a write, in one statement. */
+/** Sets what lots still hold after a write, and when they were drawn, in one statement. */
 export async function updateLotRemainders(run: RunSql, lots: LotRemainder[]): Promise<void> {
   if (lots.length === 0) return;
   await run(
     `UPDATE "CreditLot" l SET "remainingCredits" = u.credits, "remainingCostUsd" = u.cost,
-       "expirationTransactionId" = COALESCE(u.expiration, l."expirationTransactionId")
-     FROM unnest($1::int8[], $2::numeric[], $3::numeric[], $4::int8[]) AS u(id, credits, cost, expiration)
+       "expirationTransactionId" = COALESCE(u.expiration, l."expirationTransactionId"), "firstDrawnAt" = u.first, "lastDrawnAt" = u.last
+     FROM unnest($1::int8[], $2::numeric[], $3::numeric[], $4::int8[], $5::timestamptz[], $6::timestamptz[]) AS u(id, credits, cost, expiration, first, last)
      WHERE l.id = u.id`,
     [
       lots.map((lot) => lot.id.toString()), lots.map((lot) => lot.remainingCredits), lots.map((lot) => lot.remainingCostUsd),
       lots.map((lot) => lot.expirationTransactionId?.toString() ?? null),
+      lots.map((lot) => lot.firstDrawnAt?.toISOString() ?? null), lots.map((lot) => lot.lastDrawnAt?.toISOString() ?? null),
     ],
   );
 }
@@ -113,13 +122,14 @@ export async function insertAllocations(run: RunSql, workspaceId: string, alloca
   });
 }
 
-const owedRow = z.object({ id: col.bigint(), transactionId: col.bigint(), credits: col.decimal() });
+const owedRow = z.object({ id: col.bigint(), transactionId: col.bigint(), credits: col.decimal(), occurredAt: col.date() });
 export type OwedRow = z.output<typeof owedRow>;
 
-/** Overdraft still owed, oldest first: what the next lots settle. */
+/** Overdraft still owed, oldest first, with the time of the debit that owes it: what the next lots settle. */
 export async function owedAllocations(run: RunSql, workspaceId: string): Promise<OwedRow[]> {
   return parseRows(owedRow, await run(
-    `SELECT id, "transactionId", credits FROM "CreditAllocation" WHERE "workspaceId" = $1::uuid AND "lotId" IS NULL ORDER BY id`,
+    `SELECT a.id, a."transactionId", a.credits, t."occurredAt" FROM "CreditAllocation" a JOIN "CreditTransaction" t ON t.id = a."transactionId"
+     WHERE a."workspaceId" = $1::uuid AND a."lotId" IS NULL ORDER BY a.id`,
     [workspaceId],
   ));
 }
@@ -145,11 +155,15 @@ export async function addTransactionCosts(run: RunSql, costs: Map<bigint, string
   );
 }
 
-/** Workspaces (or just this one) with a lot whose expiry has passed and whose EXPIRATION row is not posted yet. */
+/**
+ * Workspaces (or just this one) with a lot whose expiry has passed and whose EXPIRATION row is not
+ * posted yet, the longest overdue first.
+ */
 export async function workspacesWithDueLots(run: RunSql, now: Date, limit: number, workspaceId: string | null = null): Promise<string[]> {
   const rows = parseRows(z.object({ workspaceId: col.text() }), await run(
-    `SELECT DISTINCT l."workspaceId"::text AS "workspaceId" FROM "CreditLot" l
-     WHERE ${OPEN} AND l."expiresAt" <= $1::timestamptz AND ($3::uuid IS NULL OR l."workspaceId" = $3::uuid) LIMIT $2`,
+    `SELECT l."workspaceId"::text AS "workspaceId" FROM "CreditLot" l
+     WHERE ${OPEN} AND l."expiresAt" <= $1::timestamptz AND ($3::uuid IS NULL OR l."workspaceId" = $3::uuid)
+     GROUP BY l."workspaceId" ORDER BY min(l."expiresAt") LIMIT $2`,
     [now.toISOString(), limit, workspaceId],
   ));
   return rows.map((row) => row.workspaceId);
@@ -180,8 +194,10 @@ export type PurchaseCommitment = z.output<typeof commitmentRow>;
 export const PURCHASE_TERM_DAYS = 365;
 
 /**
- * A workspace's purchase lots in id order after `afterLotId`: all of them, or those whose term
- * [bought, expiry or PURCHASE_TERM_DAYS later) overlaps [from, to).
+ * A workspace's purchase lots in id order after `afterLotId`: all of them, or those of a window
+ * [from, to): whose term [bought, expiry or PURCHASE_TERM_DAYS later) overlaps it, or that rows of
+ * the window drew on (an overdraft settled by a later purchase, a purchase without expiry used
+ * after its term), so that every ContractApplied of a window's rows names a commitment of it.
  */
 export async function purchaseCommitments(
   run: RunSql,
@@ -194,8 +210,9 @@ export async function purchaseCommitments(
        l."createdAt", l."expiresAt", c.description
      FROM "CreditLot" l JOIN "CreditTransaction" c ON c.id = l."transactionId"
      WHERE l."workspaceId" = $1::uuid AND l.source = 'PURCHASE' AND l.id > $2::int8
-       AND ($3::timestamptz IS NULL OR (l."createdAt" < $4::timestamptz
-         AND COALESCE(l."expiresAt", l."createdAt" + make_interval(days => ${PURCHASE_TERM_DAYS})) > $3::timestamptz))
+       AND ($3::timestamptz IS NULL
+         OR (l."createdAt" < $4::timestamptz AND COALESCE(l."expiresAt", l."createdAt" + make_interval(days => ${PURCHASE_TERM_DAYS})) > $3::timestamptz)
+         OR (l."firstDrawnAt" < $4::timestamptz AND l."lastDrawnAt" >= $3::timestamptz))
      ORDER BY l.id LIMIT $5`,
     [workspaceId, afterLotId.toString(), window?.from.toISOString() ?? null, window?.to.toISOString() ?? null, limit],
   ));

@@ -115,6 +115,12 @@ describe.skipIf(usingPostgres)("the embedded gateway, as a new user meets it", (
       const code = await first.stop();
       expect(code, first.output().slice(-3000)).toBe(0);
     }
+    // After the human banner on stderr, the log on stdout is one JSON object a line; request lines carry their id.
+    const banner = /^$|^ {2}(Demo data loaded in|Billing gateway on|GraphiQL:|Demo API key:|Stop with Ctrl\+C\.)/;
+    expect(first.stderr().split("\n").filter((line) => !banner.test(line))).toEqual([]);
+    const log = lines(first.stdout()).map((line) => JSON.parse(line) as { msg: string; requestId?: string });
+    expect(log.filter((line) => line.msg === "request" && !line.requestId)).toEqual([]);
+    expect(log.some((line) => line.msg === "request")).toBe(true);
     const again = await startServer({ DATA_DIR: dataDir });
     try {
       expect(again.output()).not.toContain("Demo data loaded");

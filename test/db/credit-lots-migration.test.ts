@@ -1,6 +1,7 @@
 // The credit-lots migration replays a ledger written before lots existed: every row that added
 // credits becomes a lot, every debit is allocated as the migration's comment says, and no balance
-// changes. Lots whose expiry has passed stop counting once the gateway reads them.
+// changes, not even later: credits whose expiry passed before the migration, and that the old
+// ledger still counted, keep counting.
 import { describe, expect, test as base } from "vitest";
 import type { Database } from "../../src/db/client.js";
 import { frozenClock } from "../../src/domain/clock.js";
@@ -74,7 +75,7 @@ describe("the credit-lots migration", () => {
       ["GRANT", 50, "300", "0", "0", "0", T + 5 * DAY],
       ["REFUND", 50, "50", "0", "0", "0", null],
       ["ADJUSTMENT", 50, "80", "30", "0", "0", null],
-      ["GRANT", 50, "40", "40", "0", "0", T + 9 * DAY + 2 * H],
+      ["GRANT", 50, "40", "40", "0", "0", null], // its expiry passed unposted before the migration: it keeps counting
     ]);
     const ledger = await db.prisma.creditTransaction.findMany({ where: { workspaceId }, orderBy: { id: "asc" }, include: { allocations: { orderBy: { id: "asc" } } } });
     const lotIndex = (id: bigint | null) => (id === null ? null : lots.findIndex((l) => l.id === id));
@@ -85,12 +86,17 @@ describe("the credit-lots migration", () => {
       ["ADJUSTMENT", "14", [[1, "1400", "14"], [3, "50", "0"], [4, "50", "0"]]],
     ]);
     expect(lots[2]!.expirationTransactionId).toBe(ledger[5]!.id);
+    // When each lot was drawn on: the purchase by usage from T+2h to the adjustment at T+8d.
+    expect(lots.map((l) => [l.firstDrawnAt?.getTime() ?? null, l.lastDrawnAt?.getTime() ?? null])).toEqual([
+      [T + 2 * H, T + 2 * H], [T + 2 * H, T + 8 * DAY], [T + 5 * DAY, T + 5 * DAY], [T + 8 * DAY, T + 8 * DAY], [T + 8 * DAY, T + 8 * DAY], [null, null],
+    ]);
     expect(await ledgerViolations(db, workspaceId)).toEqual({});
     expect(await ledgerViolations(db, other)).toEqual({});
     expect((await db.prisma.creditTransaction.findFirstOrThrow({ where: { workspaceId: other, type: "USAGE" } })).costUsd.toFixed()).toBe("0.12");
 
-    // The unposted expiry of the last grant counts from the moment the gateway reads the balance.
+    // The balance the gateway reads is the one the old ledger kept.
     const balance = await creditBalance(await operatorAt(db, frozenClock(new Date(T + 20 * DAY))), { id: workspaceId });
-    expect([balance.credits.toFixed(), balance.freeCredits.toFixed(), balance.paidCredits.toFixed()]).toEqual(["30", "30", "0"]);
+    expect([balance.credits.toFixed(), balance.freeCredits.toFixed(), balance.paidCredits.toFixed()]).toEqual(["70", "70", "0"]);
+    expect(balance.credits.eq((before.balances as { id: string; creditBalance: string }[]).find((w) => w.id === workspaceId)!.creditBalance)).toBe(true);
   });
 });

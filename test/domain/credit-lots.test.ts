@@ -8,7 +8,7 @@ import { Random } from "../../src/seed/random.js";
 const D = (value: string | number) => new Prisma.Decimal(value);
 const T = (seconds: number) => new Date(Date.UTC(2027, 0, 1) + seconds * 1000);
 const lot = (id: number, extra: Partial<OpenLot> = {}): OpenLot => ({
-  id: BigInt(id), priority: 50, expiresAt: null, remainingCredits: D(100), remainingCostUsd: D(0), paid: false, ...extra,
+  id: BigInt(id), priority: 50, expiresAt: null, remainingCredits: D(100), remainingCostUsd: D(0), paid: false, firstDrawnAt: null, lastDrawnAt: null, ...extra,
 });
 
 describe("draw order", () => {
@@ -47,12 +47,12 @@ describe("state and balance at a time", () => {
 });
 
 describe("the planner over random histories", () => {
-  test("accounts for every credit and every cent, and settles what is owed oldest first", () => {
+  test("accounts for every credit and every cent, settles what is owed oldest first, and keeps when each lot was drawn", () => {
     let settlements = 0;
     for (let seed = 1; seed <= 40; seed++) {
       const rng = new Random(seed);
       const book = new LotBook([]);
-      const lots = new Map<bigint, { original: Prisma.Decimal; cost: Prisma.Decimal; given: Prisma.Decimal; costGiven: Prisma.Decimal; state: OpenLot }>();
+      const lots = new Map<bigint, { original: Prisma.Decimal; cost: Prisma.Decimal; given: Prisma.Decimal; costGiven: Prisma.Decimal; drawn: Date[]; state: OpenLot }>();
       let owed: Owed[] = [];
       let nextOwed = 1n;
       let nextLot = 1n;
@@ -65,7 +65,7 @@ describe("the planner over random histories", () => {
           const plan = book.plan([{ type: "EXPIRATION", amount: due.remainingCredits.neg(), occurredAt: due.expiresAt!, expiresLot: due.id }], [], []);
           expect(plan.touched.map((l) => l.expiredBy)).toEqual([0]);
           balance = balance.plus(plan.allocations[0]!.credits.neg());
-          for (const a of plan.allocations) record(a.lotId!, a.credits, a.costUsd);
+          for (const a of plan.allocations) record(a.lotId!, a.credits, a.costUsd, due.expiresAt!);
         }
         const adds = rng.next() < 0.35;
         const amount = D(rng.int(1, 5_000)).div(100);
@@ -83,16 +83,17 @@ describe("the planner over random histories", () => {
           expect(plan.settled[0]).toBe(oldest);
         }
         balance = balance.plus(entry.amount);
-        if (adds) lots.set(ids[0]!, { original: amount, cost: entry.lot!.costUsd, given: D(0), costGiven: D(0), state: plan.newLots[0]! });
+        if (adds) lots.set(ids[0]!, { original: amount, cost: entry.lot!.costUsd, given: D(0), costGiven: D(0), drawn: [], state: plan.newLots[0]! });
         else {
           debited = debited.plus(amount);
           debitCost = debitCost.plus(plan.costs[0]!);
         }
-        for (const a of plan.allocations) if (a.lotId !== null) record(a.lotId, a.credits, a.costUsd);
+        // An earlier debt settled now was drawn at its own time (its step).
+        for (const a of plan.allocations) if (a.lotId !== null) record(a.lotId, a.credits, a.costUsd, "entry" in a.transaction ? now : T(Number(a.transaction.id)));
         // What is still owed, oldest first, as the store hands it to the next plan (the plan shrank the old debts it settled).
         owed = [
           ...owed.filter((d) => d.credits.gt(0)),
-          ...plan.allocations.filter((a) => a.lotId === null).map((a) => ({ id: nextOwed++, transaction: { id: BigInt(step) }, credits: a.credits })),
+          ...plan.allocations.filter((a) => a.lotId === null).map((a) => ({ id: nextOwed++, transaction: { id: BigInt(step) }, credits: a.credits, occurredAt: now })),
         ];
         const inLots = [...lots.values()].reduce((sum, l) => sum.plus(l.state.remainingCredits), D(0));
         const stillOwed = owed.reduce((sum, d) => sum.plus(d.credits), D(0));
@@ -102,11 +103,14 @@ describe("the planner over random histories", () => {
         expect(l.original.minus(l.state.remainingCredits).toFixed()).toBe(l.given.toFixed());
         expect(l.cost.minus(l.state.remainingCostUsd).toFixed()).toBe(l.costGiven.toFixed());
         expect(l.state.remainingCostUsd.isNegative()).toBe(false);
+        const times = l.drawn.map((at) => at.getTime());
+        expect([l.state.firstDrawnAt?.getTime() ?? null, l.state.lastDrawnAt?.getTime() ?? null]).toEqual(times.length ? [Math.min(...times), Math.max(...times)] : [null, null]);
       }
-      function record(lotId: bigint, credits: Prisma.Decimal, cost: Prisma.Decimal) {
+      function record(lotId: bigint, credits: Prisma.Decimal, cost: Prisma.Decimal, at: Date) {
         const l = lots.get(lotId)!;
         l.given = l.given.plus(credits);
         l.costGiven = l.costGiven.plus(cost);
+        l.drawn.push(at);
       }
       expect(debited.gt(0)).toBe(true);
       expect(debitCost.isNegative()).toBe(false);

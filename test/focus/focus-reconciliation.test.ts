@@ -2,8 +2,11 @@
 // price and priority, grants, metered usage, charged executions, negative adjustments, refunds,
 // overdraft, and time passing so that lots expire. Over a window that holds the whole history,
 // Σ BilledCost of Purchase rows = Σ EffectiveCost of every other row + the cost of the bought
-// credits still remaining, to the last of the 8 decimal places the ledger keeps.
+// credits still remaining, to the last of the 8 decimal places the ledger keeps; ContractApplied
+// gives exactly the credits and cost the purchase lots gave; and in any window, every commitment
+// that a row applies is in that window's Contract Commitment file.
 import { parse } from "graphql";
+import { parse as parseLossless } from "lossless-json";
 import { describe, expect } from "vitest";
 import { Prisma } from "../../src/db/generated/client.js";
 import { Random } from "../../src/seed/random.js";
@@ -103,6 +106,66 @@ describe("FOCUS reconciliation with the lots", () => {
       // The histories are not trivial: money was paid and some of it burned.
       expect(X.compare(billed, X.ZERO)).toBeGreaterThan(0);
       expect(X.compare(effective, X.ZERO)).not.toBe(0);
+
+      // ContractApplied names every credit a purchase lot gave, and its cost: no more, no less.
+      const applied = appliedTotals(rows);
+      const fromPurchases = await db.prisma.creditAllocation.aggregate({ where: { workspaceId, lot: { source: "PURCHASE" } }, _sum: { credits: true, costUsd: true } });
+      expect([X.toText(applied.quantity), X.toText(applied.cost)]).toEqual([
+        X.toText(X.parseExact(fromPurchases._sum.credits?.toFixed() ?? "0")!), X.toText(X.parseExact(fromPurchases._sum.costUsd?.toFixed() ?? "0")!),
+      ]);
+      expect(X.compare(applied.quantity, X.ZERO)).toBeGreaterThan(0);
+
+      // Any window: what its rows apply is in its commitments file.
+      const end = clock.now().getTime() + HOUR;
+      for (let from = T0 - HOUR; from < end; from += 18 * HOUR) {
+        const window = `from=${from}&to=${Math.min(end, from + 18 * HOUR)}`;
+        const get = async (dataset: string) => readJsonl(await (await fetch(`${gateway.url}/api/billing/focus-export?${window}&dataset=${dataset}`, { headers: bearer(key) })).text());
+        expect(checkContractApplied(await get("cost-and-usage"), await get("contract-commitment")), window).toEqual([]);
+      }
     });
   }
+
+  test("a window's commitments include a purchase used after its term, and one that settled overdraft later", async ({ db, gateway, clock, sku }) => {
+    const org = await db.prisma.organization.create({ data: { slug: "recon-edges", name: "Recon edges" } });
+    const workspace = await db.prisma.workspace.create({ data: { slug: "recon-edges-main", name: "Edges", organizationId: org.id, allowOverdraft: true } });
+    const key = await operatorKey(db, { name: "admin", scopes: ["read:billing", "write:usage", "admin"], workspaceId: workspace.id });
+    const call = (document: string, variables: Record<string, unknown> = {}) => gateway.graphql(parse(document), variables, bearer(key));
+    const usage = (idempotencyKey: string) => call(`mutation($r: [UsageRecordInput!]!) { recordUsage(records: $r) { __typename } }`, { r: [{ sku, units: "1000", idempotencyKey }] });
+    const exportWindow = async (from: number, to: number) => {
+      const get = async (dataset: string) => readJsonl(await (await fetch(`${gateway.url}/api/billing/focus-export?from=${from}&to=${to}&dataset=${dataset}`, { headers: bearer(key) })).text());
+      return { rows: await get("cost-and-usage"), commitments: await get("contract-commitment") };
+    };
+    const start = clock.now().getTime();
+    // Overdraft first, settled two hours later by a purchase: the usage's window ends before the purchase.
+    await usage("edge-overdraft");
+    clock.advance(2 * HOUR);
+    await call(`mutation { purchaseCreditsWithoutExpiry: purchaseCredits(input: { credits: "5000", amountPaidUsd: "50.00" }) { __typename } }`);
+    const early = await exportWindow(start - HOUR, start + HOUR);
+    expect(early.commitments.rows).toHaveLength(1);
+    expect(checkContractApplied(early.rows, early.commitments)).toEqual([]);
+    // The same purchase, which has no expiry, used 400 days later: long after its 365-day term.
+    clock.advance(400 * 24 * HOUR);
+    await usage("edge-late");
+    const late = await exportWindow(clock.now().getTime() - HOUR, clock.now().getTime() + HOUR);
+    expect(late.commitments.rows).toHaveLength(1);
+    expect(appliedTotals(late.rows).quantity).not.toEqual(X.ZERO);
+    expect(checkContractApplied(late.rows, late.commitments)).toEqual([]);
+  });
 });
+
+/** What the rows' ContractApplied elements give, added up. */
+function appliedTotals(file: ReturnType<typeof readJsonl>) {
+  const column = file.columns.indexOf("ContractApplied");
+  let quantity = X.ZERO;
+  let cost = X.ZERO;
+  for (const row of file.rows) {
+    const json = row[column]!.text;
+    if (!json) continue;
+    // Read losslessly: the amounts are exact decimals, not floats.
+    for (const element of (parseLossless(json) as { Elements: Record<string, unknown>[] }).Elements) {
+      quantity = X.add(quantity, X.parseExact(String(element.ContractCommitmentAppliedQuantity))!);
+      cost = X.add(cost, X.parseExact(String(element.ContractCommitmentAppliedCost))!);
+    }
+  }
+  return { quantity, cost };
+}

@@ -203,7 +203,30 @@ describe("credit lots", () => {
     expect(summary).toMatchObject({ balance: 25, paidBalance: 0, freeBalance: 25 });
   });
 
-  test("priority outside 1–100 is refused by name, and nothing is written", async ({ db, gateway, clock }) => {
+  test("pages newest first, forwards with first and after, backwards with last and before", async ({ db, gateway, clock }) => {
+    clock.set(T0);
+    const { key } = await freshWorkspace(db);
+    const api = client(gateway, key);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await api.grant(String(i + 1))).lotId!);
+    const newestFirst = [...ids].reverse();
+    type Page = { workspace: { creditLots: { nodes: { id: string }[]; pageInfo: { startCursor: string; endCursor: string; hasNextPage: boolean; hasPreviousPage: boolean } } } };
+    const page = (args: string) => api.run<Page>(`{ workspace { creditLots(${args}) { nodes { id } pageInfo { startCursor endCursor hasNextPage hasPreviousPage } } } }`).then((d) => d.workspace.creditLots);
+    const forwards: string[][] = [];
+    for (let p = await page("first: 2"); ; p = await page(`first: 2, after: "${p.pageInfo.endCursor}"`)) {
+      forwards.push(p.nodes.map((n) => n.id));
+      if (!p.pageInfo.hasNextPage) break;
+    }
+    expect(forwards).toEqual([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4)]);
+    const backwards: string[][] = [];
+    for (let p = await page("last: 2"); ; p = await page(`last: 2, before: "${p.pageInfo.startCursor}"`)) {
+      backwards.push(p.nodes.map((n) => n.id));
+      if (!p.pageInfo.hasPreviousPage) break;
+    }
+    expect(backwards).toEqual([newestFirst.slice(3), newestFirst.slice(1, 3), newestFirst.slice(0, 1)]);
+  });
+
+  test("priority outside 1–100 and keys in the gateway's namespace are refused by name, and nothing is written", async ({ db, gateway, clock }) => {
     clock.set(T0);
     const { workspaceId, key } = await freshWorkspace(db);
     const api = client(gateway, key);
@@ -212,6 +235,10 @@ describe("credit lots", () => {
         `mutation($p: Int) { grantCredits(input: { credits: "5", priority: $p }) { __typename ... on ValidationError { issues { path } } } }`, { p: priority });
       expect(result.grantCredits).toEqual({ __typename: "ValidationError", issues: [{ path: ["priority"] }] });
     }
+    // The gateway's own keys (its expirations') are not a client's to take.
+    const reserved = await api.run<{ grantCredits: { __typename: string; issues: { path: string[] }[] } }>(
+      `mutation { grantCredits(input: { credits: "5", idempotencyKey: "gateway:expiration:lot-1" }) { __typename ... on ValidationError { issues { path } } } }`);
+    expect(reserved.grantCredits).toEqual({ __typename: "ValidationError", issues: [{ path: ["idempotencyKey"] }] });
     expect(await db.prisma.creditTransaction.count({ where: { workspaceId } })).toBe(0);
   });
 });

@@ -31,7 +31,12 @@ export interface RunningServer {
   url: string;
   pid: number;
   apiKey: string | null;
+  /** stdout and stderr as they arrived, interleaved. */
   output: () => string;
+  /** stdout alone: the JSON log stream. */
+  stdout: () => string;
+  /** stderr alone: the human start-up banner. */
+  stderr: () => string;
   /** Sends SIGTERM; resolves with the exit code, or the signal's name if the process died of one. */
   stop(): Promise<number | string | null>;
 }
@@ -41,6 +46,7 @@ export function startServer(env: Record<string, string>, timeoutMs = 120_000, no
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BIN, "serve"], { env: { ...BASE_ENV, PORT: "0", LOG_LEVEL: "info", ...env } });
     let output = "";
+    const streams = { stdout: "", stderr: "" };
     const exited = new Promise<number | string | null>((done) => child.on("close", (code, signal) => done(code ?? signal)));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -56,6 +62,8 @@ export function startServer(env: Record<string, string>, timeoutMs = 120_000, no
           pid: child.pid!,
           apiKey: /Demo API key: (bgk_\S+)/.exec(output)?.[1] ?? null,
           output: () => output,
+          stdout: () => streams.stdout,
+          stderr: () => streams.stderr,
           stop: async () => {
             child.kill("SIGTERM");
             return exited;
@@ -63,8 +71,14 @@ export function startServer(env: Record<string, string>, timeoutMs = 120_000, no
         });
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      streams.stdout += chunk;
+      onData(chunk);
+    });
+    child.stderr!.on("data", (chunk: Buffer) => {
+      streams.stderr += chunk;
+      onData(chunk);
+    });
     exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`serve exited with ${code}:\n${output}`));

@@ -30,6 +30,7 @@ export interface GraphQLResponse<R> {
   headers: Headers;
   data: R | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  extensions?: Record<string, unknown>;
 }
 
 export interface GatewayOptions {
@@ -60,8 +61,8 @@ export async function startGateway(db: Database, options: GatewayOptions = {}): 
         headers: { "content-type": "application/json", accept: "application/graphql-response+json", ...headers },
         body: JSON.stringify({ query: print(document as DocumentNode), variables }),
       });
-      const body = (await response.json()) as { data?: never; errors?: GraphQLResponse<never>["errors"] };
-      return { status: response.status, headers: response.headers, data: body.data ?? null, errors: body.errors };
+      const body = (await response.json()) as { data?: never; errors?: GraphQLResponse<never>["errors"]; extensions?: Record<string, unknown> };
+      return { status: response.status, headers: response.headers, data: body.data ?? null, errors: body.errors, extensions: body.extensions };
     },
   };
 }

@@ -40,15 +40,22 @@ describe("FOCUS rate limit in one process", () => {
       const response = await fetch(`${gateway.url}/api/billing/${path}?${range()}`, { headers: bearer(acme.keys.read) });
       await response.arrayBuffer();
       statuses.push(response.status);
+      // Every answer carries the budget; the refusal also says when to retry.
+      expect([response.headers.get("ratelimit-limit"), response.headers.get("ratelimit-remaining")]).toEqual(["10", String(Math.max(0, 9 - i))]);
+      expect(Number(response.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
+      expect(Number(response.headers.get("ratelimit-reset"))).toBeLessThanOrEqual(60);
       if (response.status === 429) {
         expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
         expect(Number(response.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+      } else {
+        expect(response.headers.get("retry-after")).toBeNull();
       }
     }
     expect(statuses).toEqual([...Array(10).fill(200), 429]);
     // The budget is the caller's, whichever surface asks: GraphQL is refused too now.
     const graphql = await graphqlFocus(gateway, acme.keys.read);
     expect(graphql.status).toBe(429);
+    expect([graphql.headers.get("ratelimit-remaining"), Number(graphql.headers.get("retry-after")) > 0]).toEqual(["0", true]);
     expect(graphql.errors?.[0]?.extensions).toMatchObject({ code: "RATE_LIMITED" });
     expect(graphql.errors?.[0]?.extensions?.retryAfter).toBeGreaterThan(0);
     const other = await fetch(`${gateway.url}/api/billing/focus-metadata?${range()}`, { headers: bearer(globex.keys.read) });
@@ -76,6 +83,7 @@ describe("FOCUS rate limit in one process", () => {
     for (let i = 0; i < 11; i++) results.push(await graphqlFocus(gateway, acme.keys.admin));
     // Each request asked for rows and metadata: one unit of budget, not two.
     expect(results.slice(0, 10).map((r) => [r.status, r.errors])).toEqual(Array(10).fill([200, undefined]));
+    expect(results.map((r) => r.headers.get("ratelimit-remaining"))).toEqual(["9", "8", "7", "6", "5", "4", "3", "2", "1", "0", "0"]);
     const eleventh = results[10]!;
     expect(eleventh.status).toBe(429);
     expect(eleventh.headers.get("retry-after")).toMatch(/^\d+$/);

@@ -103,7 +103,7 @@ describe("OpenAPI document", () => {
     const error = (api.doc as unknown as { components: { schemas: Record<string, unknown> } }).components.schemas.Error;
     expect(error).toBeDefined();
     for (const { op } of operations(api.doc)) {
-      expect([op.operationId, ["400", "401", "403", "404", "405", "500"].every((status) => op.responses[status])]).toEqual([op.operationId, true]);
+      expect([op.operationId, ["400", "401", "403", "404", "405", "500", "503"].every((status) => op.responses[status])]).toEqual([op.operationId, true]);
     }
     const unauthenticated = await fetch(`${gateway.url}/api/mcp/credits/balance`);
     const declared = Object.keys(api.doc.paths["/api/mcp/credits/balance"]!.get!.responses["401"]!.headers!).map((h) => h.toLowerCase());

@@ -13,11 +13,15 @@
 --     old ledger let expired credits pay, and its balances say so), then as overdraft owed. An
 --     EXPIRATION row takes from lots expired at its time first, and is named as the expiration
 --     of the first lot it empties.
+--   * Each lot keeps the earliest and latest time of the rows that drew on it (firstDrawnAt,
+--     lastDrawnAt), computed from the allocations once the replay is done.
 --   * The cost of credits taken from a lot is the lot's remaining cost × taken ÷ remaining,
 --     rounded to 8 places, and the whole remaining cost when the take empties the lot; so a lot's
 --     costs add up exactly. A debit's costUsd is the sum of its allocations.
--- Lots whose expiry has passed with credits left are expired by the gateway once it runs: balances
--- read from then on leave them out, and the expiry job posts their EXPIRATION rows.
+--   * Credits whose expiry had already passed when this migration runs, and that the old ledger
+--     still counted (no EXPIRATION row took them), keep counting: their lot gets no expiry, so no
+--     balance changes and no expiration is back-dated into a period already reported. The ledger
+--     row keeps its expiresAt as history. Lots expiring later expire then, as every lot does.
 
 CREATE TYPE "CreditLotSource" AS ENUM ('GRANT', 'PURCHASE', 'REFUND', 'ADJUSTMENT');
 
@@ -36,6 +40,8 @@ CREATE TABLE "CreditLot" (
     "expiresAt" TIMESTAMPTZ(3),
     "expirationTransactionId" BIGINT,
     "refundOfTransactionId" BIGINT,
+    "firstDrawnAt" TIMESTAMPTZ(3),
+    "lastDrawnAt" TIMESTAMPTZ(3),
     "createdAt" TIMESTAMPTZ(3) NOT NULL,
     CONSTRAINT "CreditLot_pkey" PRIMARY KEY ("id"),
     -- What the draw-down keeps true, guarded here too: a lot never gives more than it holds.
@@ -144,5 +150,12 @@ BEGIN
       UPDATE "CreditTransaction" SET "costUsd" = total WHERE id = t.id;
     END IF;
   END LOOP;
+  UPDATE "CreditLot" SET "expiresAt" = NULL
+  WHERE "expiresAt" <= now() AND "remainingCredits" > 0 AND "expirationTransactionId" IS NULL;
+  UPDATE "CreditLot" l SET "firstDrawnAt" = d.first, "lastDrawnAt" = d.last
+  FROM (SELECT a."lotId", min(c."occurredAt") AS first, max(c."occurredAt") AS last
+        FROM "CreditAllocation" a JOIN "CreditTransaction" c ON c.id = a."transactionId"
+        WHERE a."lotId" IS NOT NULL GROUP BY a."lotId") d
+  WHERE l.id = d."lotId";
 END
 $replay$;

@@ -7,7 +7,7 @@ import { purchaseCommitments, workspacesWithDueLots } from "../../store/credit-l
 import { prismaSql } from "../../store/rows.js";
 import { FOCUS_USAGE, focusUsageReader, type FocusUsageRow, type UsagePosition } from "../../store/usage-records.js";
 import { settleExpirations } from "../ledger.js";
-import type { RequestContext } from "../context.js";
+import type { RateLimitState, RequestContext } from "../context.js";
 import { InvalidCursorError, RateLimitedError, UnavailableError } from "../errors.js";
 import { rowId } from "../rules/ids.js";
 import { readEpochMs } from "../rules/instants.js";
@@ -40,14 +40,18 @@ const FOCUS_WINDOW = { maxDays: 365, requireTo: true };
  */
 function spendFocusBudget(ctx: RequestContext): Promise<void> {
   return ctx.once("focus-budget", async () => {
-    let wait: number | null;
+    let budget: RateLimitState;
     try {
-      wait = await ctx.settings.focusRateLimiter.consume(ctx.access.callerKey);
+      budget = await ctx.settings.focusRateLimiter.consume(ctx.access.callerKey);
     } catch (error) {
       ctx.logger.error({ err: (error as Error)?.message }, "rate limiter unavailable");
       throw new UnavailableError("RATE_LIMITER_UNAVAILABLE", "The rate limiter is unavailable; try again shortly");
     }
-    if (wait !== null) throw new RateLimitedError(wait);
+    ctx.noteRateLimit(budget);
+    if (budget.retryAfterSeconds !== null) {
+      ctx.settings.meter.rateLimited("focus");
+      throw new RateLimitedError(budget.retryAfterSeconds);
+    }
   });
 }
 
@@ -223,5 +227,6 @@ export async function focusRowsPage(
   for await (const batch of focusRowBatches(ctx, workspace, window, { start, limit: first + 1 })) {
     batch.rows.forEach((row, i) => edges.push({ row, cursor: ctx.settings.cursors.encode(binding(workspace), batch.key(i)) }));
   }
+  ctx.settings.meter.focusRowsExported(dataset, "graphql", Math.min(first, edges.length));
   return { edges: edges.slice(0, first), hasNextPage: edges.length > first };
 }

@@ -1,0 +1,78 @@
+// Ledger writes queue per workspace inside the process, holding no database connection while they
+// wait: a burst on one workspace then takes one pool connection, not all of them, and other
+// tenants keep theirs. A write that would wait longer than `maxWaitMs`, or join a queue already
+// `maxDepth` long, is refused with 503 OVERLOADED and a Retry-After of how long the queue takes to
+// drain; it wrote nothing, so the client's retry loses nothing and posts nothing twice.
+import { UnavailableError } from "./errors.js";
+
+export interface WriteQueueLimits {
+  maxWaitMs: number;
+  maxDepth: number;
+}
+
+interface Waiter {
+  start(): void;
+  timer: NodeJS.Timeout;
+}
+
+interface Lane {
+  waiting: Waiter[];
+}
+
+export class WorkspaceWriteQueue {
+  /** Workspaces with a write under way; a lane goes once its queue is empty. */
+  private readonly lanes = new Map<string, Lane>();
+  /** A moving mean of how long one write takes, for Retry-After. */
+  private meanMs = 50;
+
+  constructor(private readonly limits: WriteQueueLimits) {}
+
+  /** Runs `work` once the workspace's earlier writes in this process are done. */
+  async run<T>(workspaceId: string, work: () => Promise<T>): Promise<T> {
+    const lane = this.lanes.get(workspaceId);
+    if (!lane) {
+      const fresh: Lane = { waiting: [] };
+      this.lanes.set(workspaceId, fresh);
+      return this.runIn(workspaceId, fresh, work);
+    }
+    if (lane.waiting.length >= this.limits.maxDepth) throw this.overloaded(lane.waiting.length);
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter = {
+        start: () => void this.runIn(workspaceId, lane, work).then(resolve, reject),
+        timer: setTimeout(() => {
+          lane.waiting.splice(lane.waiting.indexOf(waiter), 1);
+          reject(this.overloaded(lane.waiting.length));
+        }, this.limits.maxWaitMs),
+      };
+      lane.waiting.push(waiter);
+    });
+  }
+
+  /** Writes waiting in this process, all workspaces together. */
+  get waiting(): number {
+    let total = 0;
+    for (const lane of this.lanes.values()) total += lane.waiting.length;
+    return total;
+  }
+
+  private async runIn<T>(workspaceId: string, lane: Lane, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.meanMs = 0.8 * this.meanMs + 0.2 * (performance.now() - started);
+      const next = lane.waiting.shift();
+      if (next) {
+        clearTimeout(next.timer);
+        next.start();
+      } else {
+        this.lanes.delete(workspaceId);
+      }
+    }
+  }
+
+  private overloaded(ahead: number): UnavailableError {
+    const drainSeconds = Math.ceil(((ahead + 1) * this.meanMs) / 1000);
+    return new UnavailableError("OVERLOADED", "Too many writes to this workspace at once; retry shortly", Math.min(30, Math.max(1, drainSeconds)));
+  }
+}

@@ -1,0 +1,70 @@
+// The per-workspace write queue: one write at a time per workspace, others in parallel; refusals
+// with OVERLOADED and a Retry-After when the queue is full or a write has waited too long; a refused
+// write never runs.
+import { describe, expect, test } from "vitest";
+import { UnavailableError } from "../../src/domain/errors.js";
+import { WorkspaceWriteQueue } from "../../src/domain/write-queue.js";
+
+/** A write that runs until released, recording when it started. */
+function gate(log: string[], name: string) {
+  let release!: () => void;
+  const done = new Promise<void>((resolve) => (release = resolve));
+  return { work: async () => { log.push(`start ${name}`); await done; log.push(`end ${name}`); return name; }, release };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("the workspace write queue", () => {
+  test("runs one write per workspace at a time, in arrival order, and other workspaces' at once", async () => {
+    const queue = new WorkspaceWriteQueue({ maxWaitMs: 10_000, maxDepth: 10 });
+    const log: string[] = [];
+    const [a1, a2, b1] = [gate(log, "a1"), gate(log, "a2"), gate(log, "b1")];
+    const results = [queue.run("a", a1.work), queue.run("a", a2.work), queue.run("b", b1.work)];
+    await settle();
+    expect(log).toEqual(["start a1", "start b1"]);
+    expect(queue.waiting).toBe(1);
+    a1.release();
+    await settle();
+    expect(log).toEqual(["start a1", "start b1", "end a1", "start a2"]);
+    a2.release();
+    b1.release();
+    expect(await Promise.all(results)).toEqual(["a1", "a2", "b1"]);
+    expect(queue.waiting).toBe(0);
+  });
+
+  test("refuses a write at once when the workspace's queue is full, with OVERLOADED and Retry-After", async () => {
+    const queue = new WorkspaceWriteQueue({ maxWaitMs: 10_000, maxDepth: 2 });
+    const log: string[] = [];
+    const first = gate(log, "1");
+    const running = [queue.run("a", first.work), queue.run("a", async () => "2"), queue.run("a", async () => "3")];
+    const refused = await queue.run("a", async () => "4").catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(UnavailableError);
+    expect(refused).toMatchObject({ code: "OVERLOADED", status: 503 });
+    expect((refused as UnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    first.release();
+    expect(await Promise.all(running)).toEqual(["1", "2", "3"]);
+  });
+
+  test("refuses a write that waited longer than its limit, which then never runs; the queue goes on", async () => {
+    const queue = new WorkspaceWriteQueue({ maxWaitMs: 50, maxDepth: 10 });
+    const log: string[] = [];
+    const slow = gate(log, "slow");
+    const running = queue.run("a", slow.work);
+    const late = queue.run("a", async () => void log.push("late ran"));
+    await expect(late).rejects.toMatchObject({ code: "OVERLOADED" });
+    slow.release();
+    await running;
+    expect(await queue.run("a", async () => "next")).toBe("next");
+    expect(log).not.toContain("late ran");
+  });
+
+  test("a failed write does not hold up the next", async () => {
+    const queue = new WorkspaceWriteQueue({ maxWaitMs: 1_000, maxDepth: 10 });
+    const failing = queue.run("a", async () => {
+      throw new Error("boom");
+    });
+    const next = queue.run("a", async () => "ran");
+    await expect(failing).rejects.toThrow("boom");
+    expect(await next).toBe("ran");
+  });
+});

@@ -1,0 +1,175 @@
+// Faults answer 503 with Retry-After and a code, on REST and GraphQL, never a 500, and the gateway
+// recovers by itself: a PostgreSQL server of the test's own restarted and then stopped while
+// clients write (every acknowledged record is stored once), a statement past statement_timeout, a
+// workspace lock held by another process past lock_timeout, and a pool with no connection free.
+import pg from "pg";
+import { describe, expect, test as base } from "vitest";
+import { openPostgres, type Database, type PostgresOptions } from "../../src/db/client.js";
+import { migrate } from "../../src/db/migrate.js";
+import { grantCredits } from "../../src/domain/credits.js";
+import { insertPriceList } from "../../src/seed/price-list.js";
+import { POSTGRES_OPTIONS, usingPostgres } from "../helpers/database.js";
+import { databaseTest } from "../helpers/fixtures.js";
+import { bearer, operatorAt, startGateway, type TestGateway } from "../helpers/gateway.js";
+import { ledgerViolations } from "../helpers/ledger-invariants.js";
+import { createTenant, type Tenant } from "../helpers/tenants.js";
+import { canStartPostgres, startThrowawayPostgres } from "../helpers/throwaway-postgres.js";
+
+const FAULT_CODES = ["DATABASE_UNAVAILABLE", "TIMEOUT", "OVERLOADED"];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function tenantWithCredits(db: Database, slug: string): Promise<Tenant> {
+  await db.withSession((session) => insertPriceList(session));
+  const tenant = await createTenant(db, slug);
+  await grantCredits(await operatorAt(db), { id: tenant.workspaceId }, { credits: "100000", description: "fault budget" });
+  return tenant;
+}
+
+async function post(gateway: TestGateway, key: string, records: object[]) {
+  const response = await fetch(`${gateway.url}/api/v1/events`, { method: "POST", headers: { "content-type": "application/json", ...bearer(key) }, body: JSON.stringify(records) });
+  return { status: response.status, retryAfter: response.headers.get("retry-after"), body: (await response.json()) as { results?: { status: string }[]; error?: { code: string } } };
+}
+
+const UsageQuery = `{ workspace { usageRecords(first: 5) { totalCount } } }`;
+async function rawGraphql(gateway: TestGateway, key: string, query: string) {
+  const response = await fetch(`${gateway.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", ...bearer(key) }, body: JSON.stringify({ query }) });
+  return { status: response.status, retryAfter: response.headers.get("retry-after"), body: (await response.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] } };
+}
+
+describe.runIf(usingPostgres && canStartPostgres)("a PostgreSQL server restarted and stopped while clients write", () => {
+  base("answers 503 with Retry-After meanwhile, stores every acknowledged record once, and recovers by itself", async () => {
+    const server = await startThrowawayPostgres();
+    const options: PostgresOptions = { DB_POOL_SIZE: 5, DB_CONNECTION_TIMEOUT_MS: 1_000, DB_IDLE_TIMEOUT_MS: 10_000, DB_STATEMENT_TIMEOUT_MS: 10_000 };
+    const db = await openPostgres(server.url, options);
+    let gateway: TestGateway | null = null;
+    try {
+      await migrate(db);
+      const tenant = await tenantWithCredits(db, "faulty");
+      gateway = await startGateway(db, { env: { DB_CONNECTION_TIMEOUT_MS: "1000" } });
+      const live = gateway;
+      const answers: { status: number; retryAfter: string | null; code?: string }[] = [];
+      const acknowledged = new Set<string>();
+      // Four clients, each sending 20 batches of 10 records, retrying a refused batch as it is.
+      const client = async (c: number) => {
+        for (let b = 0; b < 20; b++) {
+          const records = Array.from({ length: 10 }, (_, r) => ({ idempotencyKey: `c${c}-b${b}-r${r}`, sku: "storage-gb-hours", units: "1" }));
+          for (;;) {
+            const answer = await post(live, tenant.keys.write, records).catch(() => ({ status: 0, retryAfter: null, body: {} as never }));
+            answers.push({ status: answer.status, retryAfter: answer.retryAfter, code: answer.body.error?.code });
+            if (answer.status === 200) {
+              expect(answer.body.results!.every((r) => r.status === "accepted" || r.status === "duplicate")).toBe(true);
+              records.forEach((r) => acknowledged.add(r.idempotencyKey));
+              break;
+            }
+            await sleep(100); // sooner than Retry-After asks: the test is in a hurry
+          }
+          await sleep(20);
+        }
+      };
+      const clients = Promise.all([0, 1, 2, 3].map(client));
+
+      await sleep(300);
+      await server.restart();
+      await sleep(300);
+      await server.stop();
+      // While it is down: REST, GraphQL and readiness say so with 503, and nothing is a 500.
+      const balance = await fetch(`${live.url}/api/mcp/credits/balance`, { headers: bearer(tenant.keys.read) });
+      expect([balance.status, ((await balance.json()) as { error: { code: string } }).error.code]).toEqual([503, "DATABASE_UNAVAILABLE"]);
+      expect(Number(balance.headers.get("retry-after"))).toBeGreaterThan(0);
+      const query = await rawGraphql(live, tenant.keys.read, UsageQuery);
+      expect([query.status, query.body.errors?.[0]?.extensions?.code]).toEqual([503, "DATABASE_UNAVAILABLE"]);
+      expect(Number(query.retryAfter)).toBeGreaterThan(0);
+      expect((await fetch(`${live.url}/ready`)).status).toBe(503);
+      await sleep(2_000);
+      await server.start();
+      await clients;
+
+      expect((await fetch(`${live.url}/ready`)).status).toBe(200);
+      const refusals = answers.filter((a) => a.status !== 200);
+      expect(refusals.length).toBeGreaterThan(0); // the faults were met
+      expect(refusals.filter((a) => a.status !== 503 || !FAULT_CODES.includes(a.code!) || !(Number(a.retryAfter) > 0))).toEqual([]);
+      expect(acknowledged.size).toBe(4 * 20 * 10);
+      const stored = await db.prisma.usageRecord.groupBy({ by: ["idempotencyKey"], where: { workspaceId: tenant.workspaceId }, _count: true });
+      expect(stored.length).toBe(acknowledged.size);
+      expect(stored.every((row) => row._count === 1 && acknowledged.has(row.idempotencyKey))).toBe(true);
+      expect(await ledgerViolations(db, tenant.workspaceId)).toEqual({});
+    } finally {
+      await gateway?.close();
+      await db.close().catch(() => {});
+      await server.destroy();
+    }
+  }, 120_000);
+});
+
+const test = databaseTest().extend("tenant", { scope: "file" }, ({ db }) => tenantWithCredits(db, "locked"));
+
+/** A gateway over its own pool of the file's database, with these limits; and another session to hold locks. */
+async function faultyGateway(url: string, pool: Partial<PostgresOptions>, env: Record<string, string> = {}) {
+  const db = await openPostgres(url, { ...POSTGRES_OPTIONS, ...pool });
+  const gateway = await startGateway(db, { env });
+  const other = new pg.Client({ connectionString: url });
+  await other.connect();
+  return {
+    gateway,
+    other,
+    async close() {
+      await other.end();
+      await gateway.close();
+      await db.close();
+    },
+  };
+}
+
+describe.runIf(usingPostgres)("a slow or busy database", () => {
+  test("a workspace lock held past WRITE_MAX_WAIT_MS: 503 OVERLOADED for its writes, reads go on; the write passes once it is free", async ({ database, tenant }) => {
+    const { gateway, other, close } = await faultyGateway(database.url!, {}, { WRITE_MAX_WAIT_MS: "300" });
+    try {
+      await other.query("BEGIN");
+      await other.query(`SELECT id FROM "Workspace" WHERE id = $1 FOR UPDATE`, [tenant.workspaceId]);
+      const records = [{ idempotencyKey: "held-1", sku: "storage-gb-hours", units: "1" }];
+      const refused = await post(gateway, tenant.keys.write, records);
+      expect([refused.status, refused.body.error?.code, Number(refused.retryAfter) >= 1]).toEqual([503, "OVERLOADED", true]);
+      const mutation = await rawGraphql(gateway, tenant.keys.admin, `mutation { grantCredits(input: { credits: "1", description: "x" }) { __typename } }`);
+      expect([mutation.status, mutation.body.errors?.[0]?.extensions?.code]).toEqual([503, "OVERLOADED"]);
+      expect((await fetch(`${gateway.url}/api/mcp/credits/balance`, { headers: bearer(tenant.keys.read) })).status).toBe(200);
+      await other.query("ROLLBACK");
+      expect((await post(gateway, tenant.keys.write, records)).body.results?.[0]?.status).toBe("accepted");
+    } finally {
+      await close();
+    }
+  });
+
+  test("a statement past DB_STATEMENT_TIMEOUT_MS: 503 TIMEOUT on REST and GraphQL", async ({ database, tenant }) => {
+    const { gateway, other, close } = await faultyGateway(database.url!, { DB_STATEMENT_TIMEOUT_MS: 300 });
+    try {
+      await other.query("BEGIN");
+      await other.query(`LOCK TABLE "UsageRecord" IN ACCESS EXCLUSIVE MODE`);
+      const rest = await fetch(`${gateway.url}/api/v1/billing/usage?workspaceId=${tenant.workspaceId}`, { headers: bearer(tenant.keys.read) });
+      expect([rest.status, ((await rest.json()) as { error: { code: string } }).error.code, Number(rest.headers.get("retry-after")) >= 1]).toEqual([503, "TIMEOUT", true]);
+      const query = await rawGraphql(gateway, tenant.keys.read, UsageQuery);
+      expect([query.status, query.body.errors?.[0]?.extensions?.code]).toEqual([503, "TIMEOUT"]);
+      await other.query("ROLLBACK");
+      expect((await rawGraphql(gateway, tenant.keys.read, UsageQuery)).status).toBe(200);
+    } finally {
+      await close();
+    }
+  });
+
+  test("a pool with no connection free within DB_CONNECTION_TIMEOUT_MS: 503 OVERLOADED", async ({ database, tenant }) => {
+    const { gateway, other, close } = await faultyGateway(database.url!, { DB_POOL_SIZE: 1, DB_CONNECTION_TIMEOUT_MS: 300, DB_STATEMENT_TIMEOUT_MS: 5_000 }, { DB_CONNECTION_TIMEOUT_MS: "300" });
+    try {
+      await other.query("BEGIN");
+      await other.query(`LOCK TABLE "UsageRecord" IN ACCESS EXCLUSIVE MODE`);
+      // The one connection waits for the lock; the next request waits for the connection.
+      const holder = rawGraphql(gateway, tenant.keys.read, UsageQuery);
+      await sleep(100);
+      const refused = await fetch(`${gateway.url}/api/mcp/credits/balance`, { headers: bearer(tenant.keys.read) });
+      expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([503, "OVERLOADED"]);
+      await other.query("ROLLBACK");
+      expect((await holder).status).toBe(200);
+      expect((await fetch(`${gateway.url}/api/mcp/credits/balance`, { headers: bearer(tenant.keys.read) })).status).toBe(200);
+    } finally {
+      await close();
+    }
+  });
+});
