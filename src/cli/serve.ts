@@ -15,6 +15,14 @@ export async function serveCommand(config: Config): Promise<number> {
   // Node's own warnings go to the log as JSON instead of its plain-text printer.
   process.removeAllListeners("warning");
   process.on("warning", (warning) => logger.warn({ name: warning.name, err: warning.message }, "process warning"));
+  // A bug that escaped every handler: one JSON line with its stack, then exit for the supervisor
+  // to restart the process (its state may be broken), as Node would have done in plain text.
+  const crash = (kind: string) => (error: unknown) => {
+    logger.fatal({ err: (error as Error)?.stack ?? String(error) }, kind);
+    process.exit(1);
+  };
+  process.on("uncaughtException", crash("uncaught exception"));
+  process.on("unhandledRejection", crash("unhandled promise rejection"));
   // Listen for signals from the start, so that a stop during start-up is graceful too.
   const stopRequested = untilSignal();
   const db = await openDatabase(config);

@@ -73,6 +73,10 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     connectionTimeoutMillis: options.DB_CONNECTION_TIMEOUT_MS,
     idleTimeoutMillis: options.DB_IDLE_TIMEOUT_MS,
     statement_timeout: options.DB_STATEMENT_TIMEOUT_MS,
+    // The client's own limit, after the server's: a query on a connection whose server vanished
+    // without a reset (a network partition) fails instead of waiting for TCP to give up.
+    query_timeout: options.DB_STATEMENT_TIMEOUT_MS + 5_000,
+    keepAlive: true,
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on("error", () => {});

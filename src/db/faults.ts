@@ -37,6 +37,7 @@ const MESSAGES: [RegExp, FaultCode][] = [
   [/timeout exceeded when trying to connect/i, "OVERLOADED"], // pg.Pool: every connection busy
   [/Unable to start a transaction in the given time/i, "OVERLOADED"], // Prisma's maxWait
   [/Transaction already closed|expired transaction/i, "TIMEOUT"], // Prisma's transaction timeout
+  [/Query read timeout/i, "TIMEOUT"], // pg's query_timeout
   [/Connection terminated|connection error and is not queryable|Cannot use a pool after calling end|PGlite is closed/i, "DATABASE_UNAVAILABLE"],
 ];
 

@@ -44,8 +44,8 @@ export interface Settings {
   analyticsCache: LRUCache<string, object>;
   /** Ledger writes of this process, queued per workspace. */
   ledgerWrites: WorkspaceWriteQueue;
-  /** How long a ledger write may wait for a pool connection, and for the workspace lock another process holds. */
-  ledgerWaits: { connectionMs: number; lockMs: number };
+  /** How long a ledger write may wait for a pool connection (within what the write queue leaves it). */
+  ledgerWaits: { connectionMs: number };
   meter: Meter;
 }
 

@@ -113,19 +113,22 @@ export async function appendLedger(tx: Tx, workspace: LedgerLock, entries: Ledge
 
 /**
  * Runs `fn` in a transaction holding the workspace's ledger lock. Writes to one workspace queue in
- * the process first, holding no connection; in the database they wait for the lock of another
- * process at most `lockMs` (lock_timeout), and for a pool connection at most `connectionMs`: past
- * either, the write is refused with 503 OVERLOADED, having written nothing.
+ * the process first, holding no connection; then they wait for a pool connection and for the lock
+ * of another process (lock_timeout) within what is left of WRITE_MAX_WAIT_MS: past it, the write
+ * is refused with 503 OVERLOADED, having written nothing.
  */
 function ledgerTransaction<T>(ctx: RequestContext, workspaceId: string, fn: (tx: Tx, workspace: LedgerLock) => Promise<T>): Promise<T> {
-  const { connectionMs, lockMs } = ctx.settings.ledgerWaits;
-  return ctx.settings.ledgerWrites.run(workspaceId, () =>
-    ctx.db.prisma.$transaction(async (tx) => {
-      await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = ${Math.trunc(lockMs)}`);
+  const { connectionMs } = ctx.settings.ledgerWaits;
+  return ctx.settings.ledgerWrites.run(workspaceId, (remainingMs) => {
+    // The queue, the pool and another process's lock share one budget (WRITE_MAX_WAIT_MS).
+    const deadline = performance.now() + remainingMs;
+    return ctx.db.prisma.$transaction(async (tx) => {
+      // At least 1 ms: 0 would mean no limit. Without a wait the lock is taken however small it is.
+      await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(deadline - performance.now()))}`);
       const locked = await lockWorkspace(tx, workspaceId);
       return fn(tx, { ...locked, book: new LotBook(await openLots(prismaSql(tx), workspaceId)) });
-    }, { timeout: 60_000, maxWait: connectionMs }),
-  );
+    }, { timeout: 60_000, maxWait: Math.max(1, Math.min(connectionMs, Math.trunc(remainingMs))) });
+  });
 }
 
 /**
@@ -165,7 +168,7 @@ export async function expireDueLots(ctx: RequestContext, batch = 100): Promise<n
         pass += await settleExpirations(ctx, workspaceId);
       } catch (error) {
         // One workspace that cannot be settled now (its lock held past the wait, a fault) must not hold up the others.
-        ctx.logger.warn({ workspaceId, err: (error as Error).message }, "credit expiry of a workspace failed; the next pass retries");
+        ctx.logger.warn({ workspaceId, err: (error as Error)?.stack ?? String(error) }, "credit expiry of a workspace failed; the next pass retries");
       }
     }
     posted += pass;

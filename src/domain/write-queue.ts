@@ -3,6 +3,7 @@
 // tenants keep theirs. A write that would wait longer than `maxWaitMs`, or join a queue already
 // `maxDepth` long, is refused with 503 OVERLOADED and a Retry-After of how long the queue takes to
 // drain; it wrote nothing, so the client's retry loses nothing and posts nothing twice.
+import { AsyncResource } from "node:async_hooks";
 import { UnavailableError } from "./errors.js";
 
 export interface WriteQueueLimits {
@@ -27,18 +28,24 @@ export class WorkspaceWriteQueue {
 
   constructor(private readonly limits: WriteQueueLimits) {}
 
-  /** Runs `work` once the workspace's earlier writes in this process are done. */
-  async run<T>(workspaceId: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` once the workspace's earlier writes in this process are done, telling it how much
+   * of `maxWaitMs` the queue left for its own waits (a pool connection, another process's lock).
+   */
+  async run<T>(workspaceId: string, work: (remainingMs: number) => Promise<T>): Promise<T> {
     const lane = this.lanes.get(workspaceId);
     if (!lane) {
       const fresh: Lane = { waiting: [] };
       this.lanes.set(workspaceId, fresh);
-      return this.runIn(workspaceId, fresh, work);
+      return this.runIn(workspaceId, fresh, () => work(this.limits.maxWaitMs));
     }
     if (lane.waiting.length >= this.limits.maxDepth) throw this.overloaded(lane.waiting.length);
+    const queuedAt = performance.now();
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter = {
-        start: () => void this.runIn(workspaceId, lane, work).then(resolve, reject),
+        // Bound to the queued request's async context, not to the write that finished before it:
+        // its log lines carry its own request id.
+        start: AsyncResource.bind(() => void this.runIn(workspaceId, lane, () => work(this.limits.maxWaitMs - (performance.now() - queuedAt))).then(resolve, reject)),
         timer: setTimeout(() => {
           lane.waiting.splice(lane.waiting.indexOf(waiter), 1);
           reject(this.overloaded(lane.waiting.length));

@@ -1,32 +1,27 @@
 // Counts GraphQL operations and their durations by operation name and result, for /metrics.
-import { getOperationAST, Kind, type DocumentNode } from "graphql";
+import { getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Metrics } from "../http/metrics.js";
 
 export function operationMetricsPlugin(metrics: Metrics): Plugin {
-  const operations = new WeakMap<Request, { started: bigint; name?: string | null }>();
+  const operations = new WeakMap<Request, { started: bigint; executed: boolean; name?: string }>();
   return {
     onRequest({ request }) {
-      operations.set(request, { started: process.hrtime.bigint() });
+      operations.set(request, { started: process.hrtime.bigint(), executed: false });
     },
-    onParams({ params, request }) {
-      const operation = operations.get(request);
-      if (operation) operation.name = params.operationName;
-    },
-    // The name in the document, when the client did not send one: also for operations that fail validation.
-    onParse({ context }) {
-      const operation = operations.get((context as { request: Request }).request);
-      return ({ result }) => {
-        if (operation && result && (result as DocumentNode).kind === Kind.DOCUMENT) {
-          operation.name = getOperationAST(result as DocumentNode, operation.name)?.name?.value ?? operation.name;
-        }
-      };
+    // Named only once the document is valid and the caller authenticated, so that nobody can fill
+    // the bounded set of operation names with names of requests that were refused.
+    onExecute({ args }) {
+      const operation = operations.get((args.contextValue as { request: Request }).request);
+      if (!operation) return;
+      operation.executed = true;
+      operation.name = getOperationAST(args.document, args.operationName)?.name?.value;
     },
     onResultProcess({ request, result }) {
       const operation = operations.get(request);
       if (!operation || Array.isArray(result) || Symbol.asyncIterator in result) return;
       const seconds = Number(process.hrtime.bigint() - operation.started) / 1e9;
-      metrics.observeGraphQL(operation.name, result.errors?.length ? "error" : "success", seconds);
+      metrics.observeGraphQL(operation.executed ? operation.name : null, operation.executed, result.errors?.length ? "error" : "success", seconds);
     },
   };
 }

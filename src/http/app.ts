@@ -69,10 +69,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     const path = url?.pathname ?? "(malformed)";
     // Metrics name the route's pattern, never the path: label values stay bounded.
     const route = path === "/graphql" || serviceRoutes[path] ? path : (rest.routeOf(path) ?? "(unmatched)");
-    res.on("finish", () => {
+    // "close" comes after "finish", and alone when the connection ended first: count both kinds.
+    res.once("close", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.observeHttp({ route, method: req.method ?? "", status: res.statusCode }, seconds);
-      logger.info({ requestId, method: req.method, path, status: res.statusCode, durationMs: seconds * 1000 }, "request");
+      // 499, nginx's "client closed request", for an answer that was not sent in full.
+      const status = res.writableFinished ? res.statusCode : 499;
+      metrics.observeHttp({ route, method: req.method ?? "", status }, seconds);
+      logger.info({ requestId, method: req.method, path, status, durationMs: seconds * 1000 }, "request");
     });
 
     const serve = async () => {

@@ -22,7 +22,8 @@ function processMetrics(): Registry {
 export interface Metrics {
   meter: Meter;
   observeHttp(labels: { route: string; method: string; status: number }, seconds: number): void;
-  observeGraphQL(operationName: string | null | undefined, result: "success" | "error", seconds: number): void;
+  /** `executed` false: refused before execution (bad document, no credentials), counted without its name. */
+  observeGraphQL(operationName: string | null | undefined, executed: boolean, result: "success" | "error", seconds: number): void;
   contentType: string;
   scrape(): Promise<string>;
 }
@@ -85,8 +86,8 @@ export function createMetrics(db: Database, waitingWrites: () => number): Metric
       httpRequests.inc(labels);
       httpDuration.observe(labels, seconds);
     },
-    observeGraphQL(operationName, result, seconds) {
-      const labels = { operation: operationLabel(operationName), result };
+    observeGraphQL(operationName, executed, result, seconds) {
+      const labels = { operation: executed ? operationLabel(operationName) : "(not executed)", result };
       operations.inc(labels);
       operationDuration.observe(labels, seconds);
     },

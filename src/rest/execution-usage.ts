@@ -10,7 +10,7 @@ import type { Period } from "../domain/rules/windows.js";
 import { sendRestJson } from "./router.js";
 import { defineRoute } from "./route.js";
 import { decimalNumber, isoInstant, jsonResponse, workspaceIdParam } from "./schemas.js";
-import { writeChunk } from "./stream.js";
+import { primed, writeChunk } from "./stream.js";
 
 const TAG = "Execution usage (MyBotBox)";
 const PRESETS: Record<string, Period> = { "1d": "LAST_24_HOURS", "7d": "LAST_7_DAYS", "30d": "LAST_30_DAYS", mtd: "MONTH_TO_DATE", last_month: "LAST_MONTH" };
@@ -102,6 +102,7 @@ export const executionUsageRoutes = [
     },
     async handle({ ctx, query, res }) {
       const exported = await executionExport(ctx, { id: query.workspaceId }, windowOf(query));
+      const batches = await primed(exported.batches);
       res.writeHead(200, {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": `attachment; filename="${exported.filename}"`,
@@ -110,7 +111,7 @@ export const executionUsageRoutes = [
         "X-Export-Truncated": String(exported.truncated),
       });
       let open = await writeChunk(res, stringify([EXPORT_COLUMNS]));
-      for await (const batch of exported.batches) {
+      for await (const batch of batches) {
         if (!open) break; // the client went away: stop reading
         const rows = batch.map((e) => [e.startedAt.toISOString(), e.id.toString(), e.workflow.name, e.trigger, e.model, e.inputTokens + e.outputTokens, e.costUsd.toFixed()]);
         open = await writeChunk(res, stringify(rows));

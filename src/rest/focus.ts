@@ -9,7 +9,7 @@ import { EncodedChunks, fileFormats, type FileFormat } from "./focus-files.js";
 import { sendRestJson } from "./router.js";
 import { defineRoute } from "./route.js";
 import { jsonResponse, param, RATE_LIMIT_ERRORS, workspaceIdParam } from "./schemas.js";
-import { writeChunk } from "./stream.js";
+import { primed, writeChunk } from "./stream.js";
 import type http from "node:http";
 
 const TAG = "FOCUS 1.3 (BuilderStudio)";
@@ -60,6 +60,7 @@ export const focusRoutes = [
       const dataset = query.dataset ?? "cost-and-usage";
       const formatName = query.format ?? "jsonl";
       const format = FORMATS[dataset][formatName];
+      const batches = await primed(focusRowBatches(ctx, workspace, window, { dataset }));
       res.writeHead(200, {
         "Content-Type": format.contentType,
         "Content-Disposition": `attachment; filename="${FILE_NAMES[dataset]}.${formatName}"`,
@@ -71,8 +72,7 @@ export const focusRoutes = [
       out.add(format.header);
       let rows = 0;
       let complete = await send(res, out);
-      const batches = complete ? focusRowBatches(ctx, workspace, window, { dataset }) : [];
-      for await (const batch of batches) {
+      for await (const batch of complete ? batches : []) {
         for (const row of batch.rows) out.add(toLine(row));
         rows += batch.rows.length;
         complete = await send(res, out);

@@ -82,7 +82,7 @@ export function createRestHandler(deps: { routes: Route[]; logger: Logger; conte
       await route.handle({ ctx, query, params: route.params ? parseParams(route.params, pathParams(route.path, url.pathname)) : {}, req, res });
     } catch (error) {
       if (res.headersSent) {
-        (ctx?.logger ?? deps.logger).error({ requestId: facts.requestId, err: (error as Error).message }, "REST stream failed after headers were sent");
+        (ctx?.logger ?? deps.logger).error({ requestId: facts.requestId, err: (error as Error)?.stack ?? String(error) }, "REST stream failed after headers were sent");
         res.destroy();
       } else {
         if (req.readable) req.resume(); // an unread body must not keep the answer from the client

@@ -21,3 +21,21 @@ export async function writeChunk(res: http.ServerResponse, chunk: string | Buffe
   }
   return !res.destroyed;
 }
+
+/**
+ * Reads the first item before the caller sends its 200 headers, so that a database fault on the
+ * first read still answers 503 with a code instead of a cut-off 200; yields it, then the rest.
+ */
+export async function primed<T>(items: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+  const iterator = items[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  return {
+    async *[Symbol.asyncIterator]() {
+      try {
+        for (let next = first; !next.done; next = await iterator.next()) yield next.value;
+      } finally {
+        await iterator.return?.();
+      }
+    },
+  };
+}

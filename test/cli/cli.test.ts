@@ -80,6 +80,23 @@ describe("start-up failures stop with one clear line and a non-zero exit", () =>
       blocker.close();
     }
   });
+
+});
+
+describe.skipIf(usingPostgres)("a bug at run time", () => {
+  base("logs a bug that escaped every handler as one JSON line with its stack, and exits 1", async () => {
+    // A module loaded before the gateway plants an unhandled rejection on SIGUSR2.
+    const plant = "data:text/javascript,process.on('SIGUSR2', () => void Promise.reject(new Error('planted bug')))";
+    const server = await startServer({ DATA_DIR: tempDir(), SEED_DEMO: "false" }, 120_000, ["--import", plant]);
+    process.kill(server.pid, "SIGUSR2");
+    expect(await server.exited).toBe(1);
+    const log = lines(server.stdout()).map((line) => JSON.parse(line) as { level: number; msg: string; err?: string });
+    const fatal = log.filter((line) => line.level === 60);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]!.msg).toBe("unhandled promise rejection");
+    expect(fatal[0]!.err).toMatch(/^Error: planted bug\n\s+at /);
+    expect(server.stderr()).not.toContain("planted bug");
+  });
 });
 
 /** One data folder for the file, as a user's checkout has one. */

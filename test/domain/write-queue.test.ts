@@ -1,6 +1,7 @@
 // The per-workspace write queue: one write at a time per workspace, others in parallel; refusals
 // with OVERLOADED and a Retry-After when the queue is full or a write has waited too long; a refused
 // write never runs.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, expect, test } from "vitest";
 import { UnavailableError } from "../../src/domain/errors.js";
 import { WorkspaceWriteQueue } from "../../src/domain/write-queue.js";
@@ -66,5 +67,34 @@ describe("the workspace write queue", () => {
     const next = queue.run("a", async () => "ran");
     await expect(failing).rejects.toThrow("boom");
     expect(await next).toBe("ran");
+  });
+
+  test("tells each write what its time in the queue left of the limit", async () => {
+    const queue = new WorkspaceWriteQueue({ maxWaitMs: 1_000, maxDepth: 10 });
+    const log: string[] = [];
+    const first = gate(log, "first");
+    const budgets: number[] = [];
+    const running = queue.run("a", (remainingMs) => (budgets.push(remainingMs), first.work()));
+    const queued = queue.run("a", async (remainingMs) => void budgets.push(remainingMs));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    first.release();
+    await Promise.all([running, queued]);
+    expect(budgets[0]).toBe(1_000);
+    expect(budgets[1]).toBeLessThanOrEqual(800);
+    expect(budgets[1]).toBeGreaterThan(0);
+  });
+
+  test("a queued write runs in its own request's async context, not in the one that ran before it", async () => {
+    const queue = new WorkspaceWriteQueue({ maxWaitMs: 1_000, maxDepth: 10 });
+    const scope = new AsyncLocalStorage<string>();
+    const log: string[] = [];
+    const first = gate(log, "first");
+    const seen: (string | undefined)[] = [];
+    const running = scope.run("request-1", () => queue.run("a", async () => (seen.push(scope.getStore()), first.work())));
+    const queued = scope.run("request-2", () => queue.run("a", async () => void seen.push(scope.getStore())));
+    await settle();
+    first.release();
+    await Promise.all([running, queued]);
+    expect(seen).toEqual(["request-1", "request-2"]);
   });
 });

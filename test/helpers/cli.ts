@@ -39,6 +39,8 @@ export interface RunningServer {
   stderr: () => string;
   /** Sends SIGTERM; resolves with the exit code, or the signal's name if the process died of one. */
   stop(): Promise<number | string | null>;
+  /** Resolves as `stop` does, once the process has ended by itself. */
+  exited: Promise<number | string | null>;
 }
 
 /** Starts `serve` (with Node's `nodeArgs`) and resolves once its start-up banner is complete. */
@@ -68,6 +70,7 @@ export function startServer(env: Record<string, string>, timeoutMs = 120_000, no
             child.kill("SIGTERM");
             return exited;
           },
+          exited,
         });
       }
     };

@@ -149,6 +149,13 @@ describe.runIf(usingPostgres)("a slow or busy database", () => {
       const query = await rawGraphql(gateway, tenant.keys.read, UsageQuery);
       expect([query.status, query.body.errors?.[0]?.extensions?.code]).toEqual([503, "TIMEOUT"]);
       await other.query("ROLLBACK");
+      // A streamed export reads its first rows (the ledger's) before its 200: a code, not a cut-off file.
+      await other.query("BEGIN");
+      await other.query(`LOCK TABLE "CreditTransaction" IN ACCESS EXCLUSIVE MODE`);
+      const now = Date.now();
+      const focus = await fetch(`${gateway.url}/api/billing/focus-export?from=${now - 86_400_000}&to=${now}&format=csv`, { headers: bearer(tenant.keys.admin) });
+      expect([focus.status, ((await focus.json()) as { error: { code: string } }).error.code]).toEqual([503, "TIMEOUT"]);
+      await other.query("ROLLBACK");
       expect((await rawGraphql(gateway, tenant.keys.read, UsageQuery)).status).toBe(200);
     } finally {
       await close();

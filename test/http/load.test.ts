@@ -108,4 +108,33 @@ describe.runIf(usingPostgres)("a burst of writes on one workspace", () => {
       await db.close();
     }
   });
+
+  test("a FOCUS request whose due expirations cannot be posted in time answers 503 OVERLOADED and spends none of the caller's budget", async ({ db, database, clock, tenants: { acme } }) => {
+    const headers = { "content-type": "application/json", ...bearer(acme.keys.admin) };
+    const gateway = await startGateway(db, { clock, env: { WRITE_MAX_WAIT_MS: "300", FOCUS_RATE_LIMIT_PER_MINUTE: "5" } });
+    const other = new pg.Client({ connectionString: database.url! });
+    await other.connect();
+    try {
+      const expiresAt = new Date(clock.now().getTime() + 1_000).toISOString();
+      const grant = await fetch(`${gateway.url}/graphql`, { method: "POST", headers, body: JSON.stringify({ query: `mutation { grantCredits(input: { credits: "3", expiresAt: "${expiresAt}" }) { __typename } }` }) });
+      expect(await grant.json()).toMatchObject({ data: { grantCredits: { __typename: "CreditTransactionPayload" } } });
+      clock.advance(2_000); // the lot is due; no job ran
+      const now = clock.now().getTime();
+      const url = `${gateway.url}/api/billing/focus-export?from=${now - 86_400_000}&to=${now}&format=csv`;
+
+      await other.query("BEGIN");
+      await other.query(`SELECT id FROM "Workspace" WHERE id = $1 FOR UPDATE`, [acme.workspaceId]);
+      const refused = await fetch(url, { headers });
+      expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code, refused.headers.get("retry-after")]).toEqual([503, "OVERLOADED", "1"]);
+      await other.query("ROLLBACK");
+
+      const served = await fetch(url, { headers });
+      expect(served.status).toBe(200);
+      expect(served.headers.get("ratelimit-remaining")).toBe("4"); // the refused request spent nothing
+      expect(await served.text()).toContain(",expiration,"); // x_CreditTransactionType of the row posted
+    } finally {
+      await other.end();
+      await gateway.close();
+    }
+  });
 });

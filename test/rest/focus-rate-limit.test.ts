@@ -9,6 +9,7 @@ import { runCli, startServer } from "../helpers/cli.js";
 import { createPostgresDatabase, usingPostgres } from "../helpers/database.js";
 import { gatewayTest } from "../helpers/fixtures.js";
 import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
+import { canStartRedis, startThrowawayRedis } from "../helpers/throwaway-redis.js";
 
 const DAY = 86_400_000;
 const range = (now = Date.now()) => `from=${now - 7 * DAY}&to=${now}`;
@@ -113,6 +114,45 @@ describe("FOCUS rate limit without its Redis", () => {
     const graphql = await graphqlFocus(gateway, acme.keys.read);
     expect(graphql.status).toBe(503);
     expect(graphql.errors?.[0]?.extensions?.code).toBe("RATE_LIMITER_UNAVAILABLE");
+  });
+});
+
+describe.runIf(canStartRedis)("FOCUS rate limit when its Redis stops and comes back", () => {
+  limitedTest("answers 503 RATE_LIMITER_UNAVAILABLE while Redis is down, then counts again by itself", async ({ db, clock, tenants: { acme } }) => {
+    const redis = await startThrowawayRedis();
+    const limiter = createRateLimiter({ points: 10, durationSeconds: 60, keyPrefix: "restart", redisUrl: redis.url });
+    const gateway = await startGateway(db, { clock, rateLimiter: limiter });
+    const metadata = () => fetch(`${gateway.url}/api/billing/focus-metadata?${range()}`, { headers: bearer(acme.keys.read) });
+    try {
+      // Refused (and counted nowhere) until the client's first connection is up.
+      await expect.poll(async () => (await metadata()).headers.get("ratelimit-remaining"), { timeout: 5_000, interval: 50 }).toBe("9");
+      const counted = [];
+      for (let i = 0; i < 2; i++) {
+        const response = await metadata();
+        await response.arrayBuffer();
+        counted.push([response.status, response.headers.get("ratelimit-remaining")]);
+      }
+      expect(counted).toEqual([[200, "8"], [200, "7"]]);
+
+      await redis.stop();
+      for (let i = 0; i < 3; i++) {
+        const refused = await metadata();
+        expect([refused.status, refused.headers.get("retry-after"), (await refused.json()).error.code]).toEqual([503, "5", "RATE_LIMITER_UNAVAILABLE"]);
+      }
+      const graphql = await graphqlFocus(gateway, acme.keys.read);
+      expect([graphql.status, graphql.errors?.[0]?.extensions?.code]).toEqual([503, "RATE_LIMITER_UNAVAILABLE"]);
+
+      // The same port again, empty (no persistence): the client reconnects without a restart of the gateway.
+      await redis.start();
+      await expect.poll(async () => (await metadata()).status, { timeout: 15_000, interval: 250 }).toBe(200);
+      const after = await metadata();
+      expect(after.status).toBe(200);
+      expect(Number(after.headers.get("ratelimit-remaining"))).toBeLessThan(10);
+    } finally {
+      await gateway.close();
+      await limiter.close();
+      await redis.stop();
+    }
   });
 });
 

@@ -68,10 +68,11 @@ export async function focusRequest<T = undefined>(
   const workspace = await workspaceFor(ctx, target, "read:billing");
   const window = resolveWindow(range, FOCUS_WINDOW, "UTC", ctx.clock.now());
   const checked = check(workspace);
-  await spendFocusBudget(ctx);
   // A lot past its expiry gets its EXPIRATION row before the rows are read, so that a file says
   // what the balance already says (usually the job has done it; then this is one indexed read).
+  // Before the budget is spent: a write burst that refuses it 503 costs the caller nothing.
   if ((await workspacesWithDueLots(prismaSql(ctx.db.prisma), ctx.clock.now(), 1, workspace.id)).length) await settleExpirations(ctx, workspace.id);
+  await spendFocusBudget(ctx);
   return { workspace, window, checked };
 }
 
