@@ -72,7 +72,7 @@ export async function recordExecution(ctx: RequestContext, target: WorkspaceTarg
     const execution = await tx.execution.create({
       data: {
         workspaceId: workspace.id,
-        workflowId: await upsertWorkflow(run, workspace.id, input.workflow),
+        workflowId: await upsertWorkflow(run, workspace.id, input.workflow, now),
         startedAt: input.startedAt ?? now,
         trigger: input.trigger,
         model: input.model,

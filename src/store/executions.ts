@@ -4,11 +4,11 @@ import { z } from "zod";
 import { col, parseRows, type RunSql } from "./rows.js";
 
 /** The workflow of that name in the workspace, created if new. */
-export async function upsertWorkflow(run: RunSql, workspaceId: string, name: string): Promise<string> {
+export async function upsertWorkflow(run: RunSql, workspaceId: string, name: string, createdAt: Date): Promise<string> {
   const [row] = parseRows(z.object({ id: col.text() }), await run(
-    `INSERT INTO "Workflow" (id, "workspaceId", name) VALUES (gen_random_uuid(), $1::uuid, $2)
+    `INSERT INTO "Workflow" (id, "workspaceId", name, "createdAt") VALUES (gen_random_uuid(), $1::uuid, $2, $3::timestamptz)
      ON CONFLICT ("workspaceId", name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
-    [workspaceId, name],
+    [workspaceId, name, createdAt],
   ));
   return row!.id;
 }

@@ -80,7 +80,7 @@ describe("the workspace write queue", () => {
     first.release();
     await Promise.all([running, queued]);
     expect(budgets[0]).toBe(1_000);
-    expect(budgets[1]).toBeLessThanOrEqual(800);
+    expect(budgets[1]).toBeLessThan(850); // 1,000 less about 200 ms in the queue (timers fire a little early or late)
     expect(budgets[1]).toBeGreaterThan(0);
   });
 

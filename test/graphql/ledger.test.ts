@@ -7,6 +7,7 @@ import { insertPriceList } from "../../src/seed/price-list.js";
 import { graphql } from "../gql/index.js";
 import { gatewayTest } from "../helpers/fixtures.js";
 import { bearer, type TestGateway } from "../helpers/gateway.js";
+import { ledgerViolations } from "../helpers/ledger-invariants.js";
 import { createTenant, type Tenant } from "../helpers/tenants.js";
 
 const Decimal = Prisma.Decimal;
@@ -52,7 +53,7 @@ const RecordExecution = graphql(`
   mutation LedgerRecordExecution($input: RecordExecutionInput!) {
     recordExecution(input: $input) {
       __typename
-      ... on RecordExecutionPayload { duplicate execution { id costUsd billingType monthToDateUsd workflow { name } } }
+      ... on RecordExecutionPayload { duplicate execution { id startedAt costUsd billingType monthToDateUsd workflow { name createdAt } } }
       ... on ValidationError { issues { path message } }
     }
   }
@@ -124,6 +125,55 @@ describe("ledger writes", () => {
     expect((await balance(gateway, acme)).creditBalance.credits).toBe("949.5");
   });
 
+  test("rejects hostile values inside records one by one and keeps the batch's good records; inputs out of range are refused with a code", async ({ gateway, db, acme }) => {
+    const response = await gateway.graphql(
+      RecordUsage,
+      {
+        records: [
+          usage("h-1"),
+          { ...usage("h-2"), notes: "a\u0000b" },
+          { ...usage("h-3"), model: "gpt\u0000" },
+          { ...usage("h-4"), externalUserId: "u\u0007" },
+          { ...usage("h-5"), notes: "x".repeat(1_001) },
+          { ...usage("h-6"), idempotencyKey: "h\u00006" },
+          usage("h-7"),
+        ],
+      },
+      bearer(acme.keys.write),
+    );
+    const result = response.data!.recordUsage;
+    if (result.__typename !== "RecordUsagePayload") throw new Error(JSON.stringify(result));
+    expect(result.results.map((r) => [r.status, r.reason?.code ?? null, r.reason?.path ?? null])).toEqual([
+      ["ACCEPTED", null, null],
+      ["REJECTED", "VALIDATION_ERROR", ["notes"]],
+      ["REJECTED", "VALIDATION_ERROR", ["model"]],
+      ["REJECTED", "VALIDATION_ERROR", ["externalUserId"]],
+      ["REJECTED", "VALIDATION_ERROR", ["notes"]],
+      ["REJECTED", "VALIDATION_ERROR", ["idempotencyKey"]],
+      ["ACCEPTED", null, null],
+    ]);
+    expect(await db.prisma.usageRecord.count({ where: { workspaceId: acme.workspaceId, idempotencyKey: { startsWith: "h" } } })).toBe(2);
+
+    // Values a scalar refuses (a year PostgreSQL cannot store, integers written 1e1 or 0x10) fail the
+    // whole operation before it runs, with a code and the path: nothing is stored.
+    const scalars = await gateway.graphql(RecordUsage, { records: [{ ...usage("h-8"), occurredAt: "0000-01-01T00:00:00Z" }, { ...usage("h-9"), units: "1e1" }, { ...usage("h-10"), units: "0x10" }] }, bearer(acme.keys.write));
+    expect(scalars.status).toBe(400);
+    expect(scalars.errors?.map((e) => [e.extensions?.code, /at "(records\[\d\]\.\w+)"/.exec(e.message)?.[1]])).toEqual([
+      ["BAD_USER_INPUT", "records[0].occurredAt"],
+      ["BAD_USER_INPUT", "records[1].units"],
+      ["BAD_USER_INPUT", "records[2].units"],
+    ]);
+    // Numbers beyond their column's precision, and text with a NUL.
+    const huge = await gateway.graphql(Grant, { input: { credits: "999999999999999999" } }, bearer(acme.keys.admin));
+    expect(huge.data!.grantCredits).toMatchObject({ __typename: "ValidationError", issues: [{ path: ["credits"] }] });
+    const nul = await gateway.graphql(Grant, { input: { credits: "1", description: "x\u0000" } }, bearer(acme.keys.admin));
+    expect(nul.data!.grantCredits).toMatchObject({ __typename: "ValidationError", issues: [{ path: ["description"] }] });
+    const limit = await gateway.graphql(SetLimit, { limit: "10000000000000" }, bearer(acme.keys.admin));
+    expect(limit.data!.setUsageLimit).toMatchObject({ __typename: "ValidationError" });
+    expect(await db.prisma.usageRecord.count({ where: { workspaceId: acme.workspaceId, idempotencyKey: { in: ["h-8", "h-9", "h-10"] } } })).toBe(0);
+    await assertLedgerConsistent(db, acme);
+  });
+
   test("writes nothing for a batch that is invalid as a whole", async ({ gateway, db, acme }) => {
     const before = await db.prisma.usageRecord.count();
     const empty = await gateway.graphql(RecordUsage, { records: [] }, bearer(acme.keys.write));
@@ -151,6 +201,7 @@ describe("ledger writes", () => {
     // 100 × 0.4 × 0.25 + 4 × 0.25 credits
     expect((await balance(gateway, acme)).creditBalance.credits).toBe(start.minus("11").toFixed());
     await assertLedgerConsistent(db, acme);
+    expect(await ledgerViolations(db, acme.workspaceId)).toEqual({}); // the lots and allocations too
     // Both daily usage tables took every accepted record as it was written.
     const [rolled] = await db.prisma.$queryRawUnsafe<{ raw: number; rollup: number; total: number }[]>(
       `SELECT (SELECT COUNT(*)::int FROM "UsageRecord" WHERE "workspaceId" = $1::uuid) AS raw,
@@ -181,7 +232,7 @@ describe("ledger writes", () => {
     await assertLedgerConsistent(db, acme);
   });
 
-  test("sets the monthly limit (admin) and records executions against it", async ({ gateway, acme }) => {
+  test("sets the monthly limit (admin) and records executions against it", async ({ gateway, clock, acme }) => {
     expect((await gateway.graphql(SetLimit, { limit: "1.00" }, bearer(acme.keys.admin))).data!.setUsageLimit).toMatchObject({ monthlyUsageLimitUsd: "1" });
     expect((await gateway.graphql(SetLimit, { limit: "-1" }, bearer(acme.keys.admin))).data!.setUsageLimit.__typename).toBe("ValidationError");
     const input = { workflow: "Nightly digest", trigger: "schedule", model: "gpt-4o", costUsd: "0.75", idempotencyKey: "e-1", inputTokens: 10, outputTokens: 5 };
@@ -194,6 +245,10 @@ describe("ledger writes", () => {
       duplicate: false,
       execution: { costUsd: "0.75", billingType: "ON_DEMAND", monthToDateUsd: "1.5", workflow: { name: "Nightly digest" } },
     });
+    // The workflow made on first use is dated by the request's clock, as the execution is.
+    const made = first.data!.recordExecution as { execution: { startedAt: string; workflow: { createdAt: string } } };
+    expect(made.execution.workflow.createdAt).toBe(clock.now().toISOString());
+    expect(made.execution.startedAt).toBe(clock.now().toISOString());
     const repeat = await gateway.graphql(RecordExecution, { input }, bearer(acme.keys.admin));
     expect(repeat.data!.recordExecution).toMatchObject({ duplicate: true });
     const second = await gateway.graphql(RecordExecution, { input: { ...input, idempotencyKey: "e-2" } }, bearer(acme.keys.admin));

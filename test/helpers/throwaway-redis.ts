@@ -4,8 +4,11 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { freePort } from "./throwaway-postgres.js";
 
+// Without libfaketime (the dated test passes preload it into every child): redis-server hangs under it.
+const REAL_CLOCK_ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "LD_PRELOAD" && !name.startsWith("FAKETIME")));
+
 /** Whether this machine has redis-server. */
-export const canStartRedis = spawnSync("redis-server", ["--version"]).status === 0;
+export const canStartRedis = spawnSync("redis-server", ["--version"], { env: REAL_CLOCK_ENV, timeout: 10_000 }).status === 0;
 
 export interface ThrowawayRedis {
   url: string;
@@ -25,7 +28,7 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   const start = async () => {
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore", env: REAL_CLOCK_ENV });
     for (let i = 0; i < 100 && !(await accepting(port)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   };
   const stop = async () => {
