@@ -6,8 +6,9 @@ import type { Config } from "../config/config.js";
 import type { Logger } from "../config/logger.js";
 import type { Database } from "../db/client.js";
 import type { Actor } from "../domain/access.js";
-import { apiKeyActor, recordApiKeyUse, userActor } from "../domain/credentials.js";
+import { apiKeyRecord, liveApiKeyActor, recordApiKeyUse, userActor } from "../domain/credentials.js";
 import { hashApiKey, looksLikeApiKey } from "./api-key-secret.js";
+import { createApiKeyCache } from "./key-cache.js";
 
 export type AuthFailure = "missing" | "malformed" | "invalid";
 
@@ -39,12 +40,13 @@ export interface Credentials {
 }
 
 export type Authenticate = ((credentials: Credentials) => Promise<Actor>) & {
-  /** Waits for background writes (last-used times), so that the database can be closed safely. */
-  settle(): Promise<void>;
+  /** Stops listening for key changes and waits for background writes (last-used times), so that the database can be closed safely. */
+  close(): Promise<void>;
 };
 
-export function createAuthenticator(db: Database, config: Config, logger: Logger): Authenticate {
+export async function createAuthenticator(db: Database, config: Config, logger: Logger): Promise<Authenticate> {
   const sessionKey = sessionVerificationKey(config);
+  const keys = await createApiKeyCache(db, { maxEntries: 10_000, ttlMs: config.API_KEY_CACHE_TTL_S * 1000 });
   const lastUsedWrites = new Map<string, number>();
   const pendingWrites = new Set<Promise<unknown>>();
   const intervalS = config.API_KEY_LAST_USED_INTERVAL_S;
@@ -83,8 +85,9 @@ export function createAuthenticator(db: Database, config: Config, logger: Logger
     const token = match[1]!;
     if (token.startsWith("bgk_")) {
       if (!looksLikeApiKey(token)) throw new AuthError("malformed");
-      const actor = await apiKeyActor(db, hashApiKey(token), now);
-      if (!actor || actor.kind !== "apiKey") throw new AuthError("invalid");
+      const secretHash = hashApiKey(token);
+      const actor = liveApiKeyActor(await keys.lookup(secretHash, () => apiKeyRecord(db, secretHash)), now);
+      if (!actor) throw new AuthError("invalid");
       touchApiKey(actor.apiKeyId, now);
       return actor;
     }
@@ -93,7 +96,12 @@ export function createAuthenticator(db: Database, config: Config, logger: Logger
     if (!actor) throw new AuthError("invalid");
     return actor;
   };
-  return Object.assign(authenticate, { settle: async () => void (await Promise.all(pendingWrites)) });
+  return Object.assign(authenticate, {
+    close: async () => {
+      await keys.close();
+      await Promise.all(pendingWrites);
+    },
+  });
 }
 
 function sessionVerificationKey(config: Config): Uint8Array | JWTVerifyGetKey | null {

@@ -43,6 +43,7 @@ const envSchema = z.object({
   // How often each process looks for lots past their expiry (at most a minute, the promise an
   // expiration is posted within); 0 turns the job off in this process.
   CREDIT_EXPIRY_INTERVAL_S: integer(0, 60).default(30),
+  API_KEY_CACHE_TTL_S: integer(0, 3600).default(60),
   // How long a ledger write may wait for the writes before it to the same workspace (in this
   // process, then for the row lock another process holds) before it is refused with 503 OVERLOADED.
   WRITE_MAX_WAIT_MS: integer(100, 600_000).default(10_000),

@@ -35,7 +35,15 @@ export interface Database {
   onQuery(listener: (sql: string) => void): () => void;
   /** The connections at this moment (for metrics); PGlite has one. */
   connections(): ConnectionCounts;
+  /** Follows PostgreSQL's NOTIFY messages on `channel`; resolves with the function that stops. */
+  listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface ListenHandlers {
+  onMessage(payload: string): void;
+  /** False when messages may be missed from now on (the listening connection dropped); true once listening (again). */
+  onListening(listening: boolean): void;
 }
 
 export interface ConnectionCounts {
@@ -96,6 +104,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       return (await pool.query({ text, values: params, rowMode: "array" })).rows;
     },
     connections: () => ({ idle: pool.idleCount, busy: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
+    listen: (channel, handlers) => listenOnOwnConnection(url, channel, handlers),
     async withSession(fn) {
       const client = await pool.connect();
       try {
@@ -111,6 +120,49 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       await prisma.$disconnect();
       await pool.end();
     },
+  };
+}
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to others), opened again a
+ * second after it drops, for as long as the handle is open.
+ */
+async function listenOnOwnConnection(url: string, channel: string, handlers: ListenHandlers): Promise<() => Promise<void>> {
+  let stopped = false;
+  let current: pg.Client | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  const retrySoon = () => {
+    if (!stopped && !retry) retry = setTimeout(() => ((retry = null), void connect()), 1_000);
+  };
+  const connect = async () => {
+    const client = new pg.Client({ connectionString: url, keepAlive: true });
+    client.on("notification", (message) => message.channel === channel && handlers.onMessage(message.payload ?? ""));
+    client.on("error", () => {}); // followed by "end"
+    client.on("end", () => {
+      if (current === client) {
+        current = null;
+        handlers.onListening(false);
+      }
+      retrySoon();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${channel}"`);
+    } catch {
+      client.end().catch(() => {});
+      return retrySoon();
+    }
+    if (stopped) return void client.end().catch(() => {});
+    current = client;
+    handlers.onListening(true);
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    const client = current;
+    current = null;
+    await client?.end().catch(() => {});
   };
 }
 
@@ -146,6 +198,12 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
     // PGlite has one connection; callers use sessions only where nothing else runs (start-up, seeding).
     withSession: (fn) => fn(session),
     connections: () => ({ idle: inFlight() === 0 ? 1 : 0, busy: Math.min(1, inFlight()), waiting: Math.max(0, inFlight() - 1) }),
+    // One process, one connection: it never misses a message.
+    async listen(channel, handlers) {
+      const stop = await client.listen(channel, handlers.onMessage);
+      handlers.onListening(true);
+      return stop;
+    },
     async close() {
       await prisma.$disconnect();
       await client.close();

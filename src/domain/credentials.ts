@@ -2,28 +2,47 @@
 // context (an API key by its hash, a session's user and memberships), and the key's last use.
 import type { Database } from "../db/client.js";
 import type { User } from "../db/generated/client.js";
-import { isScope, type Actor, type Role } from "./access.js";
+import { isScope, type Actor, type ApiKeyActor, type Role } from "./access.js";
 import type { RequestContext } from "./context.js";
 import { NotFoundError } from "./errors.js";
 import { UUID } from "./rules/ids.js";
 import { readSelection, type Selection } from "./workspaces.js";
 
-/** The actor of a live API key (not revoked, not expired at `now`), or null. */
-export async function apiKeyActor(db: Database, secretHash: string, now: Date): Promise<Actor | null> {
+/** What authenticating with an API key needs: the actor it stands for, and when it stops being live. */
+export interface ApiKeyRecord {
+  id: string;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  actor: ApiKeyActor;
+}
+
+/** The record of the key with this secret's hash, or null (processes cache it: see auth/key-cache.ts). */
+export async function apiKeyRecord(db: Database, secretHash: string): Promise<ApiKeyRecord | null> {
   const key = await db.prisma.apiKey.findUnique({
     where: { secretHash },
     include: { organization: { select: { workspaces: { select: { id: true } } } } },
   });
-  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now)) return null;
+  if (!key) return null;
   const orgWorkspaces = key.organization?.workspaces.map((w) => w.id) ?? [];
   return {
-    kind: "apiKey",
-    apiKeyId: key.id,
-    scopes: (key.scopes ?? []).filter(isScope),
-    workspaceIds: [...new Set([...(key.workspaceId ? [key.workspaceId] : []), ...orgWorkspaces])],
-    organizationIds: key.organizationId ? [key.organizationId] : [],
-    defaultWorkspaceId: key.workspaceId,
+    id: key.id,
+    revokedAt: key.revokedAt,
+    expiresAt: key.expiresAt,
+    actor: {
+      kind: "apiKey",
+      apiKeyId: key.id,
+      scopes: (key.scopes ?? []).filter(isScope),
+      workspaceIds: [...new Set([...(key.workspaceId ? [key.workspaceId] : []), ...orgWorkspaces])],
+      organizationIds: key.organizationId ? [key.organizationId] : [],
+      defaultWorkspaceId: key.workspaceId,
+    },
   };
+}
+
+/** The actor of a key that is live at `now` (not revoked, not expired), or null. */
+export function liveApiKeyActor(record: ApiKeyRecord | null, now: Date): ApiKeyActor | null {
+  if (!record || record.revokedAt || (record.expiresAt && record.expiresAt <= now)) return null;
+  return record.actor;
 }
 
 /** The actor of a session's user, with the workspace the session names, or null. */

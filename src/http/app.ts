@@ -47,7 +47,7 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const { db, config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const authenticate = createAuthenticator(db, config, logger);
+  const authenticate = await createAuthenticator(db, config, logger);
   // The metrics read the settings' write queue at scrape time; the settings count into the metrics.
   let settings: Settings | null = null;
   const metrics = createMetrics(db, () => settings?.ledgerWrites.waiting ?? 0);
@@ -119,7 +119,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         clearTimeout(timer);
       }
       await creditExpiry.stop();
-      await authenticate.settle();
+      await authenticate.close();
       if (!options.rateLimiter) await settings.focusRateLimiter.close();
     },
   };

@@ -108,6 +108,8 @@ export async function existingUsageKeys(run: RunSql, workspaceId: string, keys: 
  * (occurredAt, id) order after a keyset position, with the cost their debit drew from the lots and
  * the credits each purchase lot gave ("lot:credits:cost", space-separated). The row comparison lets
  * the scan use the (workspaceId, occurredAt, id) index; an OR of the two conditions scans the whole window.
+ * The purchase lots filter the aggregate, not the rows: a condition on lotId let a planner without
+ * statistics walk a lot's whole index (a million allocations) for every row instead of the debit's few.
  */
 const FOCUS_USAGE_SQL = `
   SELECT u.id::text, (extract(epoch FROM u."occurredAt") * 1000)::bigint::text, u."skuId",
@@ -119,7 +121,8 @@ const FOCUS_USAGE_SQL = `
     NULLIF(u.model, ''), NULLIF(u."externalUserId", ''),
     NULLIF(u."externalProjectId", ''), u."apiKeyId"::text,
     (SELECT string_agg(a."lotId"::text || ':' || trim_scale(a.credits)::text || ':' || trim_scale(a."costUsd")::text, ' ' ORDER BY a.id)
-       FROM "CreditAllocation" a WHERE a."transactionId" = c.id AND a."lotId" = ANY($8::int8[]))
+       FILTER (WHERE a."lotId" = ANY($8::int8[]))
+       FROM "CreditAllocation" a WHERE a."transactionId" = c.id)
   FROM "UsageRecord" u JOIN "Sku" s ON s.id = u."skuId"
     LEFT JOIN "CreditTransaction" c ON c."usageRecordId" = u.id AND c.type = 'USAGE'
   WHERE u."workspaceId" = $1::uuid AND u."occurredAt" >= $2::timestamptz AND u."occurredAt" < $3::timestamptz

@@ -1,0 +1,120 @@
+// What the benchmarks share: the bench database on the local PostgreSQL with a bulk workspace
+// (seeded once, then reused), process memory and CPU from /proc, downloads, and number formats.
+import fs from "node:fs";
+import http from "node:http";
+import pg from "pg";
+import { operatorContext } from "../src/cli/operator.js";
+import { loadConfig } from "../src/config/config.js";
+import { openPostgres, type Database } from "../src/db/client.js";
+import { migrate } from "../src/db/migrate.js";
+import { createApiKey } from "../src/domain/api-keys.js";
+import type { Scope } from "../src/domain/access.js";
+import { seedBulk } from "../src/seed/bulk.js";
+
+export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/billing_bench";
+
+async function ensureDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  if (!/^\w+$/.test(name)) throw new Error(`unusable database name ${name}`);
+  const admin = new pg.Client({ connectionString: Object.assign(new URL(url), { pathname: "/postgres" }).toString() });
+  await admin.connect();
+  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+}
+
+export interface BenchWorkspace {
+  id: string;
+  usageRecords: number;
+  /** The first and last usage record's instants (the last plus 1 ms). */
+  from: number;
+  to: number;
+}
+
+/** The bench database, migrated, with a bulk workspace of exactly `rows` usage records (seeded if none). */
+export async function openBenchWorkspace(rows: number): Promise<{ db: Database; workspace: BenchWorkspace }> {
+  await ensureDatabase(BENCH_DATABASE_URL);
+  const db = await openPostgres(BENCH_DATABASE_URL, { DB_POOL_SIZE: 4, DB_CONNECTION_TIMEOUT_MS: 10_000, DB_IDLE_TIMEOUT_MS: 10_000, DB_STATEMENT_TIMEOUT_MS: 600_000 });
+  await migrate(db);
+  const find = () =>
+    db.prisma.$queryRaw<{ id: string; n: bigint; first: Date; last: Date }[]>`
+      SELECT w.id, COUNT(*) AS n, MIN(u."occurredAt") AS first, MAX(u."occurredAt") AS last
+      FROM "Workspace" w JOIN "Organization" o ON o.id = w."organizationId" JOIN "UsageRecord" u ON u."workspaceId" = w.id
+      WHERE o.slug = 'bulk' AND w.slug NOT LIKE 'bench-ingest-%' GROUP BY w.id HAVING COUNT(*) = ${rows} LIMIT 1`;
+  let [found] = await find();
+  if (!found) {
+    console.log(`Seeding ${rows.toLocaleString("en")} usage records (once; later runs reuse them)…`);
+    await seedBulk(db, { workspaces: 1, days: 365, events: rows, now: new Date() }, (line) => console.log(`  ${line}`));
+    // What autovacuum would have done by the time a dashboard reads a year of data (this machine's
+    // PostgreSQL runs without it): visibility maps for index-only scans, and statistics.
+    await db.withSession((session) => session.exec(`VACUUM (ANALYZE) "UsageRecord", "CreditTransaction", "CreditAllocation", "CreditLot", "UsageDailyRollup", "UsageDailyTotal"`));
+    [found] = await find();
+  }
+  return { db, workspace: { id: found!.id, usageRecords: Number(found!.n), from: found!.first.getTime(), to: found!.last.getTime() + 1 } };
+}
+
+/** How many rows the workspace's FOCUS export of [from, to) has: its usage records and its other ledger rows. */
+export async function focusRowCount(db: Database, workspace: BenchWorkspace): Promise<number> {
+  const ledgerRows = await db.prisma.creditTransaction.count({
+    where: { workspaceId: workspace.id, occurredAt: { gte: new Date(workspace.from), lt: new Date(workspace.to) }, NOT: { type: "USAGE", usageRecordId: { not: null } } },
+  });
+  return workspace.usageRecords + ledgerRows;
+}
+
+/** A new API key of the workspace with these scopes. */
+export async function benchKey(db: Database, workspaceId: string, scopes: Scope[]): Promise<string> {
+  const { secret } = await createApiKey(await operatorContext(db, loadConfig({})), { name: "bench", scopes, workspaceId });
+  return secret;
+}
+
+/** Resident memory of a process in MB: now (VmRSS) or the peak since it started (VmHWM). */
+export function memoryMb(pid: number, field: "VmRSS" | "VmHWM"): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) / 1024;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** CPU time (user + system) of one process so far, in ms. */
+export function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/** CPU time of every PostgreSQL server process (all backends and workers) so far, in ms. */
+export function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (stat.includes("(postgres)")) total += cpuMs(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+/** Downloads a file, counting lines and bytes as they arrive. */
+export function download(url: string, key: string): Promise<{ lines: number; bytes: number; seconds: number; firstByteMs: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let firstByteMs = 0;
+    let lines = 0;
+    let bytes = 0;
+    http.get(url, { headers: { authorization: `Bearer ${key}` } }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+      res.on("data", (chunk: Buffer) => {
+        if (bytes === 0) firstByteMs = performance.now() - started;
+        bytes += chunk.length;
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines += 1;
+      });
+      res.on("end", () => resolve({ lines, bytes, seconds: (performance.now() - started) / 1000, firstByteMs }));
+      res.on("error", reject);
+    }).on("error", reject);
+  });
+}
+
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+export const fmt = (n: number, digits = 0) => n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits });
