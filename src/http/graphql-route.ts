@@ -41,9 +41,10 @@ export function createGraphQLRoute(yoga: YogaServerInstance<ServerContext, Graph
     const budget: Record<string, string> = {};
     const onRateLimit = (state: RateLimitState) => Object.assign(budget, rateLimitHeaders(state));
     const response = await yoga.fetch(url, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined }, { facts: { ...facts, onRateLimit } });
-    res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...budget });
-    const reader = response.body?.getReader();
-    for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader!.read()) res.write(chunk.value);
-    res.end();
+    // Every answer is one document (JSON, or GraphiQL's page; no @defer or subscriptions): sent in
+    // one write with its length, which costs a third of the system calls of a chunked stream.
+    const payload = Buffer.from(await response.arrayBuffer());
+    res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...budget, "content-length": payload.length });
+    res.end(payload);
   };
 }
