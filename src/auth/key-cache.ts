@@ -20,7 +20,7 @@ export interface KeyCacheLimits {
   ttlMs: number;
 }
 
-export async function createApiKeyCache(db: Database, limits: KeyCacheLimits = { maxEntries: 10_000, ttlMs: 60_000 }): Promise<ApiKeyCache> {
+export async function createApiKeyCache(db: Database, limits: KeyCacheLimits): Promise<ApiKeyCache> {
   const entries = new Map<string, { record: ApiKeyRecord; until: number }>();
   let listening = false;
   // Bumped by every change message: a read that a change overtook is not cached.
@@ -43,7 +43,7 @@ export async function createApiKeyCache(db: Database, limits: KeyCacheLimits = {
       if (entry && entry.until > performance.now()) return entry.record;
       const before = generation;
       const record = await load();
-      if (record && !record.revokedAt && listening && generation === before) {
+      if (record && !record.revokedAt && listening && generation === before && limits.ttlMs > 0) {
         entries.delete(secretHash);
         // A Map keeps insertion order: past the limit, the oldest entry goes.
         if (entries.size >= limits.maxEntries) entries.delete(entries.keys().next().value!);

@@ -26,7 +26,7 @@ export async function serveCommand(config: Config): Promise<number> {
   // Listen for signals from the start, so that a stop during start-up is graceful too.
   const stopRequested = untilSignal();
   const db = await openDatabase(config);
-  let app: App;
+  let app: App | null = null;
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, "migrations applied");
@@ -40,13 +40,14 @@ export async function serveCommand(config: Config): Promise<number> {
     if (demoKey) console.error(`  Demo API key: ${demoKey}   (workspace acme-prod; read:billing write:usage admin)`);
     console.error("  Stop with Ctrl+C.\n");
   } catch (error) {
+    await app?.close(); // its key listener would keep the process alive
     await db.close();
     throw error;
   }
   await stopRequested;
   logger.info("shutting down");
   // Stops accepting, lets in-flight requests finish within SHUTDOWN_TIMEOUT_MS, then closes the database.
-  await app.close(config.SHUTDOWN_TIMEOUT_MS);
+  await app!.close(config.SHUTDOWN_TIMEOUT_MS);
   await db.close();
   logger.info("stopped");
   return 0;

@@ -123,19 +123,26 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   };
 }
 
+const LISTEN_HEARTBEAT_MS = 15_000;
+
 /**
  * LISTEN on a connection of its own (a pooled one would be handed to others), opened again a
- * second after it drops, for as long as the handle is open.
+ * second after it drops, for as long as the handle is open. A connection that only listens sends
+ * nothing, so one cut silently (a NAT or proxy dropping idle connections) would look alive: a
+ * heartbeat query every 15 s notices it.
  */
 async function listenOnOwnConnection(url: string, channel: string, handlers: ListenHandlers): Promise<() => Promise<void>> {
   let stopped = false;
   let current: pg.Client | null = null;
+  let opening: pg.Client | null = null;
   let retry: NodeJS.Timeout | null = null;
   const retrySoon = () => {
-    if (!stopped && !retry) retry = setTimeout(() => ((retry = null), void connect()), 1_000);
+    if (!stopped && !retry) retry = setTimeout(() => ((retry = null), void connect()), 1_000).unref();
   };
+  const heartbeat = setInterval(() => void current?.query("SELECT 1").catch(() => current?.end().catch(() => {})), LISTEN_HEARTBEAT_MS).unref();
   const connect = async () => {
-    const client = new pg.Client({ connectionString: url, keepAlive: true });
+    const client = new pg.Client({ connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 5_000, query_timeout: 5_000 });
+    opening = client;
     client.on("notification", (message) => message.channel === channel && handlers.onMessage(message.payload ?? ""));
     client.on("error", () => {}); // followed by "end"
     client.on("end", () => {
@@ -151,6 +158,8 @@ async function listenOnOwnConnection(url: string, channel: string, handlers: Lis
     } catch {
       client.end().catch(() => {});
       return retrySoon();
+    } finally {
+      if (opening === client) opening = null;
     }
     if (stopped) return void client.end().catch(() => {});
     current = client;
@@ -160,9 +169,10 @@ async function listenOnOwnConnection(url: string, channel: string, handlers: Lis
   return async () => {
     stopped = true;
     if (retry) clearTimeout(retry);
-    const client = current;
+    clearInterval(heartbeat);
+    const clients = [current, opening];
     current = null;
-    await client?.end().catch(() => {});
+    await Promise.all(clients.map((client) => client?.end().catch(() => {})));
   };
 }
 

@@ -44,8 +44,8 @@ export interface Settings {
   analyticsCache: LRUCache<string, object>;
   /** Ledger writes of this process, queued per workspace. */
   ledgerWrites: WorkspaceWriteQueue;
-  /** How long a ledger write may wait for a pool connection (within what the write queue leaves it). */
-  ledgerWaits: { connectionMs: number };
+  /** How long a ledger write may wait for a pool connection (within what the write queue leaves it), and for row locks once it holds the workspace's. */
+  ledgerWaits: { connectionMs: number; lockMs: number };
   meter: Meter;
 }
 

@@ -118,7 +118,7 @@ export async function appendLedger(tx: Tx, workspace: LedgerLock, entries: Ledge
  * is refused with 503 OVERLOADED, having written nothing.
  */
 function ledgerTransaction<T>(ctx: RequestContext, workspaceId: string, fn: (tx: Tx, workspace: LedgerLock) => Promise<T>): Promise<T> {
-  const { connectionMs } = ctx.settings.ledgerWaits;
+  const { connectionMs, lockMs } = ctx.settings.ledgerWaits;
   return ctx.settings.ledgerWrites.run(workspaceId, (remainingMs) => {
     // The queue, the pool and another process's lock share one budget (WRITE_MAX_WAIT_MS).
     const deadline = performance.now() + remainingMs;
@@ -126,6 +126,7 @@ function ledgerTransaction<T>(ctx: RequestContext, workspaceId: string, fn: (tx:
       // At least 1 ms: 0 would mean no limit. Without a wait the lock is taken however small it is.
       await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(deadline - performance.now()))}`);
       const locked = await lockWorkspace(tx, workspaceId);
+      await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = ${Math.trunc(lockMs)}`);
       return fn(tx, { ...locked, book: new LotBook(await openLots(prismaSql(tx), workspaceId)) });
     }, { timeout: 60_000, maxWait: Math.max(1, Math.min(connectionMs, Math.trunc(remainingMs))) });
   });

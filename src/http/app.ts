@@ -20,7 +20,7 @@ import { createGraphQLRoute } from "./graphql-route.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createSettings } from "./settings.js";
 import { buildRequestContext, type RequestFacts } from "./request-context.js";
-import { createHttpServer, listen, sendJson } from "./server.js";
+import { createHttpServer, cutAnswer, finalStatus, listen, sendJson } from "./server.js";
 
 export interface AppOptions {
   db: Database;
@@ -47,12 +47,13 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const { db, config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const authenticate = await createAuthenticator(db, config, logger);
   // The metrics read the settings' write queue at scrape time; the settings count into the metrics.
   let settings: Settings | null = null;
   const metrics = createMetrics(db, () => settings?.ledgerWrites.waiting ?? 0);
   settings = await createSettings(db, config, { meter: metrics.meter, rateLimiter: options.rateLimiter });
   const shared = settings;
+  // Last of what can fail: it listens for key changes until closed.
+  const authenticate = await createAuthenticator(db, config, logger);
   const contextFor = (facts: RequestFacts) => buildRequestContext({ db, settings: shared, authenticate, logger }, facts);
   const graphql = createGraphQLRoute(createGraphQLServer({ logger, contextFor, metrics, graphiqlApiKey: options.graphiqlApiKey ?? null }));
   const rest = createRestHandler({ routes: REST_ROUTES, logger, contextFor });
@@ -72,8 +73,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // "close" comes after "finish", and alone when the connection ended first: count both kinds.
     res.once("close", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      // 499, nginx's "client closed request", for an answer that was not sent in full.
-      const status = res.writableFinished ? res.statusCode : 499;
+      const status = finalStatus(res);
       metrics.observeHttp({ route, method: req.method ?? "", status }, seconds);
       logger.info({ requestId, method: req.method, path, status, durationMs: seconds * 1000 }, "request");
     });
@@ -95,7 +95,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         const unavailable = asUnavailable(error);
         if (unavailable) logger.warn({ code: unavailable.code, err: error.message }, "database fault answered 503");
         else logger.error({ err: error.stack }, "unhandled request error");
-        if (res.headersSent) res.destroy();
+        if (res.headersSent) cutAnswer(res);
         else if (unavailable) sendJson(res, 503, { error: { code: unavailable.code, message: unavailable.message } }, { "Retry-After": String(unavailable.retryAfterSeconds) });
         else sendJson(res, 500, { error: { code: "INTERNAL_SERVER_ERROR", message: `Unexpected error; quote request id ${requestId}`, requestId } });
       }),

@@ -24,6 +24,21 @@ export function createHttpServer(listener: http.RequestListener): http.Server {
   return server;
 }
 
+/** Answers the server cut off itself (a fault after the headers): metrics count them as 500, not 499. */
+const cutByServer = new WeakSet<http.ServerResponse>();
+
+/** Cuts a response whose headers are sent: the client sees an incomplete answer, never a whole-looking one. */
+export function cutAnswer(res: http.ServerResponse): void {
+  cutByServer.add(res);
+  res.destroy();
+}
+
+/** The status to count for a finished or abandoned response (499: the client closed it first). */
+export function finalStatus(res: http.ServerResponse): number {
+  if (res.writableFinished) return res.statusCode;
+  return cutByServer.has(res) ? 500 : 499;
+}
+
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(payload), ...headers });

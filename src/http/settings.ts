@@ -24,7 +24,7 @@ export async function createSettings(db: Database, config: Config, parts: { mete
     cursors: new CursorCodec(await gatewaySecret(prismaSql(db.prisma), "cursor")),
     analyticsCache: new LRUCache<string, object>({ max: 1_000, ttl: ANALYTICS_TTL_MS }),
     ledgerWrites: new WorkspaceWriteQueue({ maxWaitMs: config.WRITE_MAX_WAIT_MS, maxDepth: config.WRITE_QUEUE_MAX_DEPTH }),
-    ledgerWaits: { connectionMs: config.DB_CONNECTION_TIMEOUT_MS },
+    ledgerWaits: { connectionMs: config.DB_CONNECTION_TIMEOUT_MS, lockMs: config.WRITE_MAX_WAIT_MS },
     meter,
   };
 }

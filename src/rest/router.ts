@@ -8,6 +8,7 @@ import type { RequestContext } from "../domain/context.js";
 import { asUnavailable } from "../db/faults.js";
 import { DomainError, RateLimitedError, UnavailableError, ValidationError, type IssueCode } from "../domain/errors.js";
 import { rateLimitHeaders } from "../http/rate-limit.js";
+import { cutAnswer } from "../http/server.js";
 import { AuthError, type RequestFacts } from "../http/request-context.js";
 import { toJson } from "./json.js";
 import { RestError, type Route } from "./route.js";
@@ -83,7 +84,7 @@ export function createRestHandler(deps: { routes: Route[]; logger: Logger; conte
     } catch (error) {
       if (res.headersSent) {
         (ctx?.logger ?? deps.logger).error({ requestId: facts.requestId, err: (error as Error)?.stack ?? String(error) }, "REST stream failed after headers were sent");
-        res.destroy();
+        cutAnswer(res);
       } else {
         if (req.readable) req.resume(); // an unread body must not keep the answer from the client
         sendError(res, error, ctx?.logger ?? deps.logger, facts.requestId);

@@ -219,4 +219,17 @@ describe.runIf(usingPostgres)("the gateway on PostgreSQL", () => {
     }
     expect((await runCli(["seed"], env)).code).toBe(1); // the demo only goes into an empty database
   });
+
+  test("stops with one clear line when its port is in use, though it had begun listening for key changes", async ({ postgres: database }) => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const result = await runCli(["serve"], { DATABASE_URL: database.url, PORT: String(port) }, 60_000);
+      expect(result.code).toBe(1); // null: killed after a minute, still alive
+      expect(result.stderr).toMatch(new RegExp(`^error: port ${port} on 127\\.0\\.0\\.1 is already in use \\(PORT\\)$`, "m"));
+    } finally {
+      blocker.close();
+    }
+  });
 });
