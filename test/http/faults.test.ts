@@ -162,6 +162,25 @@ describe.runIf(usingPostgres)("a slow or busy database", () => {
     }
   });
 
+  test("a fault in the middle of a streamed export cuts the connection, so the file cannot pass for whole, and counts as 500", async ({ database, tenant }) => {
+    const { gateway, other, close } = await faultyGateway(database.url!, { DB_STATEMENT_TIMEOUT_MS: 300 });
+    const cut = `billing_gateway_http_requests_total{route="/api/billing/focus-export",method="GET",status="500"}`;
+    const counted = async () => Number(new RegExp(`^${cut.replace(/[{}[\]()."/]/g, "\\$&")} (\\d+)$`, "m").exec(await (await fetch(`${gateway.url}/metrics`)).text())?.[1] ?? 0);
+    try {
+      // The ledger rows (the tenant's grant) come first and are sent with the 200; the usage rows behind the lock time out.
+      await other.query("BEGIN");
+      await other.query(`LOCK TABLE "UsageRecord" IN ACCESS EXCLUSIVE MODE`);
+      const now = Date.now();
+      const response = await fetch(`${gateway.url}/api/billing/focus-export?from=${now - 86_400_000}&to=${now + 60_000}&format=csv`, { headers: bearer(tenant.keys.admin) });
+      expect(response.status).toBe(200);
+      await expect(response.text()).rejects.toThrow(/terminated/);
+      await other.query("ROLLBACK");
+      await expect.poll(counted, { timeout: 5_000 }).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
   test("a pool with no connection free within DB_CONNECTION_TIMEOUT_MS: 503 OVERLOADED", async ({ database, tenant }) => {
     const { gateway, other, close } = await faultyGateway(database.url!, { DB_POOL_SIZE: 1, DB_CONNECTION_TIMEOUT_MS: 300, DB_STATEMENT_TIMEOUT_MS: 5_000 }, { DB_CONNECTION_TIMEOUT_MS: "300" });
     try {
