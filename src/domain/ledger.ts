@@ -198,11 +198,22 @@ export const RECENT_TRANSACTIONS_PAGE: PageRule = { default: 50, max: 200 };
 /** The billing summary shows fewer by default. */
 export const SUMMARY_TRANSACTIONS_PAGE: PageRule = { default: 10, max: 200 };
 
+/**
+ * A workspace's ledger rows in id order, read along the (workspaceId, id) index. The workspace is a
+ * range, not an equality: given `workspaceId = x`, PostgreSQL drops the column from the order and
+ * walks the primary key backwards through other tenants' newer rows instead (on the bench
+ * database, 100,003 rows filtered out for 51: 12 ms instead of 1).
+ */
+const inLedgerOrder = (workspaceId: string, direction: "asc" | "desc") => ({
+  where: { workspaceId: { gte: workspaceId, lte: workspaceId } },
+  orderBy: [{ workspaceId: direction }, { id: direction }],
+});
+
 /** The newest ledger rows of a workspace (REST credits routes; GraphQL pages the same order). */
 export async function recentCreditTransactions(ctx: RequestContext, target: WorkspaceTarget, limit: number | null, rule = RECENT_TRANSACTIONS_PAGE) {
   const take = pageSize(limit, rule, "limit");
   const workspace = await workspaceFor(ctx, target, "read:billing");
-  const rows = await ctx.db.prisma.creditTransaction.findMany({ where: { workspaceId: workspace.id }, orderBy: { id: "desc" }, take });
+  const rows = await ctx.db.prisma.creditTransaction.findMany({ ...inLedgerOrder(workspace.id, "desc"), take });
   return { workspace, limit: take, rows };
 }
 
@@ -222,8 +233,7 @@ export interface LedgerFilter {
 /** Workspace.creditTransactions: the ledger in id order, newest first by default. */
 export async function creditTransactionsConnection(ctx: RequestContext, target: WorkspaceTarget, filter: LedgerFilter, args: ConnectionArgs): Promise<Connection<CreditTransaction>> {
   const workspace = await workspaceFor(ctx, target, "read:billing");
-  const where: Prisma.CreditTransactionWhereInput = {
-    workspaceId: workspace.id,
+  const filters: Prisma.CreditTransactionWhereInput = {
     ...(filter.types?.length ? { type: { in: filter.types } } : {}),
     occurredAt: rangeFilter(filter.from, filter.to),
   };
@@ -236,13 +246,14 @@ export async function creditTransactionsConnection(ctx: RequestContext, target: 
     decode: ([id]) => rowId(id!),
     read: ({ after, before, backwards, take }) => {
       const later = (key: bigint, beyond: boolean) => ({ id: beyond !== descending ? { gt: key } : { lt: key } });
+      const order = inLedgerOrder(workspace.id, descending !== backwards ? "desc" : "asc");
       return ctx.db.prisma.creditTransaction.findMany({
-        where: { AND: [where, ...(after !== null ? [later(after, true)] : []), ...(before !== null ? [later(before, false)] : [])] },
-        orderBy: { id: descending !== backwards ? "desc" : "asc" },
+        where: { AND: [order.where, filters, ...(after !== null ? [later(after, true)] : []), ...(before !== null ? [later(before, false)] : [])] },
+        orderBy: order.orderBy,
         take,
       });
     },
-    count: () => ctx.db.prisma.creditTransaction.count({ where }),
+    count: () => ctx.db.prisma.creditTransaction.count({ where: { workspaceId: workspace.id, ...filters } }),
   }, args, GRAPHQL_PAGE);
 }
 
