@@ -6,8 +6,7 @@
 //   npm run bench:focus -- [--rows 1000000] [--format jsonl|csv|both] [--repeat 3]
 //   BENCH_DATABASE_URL=postgres://… (default postgres://postgres@127.0.0.1:5432/billing_bench)
 import { parseArgs } from "node:util";
-import { startServer } from "../test/helpers/cli.js";
-import { BENCH_DATABASE_URL, benchKey, download, fmt, focusRowCount, median, memoryMb, openBenchWorkspace } from "./shared.js";
+import { benchKey, download, fmt, focusRowCount, median, memoryMb, openBenchWorkspace, startBenchGateway } from "./shared.js";
 
 const TARGET_ROWS_PER_SECOND = 100_000;
 const TARGET_PEAK_MB = 300;
@@ -33,8 +32,7 @@ async function prepare(): Promise<{ from: number; to: number; expectedRows: numb
 }
 
 const { from, to, expectedRows, key } = await prepare();
-// Started as `npm start` starts it (the same V8 flag).
-const server = await startServer({ DATABASE_URL: BENCH_DATABASE_URL, LOG_LEVEL: "warn", FOCUS_RATE_LIMIT_PER_MINUTE: "1000" }, 120_000, ["--max-semi-space-size=32"]);
+const server = await startBenchGateway({ FOCUS_RATE_LIMIT_PER_MINUTE: "1000" });
 let failed = false;
 try {
   console.log(`FOCUS export of ${fmt(expectedRows)} rows (${fmt(rows)} usage records) from PostgreSQL, ${new Date(from).toISOString()} .. ${new Date(to).toISOString()}`);

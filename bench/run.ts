@@ -29,10 +29,10 @@ import pg from "pg";
 import { operatorContext } from "../src/cli/operator.js";
 import { loadConfig } from "../src/config/config.js";
 import { grantCredits } from "../src/domain/credits.js";
-import { startServer, type RunningServer } from "../test/helpers/cli.js";
+import type { RunningServer } from "../test/helpers/cli.js";
 import { ledgerViolations } from "../test/helpers/ledger-invariants.js";
 import { ensureExecutions, PG_FUNCTIONS } from "./bench-data.js";
-import { BENCH_DATABASE_URL, benchKey, cpuMs, download, fmt, focusRowCount, median, memoryMb, openBenchWorkspace, postgresCpuMs } from "./shared.js";
+import { BENCH_DATABASE_URL, benchKey, cpuMs, download, fmt, focusRowCount, median, memoryMb, openBenchWorkspace, postgresCpuMs, startBenchGateway } from "./shared.js";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, rows: { type: "string" }, seconds: { type: "string" } } });
 const quick = values.quick!;
@@ -199,7 +199,7 @@ const exportRows = await focusRowCount(db, workspace);
 const { timeZone } = await db.prisma.workspace.findUniqueOrThrow({ where: { id: workspace.id } });
 const otherZone = timeZone === "Asia/Kolkata" ? "America/St_Johns" : "Asia/Kolkata";
 
-const server: RunningServer = await startServer({ DATABASE_URL: BENCH_DATABASE_URL, LOG_LEVEL: "warn", FOCUS_RATE_LIMIT_PER_MINUTE: "100000", WRITE_QUEUE_MAX_DEPTH: "10000" }, 120_000, ["--max-semi-space-size=32"]);
+const server: RunningServer = await startBenchGateway({ FOCUS_RATE_LIMIT_PER_MINUTE: "100000", WRITE_QUEUE_MAX_DEPTH: "10000" });
 const pgPort = 20_000 + Math.floor(Math.random() * 20_000);
 const postgraphile = await startPostGraphile(pgPort);
 const pgUrl = `http://127.0.0.1:${pgPort}/graphql`;

@@ -10,6 +10,7 @@ import { migrate } from "../src/db/migrate.js";
 import { createApiKey } from "../src/domain/api-keys.js";
 import type { Scope } from "../src/domain/access.js";
 import { seedBulk } from "../src/seed/bulk.js";
+import { startServer, type RunningServer } from "../test/helpers/cli.js";
 
 export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/billing_bench";
 
@@ -65,6 +66,11 @@ export async function focusRowCount(db: Database, workspace: BenchWorkspace): Pr
 export async function benchKey(db: Database, workspaceId: string, scopes: Scope[]): Promise<string> {
   const { secret } = await createApiKey(await operatorContext(db, loadConfig({})), { name: "bench", scopes, workspaceId });
   return secret;
+}
+
+/** The gateway on the bench database, started as `npm start` starts it (the same V8 flag), with these settings. */
+export function startBenchGateway(env: Record<string, string>): Promise<RunningServer> {
+  return startServer({ DATABASE_URL: BENCH_DATABASE_URL, LOG_LEVEL: "warn", ...env }, 120_000, ["--max-semi-space-size=32"]);
 }
 
 /** Resident memory of a process in MB: now (VmRSS) or the peak since it started (VmHWM). */

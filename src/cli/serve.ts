@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Config } from "../config/config.js";
-import { createLogger, type Logger } from "../config/logger.js";
+import { createLogger, errorText, type Logger } from "../config/logger.js";
 import { openDatabase, type Database } from "../db/client.js";
 import { migrate } from "../db/migrate.js";
 import { systemClock } from "../domain/clock.js";
@@ -18,7 +18,7 @@ export async function serveCommand(config: Config): Promise<number> {
   // A bug that escaped every handler: one JSON line with its stack, then exit for the supervisor
   // to restart the process (its state may be broken), as Node would have done in plain text.
   const crash = (kind: string) => (error: unknown) => {
-    logger.fatal({ err: (error as Error)?.stack ?? String(error) }, kind);
+    logger.fatal({ err: errorText(error) }, kind);
     process.exit(1);
   };
   process.on("uncaughtException", crash("uncaught exception"));

@@ -20,4 +20,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   }, destination);
 }
 
+/** What a log line says of an error: its stack when it has one (a thrown non-Error as text). */
+export const errorText = (error: unknown): string => (error as Error)?.stack ?? String(error);
+
 export type { Logger };

@@ -2,6 +2,7 @@
 // locks the workspace row first (SELECT … FOR UPDATE), so that concurrent writers queue and no
 // update is lost; the balance on the workspace row, the lots and their allocations move in the same
 // transaction as the rows. Each write first posts the expirations that are due.
+import { errorText } from "../config/logger.js";
 import { Prisma, type CreditLot, type CreditTransaction, type CreditTransactionType, type Workspace } from "../db/generated/client.js";
 import {
   addTransactionCosts, balanceWithOpenLots, insertAllocations, insertLots, openLots, owedAllocations, reduceOwed, updateLotRemainders, workspacesWithDueLots,
@@ -169,7 +170,7 @@ export async function expireDueLots(ctx: RequestContext, batch = 100): Promise<n
         pass += await settleExpirations(ctx, workspaceId);
       } catch (error) {
         // One workspace that cannot be settled now (its lock held past the wait, a fault) must not hold up the others.
-        ctx.logger.warn({ workspaceId, err: (error as Error)?.stack ?? String(error) }, "credit expiry of a workspace failed; the next pass retries");
+        ctx.logger.warn({ workspaceId, err: errorText(error) }, "credit expiry of a workspace failed; the next pass retries");
       }
     }
     posted += pass;

@@ -21,7 +21,7 @@ export function operationMetricsPlugin(metrics: Metrics): Plugin {
       const operation = operations.get(request);
       if (!operation || Array.isArray(result) || Symbol.asyncIterator in result) return;
       const seconds = Number(process.hrtime.bigint() - operation.started) / 1e9;
-      metrics.observeGraphQL(operation.executed ? operation.name : null, operation.executed, result.errors?.length ? "error" : "success", seconds);
+      metrics.observeGraphQL(operation.name, operation.executed, result.errors?.length ? "error" : "success", seconds);
     },
   };
 }

@@ -72,7 +72,8 @@ export const focusRoutes = [
       out.add(format.header);
       let rows = 0;
       let complete = await send(res, out);
-      for await (const batch of complete ? batches : []) {
+      for await (const batch of batches) {
+        if (!complete) break; // gone before the header: leaving the loop closes the reader
         for (const row of batch.rows) out.add(toLine(row));
         rows += batch.rows.length;
         complete = await send(res, out);
