@@ -1,6 +1,6 @@
 // `npm run bench`: the gateway side by side with its anchors, in one run on this machine.
 //
-//   npm run bench [-- --quick] [--rows 1000000] [--seconds 20]
+//   npm run bench [-- --quick] [--rows 1000000] [--seconds 20] [--only dashboard,typename,rollups,ingestion,export]
 //   BENCH_DATABASE_URL=postgres://… (default postgres://postgres@127.0.0.1:5432/billing_bench)
 //
 // Seeds (or reuses) a bulk workspace of `--rows` usage records and 1,500 executions on the local
@@ -34,14 +34,18 @@ import { ledgerViolations } from "../test/helpers/ledger-invariants.js";
 import { ensureExecutions, PG_FUNCTIONS } from "./bench-data.js";
 import { BENCH_DATABASE_URL, benchKey, cpuMs, download, fmt, focusRowCount, median, memoryMb, openBenchWorkspace, postgresCpuMs, startBenchGateway } from "./shared.js";
 
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, rows: { type: "string" }, seconds: { type: "string" } } });
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, rows: { type: "string" }, seconds: { type: "string" }, only: { type: "string" } } });
 const quick = values.quick!;
 const rows = Number(values.rows ?? 1_000_000);
 const seconds = Number(values.seconds ?? (quick ? 5 : 20));
 const REPEAT = 3;
+const SECTIONS = ["dashboard", "typename", "rollups", "ingestion", "export"];
+const only = values.only?.split(",") ?? SECTIONS;
+/** Whether this run measures that section (`--only` picks some while working on them). */
+const measures = (section: string) => only.includes(section);
 const DAY = 86_400_000;
-if (!Number.isInteger(rows) || rows < 1000 || !(seconds > 0)) {
-  console.error("usage: npm run bench -- [--quick] [--rows N (≥ 1000)] [--seconds S]");
+if (!Number.isInteger(rows) || rows < 1000 || !(seconds > 0) || only.some((section) => !SECTIONS.includes(section))) {
+  console.error(`usage: npm run bench -- [--quick] [--rows N (≥ 1000)] [--seconds S] [--only ${SECTIONS.join(",")}]`);
   process.exit(2);
 }
 
@@ -197,7 +201,9 @@ await db.withSession((session) => session.exec(PG_FUNCTIONS));
 const readKey = await benchKey(db, workspace.id, ["read:billing"]);
 const exportRows = await focusRowCount(db, workspace);
 const { timeZone } = await db.prisma.workspace.findUniqueOrThrow({ where: { id: workspace.id } });
+// A zone at a half-hour offset from the workspace's, and one at whole hours.
 const otherZone = timeZone === "Asia/Kolkata" ? "America/St_Johns" : "Asia/Kolkata";
+const wholeHourZone = timeZone === "America/New_York" ? "Europe/Berlin" : "America/New_York";
 
 const server: RunningServer = await startBenchGateway({ FOCUS_RATE_LIMIT_PER_MINUTE: "100000", WRITE_QUEUE_MAX_DEPTH: "10000" });
 const pgPort = 20_000 + Math.floor(Math.random() * 20_000);
@@ -223,7 +229,7 @@ try {
   await gql(pgUrl, dashboards.daily.postgraphile, { ws: workspace.id, since });
 
   console.log("\nDashboard operation");
-  for (const [variant, dashboard] of Object.entries(dashboards)) {
+  for (const [variant, dashboard] of Object.entries(measures("dashboard") ? dashboards : {})) {
     const body = (query: string, variables: object = {}) => JSON.stringify({ query, variables });
     const g = body(dashboard.gateway);
     const p = body(dashboard.postgraphile, { ws: workspace.id, since });
@@ -244,8 +250,10 @@ try {
   }
 
   const floor = JSON.stringify({ query: "{ __typename }" });
-  const [typename, typenameAnchor] = await sideBySide("{ __typename }", () => load(gatewayUrl, server.pid, 50, floor, auth), () => load(pgUrl, postgraphile.pid!, 50, floor));
-  report({ figure: "{ __typename } with an API key, 50 connections", gateway: `${fmt(typename.rps)} req/s`, anchor: `PostGraphile (no auth) ${fmt(typenameAnchor.rps)} req/s`, ratio: typename.rps / typenameAnchor.rps, target: "≥ 0.5×", met: typename.rps / typenameAnchor.rps >= 0.5 });
+  if (measures("typename")) {
+    const [typename, typenameAnchor] = await sideBySide("{ __typename }", () => load(gatewayUrl, server.pid, 50, floor, auth), () => load(pgUrl, postgraphile.pid!, 50, floor));
+    report({ figure: "{ __typename } with an API key, 50 connections", gateway: `${fmt(typename.rps)} req/s`, anchor: `PostGraphile (no auth) ${fmt(typenameAnchor.rps)} req/s`, ratio: typename.rps / typenameAnchor.rps, target: "≥ 0.5×", met: typename.rps / typenameAnchor.rps >= 0.5 });
+  }
 
   console.log("\n365-day rollups by MONTH (medians of three after a warm-up)");
   const to = new Date(workspace.to);
@@ -253,9 +261,9 @@ try {
   const client = new pg.Client({ connectionString: BENCH_DATABASE_URL });
   await client.connect();
   try {
-    for (const [dimension, column] of [["SKU", "skuId"], ["MODEL", "model"], ["API_KEY", "apiKeyId"], ["EXTERNAL_USER", "externalUserId"], ["EXTERNAL_PROJECT", "externalProjectId"]] as const) {
+    for (const [dimension, column] of !measures("rollups") ? [] : [["SKU", "skuId"], ["MODEL", "model"], ["API_KEY", "apiKeyId"], ["EXTERNAL_USER", "externalUserId"], ["EXTERNAL_PROJECT", "externalProjectId"]] as const) {
       if (quick && (dimension === "MODEL" || dimension === "API_KEY" || dimension === "EXTERNAL_PROJECT")) continue;
-      for (const zone of [timeZone, otherZone]) {
+      for (const zone of quick ? [timeZone, otherZone] : [timeZone, wholeHourZone, otherZone]) {
         const variables = { from: from.toISOString(), to: to.toISOString(), groupBy: [dimension], timeZone: zone };
         const gatewayMs = await medianMs(() => gql(gatewayUrl, ROLLUP_QUERY, variables, auth));
         const rawMs = await medianMs(() => client.query(RAW_ROLLUP(column), [workspace.id, from, to, zone]));
@@ -267,17 +275,19 @@ try {
   }
 
   console.log("\nIngestion, 4 clients × 1,000-record batches");
-  const ingest = await ingestion(quick ? 20 : 60);
-  report({ figure: `ingestion of ${fmt(ingest.records)} new records`, gateway: `${fmt(ingest.acceptedPerSecond)} records/s`, anchor: `COPY ${fmt(ingest.copyPerSecond)} rows/s`, ratio: ingest.acceptedPerSecond / ingest.copyPerSecond, target: "≥ 20,000/s", met: ingest.acceptedPerSecond >= 20_000 });
-  report({ figure: "the same batches again (all duplicates)", gateway: `${fmt(ingest.duplicatesPerSecond)} records/s`, anchor: "", ratio: null, target: "≥ 100,000/s", met: ingest.duplicatesPerSecond >= 100_000 });
-  if (!ingest.exact) exitCode = 1;
+  if (measures("ingestion")) {
+    const ingest = await ingestion(quick ? 20 : 60);
+    report({ figure: `ingestion of ${fmt(ingest.records)} new records`, gateway: `${fmt(ingest.acceptedPerSecond)} records/s`, anchor: `COPY ${fmt(ingest.copyPerSecond)} rows/s`, ratio: ingest.acceptedPerSecond / ingest.copyPerSecond, target: "≥ 20,000/s", met: ingest.acceptedPerSecond >= 20_000 });
+    report({ figure: "the same batches again (all duplicates)", gateway: `${fmt(ingest.duplicatesPerSecond)} records/s`, anchor: "", ratio: null, target: "≥ 100,000/s", met: ingest.duplicatesPerSecond >= 100_000 });
+    if (!ingest.exact) exitCode = 1;
+  }
 
   console.log("\nFOCUS export");
   const expected = exportRows;
   const copySeconds: number[] = [];
   const exportSeconds: Record<string, number[]> = { csv: [], jsonl: [] };
   let exportPeakMb = 0;
-  for (let i = 0; i < (quick ? 1 : REPEAT); i++) {
+  for (let i = 0; i < (!measures("export") ? 0 : quick ? 1 : REPEAT); i++) {
     for (const format of ["csv", "jsonl"]) {
       const sampler = setInterval(() => (exportPeakMb = Math.max(exportPeakMb, memoryMb(server.pid, "VmRSS"))), 50);
       const result = await download(`${server.url}/api/billing/focus-export?from=${workspace.from}&to=${workspace.to}&format=${format}`, readKey);
@@ -289,12 +299,12 @@ try {
     copySeconds.push(psql(COPY_EXPORT(workspace.id)));
   }
   const copyRate = workspace.usageRecords / median(copySeconds);
-  for (const [format, target] of [["csv", 0.6], ["jsonl", 0.45]] as const) {
+  for (const [format, target] of measures("export") ? [["csv", 0.6], ["jsonl", 0.45]] as const : []) {
     const rate = expected / median(exportSeconds[format]!);
     report({ figure: `FOCUS export ${fmt(expected)} rows, ${format.toUpperCase()}`, gateway: `${fmt(rate)} rows/s`, anchor: `COPY … TO STDOUT CSV ${fmt(copyRate)} rows/s`, ratio: rate / copyRate, target: `≥ ${target}× COPY`, met: rate / copyRate >= target });
   }
   const peakMb = memoryMb(server.pid, "VmHWM");
-  report({ figure: "gateway memory during exports / idle", gateway: `${fmt(exportPeakMb)} MB / ${fmt(idleMb)} MB (peak of the run ${fmt(peakMb)} MB)`, anchor: "", ratio: null, target: "≤ 200 MB / ≤ 150 MB", met: exportPeakMb <= 200 && idleMb <= 150 });
+  if (measures("export")) report({ figure: "gateway memory during exports / idle", gateway: `${fmt(exportPeakMb)} MB / ${fmt(idleMb)} MB (peak of the run ${fmt(peakMb)} MB)`, anchor: "", ratio: null, target: "≤ 200 MB / ≤ 150 MB", met: exportPeakMb <= 200 && idleMb <= 150 });
 } catch (error) {
   console.error(error);
   exitCode = 1;

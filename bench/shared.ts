@@ -48,7 +48,7 @@ export async function openBenchWorkspace(rows: number): Promise<{ db: Database; 
     await seedBulk(db, { workspaces: 1, days: 365, events: rows, now: new Date() }, (line) => console.log(`  ${line}`));
     // What autovacuum would have done by the time a dashboard reads a year of data (this machine's
     // PostgreSQL runs without it): visibility maps for index-only scans, and statistics.
-    await db.withSession((session) => session.exec(`VACUUM (ANALYZE) "UsageRecord", "CreditTransaction", "CreditAllocation", "CreditLot", "UsageDailyRollup", "UsageDailyTotal"`));
+    await db.withSession((session) => session.exec(`VACUUM (ANALYZE) "UsageRecord", "CreditTransaction", "CreditAllocation", "CreditLot", "UsageDailyRollup", "UsageDailyTotal", "UsageDailyByDimension"`));
     [found] = await find();
   }
   return { db, workspace: { id: found!.id, usageRecords: Number(found!.n), from: found!.first.getTime(), to: found!.last.getTime() + 1 } };

@@ -28,3 +28,59 @@ export function wholeDays(window: { from: Date; to: Date }, timeZone: string): {
   if (from >= to) return null;
   return { from, to, firstDay: localDate(from, timeZone), endDay: localDate(to, timeZone) };
 }
+
+export type CalendarUnit = "hour" | "day" | "week" | "month" | "quarter";
+
+export interface RollupPlan {
+  /**
+   * Local days of `zone` (YYYY-MM-DD, end exclusive) whose daily aggregates are read; each counts in
+   * the bucket of its first instant, or of its last for the days in `late`.
+   */
+  days: { zone: string; firstDay: string; endDay: string; late: string[] } | null;
+  /** Instants read from raw rows: the window's partial days, or all of it. */
+  raw: Range[];
+  /** Raw rows that a day's aggregate put in the bucket of `owner` but that belong to their own bucket. */
+  moves: (Range & { owner: Date })[];
+}
+
+interface Range {
+  from: Date;
+  to: Date;
+}
+
+/**
+ * How a rollup in `zone` by `unit` (null: one bucket) reads a window from daily aggregates kept in
+ * the local days of `dayZone`. A day that a bucket boundary cuts (a month starting at 18:30 UTC
+ * for Asia/Kolkata) counts in the bucket of its longer part, and the raw rows of its shorter part
+ * are moved to their own bucket: totals stay exact in any zone while a whole day costs a few
+ * aggregate rows, and a cut day at most half a day of raw rows.
+ */
+export function rollupPlan(window: Range, dayZone: string, zone: string, unit: CalendarUnit | null): RollupPlan {
+  const whole = unit === "hour" ? null : wholeDays(window, dayZone);
+  if (!whole) return { days: null, raw: [window], moves: [] };
+  // The boundaries that cut each day: only the buckets' boundaries can, and in the days' own zone none does.
+  const cuts = new Map<string, { start: DateTime; at: Date[] }>();
+  if (unit !== null && zone !== dayZone) {
+    for (let boundary = DateTime.fromJSDate(whole.from, { zone }).startOf(unit).plus({ [unit]: 1 }); boundary.toMillis() < whole.to.getTime(); boundary = boundary.plus({ [unit]: 1 })) {
+      const start = boundary.setZone(dayZone).startOf("day");
+      if (start.toMillis() === boundary.toMillis()) continue;
+      const day = cuts.get(start.toISODate()!) ?? { start, at: [] };
+      day.at.push(boundary.toJSDate());
+      cuts.set(start.toISODate()!, day);
+    }
+  }
+  const late: string[] = [];
+  const moves: RollupPlan["moves"] = [];
+  for (const [date, { start, at }] of cuts) {
+    const [from, to, cut] = [start.toJSDate(), start.plus({ days: 1 }).toJSDate(), at[0]!];
+    // A day cut once counts in its longer part's bucket; one cut twice (a long DST day), in its first.
+    if (at.length === 1 && cut.getTime() - from.getTime() < to.getTime() - cut.getTime()) {
+      late.push(date);
+      moves.push({ from, to: cut, owner: cut });
+    } else {
+      moves.push({ from: cut, to, owner: from });
+    }
+  }
+  const raw = [{ from: window.from, to: whole.from }, { from: whole.to, to: window.to }].filter((r) => r.from < r.to);
+  return { days: { zone: dayZone, firstDay: whole.firstDay, endDay: whole.endDay, late }, raw, moves };
+}

@@ -1,7 +1,8 @@
 // Usage (or execution) totals by calendar bucket and dimension, in any IANA time zone. Whole
-// local days in the workspace's own zone come from the daily aggregate tables; partial days at the
-// edges of a window, hourly buckets and other zones read the raw rows. Both parts meet in one SQL
-// statement, so totals are exact either way.
+// local days of the workspace's own zone come from the daily aggregate tables, in any zone whose
+// buckets they do not straddle; partial days at the edges of a window, days that a bucket boundary
+// cuts and hourly buckets read the raw rows. Both parts meet in one SQL statement, so totals are
+// exact either way.
 import type { Workspace } from "../db/generated/client.js";
 import { readRollup, ROLLUP_SOURCE_DIMENSIONS, type RollupSqlRow } from "../store/daily-aggregates.js";
 import { prismaSql } from "../store/rows.js";
@@ -9,7 +10,7 @@ import type { RequestContext } from "./context.js";
 import { ValidationError } from "./errors.js";
 import { Decimal } from "./ledger.js";
 import { resolveWindow, type TimeWindow, type WindowInput } from "./rules/windows.js";
-import { assertTimeZone, wholeDays, type Granularity } from "./time.js";
+import { assertTimeZone, rollupPlan, type Granularity } from "./time.js";
 import { workspaceFor, type WorkspaceTarget } from "./workspaces.js";
 
 export const ROLLUP_DIMENSIONS = [
@@ -76,17 +77,15 @@ export async function usageRollup(ctx: RequestContext, target: WorkspaceTarget, 
   const invalid = groupBy.filter((d) => !ROLLUP_SOURCE_DIMENSIONS[source].includes(d));
   if (invalid.length) throw ValidationError.single("groupBy", `executions cannot be grouped by ${invalid.join(", ")}`);
 
-  // Whole local days of the workspace's own zone can come from the daily aggregates.
-  const days = granularity !== "HOUR" && timeZone === workspace.timeZone ? wholeDays(window, timeZone) : null;
-  const rows = await readRollup(prismaSql(ctx.db.prisma), {
-    source, workspaceId: workspace.id, timeZone, unit: UNITS[granularity], dims: groupBy, from: window.from, to: window.to, days,
-  });
+  const unit = UNITS[granularity];
+  const plan = rollupPlan(window, workspace.timeZone, timeZone, unit);
+  const rows = await readRollup(prismaSql(ctx.db.prisma), { source, workspaceId: workspace.id, timeZone, unit, dims: groupBy, from: window.from, ...plan });
   const result = rows.map((row) => ({
     bucketStart: granularity === "ALL" ? null : row.b,
     group: Object.fromEntries(groupBy.map((dimension, i) => [dimension, (row[`d${i}`] as string | null | undefined) ?? null])),
     ...metricsOf(row),
   }));
-  return { source, window, timeZone, granularity, groupBy, rows: result, totals: sumMetrics(result), usedDailyRollup: days !== null };
+  return { source, window, timeZone, granularity, groupBy, rows: result, totals: sumMetrics(result), usedDailyRollup: plan.days !== null };
 }
 
 function metricsOf(row: RollupSqlRow): RollupMetrics {

@@ -12,35 +12,47 @@ const USAGE_METRIC_SUMS = `SUM(u."units"), SUM(u."amount"), SUM(u."costUsd"), SU
   COALESCE(SUM(u."promptTokens"), 0), COALESCE(SUM(u."completionTokens"), 0),
   COALESCE(SUM(u."cacheReadTokens"), 0), COALESCE(SUM(u."cacheWriteTokens"), 0)`;
 
+const LOCAL_DAY = `(u."occurredAt" AT TIME ZONE w."timeZone")::date`;
+
 /**
- * The two daily usage tables: every dimension, and (far fewer rows) without API key, external
- * user and external project. Each key column comes with the expression that fills it.
+ * The three daily usage tables: every dimension; without API key, external user and external
+ * project (far fewer rows); and each of those three alone. Each key column comes with the
+ * expression that fills it.
  */
 const USAGE_TABLES = [
   {
     table: "UsageDailyRollup",
     keys: {
-      workspaceId: `u."workspaceId"`, day: `(u."occurredAt" AT TIME ZONE w."timeZone")::date`, skuId: `u."skuId"`,
+      workspaceId: `u."workspaceId"`, day: LOCAL_DAY, skuId: `u."skuId"`,
       model: `COALESCE(u."model", '')`, apiKeyId: `COALESCE(u."apiKeyId"::text, '')`, externalUserId: `COALESCE(u."externalUserId", '')`,
       externalProjectId: `COALESCE(u."externalProjectId", '')`, currency: `u."currency"`, resourceKind: `u."resourceKind"`,
     },
+    join: "",
   },
   {
     table: "UsageDailyTotal",
     keys: {
-      workspaceId: `u."workspaceId"`, day: `(u."occurredAt" AT TIME ZONE w."timeZone")::date`, skuId: `u."skuId"`,
+      workspaceId: `u."workspaceId"`, day: LOCAL_DAY, skuId: `u."skuId"`,
       model: `COALESCE(u."model", '')`, currency: `u."currency"`, resourceKind: `u."resourceKind"`,
     },
+    join: "",
+  },
+  {
+    table: "UsageDailyByDimension",
+    keys: { workspaceId: `u."workspaceId"`, dimension: `d."dimension"`, day: LOCAL_DAY, value: `COALESCE(d."value", '')`, currency: `u."currency"` },
+    // Each record counts once under each of the three dimensions.
+    join: `CROSS JOIN LATERAL (VALUES ('API_KEY'::"UsageDimension", u."apiKeyId"::text), ('EXTERNAL_USER', u."externalUserId"),
+      ('EXTERNAL_PROJECT', u."externalProjectId")) d ("dimension", "value")`,
   },
 ] as const;
 
-function usageAggregateInsert({ table, keys }: (typeof USAGE_TABLES)[number], where: string, upsert: boolean): string {
+function usageAggregateInsert({ table, keys, join }: (typeof USAGE_TABLES)[number], where: string, upsert: boolean): string {
   const keyNames = Object.keys(keys).map((k) => `"${k}"`).join(", ");
   const groups = Object.keys(keys).map((_, i) => i + 1).join(", ");
   const conflict = USAGE_METRICS.split(",").map((c) => c.trim()).map((c) => `${c} = "${table}".${c} + EXCLUDED.${c}`).join(", ");
   return `INSERT INTO "${table}" (${keyNames}, ${USAGE_METRICS})
     SELECT ${Object.values(keys).join(", ")}, ${USAGE_METRIC_SUMS}
-    FROM "UsageRecord" u JOIN "Workspace" w ON w."id" = u."workspaceId"
+    FROM "UsageRecord" u JOIN "Workspace" w ON w."id" = u."workspaceId" ${join}
     WHERE ${where}
     GROUP BY ${groups}
     ${upsert ? `ON CONFLICT (${keyNames}) DO UPDATE SET ${conflict}` : ""}`;
@@ -48,7 +60,7 @@ function usageAggregateInsert({ table, keys }: (typeof USAGE_TABLES)[number], wh
 
 const UPSERT_USAGE_AGGREGATES = USAGE_TABLES.map((t) => usageAggregateInsert(t, `u.id = ANY($1::bigint[])`, true));
 
-/** Adds usage records to both daily usage tables (two statements). */
+/** Adds usage records to the daily usage tables (a statement per table). */
 export async function addUsageToAggregates(run: RunSql, usageRecordIds: bigint[]): Promise<void> {
   if (usageRecordIds.length === 0) return;
   for (const upsert of UPSERT_USAGE_AGGREGATES) await run(upsert, [usageRecordIds.map(String)]);
@@ -93,9 +105,19 @@ export async function rebuildAggregates(run: RunSql, workspaceId: string): Promi
 
 interface AggregateTable {
   table: string;
+  /** Which of the table's rows it holds, if not all. */
+  where?: string;
   dims: Record<string, string>;
   metrics: string;
 }
+
+/** The rows of UsageDailyByDimension for one dimension, which can be grouped by it, currency and workspace. */
+const byDimension = (dimension: "API_KEY" | "EXTERNAL_USER" | "EXTERNAL_PROJECT"): AggregateTable => ({
+  table: `"UsageDailyByDimension"`,
+  where: `"dimension" = '${dimension}'`,
+  dims: { [dimension]: `NULLIF("value", '')`, WORKSPACE: `"workspaceId"::text`, CURRENCY: `"currency"::text` },
+  metrics: USAGE_AGGREGATE_METRICS,
+});
 
 interface SourceSql {
   raw: { table: string; time: string; dims: Record<string, string>; metrics: string };
@@ -128,6 +150,9 @@ const SOURCES: Record<"USAGE" | "EXECUTIONS", SourceSql> = {
         },
         metrics: USAGE_AGGREGATE_METRICS,
       },
+      byDimension("API_KEY"),
+      byDimension("EXTERNAL_USER"),
+      byDimension("EXTERNAL_PROJECT"),
       {
         table: `"UsageDailyRollup"`,
         dims: {
@@ -167,10 +192,14 @@ export interface RollupQuery {
   /** The calendar unit of buckets; null for one bucket over the whole window. */
   unit: "hour" | "day" | "week" | "month" | "quarter" | null;
   dims: string[];
+  /** The window's start: the bucket of a rollup without unit. */
   from: Date;
-  to: Date;
-  /** Whole local days (of the workspace's own zone) to read from the daily tables, if any. */
-  days: { from: Date; to: Date; firstDay: string; endDay: string } | null;
+  /** Local days (of `days.zone`) to read from the daily tables, each in the bucket of its first instant or, if `late`, its last. */
+  days: { zone: string; firstDay: string; endDay: string; late: string[] } | null;
+  /** Ranges to read from raw rows. */
+  raw: { from: Date; to: Date }[];
+  /** Raw rows that a day's aggregate put in the bucket of `owner`, to move to their own bucket. */
+  moves: { from: Date; to: Date; owner: Date }[];
 }
 
 const rollupRow = z.object({
@@ -195,37 +224,48 @@ export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSql
   // PostgreSQL must be able to type every parameter, so each is added only where it is used.
   const zone = once(() => param(q.timeZone));
   const start = once(() => `${param(q.from.toISOString())}::timestamptz`);
+  const bucketOf = (instant: string) => (q.unit === null ? start() : `date_trunc('${q.unit}', ${instant} AT TIME ZONE ${zone()}) AT TIME ZONE ${zone()}`);
   const dims = q.dims.map((d, i) => ({ dimension: d, alias: `d${i}` }));
-  const rawPart = (from: Date, to: Date) => {
-    const bucket = q.unit === null ? start() : `date_trunc('${q.unit}', ${sql.raw.time} AT TIME ZONE ${zone()}) AT TIME ZONE ${zone()}`;
+  const rawPart = (range: { from: Date; to: Date }) => {
     const dimSql = dims.map(({ dimension, alias }) => `${sql.raw.dims[dimension]} AS ${alias}`);
-    return `SELECT ${[`${bucket} AS b`, ...dimSql].join(", ")}, ${sql.raw.metrics} FROM ${sql.raw.table}
-      WHERE "workspaceId" = $1::uuid AND ${sql.raw.time} >= ${param(from.toISOString())}::timestamptz
-        AND ${sql.raw.time} < ${param(to.toISOString())}::timestamptz GROUP BY ${groupList(dims.length)}`;
+    return `SELECT ${[`${bucketOf(sql.raw.time)} AS b`, ...dimSql].join(", ")}, ${sql.raw.metrics} FROM ${sql.raw.table}
+      WHERE "workspaceId" = $1::uuid AND ${sql.raw.time} >= ${param(range.from.toISOString())}::timestamptz
+        AND ${sql.raw.time} < ${param(range.to.toISOString())}::timestamptz GROUP BY ${groupList(dims.length)}`;
   };
   const aggregate = sql.aggregates.find((table) => q.dims.every((d) => d in table.dims))!;
-  const aggregatePart = (firstDay: string, endDay: string) => {
-    const bucket = q.unit === null ? start() : `date_trunc('${q.unit}', "day"::timestamp) AT TIME ZONE ${zone()}`;
+  const aggregatePart = (days: NonNullable<RollupQuery["days"]>) => {
+    const [dayZone, firstDay, endDay] = [once(() => param(days.zone)), once(() => param(days.firstDay)), once(() => param(days.endDay))];
+    const firstInstant = () => `("day"::date::timestamp AT TIME ZONE ${dayZone()})`;
+    const lastInstant = () => `(("day"::date + 1)::timestamp AT TIME ZONE ${dayZone()}) - interval '1 microsecond'`;
+    const bucket = q.unit === null ? start()
+      // In the days' own zone a day's bucket is that of its date.
+      : days.zone === q.timeZone && !days.late.length ? `date_trunc('${q.unit}', "day"::date::timestamp) AT TIME ZONE ${zone()}`
+      : bucketOf(days.late.length ? `CASE WHEN "day"::date = ANY(${param(days.late)}::date[]) THEN ${lastInstant()} ELSE ${firstInstant()} END` : firstInstant());
+    // Each day's bucket is computed once and joined to its rows: zone arithmetic per row costs more
+    // than the scan. OFFSET 0 keeps PostgreSQL from moving the arithmetic back above the join.
+    const buckets = `SELECT "day"::date AS "day", ${bucket} AS b
+      FROM generate_series(${firstDay()}::date::timestamp, ${endDay()}::date::timestamp - interval '1 day', interval '1 day') AS s ("day") OFFSET 0`;
     const dimSql = dims.map(({ dimension, alias }) => `${aggregate.dims[dimension]} AS ${alias}`);
-    return `SELECT ${[`${bucket} AS b`, ...dimSql].join(", ")}, ${aggregate.metrics} FROM ${aggregate.table}
-      WHERE "workspaceId" = $1::uuid AND "day" >= ${param(firstDay)}::date AND "day" < ${param(endDay)}::date
-      GROUP BY ${groupList(dims.length)}`;
+    const filters = [`a."workspaceId" = $1::uuid`, `a."day" >= ${firstDay()}::date`, `a."day" < ${endDay()}::date`, ...(aggregate.where ? [aggregate.where] : [])];
+    return `SELECT ${["m.b", ...dimSql].join(", ")}, ${aggregate.metrics} FROM ${aggregate.table} a JOIN (${buckets}) m ON m."day" = a."day"
+      WHERE ${filters.join(" AND ")} GROUP BY ${groupList(dims.length)}`;
   };
+  // Added to the rows' own buckets, taken from the owner's.
+  const movePart = (move: RollupQuery["moves"][number]) => `
+    SELECT CASE WHEN s.sign = 1 THEN g.b ELSE ${bucketOf(`${param(move.owner.toISOString())}::timestamptz`)} END AS b,
+      ${dims.map((d) => `g.${d.alias}, `).join("")}s.sign * g.q q, s.sign * g.c c, s.sign * g.cr cr, s.sign * g.n n, s.sign * g.pt pt,
+      s.sign * g.ct ct, s.sign * g.crt crt, s.sign * g.cwt cwt
+    FROM (${rawPart(move)}) g CROSS JOIN (VALUES (1), (-1)) s (sign)`;
 
-  const parts: string[] = [];
-  if (q.days) {
-    if (q.from < q.days.from) parts.push(rawPart(q.from, q.days.from));
-    parts.push(aggregatePart(q.days.firstDay, q.days.endDay));
-    if (q.days.to < q.to) parts.push(rawPart(q.days.to, q.to));
-  } else {
-    parts.push(rawPart(q.from, q.to));
-  }
+  const parts = [...(q.days ? [aggregatePart(q.days)] : []), ...q.raw.map(rawPart), ...q.moves.map(movePart)];
   const aliases = dims.map((d) => d.alias);
   return parseRows(rollupRow, await run(
     `SELECT ${["b", ...aliases].join(", ")}, COALESCE(SUM(q), 0) q, COALESCE(SUM(c), 0) c, COALESCE(SUM(cr), 0) cr, COALESCE(SUM(n), 0)::bigint n,
        COALESCE(SUM(pt), 0)::bigint pt, COALESCE(SUM(ct), 0)::bigint ct, COALESCE(SUM(crt), 0)::bigint crt, COALESCE(SUM(cwt), 0)::bigint cwt
      FROM (${parts.join(" UNION ALL ")}) parts
      GROUP BY ${groupList(aliases.length)}
+     -- a group whose rows all moved to another bucket nets to nothing
+     HAVING SUM(n) <> 0
      ORDER BY b, SUM(c) DESC`,
     params,
   ));

@@ -40,6 +40,16 @@ const Rollup = graphql(`
     }
   }
 `);
+const GroupedRollup = graphql(`
+  query DashGroupedRollup($from: DateTime, $to: DateTime, $granularity: Granularity, $groupBy: [RollupDimension!], $timeZone: String) {
+    workspace {
+      usageRollup(from: $from, to: $to, granularity: $granularity, groupBy: $groupBy, timeZone: $timeZone) {
+        usedDailyRollup
+        rows { bucketStart group { model sku apiKeyId externalUserId externalProjectId currency } costUsd credits eventCount quantity promptTokens }
+      }
+    }
+  }
+`);
 const Executions = graphql(`
   query DashExecutions($from: DateTime, $first: Int) {
     workspace { executions(from: $from, first: $first, order: OLDEST_FIRST) { totalCount edges { node { costUsd billingType monthToDateUsd onDemandCostUsd } } } }
@@ -171,16 +181,48 @@ describe("dashboard reads", () => {
     const normalise = (rows: { bucket: string; model: string | null; cost: string; credits: string; n: number }[]) =>
       rows.map((r) => `${r.bucket}|${r.model}|${new Prisma.Decimal(r.cost).toFixed()}|${new Prisma.Decimal(r.credits).toFixed()}|${r.n}`).sort();
 
-    for (const [timeZone, usesDaily] of [["America/New_York", true], ["Europe/Berlin", false], ["Asia/Kolkata", false]] as const) {
+    for (const timeZone of ["America/New_York", "Europe/Berlin", "Asia/Kolkata"]) {
       test(`equal the raw rows by month across the DST change, in ${timeZone}`, async ({ gateway, db, keys }) => {
         const to = NOW.toISOString();
         const response = await gateway.graphql(Rollup, { from: OCT_1_NEW_YORK, to, granularity: "MONTH", groupBy: ["MODEL"], timeZone }, bearer(keys.acme));
         const rollup = response.data!.workspace!.usageRollup;
-        expect(rollup.usedDailyRollup).toBe(usesDaily);
+        expect(rollup.usedDailyRollup).toBe(true);
         const expected = await rawMonths(db, keys.acmeId, timeZone, OCT_1_NEW_YORK, to);
         expect(expected.length).toBeGreaterThan(4);
         expect(normalise(rollup.rows.map((r) => ({ bucket: r.bucketStart!, model: r.group.model ?? null, cost: r.costUsd, credits: r.credits, n: r.eventCount }))))
           .toEqual(normalise(expected.map((r) => ({ bucket: r.bucket.toISOString(), model: r.model, cost: r.cost.toFixed(), credits: r.credits.toFixed(), n: r.n }))));
+      });
+    }
+
+    // The workspace keeps its days in New York: other zones' buckets cut some of them, whose
+    // shorter part is moved between buckets from the raw rows. Windows start and end mid-day.
+    const DIMENSIONS = { MODEL: "model", SKU: `"skuId"`, API_KEY: `"apiKeyId"::text`, EXTERNAL_USER: `"externalUserId"`, EXTERNAL_PROJECT: `"externalProjectId"`, CURRENCY: "currency::text" } as const;
+    const GROUPS = { MODEL: "model", SKU: "sku", API_KEY: "apiKeyId", EXTERNAL_USER: "externalUserId", EXTERNAL_PROJECT: "externalProjectId", CURRENCY: "currency" } as const;
+    const groupings: (keyof typeof DIMENSIONS)[][] = [[], ["SKU"], ["EXTERNAL_USER"], ["API_KEY", "CURRENCY"], ["EXTERNAL_PROJECT", "MODEL"]];
+    for (const timeZone of ["UTC", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns", "Europe/Berlin", "America/Los_Angeles", "Australia/Adelaide", "America/New_York"]) {
+      test(`equal the raw rows for every unit and grouping in ${timeZone}`, async ({ gateway, db, keys }) => {
+        const [from, to] = ["2026-09-28T13:17:00.000Z", "2026-11-21T19:45:30.000Z"];
+        for (const granularity of ["DAY", "WEEK", "MONTH", "QUARTER", "ALL"] as const) {
+          for (const groupBy of groupings) {
+            const response = await gateway.graphql(GroupedRollup, { from, to, granularity, groupBy, timeZone }, bearer(keys.acme));
+            const rollup = response.data!.workspace!.usageRollup;
+            expect(rollup.usedDailyRollup).toBe(true);
+            const bucket = granularity === "ALL" ? "$2::timestamptz" : `date_trunc('${granularity.toLowerCase()}', "occurredAt" AT TIME ZONE $4) AT TIME ZONE $4`;
+            const expected = await raw<{ bucket: Date; cost: Prisma.Decimal; credits: Prisma.Decimal; quantity: Prisma.Decimal; n: number; pt: bigint } & Record<string, string | null>>(db,
+              `SELECT ${bucket} AS bucket, ${groupBy.map((d, i) => `${DIMENSIONS[d]} AS g${i}, `).join("")}SUM("costUsd") cost, SUM(credits) credits, SUM(units) quantity,
+                 COUNT(*)::int n, COALESCE(SUM("promptTokens"), 0)::bigint pt
+               FROM "UsageRecord" WHERE "workspaceId" = $1::uuid AND "occurredAt" >= $2::timestamptz AND "occurredAt" < $3::timestamptz
+               GROUP BY ${[1, ...groupBy.map((_, i) => i + 2)].join(", ")}`,
+              ...[keys.acmeId, from, to, ...(granularity === "ALL" ? [] : [timeZone])],
+            );
+            const label = `${granularity} by [${groupBy}]`;
+            expect(expected.length, label).toBeGreaterThan(0);
+            const line = (bucket: string, group: (string | null)[], cost: string, credits: string, quantity: string, n: number, pt: string) =>
+              [bucket, ...group, new Prisma.Decimal(cost).toFixed(), new Prisma.Decimal(credits).toFixed(), new Prisma.Decimal(quantity).toFixed(), n, pt].join("|");
+            expect(rollup.rows.map((r) => line(r.bucketStart ?? from, groupBy.map((d) => r.group[GROUPS[d]] ?? null), r.costUsd, r.credits, r.quantity, r.eventCount, String(r.promptTokens))).sort(), label)
+              .toEqual(expected.map((r) => line(r.bucket.toISOString(), groupBy.map((_, i) => r[`g${i}`] ?? null), r.cost.toFixed(), r.credits.toFixed(), r.quantity.toFixed(), r.n, String(r.pt))).sort());
+          }
+        }
       });
     }
 
@@ -286,6 +328,19 @@ describe("dashboard reads", () => {
     // executions' workflows and billing (one batch each), the rollup, and the balance's open lots
     // (credits expired since the last write no longer count).
     expect(small).toBeLessThanOrEqual(11);
+
+    // A rollup is one statement in any zone: the days that another zone's months cut included.
+    for (const timeZone of ["America/New_York", "Asia/Kolkata", "America/Los_Angeles"]) {
+      const statements: string[] = [];
+      const stop = db.onQuery((sql) => statements.push(sql));
+      try {
+        const response = await gateway.graphql(GroupedRollup, { from: OCT_1_NEW_YORK, to: NOW.toISOString(), granularity: "MONTH", groupBy: ["EXTERNAL_USER"], timeZone }, bearer(keys.acme));
+        expect(response.data!.workspace!.usageRollup.rows.length).toBeGreaterThan(0);
+      } finally {
+        stop();
+      }
+      expect(statements.filter((sql) => sql.includes('"UsageRecord"') || sql.includes('"UsageDaily')), timeZone).toHaveLength(1);
+    }
   });
 
   test("rejects operations past the depth, alias, token and page limits with 400", async ({ gateway, keys }) => {
