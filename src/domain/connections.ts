@@ -75,12 +75,23 @@ export async function keysetConnection<T, K>(ctx: RequestContext, keyset: Keyset
     rows = rows.slice(-last);
     hasNextPage = before !== null;
   }
-  const edges = rows.map((node) => ({ node, cursor: ctx.settings.cursors.encode(binding, keyset.encode(node)) }));
+  const edges = rows.map((node) => lazyEdge(node, () => ctx.settings.cursors.encode(binding, keyset.encode(node))));
   return {
     edges,
-    pageInfo: { hasNextPage, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage,
+      get startCursor() { return edges[0]?.cursor ?? null; },
+      get endCursor() { return edges.at(-1)?.cursor ?? null; },
+    },
     totalCount: () => keyset.count(),
   };
+}
+
+/** An edge whose cursor is signed when first read: dashboards seldom ask for cursors, and each costs an HMAC. */
+function lazyEdge<T>(node: T, sign: () => string): { node: T; cursor: string } {
+  let cursor: string | undefined;
+  return { node, get cursor() { return (cursor ??= sign()); } };
 }
 
 /** Keys of listings ordered by (time, id), such as usage records and executions. */
