@@ -82,19 +82,24 @@ export function memoryMb(pid: number, field: "VmRSS" | "VmHWM"): number {
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
 /** CPU time (user + system) of one process so far, in ms. */
-export function cpuMs(pid: number): number {
+export function cpuMs(pid: number, { endedChildren = false } = {}): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  const own = Number(fields[11]) + Number(fields[12]);
+  return (endedChildren ? own + Number(fields[13]) + Number(fields[14]) : own) * TICK_MS;
 }
 
-/** CPU time of every PostgreSQL server process (all backends and workers) so far, in ms. */
+/**
+ * CPU time of every PostgreSQL server process so far, in ms: live backends and workers, and those
+ * that ended (counted in the postmaster's children's time), so that a backend closing during a run
+ * does not take its CPU out of the sum.
+ */
 export function postgresCpuMs(): number {
   let total = 0;
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (stat.includes("(postgres)")) total += cpuMs(Number(entry));
+      if (stat.includes("(postgres)")) total += cpuMs(Number(entry), { endedChildren: true });
     } catch {
       // the process ended meanwhile
     }

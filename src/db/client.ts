@@ -3,9 +3,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client.js";
 import type { Config } from "../config/config.js";
 import { StartupError } from "../config/startup-error.js";
@@ -178,6 +178,8 @@ async function listenOnOwnConnection(url: string, channel: string, handlers: Lis
 
 /** Embedded PostgreSQL. `dataDir` undefined keeps the database in memory (tests). */
 export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Database> {
+  // Loaded only here: a gateway on PostgreSQL does not carry the embedded engine's modules.
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
   const release = dataDir ? claimDataDir(dataDir) : () => {};
   let client: PGlite;
   try {

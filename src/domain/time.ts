@@ -1,5 +1,6 @@
 // Calendar arithmetic in IANA time zones (Luxon); windows and their rules are in rules/windows.ts.
 import { DateTime, IANAZone } from "luxon";
+import type { RollupQuery } from "../store/daily-aggregates.js";
 import { ValidationError } from "./errors.js";
 
 export const GRANULARITIES = ["HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "ALL"] as const;
@@ -29,19 +30,8 @@ export function wholeDays(window: { from: Date; to: Date }, timeZone: string): {
   return { from, to, firstDay: localDate(from, timeZone), endDay: localDate(to, timeZone) };
 }
 
-export type CalendarUnit = "hour" | "day" | "week" | "month" | "quarter";
-
-export interface RollupPlan {
-  /**
-   * Local days of `zone` (YYYY-MM-DD, end exclusive) whose daily aggregates are read; each counts in
-   * the bucket of its first instant, or of its last for the days in `late`.
-   */
-  days: { zone: string; firstDay: string; endDay: string; late: string[] } | null;
-  /** Instants read from raw rows: the window's partial days, or all of it. */
-  raw: Range[];
-  /** Raw rows that a day's aggregate put in the bucket of `owner` but that belong to their own bucket. */
-  moves: (Range & { owner: Date })[];
-}
+/** Which days a rollup reads from daily aggregates, and which ranges from raw rows. */
+export type RollupPlan = Pick<RollupQuery, "days" | "raw" | "moves">;
 
 interface Range {
   from: Date;
@@ -55,7 +45,7 @@ interface Range {
  * are moved to their own bucket: totals stay exact in any zone while a whole day costs a few
  * aggregate rows, and a cut day at most half a day of raw rows.
  */
-export function rollupPlan(window: Range, dayZone: string, zone: string, unit: CalendarUnit | null): RollupPlan {
+export function rollupPlan(window: Range, dayZone: string, zone: string, unit: RollupQuery["unit"]): RollupPlan {
   const whole = unit === "hour" ? null : wholeDays(window, dayZone);
   if (!whole) return { days: null, raw: [window], moves: [] };
   // The boundaries that cut each day: only the buckets' boundaries can, and in the days' own zone none does.

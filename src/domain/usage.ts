@@ -110,37 +110,39 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
   }
   const skus = new Map((await ctx.db.prisma.sku.findMany({ where: { id: { in: [...new Set(parsed.map((p) => p.input.sku))] } } })).map((sku) => [sku.id, sku]));
   const now = ctx.clock.now();
+  // Priced before the lock, which only the balance needs.
+  const priced = parsed.map(({ index, input }) => ({ index, input, ...priceRecord(ctx, input, skus.get(input.sku), now) }));
+  // Keys stored earlier are duplicates whatever happens next: a retried batch is answered without
+  // waiting for the workspace's lock. Keys not found are probed again under the lock.
+  const stored = await existingUsageKeys(prismaSql(ctx.db.prisma), workspace.id, priced.map((p) => p.input.idempotencyKey));
+  const toWrite = priced.filter(({ index, input }) => {
+    const existingId = stored.get(input.idempotencyKey);
+    if (existingId !== undefined) outcomes[index] = { index, idempotencyKey: input.idempotencyKey, status: "DUPLICATE", existingId };
+    return existingId === undefined;
+  });
 
-  const written = await withLedgerLock(ctx, workspace.id, async (tx, locked) => {
+  const written = toWrite.length === 0 ? [] : await withLedgerLock(ctx, workspace.id, async (tx, locked) => {
     const run = prismaSql(tx);
-    const seen = new Map(await existingUsageKeys(run, workspace.id, parsed.map((p) => p.input.idempotencyKey)));
+    const seen = new Map(await existingUsageKeys(run, workspace.id, toWrite.map((p) => p.input.idempotencyKey)));
     let balance = locked.creditBalance;
     const accepted: { index: number; record: NewUsageRecord; credits: Decimal; description: string }[] = [];
-    for (const { index, input } of parsed) {
+    for (const { index, input, problem, charge } of toWrite) {
       const duplicateOf = seen.get(input.idempotencyKey);
       if (duplicateOf !== undefined) {
         outcomes[index] = { index, idempotencyKey: input.idempotencyKey, status: "DUPLICATE", existingId: duplicateOf };
         continue;
       }
-      const sku = skus.get(input.sku);
-      if (!sku) {
-        outcomes[index] = rejected(index, input.idempotencyKey, "UNKNOWN_SKU", `Unknown SKU "${input.sku}"`, ["sku"]);
+      if (problem) {
+        outcomes[index] = rejected(index, input.idempotencyKey, problem.code, problem.message, problem.path);
         continue;
       }
-      const units = new Decimal(input.units);
-      const price = priceUsage(sku, units, input.currency);
-      const tooLarge = chargeProblem(price);
-      if (tooLarge) {
-        outcomes[index] = rejected(index, input.idempotencyKey, "VALIDATION_ERROR", tooLarge, ["units"]);
+      if (!canDebit(locked, balance, charge.credits) || !balanceFits(balance.minus(charge.credits))) {
+        outcomes[index] = rejected(index, input.idempotencyKey, "INSUFFICIENT_CREDITS", `Insufficient credits: balance ${balance.toFixed()}, required ${charge.credits.toFixed()}`, []);
         continue;
       }
-      if (!canDebit(locked, balance, price.credits) || !balanceFits(balance.minus(price.credits))) {
-        outcomes[index] = rejected(index, input.idempotencyKey, "INSUFFICIENT_CREDITS", `Insufficient credits: balance ${balance.toFixed()}, required ${price.credits.toFixed()}`, []);
-        continue;
-      }
-      balance = balance.minus(price.credits);
+      balance = balance.minus(charge.credits);
       seen.set(input.idempotencyKey, IN_THIS_BATCH);
-      accepted.push({ index, credits: price.credits, description: `${sku.name}: ${units.toFixed()} ${sku.unit}`, record: newRecord(ctx, input, sku, price, now) });
+      accepted.push({ index, credits: charge.credits, description: charge.description, record: charge.record });
     }
     const inserted = await insertUsageRecords(run, workspace.id, accepted.map((a) => a.record));
     await appendLedger(tx, locked, accepted.map((a, i) => ({
@@ -170,6 +172,20 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
     results,
     creditsDebited: written.reduce((sum, w) => sum.plus(w.credits), new Decimal(0)),
   };
+}
+
+type Priced =
+  | { problem: { code: string; message: string; path: string[] }; charge?: never }
+  | { problem?: never; charge: { credits: Decimal; description: string; record: NewUsageRecord } };
+
+/** A record's charge and row, or why it cannot be charged (an unknown SKU, a charge too large). */
+function priceRecord(ctx: RequestContext, input: ParsedRecord, sku: Sku | undefined, now: Date): Priced {
+  if (!sku) return { problem: { code: "UNKNOWN_SKU", message: `Unknown SKU "${input.sku}"`, path: ["sku"] } };
+  const units = new Decimal(input.units);
+  const price = priceUsage(sku, units, input.currency);
+  const tooLarge = chargeProblem(price);
+  if (tooLarge) return { problem: { code: "VALIDATION_ERROR", message: tooLarge, path: ["units"] } };
+  return { charge: { credits: price.credits, description: `${sku.name}: ${units.toFixed()} ${sku.unit}`, record: newRecord(ctx, input, sku, price, now) } };
 }
 
 /** Marks a key first seen earlier in the same batch; replaced by that record's id once inserted. */

@@ -2,7 +2,7 @@
 // read of exact prices, and the newest change per UTC day that FOCUS metadata reports.
 import { z } from "zod";
 import type { Database } from "../db/client.js";
-import type { UsageRecord } from "../db/generated/client.js";
+import { Prisma, type UsageRecord } from "../db/generated/client.js";
 import { insertRows, type ColumnSpec } from "./bulk-insert.js";
 import { col, parseRows, type RunSql } from "./rows.js";
 
@@ -45,40 +45,11 @@ export const USAGE_RECORD_COLUMNS: (ColumnSpec & { name: keyof NewUsageRecord })
   { name: "idempotencyKey", type: "text" }, { name: "createdAt", type: "timestamptz" },
 ];
 
-const nullable = <S extends z.ZodType>(schema: S) => schema.nullable();
-
-/** A stored usage record, as RETURNING gives it. */
-const usageRecordRow = z.object({
-  id: col.bigint(),
-  workspaceId: col.text(),
-  occurredAt: col.date(),
-  skuId: col.text(),
-  units: col.decimal(),
-  pricePerUnitUsd: col.decimal(),
-  amount: col.decimal(),
-  currency: z.enum(["USD", "VCU", "DIEM", "BUNDLED_CREDITS", "CREDITS"]),
-  costUsd: col.decimal(),
-  credits: col.decimal(),
-  notes: nullable(col.text()),
-  requestId: nullable(col.text()),
-  inferenceExecutionTimeMs: nullable(col.int()),
-  promptTokens: nullable(col.int()),
-  completionTokens: nullable(col.int()),
-  cacheReadTokens: nullable(col.int()),
-  cacheWriteTokens: nullable(col.int()),
-  model: nullable(col.text()),
-  apiKeyId: nullable(col.text()),
-  externalUserId: nullable(col.text()),
-  externalProjectId: nullable(col.text()),
-  resourceKind: z.enum(["SANDBOX", "COMPUTER", "STORAGE", "INFERENCE"]),
-  resourceId: nullable(col.text()),
-  idempotencyKey: col.text(),
-  createdAt: col.date(),
-}) satisfies z.ZodType<UsageRecord>;
-
-const RETURNING = ["id", "workspaceId", ...USAGE_RECORD_COLUMNS.map((c) => c.name)].map((name) => `"${name}"`).join(", ");
-
-/** Inserts records in input order (ids ascend with it) and returns them as stored. */
+/**
+ * Inserts records in input order (ids ascend with it) and returns them as stored. Only the ids come
+ * back: every other column is what was sent (decimals already fit their columns), and reading a
+ * thousand whole rows back cost more than writing them.
+ */
 export async function insertUsageRecords(run: RunSql, workspaceId: string, records: NewUsageRecord[]): Promise<UsageRecord[]> {
   const values = records.map((record) => USAGE_RECORD_COLUMNS.map(({ name }) => {
     const value = record[name];
@@ -86,9 +57,21 @@ export async function insertUsageRecords(run: RunSql, workspaceId: string, recor
   }));
   const rows = await insertRows(run, "UsageRecord", USAGE_RECORD_COLUMNS, values, {
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
-    returning: RETURNING,
+    returning: "id",
   });
-  return parseRows(usageRecordRow, rows).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const ids = parseRows(z.object({ id: col.bigint() }), rows).map((row) => row.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return records.map((record, i) => ({
+    ...record,
+    id: ids[i]!,
+    workspaceId,
+    units: new Prisma.Decimal(record.units),
+    pricePerUnitUsd: new Prisma.Decimal(record.pricePerUnitUsd),
+    amount: new Prisma.Decimal(record.amount),
+    costUsd: new Prisma.Decimal(record.costUsd),
+    credits: new Prisma.Decimal(record.credits),
+    currency: record.currency as UsageRecord["currency"],
+    resourceKind: record.resourceKind as UsageRecord["resourceKind"],
+  }));
 }
 
 /** The ids of records already stored under some of these idempotency keys. */

@@ -35,6 +35,28 @@ describe("REST credits and events", () => {
     expect(ndjson.body).toMatchObject({ accepted: 2, duplicates: 0, rejected: 0 });
   });
 
+  test("answers a retried batch from the stored keys, without the workspace's lock, and the same as the first time", async ({ gateway, db, tenants: { acme } }) => {
+    const batch = JSON.stringify([...events("retry", 3), { idempotencyKey: "retry-sku", sku: "no-such-sku", units: "1" }]);
+    const first = await post(gateway, batch, "application/json", acme.keys.write);
+    expect(first.body).toMatchObject({ accepted: 3, duplicates: 0, rejected: 1 });
+    const statements: string[] = [];
+    const stop = db.onQuery((sql) => statements.push(sql));
+    let again;
+    try {
+      again = await post(gateway, JSON.stringify(JSON.parse(batch).slice(0, 3)), "application/json", acme.keys.write);
+    } finally {
+      stop();
+    }
+    expect(again.body).toMatchObject({ accepted: 0, duplicates: 3, rejected: 0, creditsDebited: 0 });
+    const ids = first.body.results.slice(0, 3).map((r: { id: string }) => r.id);
+    expect(ids.every((id: string) => /^\d+$/.test(id))).toBe(true);
+    expect(again.body.results.map((r: { id: string }) => r.id)).toEqual(ids);
+    expect(statements.filter((sql) => /FOR UPDATE|lock_timeout/i.test(sql))).toEqual([]);
+    // A stored key beside a new one: the new record is written under the lock, the old one reported.
+    const mixed = await post(gateway, JSON.stringify([events("retry", 1)[0], ...events("retry-new", 1)]), "application/json", acme.keys.write);
+    expect(mixed.body.results.map((r: { status: string }) => r.status)).toEqual(["duplicate", "accepted"]);
+  });
+
   test("stores the good records of a mixed batch and rejects each bad one with its reason", async ({ gateway, db, tenants: { acme } }) => {
     const good = events("mixed", 3);
     const bad: unknown[] = [
