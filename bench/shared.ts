@@ -51,6 +51,8 @@ export async function openBenchWorkspace(rows: number): Promise<{ db: Database; 
     await db.withSession((session) => session.exec(`VACUUM (ANALYZE) "UsageRecord", "CreditTransaction", "CreditAllocation", "CreditLot", "UsageDailyRollup", "UsageDailyTotal", "UsageDailyByDimension"`));
     [found] = await find();
   }
+  // Fresh statistics for both sides, as autovacuum would keep them (ingestion runs add rows).
+  await db.withSession((session) => session.exec(`ANALYZE "UsageRecord", "CreditTransaction", "UsageDailyRollup", "UsageDailyTotal", "UsageDailyByDimension", "Execution", "ExecutionDailyRollup"`));
   return { db, workspace: { id: found!.id, usageRecords: Number(found!.n), from: found!.first.getTime(), to: found!.last.getTime() + 1 } };
 }
 

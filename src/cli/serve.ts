@@ -31,7 +31,9 @@ export async function serveCommand(config: Config): Promise<number> {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, "migrations applied");
     const demoKey = db.kind === "pglite" ? await embeddedDemoKey(db, config, logger) : null;
-    app = await createApp({ db, config, logger, graphiqlApiKey: demoKey });
+    // GraphiQL's page carries the demo key only where no other machine can load it.
+    const graphiqlApiKey = config.GRAPHIQL_DEMO_KEY && isLoopback(config.HOST) ? demoKey : null;
+    app = await createApp({ db, config, logger, graphiqlApiKey });
     const port = await app.listen(config.PORT, config.HOST);
     const base = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
     logger.info({ port, host: config.HOST, database: db.kind }, "listening");
@@ -68,6 +70,11 @@ async function embeddedDemoKey(db: Database, config: Config, logger: Logger): Pr
     console.error(`  Demo data loaded in ${(ms / 1000).toFixed(1)} s.`);
   }
   return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : null;
+}
+
+/** Whether a listen address is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function untilSignal(): Promise<NodeJS.Signals> {

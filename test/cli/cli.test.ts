@@ -149,6 +149,21 @@ describe.skipIf(usingPostgres)("the embedded gateway, as a new user meets it", (
     }
   });
 
+  test("puts the demo key in GraphiQL's page only on a loopback address, and not with GRAPHIQL_DEMO_KEY=false", async ({ dataDir }) => {
+    for (const [env, embedded] of [[{}, true], [{ HOST: "0.0.0.0" }, false], [{ GRAPHIQL_DEMO_KEY: "false" }, false]] as const) {
+      const server = await startServer({ DATA_DIR: dataDir, ...env });
+      try {
+        expect(server.apiKey).toMatch(/^bgk_/); // the operator's console still shows it
+        const page = await fetch(`${server.url}/graphql`, { headers: { accept: "text/html" } });
+        const html = await page.text();
+        expect(page.headers.get("content-type")).toMatch(/text\/html/);
+        expect(html.includes(server.apiKey!), JSON.stringify(env)).toBe(embedded);
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+    }
+  });
+
   test("creates, lists and revokes keys, and mints session tokens", async ({ dataDir }) => {
     const env = { DATA_DIR: dataDir, JWT_SECRET };
     const created = await runCli(["keys", "create", "--workspace", "acme-research", "--scope", "read:billing", "--scope", "write:usage"], env);
