@@ -9,14 +9,15 @@
 //   - the dashboard operation at 50 connections and at one, against PostGraphile running the same
 //     reads (the queries of both sides are printed first);
 //   - `{ __typename }` with an API key, against PostGraphile's (unauthenticated) floor;
-//   - 365-day rollups by MONTH × SKU and MONTH × EXTERNAL_USER, in the workspace's zone and in
-//     Asia/Kolkata, against the same GROUP BY run directly on PostgreSQL;
+//   - 365-day rollups by MONTH × each of SKU, model, API key, external user and external project,
+//     in the workspace's zone, America/New_York and Asia/Kolkata, against the same GROUP BY run
+//     directly on PostgreSQL (`--quick`: SKU and external user, two zones);
 //   - ingestion by 4 clients in 1,000-record batches, new and then all duplicates, against COPY of
 //     the same rows into a table of the same shape; the ledger is checked afterwards;
 //   - the FOCUS export in CSV and JSONL, against `COPY (SELECT …) TO STDOUT CSV` through psql;
 //   - CPU per request of Node and PostgreSQL, and the gateway's memory idle and at its peak.
 // `--quick` runs 5-second load runs, fewer batches and one export per format (under five minutes
-// once the workspace is seeded).
+// once the workspace is seeded); `--only` measures some sections.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
