@@ -40,10 +40,15 @@ export interface CreditBalance extends LotBalance {
  */
 export async function creditBalance(ctx: RequestContext, target: WorkspaceTarget): Promise<CreditBalance & { workspace: Workspace }> {
   const workspace = await workspaceFor(ctx, target, "read:billing");
+  return { workspace, ...(await balanceOf(ctx, workspace)) };
+}
+
+/** The balance of a workspace the caller has already been let into (a write answers with it). */
+export async function balanceOf(ctx: RequestContext, workspace: Pick<Workspace, "id" | "creditPriceUsd">): Promise<CreditBalance> {
   const { stored, lots } = await balanceWithOpenLots(prismaSql(ctx.db.prisma), workspace.id);
   const now = ctx.clock.now();
   const balance = balanceAt(new Decimal(stored), lots, now);
-  return { workspace, ...balance, usdValue: balance.credits.mul(workspace.creditPriceUsd).toDecimalPlaces(8), asOf: now };
+  return { ...balance, usdValue: balance.credits.mul(workspace.creditPriceUsd).toDecimalPlaces(8), asOf: now };
 }
 
 export interface LedgerEntry extends LotEntry {

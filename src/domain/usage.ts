@@ -9,7 +9,7 @@ import { existingUsageKeys, insertUsageRecords, type NewUsageRecord } from "../s
 import { GRAPHQL_PAGE, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
 import { ForbiddenError, ValidationError } from "./errors.js";
-import { appendLedger, balanceFits, canDebit, Decimal, withLedgerLock } from "./ledger.js";
+import { appendLedger, balanceFits, balanceOf, canDebit, Decimal, withLedgerLock, type CreditBalance } from "./ledger.js";
 import { chargeProblem, priceUsage } from "./pricing.js";
 import { checkedName } from "./rules/check.js";
 import { happenedProblem, instantProblem, readInstant } from "./rules/instants.js";
@@ -57,11 +57,13 @@ type ParsedRecord = z.output<typeof usageRecordInput>;
 
 export type UsageOutcome =
   | { index: number; idempotencyKey: string | null; status: "ACCEPTED"; record: UsageRecord }
-  | { index: number; idempotencyKey: string; status: "DUPLICATE"; existingId: bigint }
+  | { index: number; idempotencyKey: string; status: "DUPLICATE"; existingId: bigint; workspaceId: string }
   | { index: number; idempotencyKey: string | null; status: "REJECTED"; code: string; message: string; path: string[] };
 
 export interface UsageBatchResult {
   workspaceId: string;
+  /** The workspace's balance once the batch is written (read when asked: REST clients do not). */
+  balance(): Promise<CreditBalance>;
   accepted: number;
   duplicates: number;
   rejected: number;
@@ -117,7 +119,7 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
   const stored = await existingUsageKeys(prismaSql(ctx.db.prisma), workspace.id, priced.map((p) => p.input.idempotencyKey));
   const toWrite = priced.filter(({ index, input }) => {
     const existingId = stored.get(input.idempotencyKey);
-    if (existingId !== undefined) outcomes[index] = { index, idempotencyKey: input.idempotencyKey, status: "DUPLICATE", existingId };
+    if (existingId !== undefined) outcomes[index] = { index, idempotencyKey: input.idempotencyKey, status: "DUPLICATE", existingId, workspaceId: workspace.id };
     return existingId === undefined;
   });
 
@@ -129,7 +131,7 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
     for (const { index, input, problem, charge } of toWrite) {
       const duplicateOf = seen.get(input.idempotencyKey);
       if (duplicateOf !== undefined) {
-        outcomes[index] = { index, idempotencyKey: input.idempotencyKey, status: "DUPLICATE", existingId: duplicateOf };
+        outcomes[index] = { index, idempotencyKey: input.idempotencyKey, status: "DUPLICATE", existingId: duplicateOf, workspaceId: workspace.id };
         continue;
       }
       if (problem) {
@@ -168,6 +170,7 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
   ctx.settings.meter.usageRecords("rejected", counts.rejected);
   return {
     workspaceId: workspace.id,
+    balance: () => balanceOf(ctx, workspace),
     ...counts,
     results,
     creditsDebited: written.reduce((sum, w) => sum.plus(w.credits), new Decimal(0)),
@@ -186,6 +189,13 @@ function priceRecord(ctx: RequestContext, input: ParsedRecord, sku: Sku | undefi
   const tooLarge = chargeProblem(price);
   if (tooLarge) return { problem: { code: "VALIDATION_ERROR", message: tooLarge, path: ["units"] } };
   return { charge: { credits: price.credits, description: `${sku.name}: ${units.toFixed()} ${sku.unit}`, record: newRecord(ctx, input, sku, price, now) } };
+}
+
+/** The records that duplicates of a batch point at: the writer may see what its keys hold. */
+export async function duplicateRecords(ctx: RequestContext, workspaceId: string, ids: readonly bigint[]): Promise<Map<bigint, UsageRecord>> {
+  ctx.access.assert(workspaceId, "write:usage");
+  const rows = await ctx.db.prisma.usageRecord.findMany({ where: { workspaceId, id: { in: [...ids] } } });
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
 /** Marks a key first seen earlier in the same batch; replaced by that record's id once inserted. */

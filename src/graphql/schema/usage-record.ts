@@ -6,7 +6,7 @@ import { ApiKeyRef } from "./api-key.js";
 import { TOTAL_COUNT, totalCount } from "./connections.js";
 import { ResourceKindEnum, SortOrderEnum, UsageCurrencyEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
-import { WorkspaceRef } from "./workspace.js";
+import { CreditBalanceRef, WorkspaceRef } from "./workspace.js";
 
 const InferenceDetails = builder.objectRef<UsageRecord>("InferenceDetails").implement({
   description: "Details of an inference charge, as in the Billing Usage API.",
@@ -132,7 +132,13 @@ const UsageRecordResult = builder.objectRef<UsageOutcome>("UsageRecordResult").i
     index: t.exposeInt("index", { description: "Position in the request." }),
     idempotencyKey: t.string({ nullable: true, resolve: (r) => r.idempotencyKey }),
     status: t.field({ type: UsageRecordStatus, resolve: (r) => r.status }),
-    usageRecord: t.field({ type: UsageRecordRef, nullable: true, resolve: (r) => (r.status === "ACCEPTED" ? r.record : null) }),
+    usageRecord: t.field({
+      type: UsageRecordRef,
+      nullable: true,
+      description: "The stored record: the one accepted, or for a duplicate the one stored earlier under its key.",
+      resolve: (r, _args, ctx) =>
+        r.status === "ACCEPTED" ? r.record : r.status === "DUPLICATE" ? ctx.loaders.duplicateRecord.load({ workspaceId: r.workspaceId, id: r.existingId }) : null,
+    }),
     existingUsageRecordId: t.id({
       nullable: true,
       description: "For duplicates: the global id of the record stored under the key.",
@@ -148,6 +154,11 @@ const RecordUsagePayload = builder.objectRef<UsageBatchResult>("RecordUsagePaylo
     duplicates: t.exposeInt("duplicates"),
     rejected: t.exposeInt("rejected"),
     creditsDebited: t.field({ type: "Decimal", resolve: (r) => r.creditsDebited }),
+    creditBalance: t.field({
+      type: CreditBalanceRef,
+      description: "The workspace's balance once the batch was written (writes that came after it may count too), so that a client need not read it again.",
+      resolve: (r) => r.balance(),
+    }),
     results: t.field({ type: [UsageRecordResult], resolve: (r) => r.results }),
   }),
 });

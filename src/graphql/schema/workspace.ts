@@ -10,7 +10,7 @@ const CreditExpiryRef = builder.objectRef<{ at: Date; credits: CreditBalance["cr
   }),
 });
 
-const CreditBalanceRef = builder.objectRef<CreditBalance>("CreditBalance").implement({
+export const CreditBalanceRef = builder.objectRef<CreditBalance>("CreditBalance").implement({
   description: "A workspace's credit balance at the request's now: credits = paidCredits + freeCredits − overdraft owed.",
   fields: (t) => ({
     credits: t.field({ type: "Decimal", resolve: (b) => b.credits }),
