@@ -24,11 +24,22 @@ export function localDate(instant: Date, timeZone: string): string {
 /** The whole local days inside a window, or null when there are none. */
 export function wholeDays(window: { from: Date; to: Date }, timeZone: string): { from: Date; to: Date; firstDay: string; endDay: string } | null {
   const firstStart = startOfLocalDay(window.from, timeZone);
-  const from = firstStart.getTime() === window.from.getTime() ? firstStart : DateTime.fromJSDate(firstStart, { zone: timeZone }).plus({ days: 1 }).toJSDate();
+  const from = firstStart.getTime() === window.from.getTime() ? firstStart : nextStart(DateTime.fromJSDate(firstStart, { zone: timeZone }), "day").toJSDate();
   const to = startOfLocalDay(window.to, timeZone);
   if (from >= to) return null;
   return { from, to, firstDay: localDate(from, timeZone), endDay: localDate(to, timeZone) };
 }
+
+/**
+ * The start of the next day (month, …) after the one starting at `start`. Adding a day and taking
+ * the start again: where midnight does not exist (America/Santiago's DST change at 00:00), a day
+ * starts at 01:00 and adding 24 hours to it would miss the next day's midnight.
+ */
+function nextStart(start: DateTime, unit: CalendarUnit): DateTime {
+  return start.plus({ [unit]: 1 }).startOf(unit);
+}
+
+type CalendarUnit = NonNullable<RollupQuery["unit"]>;
 
 /** Which days a rollup reads from daily aggregates, and which ranges from raw rows. */
 export type RollupPlan = Pick<RollupQuery, "days" | "raw" | "moves">;
@@ -43,7 +54,7 @@ interface Range {
  * the local days of `dayZone`. A day that a bucket boundary cuts (a month starting at 18:30 UTC
  * for Asia/Kolkata) counts in the bucket of its longer part, and the raw rows of its shorter part
  * are moved to their own bucket: totals stay exact in any zone while a whole day costs a few
- * aggregate rows, and a cut day at most half a day of raw rows.
+ * aggregate rows, and a cut day at most half a day of raw rows (a day cut twice, more).
  */
 export function rollupPlan(window: Range, dayZone: string, zone: string, unit: RollupQuery["unit"]): RollupPlan {
   const whole = unit === "hour" ? null : wholeDays(window, dayZone);
@@ -51,7 +62,7 @@ export function rollupPlan(window: Range, dayZone: string, zone: string, unit: R
   // The boundaries that cut each day: only the buckets' boundaries can, and in the days' own zone none does.
   const cuts = new Map<string, { start: DateTime; at: Date[] }>();
   if (unit !== null && zone !== dayZone) {
-    for (let boundary = DateTime.fromJSDate(whole.from, { zone }).startOf(unit).plus({ [unit]: 1 }); boundary.toMillis() < whole.to.getTime(); boundary = boundary.plus({ [unit]: 1 })) {
+    for (let boundary = nextStart(DateTime.fromJSDate(whole.from, { zone }).startOf(unit), unit); boundary.toMillis() < whole.to.getTime(); boundary = nextStart(boundary, unit)) {
       const start = boundary.setZone(dayZone).startOf("day");
       if (start.toMillis() === boundary.toMillis()) continue;
       const day = cuts.get(start.toISODate()!) ?? { start, at: [] };
@@ -62,8 +73,9 @@ export function rollupPlan(window: Range, dayZone: string, zone: string, unit: R
   const late: string[] = [];
   const moves: RollupPlan["moves"] = [];
   for (const [date, { start, at }] of cuts) {
-    const [from, to, cut] = [start.toJSDate(), start.plus({ days: 1 }).toJSDate(), at[0]!];
-    // A day cut once counts in its longer part's bucket; one cut twice (a long DST day), in its first.
+    const [from, to, cut] = [start.toJSDate(), nextStart(start, "day").toJSDate(), at[0]!];
+    // A day cut once counts in its longer part's bucket; one cut twice (days of the two zones of
+    // different lengths around a DST change), in its first, and all after the first cut moves.
     if (at.length === 1 && cut.getTime() - from.getTime() < to.getTime() - cut.getTime()) {
       late.push(date);
       moves.push({ from, to: cut, owner: cut });

@@ -1,8 +1,8 @@
 // Usage (or execution) totals by calendar bucket and dimension, in any IANA time zone. Whole
-// local days of the workspace's own zone come from the daily aggregate tables, in any zone whose
-// buckets they do not straddle; partial days at the edges of a window, days that a bucket boundary
-// cuts and hourly buckets read the raw rows. Both parts meet in one SQL statement, so totals are
-// exact either way.
+// local days of the workspace's own zone come from the daily aggregate tables; a day that another
+// zone's bucket boundary cuts counts in its longer part's bucket and the raw rows of its shorter
+// part move to their own (time.ts, rollupPlan); partial days at the window's edges and hourly
+// buckets read the raw rows. All parts meet in one SQL statement, so totals are exact either way.
 import type { Workspace } from "../db/generated/client.js";
 import { readRollup, ROLLUP_SOURCE_DIMENSIONS, type RollupSqlRow } from "../store/daily-aggregates.js";
 import { prismaSql } from "../store/rows.js";

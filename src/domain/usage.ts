@@ -62,8 +62,8 @@ export type UsageOutcome =
 
 export interface UsageBatchResult {
   workspaceId: string;
-  /** The workspace's balance once the batch is written (read when asked: REST clients do not). */
-  balance(): Promise<CreditBalance>;
+  /** The workspace's balance once the batch is written, for callers that may read billing; read when asked (REST clients do not). */
+  balance(): Promise<CreditBalance | null>;
   accepted: number;
   duplicates: number;
   rejected: number;
@@ -170,7 +170,7 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
   ctx.settings.meter.usageRecords("rejected", counts.rejected);
   return {
     workspaceId: workspace.id,
-    balance: () => balanceOf(ctx, workspace),
+    balance: async () => (ctx.access.has(workspace.id, "read:billing") ? balanceOf(ctx, workspace) : null),
     ...counts,
     results,
     creditsDebited: written.reduce((sum, w) => sum.plus(w.credits), new Decimal(0)),
@@ -191,9 +191,12 @@ function priceRecord(ctx: RequestContext, input: ParsedRecord, sku: Sku | undefi
   return { charge: { credits: price.credits, description: `${sku.name}: ${units.toFixed()} ${sku.unit}`, record: newRecord(ctx, input, sku, price, now) } };
 }
 
-/** The records that duplicates of a batch point at: the writer may see what its keys hold. */
+/**
+ * The records that duplicates of a batch point at, for callers that may read billing: a key that
+ * only writes gets their ids, not what other writers stored under the keys it repeats.
+ */
 export async function duplicateRecords(ctx: RequestContext, workspaceId: string, ids: readonly bigint[]): Promise<Map<bigint, UsageRecord>> {
-  ctx.access.assert(workspaceId, "write:usage");
+  if (!ctx.access.has(workspaceId, "read:billing")) return new Map();
   const rows = await ctx.db.prisma.usageRecord.findMany({ where: { workspaceId, id: { in: [...ids] } } });
   return new Map(rows.map((row) => [row.id, row]));
 }

@@ -8,7 +8,7 @@ import { duplicateRecords } from "../domain/usage.js";
 export interface Loaders {
   executionBilling: DataLoader<Execution, ExecutionBilling, bigint>;
   /** Records stored earlier under the keys that a recordUsage batch repeated, by workspace and id. */
-  duplicateRecord: DataLoader<{ workspaceId: string; id: bigint }, UsageRecord, string>;
+  duplicateRecord: DataLoader<{ workspaceId: string; id: bigint }, UsageRecord | null, string>;
 }
 
 export function createLoaders(ctx: RequestContext): Loaders {
@@ -26,7 +26,7 @@ export function createLoaders(ctx: RequestContext): Loaders {
         // A batch's duplicates are all of one workspace.
         const found = await duplicateRecords(ctx, keys[0]!.workspaceId, keys.map((k) => k.id)).catch((error: Error) => error);
         if (found instanceof Error) return keys.map(() => found);
-        return keys.map((k) => (k.workspaceId === keys[0]!.workspaceId && found.get(k.id)) || new Error(`no usage record ${k.id}`));
+        return keys.map((k) => (k.workspaceId === keys[0]!.workspaceId ? found.get(k.id) ?? null : new Error("duplicates of two workspaces in one batch")));
       },
       { cacheKeyFn: (key) => `${key.workspaceId}:${key.id}` },
     ),

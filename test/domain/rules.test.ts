@@ -160,6 +160,14 @@ describe("text", () => {
     expect(problem(name(), "x".repeat(201))).toMatch(/at most 200/);
     expect(problem(name(), "   ")).toMatch(/not be empty/);
   });
+
+  it("refuses half a surrogate pair, which PostgreSQL would store as U+FFFD, and keeps whole pairs", () => {
+    for (const text of ["key-\ud800", "\udc00x", "a\ud83d"]) {
+      expect(problem(name(), text)).toMatch(/unpaired UTF-16 surrogates/);
+      expect(problem(freeText(200), text)).toMatch(/unpaired UTF-16 surrogates/);
+    }
+    expect(problem(name(), "key-\ud83d\ude00")).toBeNull(); // 😀
+  });
 });
 
 describe("pages and cursors", () => {

@@ -51,6 +51,15 @@ describe("scopes inside one tenant", () => {
       const response = await gateway.graphql(q(`{ workspace { ${read} } }`), {}, bearer(acme.keys.write));
       expect([read, response.status, codes(response)]).toEqual([read, 403, ["FORBIDDEN"]]);
     }
+    // Nor through recordUsage: repeating a key tells the stored record's id, not the record, and no balance.
+    const retry = `mutation { recordUsage(records: [{ idempotencyKey: "access-1", sku: "storage-gb-hours", units: "2" }]) {
+      ... on RecordUsagePayload { creditBalance { credits } results { status existingUsageRecordId usageRecord { id credits } } } } }`;
+    const byWriter = await gateway.graphql<{ recordUsage: unknown }, object>(q(retry), {}, bearer(acme.keys.write));
+    expect(byWriter.errors).toBeUndefined();
+    expect(byWriter.data!.recordUsage).toEqual({ creditBalance: null, results: [{ status: "DUPLICATE", existingUsageRecordId: written.usageRecordId, usageRecord: null }] });
+    const byAdmin = await gateway.graphql<{ recordUsage: { creditBalance: { credits: string } | null; results: { usageRecord: { id: string } | null }[] } }, object>(q(retry), {}, bearer(acme.keys.admin));
+    expect(byAdmin.data!.recordUsage.results[0]!.usageRecord?.id).toBe(written.usageRecordId);
+    expect(byAdmin.data!.recordUsage.creditBalance?.credits).toMatch(/^\d/);
   });
 
   test("a read:billing key reads the billing data but no API-key metadata but its own", async ({ gateway, tenants: { acme }, written }) => {

@@ -1,13 +1,17 @@
 // Text from clients. PostgreSQL refuses NUL in text, and no other control character belongs in a
-// name, key or filter; free text (notes, descriptions) may also hold line breaks and tabs.
+// name, key or filter; free text (notes, descriptions) may also hold line breaks and tabs. Half a
+// UTF-16 surrogate pair is refused too: it would be stored as U+FFFD, so a key would not match
+// itself and an answer would echo what was not stored.
 import { z } from "zod";
 
 // U+0000–U+001F and U+007F, except tab, line feed and carriage return.
 const CONTROL_IN_FREE_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const ANY_CONTROL = /[\u0000-\u001F\u007F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** What is wrong with the characters of a text, or null. */
 export function controlProblem(value: string, freeText = false): string | null {
+  if (LONE_SURROGATE.test(value)) return "must not contain unpaired UTF-16 surrogates";
   if (!(freeText ? CONTROL_IN_FREE_TEXT : ANY_CONTROL).test(value)) return null;
   return freeText ? "must not contain control characters other than line breaks and tabs" : "must not contain control characters";
 }

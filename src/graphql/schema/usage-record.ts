@@ -135,7 +135,7 @@ const UsageRecordResult = builder.objectRef<UsageOutcome>("UsageRecordResult").i
     usageRecord: t.field({
       type: UsageRecordRef,
       nullable: true,
-      description: "The stored record: the one accepted, or for a duplicate the one stored earlier under its key.",
+      description: "The stored record: the one accepted, or for a duplicate the one stored earlier under its key (null for a duplicate unless the caller has read:billing).",
       resolve: (r, _args, ctx) =>
         r.status === "ACCEPTED" ? r.record : r.status === "DUPLICATE" ? ctx.loaders.duplicateRecord.load({ workspaceId: r.workspaceId, id: r.existingId }) : null,
     }),
@@ -156,7 +156,8 @@ const RecordUsagePayload = builder.objectRef<UsageBatchResult>("RecordUsagePaylo
     creditsDebited: t.field({ type: "Decimal", resolve: (r) => r.creditsDebited }),
     creditBalance: t.field({
       type: CreditBalanceRef,
-      description: "The workspace's balance once the batch was written (writes that came after it may count too), so that a client need not read it again.",
+      nullable: true,
+      description: "The workspace's balance once the batch was written (writes that came after it may count too), so that a client need not read it again; null unless the caller has read:billing.",
       resolve: (r) => r.balance(),
     }),
     results: t.field({ type: [UsageRecordResult], resolve: (r) => r.results }),

@@ -54,7 +54,7 @@ const UsageRollupRef = builder.objectRef<UsageRollup>("UsageRollup").implement({
     groupBy: t.field({ type: [RollupDimensionEnum], resolve: (r) => r.groupBy }),
     rows: t.field({ type: [RollupRowRef], resolve: (r) => r.rows }),
     totals: t.field({ type: RollupTotals, resolve: (r) => r.totals }),
-    usedDailyRollup: t.exposeBoolean("usedDailyRollup", { description: "Whether whole days came from the daily rollup table." }),
+    usedDailyRollup: t.exposeBoolean("usedDailyRollup", { description: "Whether whole days were read from the daily aggregate tables (in any zone but for hourly buckets)." }),
   }),
 });
 

@@ -1,0 +1,48 @@
+// How a rollup reads the daily tables in another zone, where a zone skips its midnight: in
+// America/Santiago, 2026-09-06 starts at 01:00 (clocks jump from 00:00 to 01:00) and every later
+// day at 00:00 again. (The rollup-versus-raw-rows tests in test/graphql/dashboard.test.ts cover
+// the SQL; the demo's window holds no skipped midnight.)
+import { describe, expect, test } from "vitest";
+import { rollupPlan } from "../../src/domain/time.js";
+
+const at = (iso: string) => new Date(iso);
+const iso = (date: Date) => date.toISOString();
+
+describe("rollupPlan across a skipped midnight", () => {
+  test("buckets of the requested zone start at its real midnights after the change", () => {
+    // London's days (BST, UTC+1) cut by Santiago's midnights: 2026-09-06 04:00Z (01:00 −03), then 2026-09-07 03:00Z.
+    const plan = rollupPlan({ from: at("2026-09-04T23:00:00Z"), to: at("2026-09-09T23:00:00Z") }, "Europe/London", "America/Santiago", "day");
+    const cuts = plan.moves.map((move) => iso(move.owner.getTime() === move.to.getTime() ? move.to : move.from));
+    expect(cuts).toEqual(["2026-09-05T04:00:00.000Z", "2026-09-06T04:00:00.000Z", "2026-09-07T03:00:00.000Z", "2026-09-08T03:00:00.000Z", "2026-09-09T03:00:00.000Z"]);
+    // Each cut falls early in London's day: the day counts in its later bucket and its first hours move.
+    expect(plan.days?.late).toEqual(["2026-09-05", "2026-09-06", "2026-09-07", "2026-09-08", "2026-09-09"]);
+    expect(plan.moves.map((m) => [iso(m.from), iso(m.to)])[2]).toEqual(["2026-09-06T23:00:00.000Z", "2026-09-07T03:00:00.000Z"]);
+  });
+
+  test("the workspace's short day ends at the next real midnight", () => {
+    // Santiago's 2026-09-06 runs 04:00Z to 03:00Z the next day (23 hours); UTC's midnight cuts it late.
+    const plan = rollupPlan({ from: at("2026-09-05T15:00:00Z"), to: at("2026-09-08T15:00:00Z") }, "America/Santiago", "UTC", "day");
+    // The window's first partial day ends where the first whole day starts: Santiago's 01:00 on the 6th.
+    expect(plan.raw.map((r) => [iso(r.from), iso(r.to)])).toEqual([
+      ["2026-09-05T15:00:00.000Z", "2026-09-06T04:00:00.000Z"],
+      ["2026-09-08T03:00:00.000Z", "2026-09-08T15:00:00.000Z"],
+    ]);
+    expect(plan.days).toMatchObject({ firstDay: "2026-09-06", endDay: "2026-09-08", late: [] });
+    expect(plan.moves.map((m) => [iso(m.from), iso(m.to), iso(m.owner)])).toEqual([
+      ["2026-09-07T00:00:00.000Z", "2026-09-07T03:00:00.000Z", "2026-09-06T04:00:00.000Z"],
+      ["2026-09-08T00:00:00.000Z", "2026-09-08T03:00:00.000Z", "2026-09-07T03:00:00.000Z"],
+    ]);
+  });
+
+  test("a window that starts on the short day reads raw rows up to the next real midnight", () => {
+    const plan = rollupPlan({ from: at("2026-09-06T15:00:00Z"), to: at("2026-09-09T15:00:00Z") }, "America/Santiago", "UTC", "day");
+    expect(plan.raw.map((r) => [iso(r.from), iso(r.to)])[0]).toEqual(["2026-09-06T15:00:00.000Z", "2026-09-07T03:00:00.000Z"]);
+    expect(plan.days).toMatchObject({ firstDay: "2026-09-07", endDay: "2026-09-09" });
+  });
+
+  test("moves nothing in the days' own zone", () => {
+    const plan = rollupPlan({ from: at("2026-09-05T15:00:00Z"), to: at("2026-10-08T15:00:00Z") }, "America/Santiago", "America/Santiago", "month");
+    expect(plan.moves).toEqual([]);
+    expect(plan.days?.late).toEqual([]);
+  });
+});
