@@ -73,7 +73,7 @@ async function embeddedDemoKey(db: Database, config: Config, logger: Logger): Pr
 }
 
 /** Whether a listen address is reachable from this machine only. */
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 

@@ -65,9 +65,8 @@ export function rollupPlan(window: Range, dayZone: string, zone: string, unit: R
     for (let boundary = nextStart(DateTime.fromJSDate(whole.from, { zone }).startOf(unit), unit); boundary.toMillis() < whole.to.getTime(); boundary = nextStart(boundary, unit)) {
       const start = boundary.setZone(dayZone).startOf("day");
       if (start.toMillis() === boundary.toMillis()) continue;
-      const day = cuts.get(start.toISODate()!) ?? { start, at: [] };
-      day.at.push(boundary.toJSDate());
-      cuts.set(start.toISODate()!, day);
+      const date = start.toISODate()!;
+      cuts.set(date, { start, at: [...(cuts.get(date)?.at ?? []), boundary.toJSDate()] });
     }
   }
   const late: string[] = [];

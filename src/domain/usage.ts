@@ -73,6 +73,8 @@ export interface UsageBatchResult {
 
 const rejected = (index: number, idempotencyKey: string | null, code: string, message: string, path: string[]): UsageOutcome =>
   ({ index, idempotencyKey, status: "REJECTED", code, message, path });
+const duplicate = (index: number, idempotencyKey: string, existingId: bigint, workspaceId: string): UsageOutcome =>
+  ({ index, idempotencyKey, status: "DUPLICATE", existingId, workspaceId });
 
 /** Each record parsed on its own: valid records to store, or the reason one is refused. */
 function parseRecords(ctx: RequestContext, records: unknown[]) {
@@ -119,7 +121,7 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
   const stored = await existingUsageKeys(prismaSql(ctx.db.prisma), workspace.id, priced.map((p) => p.input.idempotencyKey));
   const toWrite = priced.filter(({ index, input }) => {
     const existingId = stored.get(input.idempotencyKey);
-    if (existingId !== undefined) outcomes[index] = { index, idempotencyKey: input.idempotencyKey, status: "DUPLICATE", existingId, workspaceId: workspace.id };
+    if (existingId !== undefined) outcomes[index] = duplicate(index, input.idempotencyKey, existingId, workspace.id);
     return existingId === undefined;
   });
 
@@ -131,7 +133,7 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
     for (const { index, input, problem, charge } of toWrite) {
       const duplicateOf = seen.get(input.idempotencyKey);
       if (duplicateOf !== undefined) {
-        outcomes[index] = { index, idempotencyKey: input.idempotencyKey, status: "DUPLICATE", existingId: duplicateOf, workspaceId: workspace.id };
+        outcomes[index] = duplicate(index, input.idempotencyKey, duplicateOf, workspace.id);
         continue;
       }
       if (problem) {

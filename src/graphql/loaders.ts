@@ -23,10 +23,9 @@ export function createLoaders(ctx: RequestContext): Loaders {
     ),
     duplicateRecord: new DataLoader(
       async (keys) => {
-        // A batch's duplicates are all of one workspace.
-        const found = await duplicateRecords(ctx, keys[0]!.workspaceId, keys.map((k) => k.id)).catch((error: Error) => error);
-        if (found instanceof Error) return keys.map(() => found);
-        return keys.map((k) => (k.workspaceId === keys[0]!.workspaceId ? found.get(k.id) ?? null : new Error("duplicates of two workspaces in one batch")));
+        const workspaces = [...new Set(keys.map((k) => k.workspaceId))];
+        const found = new Map(await Promise.all(workspaces.map(async (id) => [id, await duplicateRecords(ctx, id, keys.filter((k) => k.workspaceId === id).map((k) => k.id))] as const)));
+        return keys.map((k) => found.get(k.workspaceId)!.get(k.id) ?? null);
       },
       { cacheKeyFn: (key) => `${key.workspaceId}:${key.id}` },
     ),

@@ -39,8 +39,12 @@ export async function insertRows(run: RunSql, table: string, columns: ColumnSpec
   return run(sql, params);
 }
 
+/** The `id` column of rows (an insert's RETURNING id, say) in ascending order: the input's order. */
+export function ascendingIds(rows: unknown[]): bigint[] {
+  return parseRows(z.object({ id: col.bigint() }), rows).map((row) => row.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 /** Reserves `count` ids of a table's sequence, in ascending order. */
 export async function allocateIds(run: RunSql, table: string, count: number): Promise<bigint[]> {
-  const rows = parseRows(z.object({ id: col.bigint() }), await run(`SELECT nextval(pg_get_serial_sequence('"${table}"', 'id')) AS id FROM generate_series(1, $1)`, [count]));
-  return rows.map((row) => row.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return ascendingIds(await run(`SELECT nextval(pg_get_serial_sequence('"${table}"', 'id')) AS id FROM generate_series(1, $1)`, [count]));
 }

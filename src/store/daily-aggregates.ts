@@ -202,6 +202,9 @@ export interface RollupQuery {
   moves: { from: Date; to: Date; owner: Date }[];
 }
 
+/** The metric columns every part of a rollup yields, and the type of their totals. */
+const METRIC_TOTALS = { q: "", c: "", cr: "", n: "::bigint", pt: "::bigint", ct: "::bigint", crt: "::bigint", cwt: "::bigint" };
+
 const rollupRow = z.object({
   b: col.date(),
   q: col.decimal(),
@@ -253,15 +256,13 @@ export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSql
   // Added to the rows' own buckets, taken from the owner's.
   const movePart = (move: RollupQuery["moves"][number]) => `
     SELECT CASE WHEN s.sign = 1 THEN g.b ELSE ${bucketOf(`${param(move.owner.toISOString())}::timestamptz`)} END AS b,
-      ${dims.map((d) => `g.${d.alias}, `).join("")}s.sign * g.q q, s.sign * g.c c, s.sign * g.cr cr, s.sign * g.n n, s.sign * g.pt pt,
-      s.sign * g.ct ct, s.sign * g.crt crt, s.sign * g.cwt cwt
+      ${[...dims.map((d) => `g.${d.alias}`), ...Object.keys(METRIC_TOTALS).map((m) => `s.sign * g.${m} ${m}`)].join(", ")}
     FROM (${rawPart(move)}) g CROSS JOIN (VALUES (1), (-1)) s (sign)`;
 
   const parts = [...(q.days ? [aggregatePart(q.days)] : []), ...q.raw.map(rawPart), ...q.moves.map(movePart)];
   const aliases = dims.map((d) => d.alias);
   return parseRows(rollupRow, await run(
-    `SELECT ${["b", ...aliases].join(", ")}, COALESCE(SUM(q), 0) q, COALESCE(SUM(c), 0) c, COALESCE(SUM(cr), 0) cr, COALESCE(SUM(n), 0)::bigint n,
-       COALESCE(SUM(pt), 0)::bigint pt, COALESCE(SUM(ct), 0)::bigint ct, COALESCE(SUM(crt), 0)::bigint crt, COALESCE(SUM(cwt), 0)::bigint cwt
+    `SELECT ${["b", ...aliases, ...Object.entries(METRIC_TOTALS).map(([m, cast]) => `COALESCE(SUM(${m}), 0)${cast} ${m}`)].join(", ")}
      FROM (${parts.join(" UNION ALL ")}) parts
      GROUP BY ${groupList(aliases.length)}
      -- a group whose rows all moved to another bucket nets to nothing

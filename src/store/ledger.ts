@@ -1,7 +1,7 @@
 // SQL of the credit ledger family: the workspace row's balance and lock, and ledger rows.
 import { z } from "zod";
 import type { CreditTransactionType, Prisma } from "../db/generated/client.js";
-import { insertRows, type ColumnSpec } from "./bulk-insert.js";
+import { ascendingIds, insertRows, type ColumnSpec } from "./bulk-insert.js";
 import { col, parseRows, prismaSql } from "./rows.js";
 
 export type Tx = Prisma.TransactionClient;
@@ -66,7 +66,7 @@ export async function insertLedgerRows(tx: Tx, workspaceId: string, rows: Ledger
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
     returning: "id",
   });
-  return parseRows(z.object({ id: col.bigint() }), inserted).map((row) => row.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return ascendingIds(inserted);
 }
 
 export async function setBalance(tx: Tx, workspaceId: string, balance: string): Promise<void> {

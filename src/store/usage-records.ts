@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { Database } from "../db/client.js";
 import { Prisma, type UsageRecord } from "../db/generated/client.js";
-import { insertRows, type ColumnSpec } from "./bulk-insert.js";
+import { ascendingIds, insertRows, type ColumnSpec } from "./bulk-insert.js";
 import { col, parseRows, type RunSql } from "./rows.js";
 
 /** A usage record about to be stored; prices and credits already computed. */
@@ -47,8 +47,8 @@ export const USAGE_RECORD_COLUMNS: (ColumnSpec & { name: keyof NewUsageRecord })
 
 /**
  * Inserts records in input order (ids ascend with it) and returns them as stored. Only the ids come
- * back: every other column is what was sent (decimals already fit their columns), and reading a
- * thousand whole rows back cost more than writing them.
+ * back: every other column is what was sent (decimals already fit their columns, text is refused
+ * where PostgreSQL would change it), so nothing needs reading back.
  */
 export async function insertUsageRecords(run: RunSql, workspaceId: string, records: NewUsageRecord[]): Promise<UsageRecord[]> {
   const values = records.map((record) => USAGE_RECORD_COLUMNS.map(({ name }) => {
@@ -59,7 +59,7 @@ export async function insertUsageRecords(run: RunSql, workspaceId: string, recor
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
     returning: "id",
   });
-  const ids = parseRows(z.object({ id: col.bigint() }), rows).map((row) => row.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const ids = ascendingIds(rows);
   return records.map((record, i) => ({
     ...record,
     id: ids[i]!,
