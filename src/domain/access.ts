@@ -21,7 +21,10 @@ export interface ApiKeyActor {
   scopes: Scope[];
   /** Workspaces the key may see: its own, or every workspace of its organization. */
   workspaceIds: string[];
+  /** Organizations it may see: its own, or its workspace's (whose other workspaces stay hidden). */
   organizationIds: string[];
+  /** The organization an organization-wide key belongs to; null for a workspace's key. */
+  organizationKeyOf: string | null;
   defaultWorkspaceId: string | null;
 }
 
@@ -88,6 +91,11 @@ export class Access {
     return !this.actor || this.actor.workspaceIds.includes(workspaceId);
   }
 
+  /** A user is visible to themselves (and to the operator). */
+  canSeeUser(userId: string): boolean {
+    return !this.actor || this.userId === userId;
+  }
+
   canSeeOrganization(organizationId: string): boolean {
     return !this.actor || this.actor.organizationIds.includes(organizationId);
   }
@@ -135,6 +143,6 @@ export class Access {
    */
   administersOrganization(organizationId: string): boolean {
     if (!this.actor) return true;
-    return this.actor.kind === "apiKey" && this.actor.organizationIds.includes(organizationId) && this.actor.scopes.includes("admin");
+    return this.actor.kind === "apiKey" && this.actor.organizationKeyOf === organizationId && this.actor.scopes.includes("admin");
   }
 }

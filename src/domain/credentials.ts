@@ -20,7 +20,7 @@ export interface ApiKeyRecord {
 export async function apiKeyRecord(db: Database, secretHash: string): Promise<ApiKeyRecord | null> {
   const key = await db.prisma.apiKey.findUnique({
     where: { secretHash },
-    include: { organization: { select: { workspaces: { select: { id: true } } } } },
+    include: { organization: { select: { workspaces: { select: { id: true } } } }, workspace: { select: { organizationId: true } } },
   });
   if (!key) return null;
   const orgWorkspaces = key.organization?.workspaces.map((w) => w.id) ?? [];
@@ -33,7 +33,8 @@ export async function apiKeyRecord(db: Database, secretHash: string): Promise<Ap
       apiKeyId: key.id,
       scopes: (key.scopes ?? []).filter(isScope),
       workspaceIds: [...new Set([...(key.workspaceId ? [key.workspaceId] : []), ...orgWorkspaces])],
-      organizationIds: key.organizationId ? [key.organizationId] : [],
+      organizationIds: [key.organizationId ?? key.workspace?.organizationId].filter((id): id is string => !!id),
+      organizationKeyOf: key.organizationId,
       defaultWorkspaceId: key.workspaceId,
     },
   };

@@ -21,6 +21,9 @@ const LOADERS: Record<string, Loader> = {
     ctx.db.prisma.apiKey.findMany({
       where: { id: { in: uuids(ids) }, OR: [{ workspaceId: ctx.access.workspaces("admin") }, ...(ctx.access.apiKeyId ? [{ id: ctx.access.apiKeyId }] : [])] },
     }),
+  // The price list is public to every caller; a user is visible to themselves.
+  Sku: (ctx, ids) => ctx.db.prisma.sku.findMany({ where: { id: { in: ids.filter((id) => id.length <= 200) } } }),
+  User: (ctx, ids) => ctx.db.prisma.user.findMany({ where: { id: { in: uuids(ids).filter((id) => ctx.access.canSeeUser(id)) } } }),
   Workflow: (ctx, ids) => ctx.db.prisma.workflow.findMany({ where: { id: { in: uuids(ids) }, workspaceId: ctx.access.workspaces("read:billing") } }),
   CreditLot: (ctx, ids) => ctx.db.prisma.creditLot.findMany({ where: { id: { in: rowIds(ids) }, workspaceId: ctx.access.workspaces("read:billing") } }),
   CreditTransaction: (ctx, ids) => ctx.db.prisma.creditTransaction.findMany({ where: { id: { in: rowIds(ids) }, workspaceId: ctx.access.workspaces("read:billing") } }),

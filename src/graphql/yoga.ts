@@ -12,6 +12,7 @@ import type { GraphQLContext } from "./context.js";
 import type { Metrics } from "../http/metrics.js";
 import { queryLimitPlugins } from "./limits.js";
 import { operationMetricsPlugin } from "./operation-metrics.js";
+import { httpStatusPlugin } from "./http-status.js";
 import { createLoaders } from "./loaders.js";
 import { schema } from "./schema/index.js";
 
@@ -43,7 +44,7 @@ export function createGraphQLServer(options: {
   const { logger, contextFor } = options;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
-    plugins: [...queryLimitPlugins(), operationMetricsPlugin(options.metrics)],
+    plugins: [...queryLimitPlugins(), operationMetricsPlugin(options.metrics), httpStatusPlugin()],
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: false,

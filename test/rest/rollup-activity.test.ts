@@ -94,7 +94,10 @@ describe("REST usage rollup and activity metrics", () => {
     const ok = "startDate=2026-11-01&endDate=2026-11-02";
     expect((await get(gateway, `/api/v1/metrics/spaces/${researchId}?${ok}`, key)).status).toBe(404);
     expect((await get(gateway, `/api/v1/metrics/spaces/not-a-space?${ok}`, key)).status).toBe(404);
-    expect((await get(gateway, `/api/v1/metrics/organization?${ok}`, key)).status).toBe(404);
+    // A workspace's key sees its organization, with its own space only in the breakdown.
+    const own = await get(gateway, `/api/v1/metrics/organization?${ok}`, key);
+    const spaces = (own.body as { data: { metrics: { spaces: { spaceId: string }[] } }[] }).data.flatMap((p) => p.metrics.spaces.map((s) => s.spaceId));
+    expect([own.status, [...new Set(spaces)]]).toEqual([200, [workspaceId]]);
     const acmeOrg = await db.prisma.organization.findUniqueOrThrow({ where: { slug: "acme" } });
     expect((await get(gateway, `/api/v1/metrics/organization?${ok}&organizationId=${acmeOrg.id}`, otherOrgKey)).status).toBe(404);
   });

@@ -207,6 +207,8 @@ export async function* focusRowBatches(
 export interface FocusPage {
   edges: { row: FocusRow; cursor: string }[];
   hasNextPage: boolean;
+  /** Whether the page started after a cursor (the connection pages forwards only). */
+  hasPreviousPage: boolean;
 }
 
 /** Workspace.focusRows and Workspace.focusContractCommitments: a page of a dataset's rows, after a cursor this connection issued. */
@@ -229,5 +231,5 @@ export async function focusRowsPage(
     batch.rows.forEach((row, i) => edges.push({ row, cursor: ctx.settings.cursors.encode(binding(workspace), batch.key(i)) }));
   }
   ctx.settings.meter.focusRowsExported(dataset, "graphql", Math.min(first, edges.length));
-  return { edges: edges.slice(0, first), hasNextPage: edges.length > first };
+  return { edges: edges.slice(0, first), hasNextPage: edges.length > first, hasPreviousPage: query.after != null };
 }

@@ -20,10 +20,15 @@ function rowTypes(name: string, connectionName: string, description: string, col
     fields: (t) => ({ cursor: t.exposeString("cursor"), node: t.field({ type: row, resolve: (e) => e.row }) }),
   });
   return builder.objectRef<FocusPage>(connectionName).implement({
+    description: `A page of ${name} rows; forwards only (first/after).`,
     fields: (t) => ({
       edges: t.field({ type: [edge], resolve: (p) => p.edges }),
-      hasNextPage: t.exposeBoolean("hasNextPage"),
-      endCursor: t.string({ nullable: true, resolve: (p) => p.edges.at(-1)?.cursor ?? null }),
+      pageInfo: t.field({
+        type: builder.pageInfoRef(),
+        resolve: (p) => ({ hasNextPage: p.hasNextPage, hasPreviousPage: p.hasPreviousPage, startCursor: p.edges[0]?.cursor ?? null, endCursor: p.edges.at(-1)?.cursor ?? null }),
+      }),
+      hasNextPage: t.exposeBoolean("hasNextPage", { deprecationReason: "Use pageInfo.hasNextPage." }),
+      endCursor: t.string({ nullable: true, deprecationReason: "Use pageInfo.endCursor.", resolve: (p) => p.edges.at(-1)?.cursor ?? null }),
     }),
   });
 }

@@ -56,10 +56,11 @@ export const UsageRecordRef = builder.prismaNode("UsageRecord", {
   }),
 });
 
-builder.prismaObject("Sku", {
+builder.prismaNode("Sku", {
+  id: { field: "id" },
   description: "A price-list entry.",
   fields: (t) => ({
-    id: t.exposeID("id"),
+    skuId: t.exposeString("id", { description: "The SKU's key, as recordUsage, REST and FOCUS SkuId name it." }),
     name: t.exposeString("name"),
     meter: t.exposeString("meter"),
     unit: t.exposeString("unit"),

@@ -35,9 +35,10 @@ const ViewerRef = builder.objectRef<Access>("Viewer").implement({
   }),
 });
 
-builder.prismaObject("User", {
+builder.prismaNode("User", {
+  id: { field: "id" },
+  description: "A person signed in with a dashboard session; visible to themselves.",
   fields: (t) => ({
-    id: t.exposeID("id"),
     email: t.exposeString("email"),
     name: t.exposeString("name"),
   }),

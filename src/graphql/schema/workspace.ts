@@ -42,7 +42,8 @@ export const WorkspaceRef = builder.prismaNode("Workspace", {
     creditBalance: t.field({ type: CreditBalanceRef, resolve: (workspace, _args, ctx) => creditBalance(ctx, workspace) }),
     apiKeys: t.prismaField({
       type: ["ApiKey"],
-      description: "The workspace's API keys (admin only). Secrets are never shown again.",
+      nullable: true,
+      description: "The workspace's API keys (admin only; null with a FORBIDDEN error for other callers, who keep the rest of the workspace). Secrets are never shown again.",
       resolve: (query, workspace, _args, ctx) => listApiKeys(ctx, workspace, query),
     }),
   }),
