@@ -33,6 +33,7 @@ const vitest = { command: bin("vitest"), args: [] };
 const suites = [{ name: "pglite", env: { TEST_DB: "pglite" }, ...vitest }];
 if (process.env.TEST_DATABASE_URL) suites.push({ name: "postgres", env: { TEST_DB: "postgres" }, ...vitest });
 else console.log("\nTEST_DATABASE_URL is not set: the PostgreSQL pass is skipped.");
+if (!fs.existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium")) console.log("Chromium is not installed (apt-get install chromium; .ci/run does): the browser tests are skipped.");
 
 // vitest's workers and the command-line tests' servers run on the Node that runs vitest.
 const otherNode = process.env.TEST_NODE ? { path: process.env.TEST_NODE, version: spawnSync(process.env.TEST_NODE, ["--version"], { encoding: "utf8" }).stdout.trim() } : null;

@@ -15,25 +15,12 @@ import { operationMetricsPlugin } from "./operation-metrics.js";
 import { httpStatusPlugin } from "./http-status.js";
 import { createLoaders } from "./loaders.js";
 import { schema } from "./schema/index.js";
+import { DEFAULT_QUERY } from "./examples.js";
+import { graphiqlPage } from "./graphiql.js";
 
 export interface ServerContext {
   facts: Omit<RequestFacts, "authorization" | "workspaceId">;
 }
-
-export const GRAPHIQL_DEFAULT_QUERY = `# Your credit balance and the workspaces this key can see.
-query Dashboard {
-  viewer {
-    kind
-    scopes
-    workspaces { slug name timeZone }
-  }
-  workspace {
-    name
-    monthlyUsageLimitUsd
-    creditBalance { credits usdValue asOf }
-  }
-}
-`;
 
 export function createGraphQLServer(options: {
   logger: Logger;
@@ -48,9 +35,10 @@ export function createGraphQLServer(options: {
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: false,
+    renderGraphiQL: graphiqlPage,
     graphiql: {
       title: "Billing gateway",
-      defaultQuery: GRAPHIQL_DEFAULT_QUERY,
+      defaultQuery: DEFAULT_QUERY,
       headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlApiKey ?? "<your bgk_ API key>"}` }),
     },
     context: async ({ request, facts }) => {

@@ -17,6 +17,7 @@ import { OPENAPI_DOCUMENT } from "../rest/openapi.js";
 import { createRestHandler } from "../rest/router.js";
 import { REST_ROUTES } from "../rest/routes.js";
 import { createGraphQLRoute } from "./graphql-route.js";
+import { graphiqlAssetRoutes } from "../graphql/graphiql.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createSettings } from "./settings.js";
 import { buildRequestContext, type RequestFacts } from "./request-context.js";
@@ -127,13 +128,14 @@ export async function createApp(options: AppOptions): Promise<App> {
 
 type ServiceRoute = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
-/** Probes, metrics and the API description, outside API-key authentication. */
+/** Probes, metrics, the API description and GraphiQL's files, outside API-key authentication. */
 function createServiceRoutes(db: Database, metrics: Metrics, metricsToken: string | undefined): Record<string, ServiceRoute> {
   const json = (answer: (db: Database) => Promise<[number, unknown]>): ServiceRoute => async (_req, res) => sendJson(res, ...(await answer(db)));
   return {
     "/health": json(async () => [200, { status: "ok" }]),
     "/ready": json(readiness),
     "/openapi.json": json(async () => [200, OPENAPI_DOCUMENT]),
+    ...graphiqlAssetRoutes(),
     "/metrics": async (req, res) => {
       if (metricsToken && !bearerMatches(req.headers.authorization, metricsToken)) {
         return sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "/metrics needs Authorization: Bearer <METRICS_TOKEN>" } }, { "WWW-Authenticate": 'Bearer realm="metrics"' });

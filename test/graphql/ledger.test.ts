@@ -115,8 +115,8 @@ describe("ledger writes", () => {
     expect(result.results[4]!.usageRecord).toMatchObject({ credits: "50", amount: "50", currency: "CREDITS" });
     expect(result).toMatchObject({ accepted: 2, duplicates: 1, rejected: 3, creditsDebited: "50.5", creditBalance: null });
     const after = await balance(gateway, acme);
-    expect(after.creditBalance.credits).toBe("949.5");
-    expect(after.creditTransactions.edges.map((e) => [e.node.type, e.node.amount, e.node.balanceAfter])).toEqual([
+    expect(after.creditBalance!.credits).toBe("949.5");
+    expect(after.creditTransactions!.edges.map((e) => [e.node.type, e.node.amount, e.node.balanceAfter])).toEqual([
       ["USAGE", "-50", "949.5"],
       ["USAGE", "-0.5", "999.5"],
       ["GRANT", "1000", "1000"], // the tenant's opening balance
@@ -126,7 +126,7 @@ describe("ledger writes", () => {
     expect(again.data!.recordUsage).toMatchObject({ accepted: 0, duplicates: 1, creditBalance: { credits: "949.5" } });
     const retried = again.data!.recordUsage.__typename === "RecordUsagePayload" ? again.data!.recordUsage.results[0]! : null;
     expect(retried?.usageRecord).toEqual(result.results[0]!.usageRecord);
-    expect((await balance(gateway, acme)).creditBalance.credits).toBe("949.5");
+    expect((await balance(gateway, acme)).creditBalance!.credits).toBe("949.5");
   });
 
   test("rejects hostile values inside records one by one and keeps the batch's good records; inputs out of range are refused with a code", async ({ gateway, db, acme }) => {
@@ -194,7 +194,7 @@ describe("ledger writes", () => {
   });
 
   test("loses no update under 100 concurrent debits, and applies a key sent concurrently once", async ({ gateway, db, acme }) => {
-    const start = new Decimal((await balance(gateway, acme)).creditBalance.credits);
+    const start = new Decimal((await balance(gateway, acme)).creditBalance!.credits);
     const calls = Array.from({ length: 100 }, (_, i) => gateway.graphql(RecordUsage, { records: [usage(`c-${i}`, "0.4")] }, bearer(acme.keys.write)));
     const same = Array.from({ length: 10 }, () => gateway.graphql(RecordUsage, { records: [usage("same-key", "4")] }, bearer(acme.keys.write)));
     const results = await Promise.all([...calls, ...same]);
@@ -203,7 +203,7 @@ describe("ledger writes", () => {
     expect(statuses.slice(100).filter((s) => s === "ACCEPTED")).toHaveLength(1);
     expect(statuses.slice(100).filter((s) => s === "DUPLICATE")).toHaveLength(9);
     // 100 × 0.4 × 0.25 + 4 × 0.25 credits
-    expect((await balance(gateway, acme)).creditBalance.credits).toBe(start.minus("11").toFixed());
+    expect((await balance(gateway, acme)).creditBalance!.credits).toBe(start.minus("11").toFixed());
     await assertLedgerConsistent(db, acme);
     expect(await ledgerViolations(db, acme.workspaceId)).toEqual({}); // the lots and allocations too
     // Both daily usage tables took every accepted record as it was written.
@@ -228,7 +228,7 @@ describe("ledger writes", () => {
     const purchase = await gateway.graphql(Purchase, { input: { credits: "2500" } }, bearer(acme.keys.admin));
     expect(purchase.data!.purchaseCredits).toMatchObject({ transaction: { amount: "2500", moneyAmount: "25", moneyCurrency: "USD" } });
 
-    const current = new Decimal((await balance(gateway, acme)).creditBalance.credits);
+    const current = new Decimal((await balance(gateway, acme)).creditBalance!.credits);
     const overdraw = await gateway.graphql(Adjust, { input: { credits: current.plus(1).neg().toFixed(), description: "too much" } }, bearer(acme.keys.admin));
     expect(overdraw.data!.adjustCredits).toMatchObject({ __typename: "InsufficientCreditsError", balance: current.toFixed() });
     const adjust = await gateway.graphql(Adjust, { input: { credits: "-10.5", description: "Correction" } }, bearer(acme.keys.admin));

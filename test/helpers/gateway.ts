@@ -39,6 +39,8 @@ export interface GatewayOptions {
   logs?: { write(line: string): void };
   rateLimiter?: RateLimiter;
   clock?: TestClock;
+  /** The key GraphiQL's page carries, as `serve` embeds the demo's on loopback. */
+  graphiqlApiKey?: string;
 }
 
 export async function startGateway(db: Database, options: GatewayOptions = {}): Promise<TestGateway> {
@@ -46,7 +48,7 @@ export async function startGateway(db: Database, options: GatewayOptions = {}): 
   const config = loadConfig({ LOG_LEVEL: options.logs ? "info" : "silent", JWT_SECRET: TEST_JWT_SECRET, FOCUS_RATE_LIMIT_PER_MINUTE: "100000", CREDIT_EXPIRY_INTERVAL_S: "0", ...options.env });
   const logger = createLogger(config.LOG_LEVEL, options.logs);
   const clock = options.clock ?? new TestClock();
-  const app = await createApp({ db, config, logger, clock, rateLimiter: options.rateLimiter });
+  const app = await createApp({ db, config, logger, clock, rateLimiter: options.rateLimiter, graphiqlApiKey: options.graphiqlApiKey });
   const port = await app.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
   return {

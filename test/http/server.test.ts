@@ -3,7 +3,8 @@
 import net from "node:net";
 import { parse } from "graphql";
 import { describe, expect } from "vitest";
-import { GRAPHIQL_DEFAULT_QUERY } from "../../src/graphql/yoga.js";
+import { EXAMPLE_OPERATIONS } from "../../src/graphql/examples.js";
+import { insertPriceList } from "../../src/seed/price-list.js";
 import { gatewayTest } from "../helpers/fixtures.js";
 import { bearer } from "../helpers/gateway.js";
 
@@ -43,13 +44,28 @@ describe("HTTP server", () => {
     }
   });
 
-  test("serves GraphiQL to browsers without credentials, with a default query that runs", async ({ gateway, tenants: { acme } }) => {
+  test("serves GraphiQL to browsers without credentials, from its own files, with example operations that run", async ({ gateway, db, tenants: { acme } }) => {
     const page = await fetch(`${gateway.url}/graphql`, { headers: { accept: "text/html" } });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain("Billing gateway");
-    const result = await gateway.graphql(parse(GRAPHIQL_DEFAULT_QUERY), {}, bearer(acme.keys.read));
-    expect(result.errors).toBeUndefined();
-    expect(result.data).toMatchObject({ viewer: { kind: "API_KEY" }, workspace: { name: "acme main", creditBalance: { credits: "1000" } } });
+    const html = await page.text();
+    expect(html).toContain("Billing gateway");
+    // Every script and style is the gateway's own: nothing from a CDN.
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBe(2);
+    for (const asset of assets) {
+      expect(asset).toMatch(/^\/graphiql\/\d+\.\d+\.\d+\//);
+      const file = await fetch(`${gateway.url}${asset}`);
+      expect([file.status, file.headers.get("content-encoding"), file.headers.get("cache-control")]).toEqual([200, "gzip", "public, max-age=31536000, immutable"]);
+      expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+    }
+    await db.withSession((session) => insertPriceList(session));
+    for (const example of EXAMPLE_OPERATIONS) {
+      const result = await gateway.graphql(parse(example.query), example.variables ?? {}, bearer(acme.keys.admin));
+      expect([example.query.split("\n")[1], result.errors]).toEqual([example.query.split("\n")[1], undefined]);
+    }
+    const [dashboard] = EXAMPLE_OPERATIONS;
+    const result = await gateway.graphql(parse(dashboard!.query), {}, bearer(acme.keys.read));
+    expect(result.data).toMatchObject({ viewer: { kind: "API_KEY" }, workspace: { name: "acme main", creditBalance: { credits: expect.any(String) } } });
   });
 
   test("echoes a request id, or makes one", async ({ gateway }) => {

@@ -25,7 +25,7 @@ describe("REST billing usage", () => {
     const total = await db.prisma.usageRecord.count({ where: { workspaceId } });
     expect(first.pagination).toEqual({ page: 1, limit: 50, total, totalPages: Math.ceil(total / 50) });
     expect(Object.keys(first.data[0])).toEqual(["timestamp", "sku", "pricePerUnitUsd", "unit", "amount", "currency", "notes", "inferenceDetails"]);
-    const twin = (await gateway.graphql(Twin, {}, bearer(key))).data!.workspace!.usageRecords;
+    const twin = (await gateway.graphql(Twin, {}, bearer(key))).data!.workspace!.usageRecords!;
     expect(twin.totalCount).toBe(total);
     expect(first.data.map((r: { timestamp: string; sku: string; unit: number; amount: number; currency: string }) => [r.timestamp, r.sku, String(r.unit), String(r.amount), r.currency]))
       .toEqual(twin.edges.map((e) => [e.node.timestamp, e.node.skuId, e.node.unit, e.node.amount, e.node.currency]));

@@ -112,7 +112,7 @@ describe("REST credits and events", () => {
     const rest = await get(gateway, "/api/mcp/credits/balance", bearer(acme.keys.read));
     expect(rest.status).toBe(200);
     const twin = await gateway.graphql(Ledger, { n: 10 }, bearer(acme.keys.read));
-    expect(rest.text).toContain(`"balance":${twin.data!.workspace!.creditBalance.credits}`);
+    expect(rest.text).toContain(`"balance":${twin.data!.workspace!.creditBalance!.credits}`);
     expect(rest.body).toMatchObject({ workspaceId: acme.workspaceId, creditPriceUsd: 0.01 });
   });
 
@@ -120,7 +120,7 @@ describe("REST credits and events", () => {
     const rest = await get(gateway, "/api/mcp/credits/transactions?limit=4", bearer(acme.keys.read));
     const twin = await gateway.graphql(Ledger, { n: 4 }, bearer(acme.keys.read));
     expect(rest.body.transactions.map((r: { type: string; amount: number; balanceAfter: number }) => [r.type.toUpperCase(), String(r.amount), String(r.balanceAfter)]))
-      .toEqual(twin.data!.workspace!.creditTransactions.edges.map((e) => [e.node.type, e.node.amount, e.node.balanceAfter]));
+      .toEqual(twin.data!.workspace!.creditTransactions!.edges.map((e) => [e.node.type, e.node.amount, e.node.balanceAfter]));
     for (const limit of ["0", "201", "abc", "1.5"]) {
       const bad = await get(gateway, `/api/mcp/credits/transactions?limit=${limit}`, bearer(acme.keys.read));
       expect(bad.status).toBe(400);

@@ -58,7 +58,7 @@ describe("REST execution usage", () => {
 
   test("types each row Included or On-Demand exactly as the GraphQL billingType", async ({ gateway, acmeProd: { key } }) => {
     const rest = (await (await get(gateway, key, `from=${FROM}&to=${TO}`)).json()).data as Row[];
-    const twin = (await gateway.graphql(Twin, { from: FROM, to: TO }, bearer(key))).data!.workspace!.executions.edges;
+    const twin = (await gateway.graphql(Twin, { from: FROM, to: TO }, bearer(key))).data!.workspace!.executions!.edges;
     expect(rest.map((r) => [r.id, r.type, String(r.cost)])).toEqual(
       twin.map((e) => [Buffer.from(e.node.id, "base64").toString().split(":")[1], e.node.billingType === "INCLUDED" ? "Included" : "On-Demand", e.node.costUsd]),
     );

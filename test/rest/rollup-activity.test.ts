@@ -73,8 +73,8 @@ describe("REST usage rollup and activity metrics", () => {
     expect(space.status).toBe(200);
     const twin = await gateway.graphql(ActivityTwin, {}, bearer(key));
     expect(space.body.summary).toMatchObject({
-      totalLinesGenerated: twin.data!.workspace!.activityMetrics.summary.totalLinesGenerated,
-      totalUsers: twin.data!.workspace!.activityMetrics.summary.users,
+      totalLinesGenerated: twin.data!.workspace!.activityMetrics!.summary.totalLinesGenerated,
+      totalUsers: twin.data!.workspace!.activityMetrics!.summary.users,
     });
     expect(Object.keys(space.body.data[0].metrics.tokens)).toEqual(["total", "input", "output", "cacheWrite", "cacheInput"]);
     const org = await get(gateway, "/api/v1/metrics/organization?startDate=2026-11-02&endDate=2026-11-06&granularity=month", orgKey);

@@ -72,6 +72,7 @@ export const activityArgs = builder.args((t) => ({
 builder.prismaObjectField("Workspace", "activityMetrics", (t) =>
   t.field({
     type: ActivityMetricsRef,
+    nullable: true,
     description: "Code-generation metrics of this space; dates are inclusive, in the workspace's time zone.",
     args: activityArgs,
     resolve: (workspace, args, ctx) => spaceActivity(ctx, workspace, args),

@@ -43,6 +43,7 @@ builder.prismaObjectField("Workspace", "creditLots", (t) =>
   t.connection(
     {
       type: CreditLotRef,
+      nullable: true,
       description: "Credit lots, newest first.",
       args: { state: t.arg({ type: [CreditLotStateEnum], required: false, description: "Only lots in these states at the request's now." }) },
       resolve: (workspace, args, ctx) => creditLotsConnection(ctx, workspace, { states: args.state }, args),

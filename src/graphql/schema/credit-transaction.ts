@@ -39,6 +39,7 @@ builder.prismaObjectField("Workspace", "creditTransactions", (t) =>
   t.connection(
     {
       type: CreditTransactionRef,
+      nullable: true,
       description: "The credit ledger, newest first by default.",
       args: {
         types: t.arg({ type: [CreditTransactionTypeEnum], required: false }),

@@ -80,6 +80,7 @@ builder.prismaObjectFields("Workspace", (t) => ({
   executions: t.connection(
     {
       type: ExecutionRef,
+      nullable: true,
       description: "Workflow executions, newest first by default.",
       args: {
         from: t.arg({ type: "DateTime", required: false, description: "Inclusive." }),
@@ -93,9 +94,10 @@ builder.prismaObjectFields("Workspace", (t) => ({
     },
     { fields: (t) => ({ totalCount: t.int({ description: TOTAL_COUNT, resolve: totalCount }) }) },
   ),
-  workflows: t.field({ type: [WorkflowRef], resolve: (workspace, _args, ctx) => workflows(ctx, workspace) }),
+  workflows: t.field({ type: [WorkflowRef], nullable: true, resolve: (workspace, _args, ctx) => workflows(ctx, workspace) }),
   spending: t.field({
     type: SpendingRef,
+    nullable: true,
     description: "A calendar month of execution cost against the monthly limit.",
     args: { period: t.arg({ type: SpendingPeriod, required: false, defaultValue: "MONTH_TO_DATE" }) },
     resolve: (workspace, args, ctx) => spending(ctx, workspace, args.period ?? "MONTH_TO_DATE"),

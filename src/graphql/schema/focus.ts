@@ -50,18 +50,21 @@ const pageArgs = builder.args((t) => ({
 builder.prismaObjectFields("Workspace", (t) => ({
   focusRows: t.field({
     type: FocusRowPage,
+    nullable: true,
     description: "FOCUS 1.3 rows of [from, to), in export order (ledger rows, then usage in time order). Counts against the caller's FOCUS rate limit.",
     args: pageArgs,
     resolve: (workspace, args, ctx) => focusRowsPage(ctx, workspace, "cost-and-usage", args),
   }),
   focusContractCommitments: t.field({
     type: CommitmentPage,
+    nullable: true,
     description: "FOCUS 1.3 Contract Commitment rows: the purchases whose term overlaps [from, to), in lot order. Counts against the caller's FOCUS rate limit.",
     args: pageArgs,
     resolve: (workspace, args, ctx) => focusRowsPage(ctx, workspace, "contract-commitment", args),
   }),
   focusMetadata: t.field({
     type: "JSONObject",
+    nullable: true,
     description: "FOCUS 1.3 metadata of a dataset over [from, to), as served by /api/billing/focus-metadata. Counts against the caller's FOCUS rate limit.",
     args: {
       from: t.arg({ type: "DateTime", required: true }),

@@ -78,6 +78,7 @@ builder.prismaObjectField("Workspace", "usageRecords", (t) =>
   t.connection(
     {
       type: UsageRecordRef,
+      nullable: true,
       description: "Metered charges, newest first by default.",
       args: {
         from: t.arg({ type: "DateTime", required: false, description: "Inclusive." }),

@@ -61,6 +61,7 @@ const UsageRollupRef = builder.objectRef<UsageRollup>("UsageRollup").implement({
 builder.prismaObjectField("Workspace", "usageRollup", (t) =>
   t.field({
     type: UsageRollupRef,
+    nullable: true,
     description: "Usage (or, grouped by WORKFLOW or TRIGGER, executions) totals per calendar bucket and group. Pass period or from/to.",
     args: {
       period: t.arg({ type: PeriodEnum, required: false }),

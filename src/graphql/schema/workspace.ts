@@ -39,7 +39,7 @@ export const WorkspaceRef = builder.prismaNode("Workspace", {
     allowOverdraft: t.exposeBoolean("allowOverdraft"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     organization: t.relation("organization"),
-    creditBalance: t.field({ type: CreditBalanceRef, resolve: (workspace, _args, ctx) => creditBalance(ctx, workspace) }),
+    creditBalance: t.field({ type: CreditBalanceRef, nullable: true, resolve: (workspace, _args, ctx) => creditBalance(ctx, workspace) }),
     apiKeys: t.prismaField({
       type: ["ApiKey"],
       nullable: true,
