@@ -10,14 +10,16 @@ import { NO_METER } from "../http/metrics.js";
 import { createSettings } from "../http/settings.js";
 
 export async function operatorContext(db: Database, config: Config, clock: Clock = systemClock): Promise<RequestContext> {
-  // The command line sends no FOCUS requests: its budget stays in memory, whatever REDIS_URL says.
-  const settings = await createSettings(db, { ...config, REDIS_URL: undefined }, { meter: NO_METER });
+  // The command line sends no FOCUS requests and serves no subscriptions: its budget and events stay
+  // in memory, whatever REDIS_URL says.
+  const logger = createLogger(config.LOG_LEVEL);
+  const settings = await createSettings(db, { ...config, REDIS_URL: undefined }, { meter: NO_METER, clock, logger });
   return createRequestContext({
     db,
     access: Access.operator(),
     clock: frozenClock(clock.now()),
     settings,
-    logger: createLogger(config.LOG_LEVEL),
+    logger,
     requestId: "cli",
   });
 }

@@ -4,7 +4,7 @@ import type { LRUCache } from "lru-cache";
 import type { Logger } from "../config/logger.js";
 import type { Database } from "../db/client.js";
 import type { Access } from "./access.js";
-import type { Clock } from "./clock.js";
+import { frozenClock, type Clock } from "./clock.js";
 import type { CursorCodec } from "./rules/pages.js";
 import type { WorkspaceWriteQueue } from "./write-queue.js";
 
@@ -33,6 +33,22 @@ export interface Meter {
   creditExpirations(count: number): void;
 }
 
+/** What happened to a workspace, told once committed. */
+export type BillingEvent =
+  | { kind: "balance"; workspaceId: string }
+  | { kind: "usage"; workspaceId: string; usageRecordIds: string[] };
+
+/**
+ * Committed writes, told to GraphQL subscriptions: within the process, or across processes through
+ * Redis when REDIS_URL is set. Delivery is best effort (a subscriber re-reads what it shows).
+ */
+export interface BillingEvents {
+  publish(event: BillingEvent): void;
+  /** A workspace's events until the iterator is returned. */
+  subscribe(workspaceId: string): AsyncIterableIterator<BillingEvent>;
+  close(): Promise<void>;
+}
+
 /** What the whole gateway process shares: configuration and the state that outlives a request. */
 export interface Settings {
   /** Provider, publisher and invoice issuer named in FOCUS rows and metadata. */
@@ -47,6 +63,9 @@ export interface Settings {
   /** How long a ledger write may wait for a pool connection (within what the write queue leaves it), and for row locks once it holds the workspace's. */
   ledgerWaits: { connectionMs: number; lockMs: number };
   meter: Meter;
+  events: BillingEvents;
+  /** The process's clock: a long-lived subscription reads "now" from it at each event. */
+  clock: Clock;
 }
 
 export interface RequestContext {
@@ -62,14 +81,26 @@ export interface RequestContext {
   once<T>(key: string, work: () => Promise<T>): Promise<T>;
   /** Tells the surface where the caller's budget stands, for its rate-limit headers. */
   noteRateLimit(state: RateLimitState): void;
+  /**
+   * This context again at the present moment, its credentials checked again (a revoked key fails):
+   * a subscription outlives its request and asks before each event.
+   */
+  renewed(): Promise<RequestContext>;
 }
 
-export function createRequestContext(parts: Omit<RequestContext, "once" | "noteRateLimit"> & { onRateLimit?: (state: RateLimitState) => void }): RequestContext {
+type ContextParts = Omit<RequestContext, "once" | "noteRateLimit" | "renewed"> & {
+  onRateLimit?: (state: RateLimitState) => void;
+  /** How the surface renews it; by default, the same caller at the process's present moment. */
+  renew?: () => Promise<RequestContext>;
+};
+
+export function createRequestContext(parts: ContextParts): RequestContext {
   const done = new Map<string, Promise<unknown>>();
-  const { onRateLimit, ...rest } = parts;
+  const { onRateLimit, renew, ...rest } = parts;
   return {
     ...rest,
     noteRateLimit: (state) => onRateLimit?.(state),
+    renewed: renew ?? (async () => createRequestContext({ ...parts, clock: frozenClock(parts.settings.clock.now()) })),
     once<T>(key: string, work: () => Promise<T>): Promise<T> {
       if (!done.has(key)) done.set(key, work());
       return done.get(key) as Promise<T>;

@@ -149,6 +149,7 @@ export async function withLedgerLock<T>(ctx: RequestContext, workspaceId: string
     return fn(tx, workspace);
   });
   ctx.settings.meter.creditExpirations(expired); // once committed
+  ctx.settings.events.publish({ kind: "balance", workspaceId });
   return result;
 }
 
@@ -156,6 +157,7 @@ export async function withLedgerLock<T>(ctx: RequestContext, workspaceId: string
 export async function settleExpirations(ctx: RequestContext, workspaceId: string): Promise<number> {
   const posted = await ledgerTransaction(ctx, workspaceId, (tx, workspace) => postExpirations(ctx, tx, workspace));
   ctx.settings.meter.creditExpirations(posted);
+  if (posted > 0) ctx.settings.events.publish({ kind: "balance", workspaceId });
   return posted;
 }
 

@@ -167,6 +167,7 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
     if (result.status === "DUPLICATE" && result.existingId === IN_THIS_BATCH) result.existingId = idsByKey.get(result.idempotencyKey)!;
   }
   const counts = { accepted: written.length, duplicates: results.filter((r) => r.status === "DUPLICATE").length, rejected: results.filter((r) => r.status === "REJECTED").length };
+  if (written.length) ctx.settings.events.publish({ kind: "usage", workspaceId: workspace.id, usageRecordIds: written.map(({ record }) => String(record.id)) });
   ctx.settings.meter.usageRecords("accepted", counts.accepted);
   ctx.settings.meter.usageRecords("duplicate", counts.duplicates);
   ctx.settings.meter.usageRecords("rejected", counts.rejected);
@@ -194,10 +195,11 @@ function priceRecord(ctx: RequestContext, input: ParsedRecord, sku: Sku | undefi
 }
 
 /**
- * The records that duplicates of a batch point at, for callers that may read billing: a key that
- * only writes gets their ids, not what other writers stored under the keys it repeats.
+ * Usage records of a workspace by id, for callers that may read billing (none for others): the
+ * records a batch's duplicates point at (a key that only writes gets their ids, not what other
+ * writers stored under the keys it repeats), and those a live event names.
  */
-export async function duplicateRecords(ctx: RequestContext, workspaceId: string, ids: readonly bigint[]): Promise<Map<bigint, UsageRecord>> {
+export async function usageRecordsIn(ctx: RequestContext, workspaceId: string, ids: readonly bigint[]): Promise<Map<bigint, UsageRecord>> {
   if (!ctx.access.has(workspaceId, "read:billing")) return new Map();
   const rows = await ctx.db.prisma.usageRecord.findMany({ where: { workspaceId, id: { in: [...ids] } } });
   return new Map(rows.map((row) => [row.id, row]));

@@ -4,8 +4,8 @@
 // into every page as that package's renderGraphiQL does.
 import { createRequire } from "node:module";
 import type http from "node:http";
-import zlib from "node:zlib";
 import type { GraphiQLOptions } from "graphql-yoga";
+import { sendStatic, staticFile, type StaticFile } from "../http/static-files.js";
 import { EXAMPLE_OPERATIONS } from "./examples.js";
 
 const VERSION = (createRequire(import.meta.url)("@graphql-yoga/render-graphiql/package.json") as { version: string }).version;
@@ -58,33 +58,16 @@ type AssetRoute = (req: http.IncomingMessage, res: http.ServerResponse) => Promi
 /** GET routes of the assets; each is loaded and gzipped once, on first request. */
 export function graphiqlAssetRoutes(): Record<string, AssetRoute> {
   let bundle: Promise<Bundle> | null = null;
-  const cache = new Map<string, { plain: Buffer; gzip: Buffer }>();
-  const load = async (name: string, pick: (b: Bundle) => string) => {
-    let asset = cache.get(name);
-    if (!asset) {
-      const plain = Buffer.from(pick(await (bundle ??= import("@graphql-yoga/render-graphiql/graphiql"))));
-      asset = { plain, gzip: zlib.gzipSync(plain) };
-      cache.set(name, asset);
-    }
-    return asset;
+  const cache = new Map<string, StaticFile>();
+  const load = async (name: string, type: string, pick: (b: Bundle) => string) => {
+    if (!cache.has(name)) cache.set(name, staticFile(pick(await (bundle ??= import("@graphql-yoga/render-graphiql/graphiql"))), type));
+    return cache.get(name)!;
   };
   return Object.fromEntries(
     Object.entries(ASSETS).map(([name, { type, pick }]) => [
       `${BASE}/${name}`,
-      async (req: http.IncomingMessage, res: http.ServerResponse) => {
-        const asset = await load(name, pick);
-        const gzip = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
-        const body = gzip ? asset.gzip : asset.plain;
-        res.writeHead(200, {
-          "Content-Type": `${type}; charset=utf-8`,
-          "Content-Length": body.length,
-          // The path names the package's version: the file under it never changes.
-          "Cache-Control": "public, max-age=31536000, immutable",
-          Vary: "Accept-Encoding",
-          ...(gzip ? { "Content-Encoding": "gzip" } : {}),
-        });
-        res.end(req.method === "HEAD" ? undefined : body);
-      },
+      // The path names the package's version: the file under it never changes.
+      async (req: http.IncomingMessage, res: http.ServerResponse) => sendStatic(req, res, await load(name, type, pick), "public, max-age=31536000, immutable"),
     ]),
   );
 }

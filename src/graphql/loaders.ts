@@ -3,7 +3,7 @@ import DataLoader from "dataloader";
 import type { Execution, UsageRecord } from "../db/generated/client.js";
 import type { RequestContext } from "../domain/context.js";
 import { executionBilling, type ExecutionBilling } from "../domain/executions.js";
-import { duplicateRecords } from "../domain/usage.js";
+import { usageRecordsIn } from "../domain/usage.js";
 
 export interface Loaders {
   executionBilling: DataLoader<Execution, ExecutionBilling, bigint>;
@@ -24,7 +24,7 @@ export function createLoaders(ctx: RequestContext): Loaders {
     duplicateRecord: new DataLoader(
       async (keys) => {
         const workspaces = [...new Set(keys.map((k) => k.workspaceId))];
-        const found = new Map(await Promise.all(workspaces.map(async (id) => [id, await duplicateRecords(ctx, id, keys.filter((k) => k.workspaceId === id).map((k) => k.id))] as const)));
+        const found = new Map(await Promise.all(workspaces.map(async (id) => [id, await usageRecordsIn(ctx, id, keys.filter((k) => k.workspaceId === id).map((k) => k.id))] as const)));
         return keys.map((k) => found.get(k.workspaceId)!.get(k.id) ?? null);
       },
       { cacheKeyFn: (key) => `${key.workspaceId}:${key.id}` },

@@ -59,6 +59,8 @@ export function createGraphQLServer(options: {
         const original = isGraphQLError(error) ? error.originalError : error;
         const path = isGraphQLError(error) ? error.path : undefined;
         if (original instanceof DomainError) return new GraphQLError(original.message, { path, extensions: domainExtensions(original) });
+        // A subscription's credentials, checked again before an event, no longer hold (a revoked key).
+        if (original instanceof AuthError) return new GraphQLError(original.message, { path, extensions: { code: "UNAUTHENTICATED" } });
         const unavailable = asUnavailable(original);
         if (unavailable) {
           logger.warn({ code: unavailable.code, err: (original as Error).message }, "database fault answered 503");

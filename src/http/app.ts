@@ -51,7 +51,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // The metrics read the settings' write queue at scrape time; the settings count into the metrics.
   let settings: Settings | null = null;
   const metrics = createMetrics(db, () => settings?.ledgerWrites.waiting ?? 0);
-  settings = await createSettings(db, config, { meter: metrics.meter, rateLimiter: options.rateLimiter });
+  settings = await createSettings(db, config, { meter: metrics.meter, rateLimiter: options.rateLimiter, clock, logger });
   const shared = settings;
   // Last of what can fail: it listens for key changes until closed.
   const authenticate = await createAuthenticator(db, config, logger);
@@ -122,6 +122,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await creditExpiry.stop();
       await authenticate.close();
       if (!options.rateLimiter) await settings.focusRateLimiter.close();
+      await settings.events.close();
     },
   };
 }

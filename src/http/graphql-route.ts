@@ -1,5 +1,7 @@
-// /graphql over Node's HTTP: GET and POST with a JSON body of at most 1 MB, answered by yoga. What
-// the HTTP layer refuses (method, media type, size) is answered in GraphQL's error shape too.
+// /graphql over Node's HTTP: GET and POST with a JSON body of at most 1 MB, answered by yoga
+// (subscriptions as Server-Sent Events). What the HTTP layer refuses (method, media type, size) is
+// answered in GraphQL's error shape too.
+import { once } from "node:events";
 import type http from "node:http";
 import type { YogaServerInstance } from "graphql-yoga";
 import type { GraphQLContext } from "../graphql/context.js";
@@ -41,10 +43,28 @@ export function createGraphQLRoute(yoga: YogaServerInstance<ServerContext, Graph
     const budget: Record<string, string> = {};
     const onRateLimit = (state: RateLimitState) => Object.assign(budget, rateLimitHeaders(state));
     const response = await yoga.fetch(url, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined }, { facts: { ...facts, onRateLimit } });
-    // Every answer is one document (JSON, or GraphiQL's page; no @defer or subscriptions): sent in
-    // one write with its length, which costs a third of the system calls of a chunked stream.
+    if (response.body && response.headers.get("content-type")?.startsWith("text/event-stream")) return streamEvents(res, response);
+    // Every other answer is one document (JSON, or GraphiQL's page): sent in one write with its
+    // length, which costs a third of the system calls of a chunked stream.
     const payload = Buffer.from(await response.arrayBuffer());
     res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...budget, "content-length": payload.length });
     res.end(payload);
   };
+}
+
+/** A subscription's Server-Sent Events, as yoga writes them, until it ends or the client leaves. */
+async function streamEvents(res: http.ServerResponse, response: Response): Promise<void> {
+  res.writeHead(response.status, { ...Object.fromEntries(response.headers), "X-Accel-Buffering": "no" });
+  res.flushHeaders();
+  const reader = response.body!.getReader();
+  // Leaving cancels the stream, which returns the subscription's iterator: it stops listening.
+  const left = new Promise<void>((resolve) => res.once("close", resolve));
+  void left.then(() => reader.cancel().catch(() => undefined));
+  for (;;) {
+    const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+    if (done || res.destroyed) break;
+    // A client that does not read holds its stream, not the process's memory.
+    if (!res.write(value)) await Promise.race([once(res, "drain"), left]);
+  }
+  res.end();
 }

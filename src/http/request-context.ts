@@ -35,6 +35,7 @@ export async function buildRequestContext(deps: ContextDeps, facts: RequestFacts
     logger: deps.logger, // its lines carry the request id through the request's scope
     requestId: facts.requestId,
     onRateLimit: facts.onRateLimit,
+    renew: () => buildRequestContext(deps, { ...facts, arrivedAt: deps.settings.clock.now() }),
   });
 }
 

@@ -1,5 +1,6 @@
 // What every request of one gateway process shares: configuration, the FOCUS budget, the key that
-// signs cursors (kept in the database, so that every process shares it) and the analytics cache.
+// signs cursors (kept in the database, so that every process shares it), the analytics cache and
+// the billing events that subscriptions hear.
 import { LRUCache } from "lru-cache";
 import type { Config } from "../config/config.js";
 import type { Database } from "../db/client.js";
@@ -10,9 +11,12 @@ import { WorkspaceWriteQueue } from "../domain/write-queue.js";
 import { gatewaySecret } from "../store/gateway-secrets.js";
 import { prismaSql } from "../store/rows.js";
 import { createRateLimiter } from "./rate-limit.js";
+import { createBillingEvents } from "./billing-events.js";
+import type { Clock } from "../domain/clock.js";
+import type { Logger } from "../config/logger.js";
 
-export async function createSettings(db: Database, config: Config, parts: { meter: Meter; rateLimiter?: RateLimiter }): Promise<Settings> {
-  const { meter, rateLimiter } = parts;
+export async function createSettings(db: Database, config: Config, parts: { meter: Meter; rateLimiter?: RateLimiter; clock: Clock; logger: Logger }): Promise<Settings> {
+  const { meter, rateLimiter, clock, logger } = parts;
   return {
     focusProviderName: config.FOCUS_PROVIDER_NAME,
     focusRateLimiter: rateLimiter ?? createRateLimiter({
@@ -26,5 +30,7 @@ export async function createSettings(db: Database, config: Config, parts: { mete
     ledgerWrites: new WorkspaceWriteQueue({ maxWaitMs: config.WRITE_MAX_WAIT_MS, maxDepth: config.WRITE_QUEUE_MAX_DEPTH }),
     ledgerWaits: { connectionMs: config.DB_CONNECTION_TIMEOUT_MS, lockMs: config.WRITE_MAX_WAIT_MS },
     meter,
+    events: createBillingEvents({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, logger }),
+    clock,
   };
 }

@@ -13,6 +13,7 @@ import "./execution.js";
 import "./usage-rollup.js";
 import "./activity.js";
 import "./focus.js";
+import "./subscriptions.js";
 
 builder.queryType({});
 builder.mutationType({});

@@ -1,0 +1,47 @@
+// Live updates over Server-Sent Events (yoga's GraphQL over SSE): a workspace's balance and the
+// usage written to it, with the caller's scopes checked as for queries (src/domain/live.ts).
+import { balanceChanges, usageRecordings, type UsageRecorded } from "../../domain/live.js";
+import { usageRecordsIn } from "../../domain/usage.js";
+import { builder } from "../builder.js";
+import { UsageRecordRef } from "./usage-record.js";
+import { CreditBalanceRef, WorkspaceRef } from "./workspace.js";
+
+builder.subscriptionType({
+  description: "Live updates, sent as Server-Sent Events (POST or GET /graphql with Accept: text/event-stream). Each needs read:billing in the workspace, checked again before every event; with REDIS_URL set, writes made through any gateway process are heard.",
+});
+
+const UsageRecordedRef = builder.objectRef<UsageRecorded>("UsageRecordedEvent").implement({
+  description: "One batch of usage records written to a workspace (recordUsage or POST /api/v1/events).",
+  fields: (t) => ({
+    workspace: t.field({ type: WorkspaceRef, description: "The workspace written to.", resolve: (event) => event.workspace }),
+    usageRecords: t.field({
+      type: [UsageRecordRef],
+      description: "The records the batch accepted, in the batch's order (duplicates and rejected records are not written).",
+      resolve: async (event, _args, ctx) => {
+        const found = await usageRecordsIn(ctx, event.workspace.id, event.usageRecordIds.map(BigInt));
+        return event.usageRecordIds.flatMap((id) => found.get(BigInt(id)) ?? []);
+      },
+    }),
+  }),
+});
+
+const workspaceArg = builder.args((t) => ({
+  workspaceId: t.globalID({ for: WorkspaceRef, required: false, description: "The workspace; by default the caller's (the key's, or the one the session names)." }),
+}));
+
+builder.subscriptionFields((t) => ({
+  creditBalanceChanged: t.field({
+    type: CreditBalanceRef,
+    description: "The workspace's credit balance at once, then again after every committed write to its ledger (usage, grants, purchases, refunds, expirations).",
+    args: workspaceArg,
+    subscribe: (_root, args, ctx) => balanceChanges(ctx, { id: args.workspaceId?.id }),
+    resolve: (balance) => balance,
+  }),
+  usageRecorded: t.field({
+    type: UsageRecordedRef,
+    description: "Each batch of usage records written to the workspace from now on.",
+    args: workspaceArg,
+    subscribe: (_root, args, ctx) => usageRecordings(ctx, { id: args.workspaceId?.id }),
+    resolve: (event) => event,
+  }),
+}));

@@ -1,0 +1,135 @@
+// Live updates over Server-Sent Events: the balance and the usage of a workspace after each write,
+// scoped as queries are, ended by a revoked key, and heard across gateway processes through Redis.
+import { describe, expect } from "vitest";
+import { insertPriceList } from "../../src/seed/price-list.js";
+import { createApiKey, revokeApiKey } from "../../src/domain/api-keys.js";
+import { gatewayTest } from "../helpers/fixtures.js";
+import { bearer, operatorAt, startGateway, type TestGateway } from "../helpers/gateway.js";
+import { canStartRedis, startThrowawayRedis } from "../helpers/throwaway-redis.js";
+
+interface Payload { data?: Record<string, any> | null; errors?: { message: string; extensions?: { code?: string } }[] }
+
+/** A subscription read as a client does: each `next` event's payload, in order, until `complete`. */
+async function subscribe(gateway: TestGateway, query: string, key: string, variables: object = {}) {
+  const abort = new AbortController();
+  const response = await fetch(`${gateway.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream", ...bearer(key) },
+    body: JSON.stringify({ query, variables }),
+    signal: abort.signal,
+  });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  return {
+    status: response.status,
+    type: response.headers.get("content-type"),
+    /** The next payload, or null once the stream completes. */
+    async next(): Promise<Payload | null> {
+      for (;;) {
+        const end = buffered.indexOf("\n\n");
+        if (end >= 0) {
+          const block = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const event = /^event: (\w+)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event === "complete") return null;
+          if (event === "next" && data) return JSON.parse(data) as Payload;
+          continue; // a keep-alive comment
+        }
+        const { done, value } = await reader.read();
+        if (done) return null;
+        buffered += value;
+      }
+    },
+    close: () => abort.abort(),
+  };
+}
+
+const BALANCE = `subscription ($workspaceId: ID) { creditBalanceChanged(workspaceId: $workspaceId) { credits asOf } }`;
+const USAGE = `subscription { usageRecorded { workspace { slug } usageRecords { id idempotencyKey credits } } }`;
+const RECORD = `mutation ($records: [UsageRecordInput!]!) { recordUsage(records: $records) { ... on RecordUsagePayload { creditBalance { credits } results { usageRecord { id } } } } }`;
+
+async function record(gateway: TestGateway, key: string, keys: string[]) {
+  const response = await fetch(`${gateway.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...bearer(key) },
+    body: JSON.stringify({ query: RECORD, variables: { records: keys.map((idempotencyKey) => ({ idempotencyKey, sku: "storage-gb-hours", units: "2" })) } }),
+  });
+  return ((await response.json()) as { data: { recordUsage: { creditBalance: { credits: string }; results: { usageRecord: { id: string } }[] } } }).data.recordUsage;
+}
+
+const test = gatewayTest().extend("prices", { scope: "file" }, async ({ db }) => {
+  await db.withSession((session) => insertPriceList(session));
+  return true;
+});
+
+describe("subscriptions over SSE", () => {
+  test("tell the balance at once and after each write, and each batch of usage", async ({ gateway, prices, tenants: { acme } }) => {
+    expect(prices).toBe(true);
+    const balance = await subscribe(gateway, BALANCE, acme.keys.read);
+    expect([balance.status, balance.type]).toEqual([200, expect.stringContaining("text/event-stream")]);
+    const first = await balance.next();
+    expect(first?.errors).toBeUndefined();
+    const usage = await subscribe(gateway, USAGE, acme.keys.read);
+    const written = await record(gateway, acme.keys.admin, ["live-1", "live-2"]);
+    try {
+      const after = await balance.next();
+      expect(after?.data?.creditBalanceChanged.credits).toBe(written.creditBalance.credits);
+      expect(after?.data?.creditBalanceChanged.credits).not.toBe(first?.data?.creditBalanceChanged.credits);
+      const batch = await usage.next();
+      expect(batch?.data?.usageRecorded).toEqual({
+        workspace: { slug: "acme-main" },
+        usageRecords: written.results.map((r, i) => ({ id: r.usageRecord.id, idempotencyKey: `live-${i + 1}`, credits: expect.any(String) })),
+      });
+    } finally {
+      balance.close();
+      usage.close();
+    }
+  });
+
+  test("are scoped as queries: another tenant's workspace is not found, a write-only key is forbidden", async ({ gateway, tenants: { acme, globex } }) => {
+    const workspaceId = Buffer.from(`Workspace:${acme.workspaceId}`).toString("base64");
+    const foreign = await subscribe(gateway, BALANCE, globex.keys.admin, { workspaceId });
+    const refused = await foreign.next();
+    expect(refused?.data ?? null).toBeNull();
+    expect(refused?.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    const writer = await subscribe(gateway, BALANCE, acme.keys.write);
+    expect((await writer.next())?.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+
+  test("end with UNAUTHENTICATED once their key is revoked", async ({ gateway, db, clock, prices, tenants: { acme } }) => {
+    expect(prices).toBe(true);
+    const operator = await operatorAt(db, clock);
+    const created = await createApiKey(operator, { name: "live reader", scopes: ["read:billing"], workspaceId: acme.workspaceId });
+    const balance = await subscribe(gateway, BALANCE, created.secret);
+    expect((await balance.next())?.data?.creditBalanceChanged.credits).toMatch(/^\d/);
+    await revokeApiKey(operator, created.apiKey.id);
+    await record(gateway, acme.keys.admin, ["live-revoked"]);
+    const ended = await balance.next();
+    expect(ended?.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect(await balance.next()).toBeNull();
+  });
+});
+
+describe.runIf(canStartRedis)("subscriptions across gateway processes", () => {
+  test("hear through Redis a write made on another process", async ({ db, clock, prices, tenants: { acme } }) => {
+    expect(prices).toBe(true);
+    const redis = await startThrowawayRedis();
+    const env = { REDIS_URL: redis.url };
+    const [a, b] = await Promise.all([startGateway(db, { clock, env }), startGateway(db, { clock, env })]);
+    try {
+      const balance = await subscribe(a, BALANCE, acme.keys.read);
+      await balance.next();
+      // The subscriber's SUBSCRIBE reaches Redis asynchronously: write until the event arrives.
+      let written = await record(b, acme.keys.admin, ["other-process-0"]);
+      const heard = await Promise.race([balance.next(), new Promise<null>((resolve) => setTimeout(() => resolve(null), 2_000))]);
+      if (!heard) written = await record(b, acme.keys.admin, ["other-process-1"]);
+      const event = heard ?? (await balance.next());
+      expect(event?.data?.creditBalanceChanged.credits).toBe(written.creditBalance.credits);
+      balance.close();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await redis.stop();
+    }
+  });
+});
