@@ -15,7 +15,9 @@ import "./activity.js";
 import "./focus.js";
 import "./subscriptions.js";
 
-builder.queryType({});
-builder.mutationType({});
+builder.queryType({ description: "Reads: the caller (viewer), a workspace or organization, and any object by its global id (node, nodes)." });
+builder.mutationType({
+  description: "Writes. Each returns its payload or an expected error in a result union; a missing scope is a top-level FORBIDDEN error (HTTP 403).",
+});
 
 export const schema = builder.toSchema({ sortSchema: true });

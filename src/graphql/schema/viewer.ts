@@ -6,26 +6,39 @@ import { builder } from "../builder.js";
 import { ScopeEnum } from "./api-key.js";
 
 const ActorKind = builder.enumType("ActorKind", {
-  values: { API_KEY: { value: "apiKey" }, USER: { value: "user" } } as const,
+  description: "What kind of credential is calling.",
+  values: {
+    API_KEY: { value: "apiKey", description: "An API key (bgk_…)." },
+    USER: { value: "user", description: "A person with a dashboard session token." },
+  } as const,
 });
 
 const ViewerRef = builder.objectRef<Access>("Viewer").implement({
   description: "Who is calling.",
   fields: (t) => ({
-    kind: t.field({ type: ActorKind, resolve: (access) => (access.apiKeyId ? "apiKey" : "user") }),
+    kind: t.field({ type: ActorKind, description: "Whether an API key or a signed-in user is calling.", resolve: (access) => (access.apiKeyId ? "apiKey" : "user") }),
     apiKey: t.prismaField({
       type: "ApiKey",
       nullable: true,
-      description: "The calling API key.",
+      description: "The calling API key; null for a dashboard session.",
       resolve: (query, _access, _args, ctx) => callerApiKey(ctx, query),
     }),
-    user: t.prismaField({ type: "User", nullable: true, resolve: (query, _access, _args, ctx) => callerUser(ctx, query) }),
+    user: t.prismaField({
+      type: "User",
+      nullable: true,
+      description: "The signed-in person; null for an API key.",
+      resolve: (query, _access, _args, ctx) => callerUser(ctx, query),
+    }),
     scopes: t.field({
       type: [ScopeEnum],
       description: "Scopes held: a key's own, or for a user the union over its workspace roles.",
       resolve: (access) => access.scopes() as Scope[],
     }),
-    workspaces: t.prismaField({ type: ["Workspace"], resolve: (query, _access, _args, ctx) => listWorkspaces(ctx, query) }),
+    workspaces: t.prismaField({
+      type: ["Workspace"],
+      description: "Every workspace the caller may see, by slug: a key's own or all of its organization's, a user's memberships.",
+      resolve: (query, _access, _args, ctx) => listWorkspaces(ctx, query),
+    }),
     defaultWorkspace: t.prismaField({
       type: "Workspace",
       nullable: true,
@@ -39,9 +52,11 @@ builder.prismaNode("User", {
   id: { field: "id" },
   description: "A person signed in with a dashboard session; visible to themselves.",
   fields: (t) => ({
-    email: t.exposeString("email"),
-    name: t.exposeString("name"),
+    email: t.exposeString("email", { description: "The address the person signs in with." }),
+    name: t.exposeString("name", { description: "Display name." }),
   }),
 });
 
-builder.queryField("viewer", (t) => t.field({ type: ViewerRef, resolve: (_root, _args, ctx) => ctx.access }));
+builder.queryField("viewer", (t) =>
+  t.field({ type: ViewerRef, description: "The caller: its kind, key or user, scopes and workspaces.", resolve: (_root, _args, ctx) => ctx.access }),
+);
