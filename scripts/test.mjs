@@ -26,6 +26,8 @@ function run(label, command, args, env = {}) {
 
 let ok = run("typed GraphQL documents (codegen)", bin("graphql-codegen"), ["--config", "codegen.ts", "--silent"]);
 ok = run("type check", bin("tsc"), ["--noEmit"]) && ok;
+ok = run("type check (dashboard)", bin("tsc"), ["-p", "web", "--noEmit"]) && ok;
+ok = run("bundle the dashboard (esbuild)", process.execPath, ["scripts/build-web.mjs"]) && ok;
 // Once here, so that the command-line tests, which start the compiled gateway, do not all rebuild it.
 ok = run("compile (esbuild)", process.execPath, ["scripts/build.mjs"]) && ok;
 

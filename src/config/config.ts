@@ -28,6 +28,7 @@ const envSchema = z.object({
   DB_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000).default(60_000),
   SEED_DEMO: flag.default(true),
   GRAPHIQL_DEMO_KEY: flag.default(true),
+  GRAPHQL_PERSISTED_ONLY: flag.default(false),
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   JWT_JWKS_URL: z.url().optional(),
   JWT_ISSUER: z.string().min(1).optional(),

@@ -13,6 +13,7 @@ import type { Metrics } from "../http/metrics.js";
 import { queryLimitPlugins } from "./limits.js";
 import { operationMetricsPlugin } from "./operation-metrics.js";
 import { httpStatusPlugin } from "./http-status.js";
+import { persistedOperationsPlugin } from "./persisted-operations.js";
 import { createLoaders } from "./loaders.js";
 import { schema } from "./schema/index.js";
 import { DEFAULT_QUERY } from "./examples.js";
@@ -27,11 +28,13 @@ export function createGraphQLServer(options: {
   contextFor: (facts: RequestFacts) => Promise<RequestContext>;
   metrics: Metrics;
   graphiqlApiKey: string | null;
+  /** GRAPHQL_PERSISTED_ONLY: sessions may send only the dashboard's persisted operations. */
+  persistedOnly: boolean;
 }): YogaServerInstance<ServerContext, GraphQLContext> {
   const { logger, contextFor } = options;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
-    plugins: [...queryLimitPlugins(), operationMetricsPlugin(options.metrics), httpStatusPlugin()],
+    plugins: [persistedOperationsPlugin({ persistedOnly: options.persistedOnly }), ...queryLimitPlugins(), operationMetricsPlugin(options.metrics), httpStatusPlugin()],
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: false,

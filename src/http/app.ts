@@ -18,6 +18,7 @@ import { createRestHandler } from "../rest/router.js";
 import { REST_ROUTES } from "../rest/routes.js";
 import { createGraphQLRoute } from "./graphql-route.js";
 import { graphiqlAssetRoutes } from "../graphql/graphiql.js";
+import { createDashboard } from "./dashboard.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createSettings } from "./settings.js";
 import { buildRequestContext, type RequestFacts } from "./request-context.js";
@@ -56,9 +57,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Last of what can fail: it listens for key changes until closed.
   const authenticate = await createAuthenticator(db, config, logger);
   const contextFor = (facts: RequestFacts) => buildRequestContext({ db, settings: shared, authenticate, logger }, facts);
-  const graphql = createGraphQLRoute(createGraphQLServer({ logger, contextFor, metrics, graphiqlApiKey: options.graphiqlApiKey ?? null }));
+  const graphql = createGraphQLRoute(createGraphQLServer({ logger, contextFor, metrics, graphiqlApiKey: options.graphiqlApiKey ?? null, persistedOnly: config.GRAPHQL_PERSISTED_ONLY }));
   const rest = createRestHandler({ routes: REST_ROUTES, logger, contextFor });
   const serviceRoutes = createServiceRoutes(db, metrics, config.METRICS_TOKEN);
+  const dashboard = createDashboard();
   const creditExpiry = startCreditExpiryJob({ db, settings, clock, logger, intervalMs: config.CREDIT_EXPIRY_INTERVAL_S * 1000 });
 
   const handle: http.RequestListener = (req, res) => {
@@ -70,7 +72,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     const url = URL.canParse(req.url ?? "/", "http://gateway") ? new URL(req.url ?? "/", "http://gateway") : null;
     const path = url?.pathname ?? "(malformed)";
     // Metrics name the route's pattern, never the path: label values stay bounded.
-    const route = path === "/graphql" || serviceRoutes[path] ? path : (rest.routeOf(path) ?? "(unmatched)");
+    const route = path === "/graphql" || serviceRoutes[path] ? path : (rest.routeOf(path) ?? dashboard.routeOf(path) ?? "(unmatched)");
     // "close" comes after "finish", and alone when the connection ended first: count both kinds.
     res.once("close", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -88,6 +90,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         return service(req, res);
       }
       if (await rest(req, res, url, { requestId, arrivedAt })) return;
+      if (dashboard.serve(req, res, path)) return;
       return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `No route for ${req.method} ${path}` } });
     };
     // Every line logged while the request is served carries its id.

@@ -38,6 +38,7 @@ export const WorkspaceRef = builder.prismaNode("Workspace", {
   description:
     "A workspace (a space): it holds a credit ledger, usage, executions and API keys. Fields that need a scope the caller lacks in it are null, each with a FORBIDDEN error.",
   fields: (t) => ({
+    workspaceId: t.exposeString("id", { description: "Its UUID, as the REST routes (workspaceId, /api/v1/metrics/spaces/<id>) and the dashboard's URLs name it." }),
     slug: t.exposeString("slug", { description: "Unique short name; workspace(slug:) finds it." }),
     name: t.exposeString("name", { description: "Display name." }),
     timeZone: t.exposeString("timeZone", { description: "IANA time zone of its calendar days and months." }),

@@ -1,0 +1,42 @@
+// Persisted operations: the dashboard's documents, known by hash from the manifest codegen writes
+// (web/src/gql/persisted-documents.json), so that its requests carry a hash instead of a query.
+// With GRAPHQL_PERSISTED_ONLY, dashboard sessions may send nothing else; API keys (automation)
+// still send any operation.
+import fs from "node:fs";
+import { usePersistedOperations, defaultExtractPersistedOperationId } from "@graphql-yoga/plugin-persisted-operations";
+import type { Plugin } from "graphql-yoga";
+import { looksLikeApiKey } from "../auth/api-key-secret.js";
+
+const MANIFEST = new URL("../../web/src/gql/persisted-documents.json", import.meta.url);
+
+/** The manifest's documents by hash; none when the dashboard's documents were not generated. */
+function loadManifest(): Map<string, string> {
+  if (!fs.existsSync(MANIFEST)) return new Map();
+  return new Map(Object.entries(JSON.parse(fs.readFileSync(MANIFEST, "utf8")) as Record<string, string>));
+}
+
+export function persistedOperationsPlugin(options: { persistedOnly: boolean }): Plugin {
+  const documents = loadManifest();
+  return usePersistedOperations({
+    getPersistedOperation: (id) => documents.get(id) ?? null,
+    // GraphQL over HTTP's persisted documents name it `documentId`; Apollo's extension works too.
+    extractPersistedOperationId: (params, request, context) => {
+      const documentId = (params as { documentId?: unknown }).documentId;
+      return typeof documentId === "string" ? documentId : defaultExtractPersistedOperationId(params, request, context);
+    },
+    // Without a credential the request is refused for that (401), not for its document.
+    allowArbitraryOperations: (request) => {
+      if (!options.persistedOnly) return true;
+      const credential = /^Bearer (\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
+      return credential === undefined || looksLikeApiKey(credential);
+    },
+    customErrors: {
+      notFound: { message: "No persisted operation has this documentId", extensions: { code: "PERSISTED_QUERY_NOT_FOUND", http: { status: 400 } } },
+      keyNotFound: { message: "Send a query, or the documentId of a persisted operation", extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } },
+      persistedQueryOnly: {
+        message: "This gateway takes only persisted operations from dashboard sessions (GRAPHQL_PERSISTED_ONLY); API keys may send any",
+        extensions: { code: "PERSISTED_QUERY_ONLY", http: { status: 403 } },
+      },
+    },
+  });
+}
