@@ -53,6 +53,11 @@ describe("scopes inside one tenant", () => {
       const nothing = { workspace: { [read.split(/[ ({]/)[0]!]: null } };
       expect([read, response.status, codes(response), response.data]).toEqual([read, 200, ["FORBIDDEN"], nothing]);
     }
+    // Its organization stays readable; only the metrics it may not read are null.
+    const org = await gateway.graphql<{ organization: { slug: string; activityMetrics: unknown } }, object>(
+      q(`{ organization { slug activityMetrics(startDate: "2026-01-01", endDate: "2026-01-02") { summary { users } } } }`), {}, bearer(acme.keys.write),
+    );
+    expect([org.status, codes(org), org.data]).toEqual([200, ["FORBIDDEN"], { organization: { slug: "acme", activityMetrics: null } }]);
     // Nor through recordUsage: repeating a key tells the stored record's id, not the record, and no balance.
     const retry = `mutation { recordUsage(records: [{ idempotencyKey: "access-1", sku: "storage-gb-hours", units: "2" }]) {
       ... on RecordUsagePayload { creditBalance { credits } results { status existingUsageRecordId usageRecord { id credits } } } } }`;

@@ -382,7 +382,7 @@ describe("dashboard reads", () => {
 
     const org = (await gateway.graphql(OrgActivity, { start: "2026-10-01", end: "2026-10-31" }, bearer(keys.acmeOrg))).data!.organization!;
     expect(org.slug).toBe("acme");
-    const october = org.activityMetrics.data[0]!.metrics;
+    const october = org.activityMetrics!.data[0]!.metrics;
     expect(october.spaces.map((s) => s.spaceName).sort()).toEqual(["Acme Production", "Acme Research"]);
     expect(october.spaces.reduce((s, x) => s + x.totalLines, 0)).toBe(october.totalLines);
   });

@@ -19,7 +19,8 @@ export const OrganizationRef = builder.prismaNode("Organization", {
     }),
     activityMetrics: t.field({
       type: ActivityMetricsRef,
-      description: "Code-generation metrics of the organization's spaces that the caller may read, with a per-space breakdown.",
+      nullable: true,
+      description: "Code-generation metrics of the organization's spaces that the caller may read, with a per-space breakdown; null with a FORBIDDEN error when it may read none of them.",
       args: activityArgs,
       resolve: (org, args, ctx) => organizationActivity(ctx, org, args),
     }),
