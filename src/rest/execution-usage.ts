@@ -9,8 +9,8 @@ import { pageSizeParam } from "../domain/rules/pages.js";
 import type { Period } from "../domain/rules/windows.js";
 import { sendRestJson } from "./router.js";
 import { defineRoute } from "./route.js";
-import { decimalNumber, isoInstant, jsonResponse, workspaceIdParam } from "./schemas.js";
-import { primed, writeChunk } from "./stream.js";
+import { COMPRESSION_HEADERS, decimalNumber, isoInstant, jsonResponse, workspaceIdParam } from "./schemas.js";
+import { openBody, primed } from "./stream.js";
 
 const TAG = "Execution usage (MyBotBox)";
 const PRESETS: Record<string, Period> = { "1d": "LAST_24_HOURS", "7d": "LAST_7_DAYS", "30d": "LAST_30_DAYS", mtd: "MONTH_TO_DATE", last_month: "LAST_MONTH" };
@@ -94,29 +94,30 @@ export const executionUsageRoutes = [
           "X-Request-Id": z.string(),
           "Content-Disposition": z.string().meta({ description: 'attachment; filename="usage-<workspaceId>-<YYYY-MM-DD>.csv" (the date in the workspace\'s zone)' }),
           "Cache-Control": z.literal("no-store"),
+          ...COMPRESSION_HEADERS,
           "X-Export-Row-Limit": z.string().meta({ description: `The cap: ${EXECUTION_EXPORT_CAP}.` }),
           "X-Export-Truncated": z.enum(["true", "false"]).meta({ description: "Whether the cap cut the range." }),
         }),
         content: { "text/csv": { schema: z.string() } },
       },
     },
-    async handle({ ctx, query, res }) {
+    async handle({ ctx, query, req, res }) {
       const exported = await executionExport(ctx, { id: query.workspaceId }, windowOf(query));
       const batches = await primed(exported.batches);
-      res.writeHead(200, {
+      const body = openBody(req, res, {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": `attachment; filename="${exported.filename}"`,
         "Cache-Control": "no-store",
         "X-Export-Row-Limit": String(EXECUTION_EXPORT_CAP),
         "X-Export-Truncated": String(exported.truncated),
       });
-      let open = await writeChunk(res, stringify([EXPORT_COLUMNS]));
+      let open = await body.write(stringify([EXPORT_COLUMNS]));
       for await (const batch of batches) {
         if (!open) break; // the client went away: stop reading
         const rows = batch.map((e) => [e.startedAt.toISOString(), e.id.toString(), e.workflow.name, e.trigger, e.model, e.inputTokens + e.outputTokens, e.costUsd.toFixed()]);
-        open = await writeChunk(res, stringify(rows));
+        open = await body.write(stringify(rows));
       }
-      res.end();
+      await body.end();
     },
   }),
 ];

@@ -8,9 +8,8 @@ import { epochMs } from "../domain/rules/instants.js";
 import { EncodedChunks, fileFormats, type FileFormat } from "./focus-files.js";
 import { sendRestJson } from "./router.js";
 import { defineRoute } from "./route.js";
-import { jsonResponse, param, RATE_LIMIT_ERRORS, workspaceIdParam } from "./schemas.js";
-import { primed, writeChunk } from "./stream.js";
-import type http from "node:http";
+import { COMPRESSION_HEADERS, jsonResponse, param, RATE_LIMIT_ERRORS, workspaceIdParam } from "./schemas.js";
+import { openBody, primed, type BodySink } from "./stream.js";
 
 const TAG = "FOCUS 1.3 (BuilderStudio)";
 
@@ -25,8 +24,8 @@ const FORMATS = Object.fromEntries(Object.entries(FOCUS_DATASETS).map(([name, d]
 const FILE_NAMES: Record<FocusDataset, string> = { "cost-and-usage": "focus-export", "contract-commitment": "focus-contract-commitments" };
 
 /** Writes the chunks in order, each given back to `out` once written; false once the client has gone. */
-async function send(res: http.ServerResponse, out: EncodedChunks): Promise<boolean> {
-  for (const chunk of out.take()) if (!(await writeChunk(res, chunk, () => out.release(chunk)))) return false;
+async function send(body: BodySink, out: EncodedChunks): Promise<boolean> {
+  for (const chunk of out.take()) if (!(await body.write(chunk, () => out.release(chunk)))) return false;
   return true;
 }
 
@@ -49,19 +48,20 @@ export const focusRoutes = [
           "X-Request-Id": str,
           "Content-Disposition": str.meta({ description: 'attachment; filename="focus-export.jsonl" (or .csv; focus-contract-commitments.* for that dataset)' }),
           "Cache-Control": z.literal("no-store"),
+          ...COMPRESSION_HEADERS,
           "X-Focus-Schema-Id": str.meta({ description: "The SchemaId of the metadata that describes these columns." }),
         }),
         content: { "application/jsonl": { schema: str.meta({ description: "One JSON object per row." }) }, "text/csv": { schema: str } },
       },
       ...RATE_LIMIT_ERRORS,
     },
-    async handle({ ctx, query, res }) {
+    async handle({ ctx, query, req, res }) {
       const { workspace, window } = await focusRequest(ctx, { id: query.workspaceId }, query);
       const dataset = query.dataset ?? "cost-and-usage";
       const formatName = query.format ?? "jsonl";
       const format = FORMATS[dataset][formatName];
       const batches = await primed(focusRowBatches(ctx, workspace, window, { dataset }));
-      res.writeHead(200, {
+      const body = openBody(req, res, {
         "Content-Type": format.contentType,
         "Content-Disposition": `attachment; filename="${FILE_NAMES[dataset]}.${formatName}"`,
         "Cache-Control": "no-store",
@@ -71,17 +71,17 @@ export const focusRoutes = [
       const out = new EncodedChunks();
       out.add(format.header);
       let rows = 0;
-      let complete = await send(res, out);
+      let complete = await send(body, out);
       for await (const batch of batches) {
         if (!complete) break; // gone before the header: leaving the loop closes the reader
         for (const row of batch.rows) out.add(toLine(row));
         rows += batch.rows.length;
-        complete = await send(res, out);
+        complete = await send(body, out);
         if (!complete) break; // the client went away: stop reading
       }
       ctx.settings.meter.focusRowsExported(dataset, formatName, rows);
       ctx.logger.info({ rows, complete, dataset, format: formatName }, complete ? "focus export sent" : "focus export cancelled by the client");
-      res.end();
+      await body.end();
     },
   }),
   defineRoute({

@@ -66,6 +66,12 @@ export const STANDARD_ERRORS: ZodOpenApiResponsesObject = {
 };
 
 /** The budget of a rate-limited route, on its every answer (GitHub's and the IETF RateLimit draft's names). */
+/** The headers of a streamed export that the client may take gzipped (src/rest/stream.ts). */
+export const COMPRESSION_HEADERS = {
+  "Content-Encoding": z.literal("gzip").optional().meta({ description: "gzip when the request's Accept-Encoding takes it (q > 0); absent otherwise." }),
+  Vary: z.literal("Accept-Encoding"),
+};
+
 export const RATE_LIMIT_HEADERS = {
   "RateLimit-Limit": z.string().meta({ description: "Requests allowed per window (FOCUS_RATE_LIMIT_PER_MINUTE a minute)." }),
   "RateLimit-Remaining": z.string().meta({ description: "Requests left in the current window." }),

@@ -1,6 +1,8 @@
 // The FOCUS routes: JSONL, CSV and GraphQL hold the same rows (one domain function), the cost
 // equations of each row kind, the metadata's columns, bad input refused before any read, and
 // access as for the rest of the gateway. Conformance and reconciliation: test/focus/.
+import http from "node:http";
+import zlib from "node:zlib";
 import { parse } from "graphql";
 import { describe, expect } from "vitest";
 import { signSessionToken } from "../../src/auth/session-token.js";
@@ -52,6 +54,28 @@ describe("FOCUS export", () => {
     const providers = ["ServiceProviderName", "HostProviderName", "InvoiceIssuerName", "ProviderName", "PublisherName"];
     const named = new Set(jsonl.rows.flatMap((_, i) => providers.map((c) => record(jsonl, i)[c])));
     expect([...named]).toEqual([PROVIDER]);
+  });
+
+  test("gzips each format when the client takes gzip, byte for byte the uncompressed file", async ({ gateway, focus: { key } }) => {
+    // node:http, which decompresses nothing, so that the bytes on the wire are compared.
+    const raw = (path: string, acceptEncoding: string) =>
+      new Promise<{ encoding: string | undefined; vary: string | undefined; body: Buffer }>((resolve, reject) => {
+        http.get(`${gateway.url}${path}`, { headers: { ...bearer(key), "accept-encoding": acceptEncoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => resolve({ encoding: res.headers["content-encoding"], vary: res.headers.vary, body: Buffer.concat(chunks) }));
+        }).on("error", reject);
+      });
+    for (const path of [`/api/billing/focus-export?from=${FROM}&to=${TO}`, `/api/billing/focus-export?from=${FROM}&to=${TO}&format=csv`, `/api/billing/focus-export?from=${FROM}&to=${TO}&dataset=contract-commitment`]) {
+      const plain = await raw(path, "identity");
+      const zipped = await raw(path, "br;q=1, gzip;q=0.8");
+      expect([plain.encoding, zipped.encoding, zipped.vary]).toEqual([undefined, "gzip", "Accept-Encoding"]);
+      expect(plain.body.length).toBeGreaterThan(1_000);
+      expect(zipped.body.length).toBeLessThan(plain.body.length / 3);
+      expect(zlib.gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+      // A q of 0 refuses gzip.
+      expect((await raw(path, "gzip;q=0")).encoding).toBeUndefined();
+    }
   });
 
   test("has the same rows in CSV and JSONL", async ({ gateway, focus: { key, jsonl } }) => {
