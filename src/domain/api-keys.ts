@@ -49,7 +49,8 @@ export async function createApiKey(ctx: RequestContext, raw: CreateApiKeyInput):
   const input = parseInput(createApiKeyInput(ctx.clock.now()), { ...raw, ...owner });
   if (input.organizationId && !ctx.access.administersOrganization(input.organizationId)) {
     if (!ctx.access.canSeeOrganization(input.organizationId)) throw new NotFoundError("Organization");
-    throw new ForbiddenError("admin");
+    // A workspace's admin key sees its organization but only an organization's own admin key mints for it.
+    throw new ForbiddenError("organization-wide admin");
   }
   if (input.workspaceId) await workspaceFor(ctx, { id: input.workspaceId }, "admin");
   const held = input.workspaceId ? ctx.access.scopesIn(input.workspaceId) : ctx.access.scopes();

@@ -44,8 +44,8 @@ export type BillingEvent =
  */
 export interface BillingEvents {
   publish(event: BillingEvent): void;
-  /** A workspace's events until the iterator is returned. */
-  subscribe(workspaceId: string): AsyncIterableIterator<BillingEvent>;
+  /** A workspace's events from the moment it resolves, until the iterator is returned. */
+  subscribe(workspaceId: string): Promise<AsyncIterableIterator<BillingEvent>>;
   close(): Promise<void>;
 }
 

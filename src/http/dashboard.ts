@@ -71,7 +71,12 @@ export function createDashboard(): Dashboard {
         return true;
       }
       // The page names each file with its content's hash (?v=), so a copy never needs checking.
-      if (page) sendStatic(req, res, bundle.page, "no-cache");
+      if (page) {
+        // The page holds a credential in sessionStorage: it runs only its own script and is never framed.
+        res.setHeader("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+        res.setHeader("X-Content-Type-Options", "nosniff");
+        sendStatic(req, res, bundle.page, "no-cache");
+      }
       else sendStatic(req, res, bundle.files.get(file!)!, "public, max-age=31536000, immutable");
       return true;
     },

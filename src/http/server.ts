@@ -7,8 +7,15 @@ import { StartupError } from "../config/startup-error.js";
 /** Headers over 16 KB are refused with 431. */
 const MAX_HEADER_BYTES = 16 * 1024;
 
+/**
+ * Idle keep-alive connections are kept longer than clients and load balancers keep theirs (60 s
+ * is common), so that the client closes first: a server closing as the client reuses the
+ * connection resets the client's next request (Node's default of 5 s lost test requests under load).
+ */
+const KEEP_ALIVE_MS = 65_000;
+
 export function createHttpServer(listener: http.RequestListener): http.Server {
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, listener);
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: KEEP_ALIVE_MS + 1_000 }, listener);
   // Node answers parser errors with a bare status line; clients get the gateway's JSON instead.
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) return socket.destroy();

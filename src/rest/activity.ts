@@ -32,7 +32,7 @@ export const activityRoutes = [
     summary: "Code-generation metrics of an organization, with a per-space breakdown",
     tag: TAG,
     scope: "read:billing",
-    query: z.object({ ...dates, organizationId: uuid("an organization").optional().meta({ description: "For sessions; organization keys omit it." }) }),
+    query: z.object({ ...dates, organizationId: uuid("an organization").optional().meta({ description: "For sessions; API keys omit it (an organization key's organization, or a workspace key's, counting only its space)." }) }),
     responses: {
       "200": jsonResponse("Every bucket of the range, zeros included, in the organization's time zone.", z.object({
         data: z.array(z.object({ period: z.string(), metrics: z.object({ ...metrics, spaces: z.array(z.object({ spaceId: z.uuid(), spaceName: z.string(), ...lines })) }) })),

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { gatewayTest } from "../helpers/fixtures.js";
 import { hasChromium, launchBrowser, offlinePage } from "../helpers/browser.js";
+import { operatorKey } from "../helpers/gateway.js";
 
 const test = gatewayTest({ demo: { days: 40, usageRecords: 1_000 } });
 
@@ -32,6 +33,10 @@ describe.runIf(hasChromium)("the dashboard in Chromium, offline", () => {
     try {
       // The page's clock is the gateway's, so that its presets cover the demo's data on any date.
       await page.clock.setFixedTime(clock.now());
+      // The page runs only its own files (its policy is enforced by the browser throughout this test).
+      const shell = await fetch(`${gateway.url}/workspace/${acmeProd.workspaceId}/usage`);
+      expect(shell.headers.get("content-security-policy")).toMatch(/^default-src 'self';.*frame-ancestors 'none'/);
+      await shell.arrayBuffer();
       await signIn(page, `${gateway.url}/workspace/${acmeProd.workspaceId}/usage`, acmeProd.key);
       await expect.poll(() => rows(page).then((r) => r.length), { timeout: 30_000 }).toBe(100);
       expect(await page.locator("table.usage thead th").allTextContents()).toEqual(["Date", "Type", "Workflow", "Model", "Tokens", "Cost"]);
@@ -69,6 +74,21 @@ describe.runIf(hasChromium)("the dashboard in Chromium, offline", () => {
       expect(week.length).toBeGreaterThan(0);
       expect(first.some((r) => r.started! < weekAgo) || second.some((r) => r.started! < weekAgo)).toBe(true);
       expect(outside).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+
+  test("errors read as a person wants them: a bad key goes back to sign-in, a key without read:billing is told so", async ({ gateway, db, clock, acmeProd }) => {
+    const { page, close } = await offlinePage(browser, gateway.url);
+    try {
+      await page.clock.setFixedTime(clock.now());
+      await signIn(page, `${gateway.url}/workspace/${acmeProd.workspaceId}/usage`, `bgk_${"x".repeat(43)}`);
+      await expect.poll(() => page.locator("form.signin [role=alert]").textContent(), { timeout: 15_000 }).toMatch(/not valid any more.*Sign in again/);
+      const writer = await operatorKey(db, { name: "writer", scopes: ["write:usage"], workspaceId: acmeProd.workspaceId }, clock);
+      await page.fill("input[name=credential]", writer);
+      await page.click("button[type=submit]");
+      await expect.poll(() => page.locator("main [role=alert]").textContent(), { timeout: 15_000 }).toMatch(/needs the read:billing scope/);
     } finally {
       await close();
     }

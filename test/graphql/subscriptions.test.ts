@@ -3,8 +3,9 @@
 import { describe, expect } from "vitest";
 import { insertPriceList } from "../../src/seed/price-list.js";
 import { createApiKey, revokeApiKey } from "../../src/domain/api-keys.js";
+import { signSessionToken } from "../../src/auth/session-token.js";
 import { gatewayTest } from "../helpers/fixtures.js";
-import { bearer, operatorAt, startGateway, type TestGateway } from "../helpers/gateway.js";
+import { bearer, operatorAt, startGateway, TEST_JWT_SECRET, type TestGateway } from "../helpers/gateway.js";
 import { canStartRedis, startThrowawayRedis } from "../helpers/throwaway-redis.js";
 
 interface Payload { data?: Record<string, any> | null; errors?: { message: string; extensions?: { code?: string } }[] }
@@ -95,6 +96,31 @@ describe("subscriptions over SSE", () => {
     expect(refused?.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     const writer = await subscribe(gateway, BALANCE, acme.keys.write);
     expect((await writer.next())?.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+
+  test("resolve each event's fields as the caller is then: a demoted member loses the admin fields, a removed one the stream", async ({ gateway, db, clock, prices, tenants: { acme } }) => {
+    expect(prices).toBe(true);
+    const session = await signSessionToken(TEST_JWT_SECRET, acme.userId, clock.now());
+    const workspaceId = Buffer.from(`Workspace:${acme.workspaceId}`).toString("base64");
+    const usage = await subscribe(gateway, `subscription ($workspaceId: ID) { usageRecorded(workspaceId: $workspaceId) { workspace { name apiKeys { name } } usageRecords { idempotencyKey } } }`, session, { workspaceId });
+    try {
+      await record(gateway, acme.keys.admin, ["as-owner"]);
+      const owner = await usage.next();
+      expect(owner?.errors).toBeUndefined();
+      expect(owner?.data?.usageRecorded.workspace.apiKeys.length).toBeGreaterThan(0);
+      const membership = { userId_workspaceId: { userId: acme.userId, workspaceId: acme.workspaceId } };
+      await db.prisma.membership.update({ where: membership, data: { role: "VIEWER" } });
+      await record(gateway, acme.keys.admin, ["as-viewer"]);
+      const viewer = await usage.next();
+      expect(viewer?.data?.usageRecorded).toEqual({ workspace: { name: "acme main", apiKeys: null }, usageRecords: [{ idempotencyKey: "as-viewer" }] });
+      expect(viewer?.errors?.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+      await db.prisma.membership.delete({ where: membership });
+      await record(gateway, acme.keys.admin, ["as-nobody"]);
+      expect((await usage.next())?.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+      expect(await usage.next()).toBeNull();
+    } finally {
+      usage.close();
+    }
   });
 
   test("end with UNAUTHENTICATED once their key is revoked", async ({ gateway, db, clock, prices, tenants: { acme } }) => {

@@ -86,6 +86,13 @@ export function subscribe<R, V>(document: TypedDocumentNode<R, V>, variables: V,
       body: JSON.stringify({ documentId: hash, variables }),
       signal: abort.signal,
     });
+    // A refusal before the stream (401, 403, 429) is JSON: say it, and do not try again.
+    if (!response.ok || !response.headers.get("content-type")?.startsWith("text/event-stream")) {
+      const body = (await response.json().catch(() => ({}))) as { errors?: { message: string; extensions?: { code?: string } }[] };
+      const error = body.errors?.[0];
+      abort.abort();
+      return onError(humane(error?.extensions?.code ?? `HTTP_${response.status}`, error?.message ?? `The gateway answered ${response.status}.`));
+    }
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let buffered = "";
     for (;;) {

@@ -1,8 +1,9 @@
 // Live updates over Server-Sent Events (yoga's GraphQL over SSE): a workspace's balance and the
 // usage written to it, with the caller's scopes checked as for queries (src/domain/live.ts).
-import { balanceChanges, usageRecordings, type UsageRecorded } from "../../domain/live.js";
-import { usageRecordsIn } from "../../domain/usage.js";
+import { balanceChanges, usageRecordings, type Live, type UsageRecorded } from "../../domain/live.js";
 import { builder } from "../builder.js";
+import type { GraphQLContext } from "../context.js";
+import { createLoaders } from "../loaders.js";
 import { UsageRecordRef } from "./usage-record.js";
 import { CreditBalanceRef, WorkspaceRef } from "./workspace.js";
 
@@ -17,13 +18,19 @@ const UsageRecordedRef = builder.objectRef<UsageRecorded>("UsageRecordedEvent").
     usageRecords: t.field({
       type: [UsageRecordRef],
       description: "The records the batch accepted, in the batch's order (duplicates and rejected records are not written).",
-      resolve: async (event, _args, ctx) => {
-        const found = await usageRecordsIn(ctx, event.workspace.id, event.usageRecordIds.map(BigInt));
-        return event.usageRecordIds.flatMap((id) => found.get(BigInt(id)) ?? []);
-      },
+      resolve: (event) => event.usageRecords,
     }),
   }),
 });
+
+/**
+ * An event's value, its fields resolved as the caller is at that event: the subscription's one
+ * context takes the renewed access, clock and loaders (events of a stream resolve one at a time).
+ */
+function asOfEvent<T>(ctx: GraphQLContext, event: Live<T>): T {
+  if (event.now !== ctx) Object.assign(ctx, event.now, { loaders: createLoaders(event.now) });
+  return event.value;
+}
 
 const workspaceArg = builder.args((t) => ({
   workspaceId: t.globalID({ for: WorkspaceRef, required: false, description: "The workspace; by default the caller's (the key's, or the one the session names)." }),
@@ -35,13 +42,13 @@ builder.subscriptionFields((t) => ({
     description: "The workspace's credit balance at once, then again after every committed write to its ledger (usage, grants, purchases, refunds, expirations).",
     args: workspaceArg,
     subscribe: (_root, args, ctx) => balanceChanges(ctx, { id: args.workspaceId?.id }),
-    resolve: (balance) => balance,
+    resolve: (event, _args, ctx) => asOfEvent(ctx, event),
   }),
   usageRecorded: t.field({
     type: UsageRecordedRef,
     description: "Each batch of usage records written to the workspace from now on.",
     args: workspaceArg,
     subscribe: (_root, args, ctx) => usageRecordings(ctx, { id: args.workspaceId?.id }),
-    resolve: (event) => event,
+    resolve: (event, _args, ctx) => asOfEvent(ctx, event),
   }),
 }));

@@ -5,7 +5,7 @@ import { request, subscribe } from "../api";
 import { graphql } from "../gql";
 import type { CreditsPageQuery, LiveBalanceSubscription } from "../gql/graphql";
 import { formatDecimal, formatInstant, formatUsd } from "../time";
-import { ErrorNote, type PageProps } from "./shared";
+import { ErrorNote, Pager, type PageArgs, type PageProps } from "./shared";
 
 const CreditsPage = graphql(`
   query CreditsPage($id: ID!, $after: String, $before: String, $first: Int, $last: Int) {
@@ -32,7 +32,7 @@ const PAGE = 50;
 export function Credits({ workspace }: PageProps) {
   const [balance, setBalance] = useState<Balance | null>(null);
   const [data, setData] = useState<Workspace | null>(null);
-  const [page, setPage] = useState<{ first?: number; after?: string; last?: number; before?: string }>({ first: PAGE });
+  const [page, setPage] = useState<PageArgs>({ first: PAGE });
   const [error, setError] = useState<Error | null>(null);
 
   useEffect(() => subscribe(LiveBalance, { id: workspace.id }, (next) => setBalance(next.creditBalanceChanged), setError), [workspace.id]);
@@ -80,10 +80,7 @@ export function Credits({ workspace }: PageProps) {
           ))}
         </tbody>
       </table>
-      <div class="pager">
-        <button disabled={!ledger?.pageInfo.hasPreviousPage} onClick={() => setPage({ last: PAGE, before: ledger!.pageInfo.startCursor! })}>Prev</button>
-        <button disabled={!ledger?.pageInfo.hasNextPage} onClick={() => setPage({ first: PAGE, after: ledger!.pageInfo.endCursor! })}>Next</button>
-      </div>
+      <Pager pageInfo={ledger?.pageInfo} size={PAGE} onPage={setPage} />
     </section>
   );
 }

@@ -19,6 +19,26 @@ export interface PageProps {
   workspace: WorkspaceChoice;
 }
 
+/** The arguments of one page of a connection: forwards after a cursor, or backwards before one. */
+export type PageArgs = { first?: number; after?: string; last?: number; before?: string };
+
+interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor?: string | null;
+  endCursor?: string | null;
+}
+
+/** Prev / Next through a connection, `size` rows at a time, by its cursors. */
+export function Pager({ pageInfo, size, onPage }: { pageInfo: PageInfo | undefined; size: number; onPage: (page: PageArgs) => void }) {
+  return (
+    <div class="pager">
+      <button disabled={!pageInfo?.hasPreviousPage} onClick={() => onPage({ last: size, before: pageInfo!.startCursor! })}>Prev</button>
+      <button disabled={!pageInfo?.hasNextPage} onClick={() => onPage({ first: size, after: pageInfo!.endCursor! })}>Next</button>
+    </div>
+  );
+}
+
 export function ErrorNote({ error }: { error: Error | null }) {
   if (!error) return null;
   return <p class="error" role="alert" data-code={(error as ApiError).code}>{error.message}</p>;

@@ -6,7 +6,7 @@ import { download, request } from "../api";
 import { graphql } from "../gql";
 import type { UsagePageQuery } from "../gql/graphql";
 import { customWindow, formatInstant, formatUsd, presetWindow, PRESET_LABELS, PRESETS, type Preset, type Window } from "../time";
-import { ErrorNote, type PageProps } from "./shared";
+import { ErrorNote, Pager, type PageArgs, type PageProps } from "./shared";
 
 const UsagePage = graphql(`
   query UsagePage($id: ID!, $from: DateTime!, $to: DateTime!, $first: Int, $after: String, $last: Int, $before: String) {
@@ -20,14 +20,13 @@ const UsagePage = graphql(`
 `);
 
 const PAGE = 100;
-type Page = { first?: number; after?: string; last?: number; before?: string };
 type Executions = NonNullable<NonNullable<UsagePageQuery["workspace"]>["executions"]>;
 
 export function Usage({ workspace }: PageProps) {
   const [preset, setPreset] = useState<Preset | "custom">("30d");
   const [custom, setCustom] = useState({ from: "", to: "" });
   const [window, setWindow] = useState<Window>(() => presetWindow("30d", workspace.timeZone));
-  const [page, setPage] = useState<Page>({ first: PAGE });
+  const [page, setPage] = useState<PageArgs>({ first: PAGE });
   const [data, setData] = useState<Executions | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [exporting, setExporting] = useState(false);
@@ -96,10 +95,7 @@ export function Usage({ workspace }: PageProps) {
           {data && data.nodes.length === 0 && <tr><td colSpan={6} class="empty">No executions in this range.</td></tr>}
         </tbody>
       </table>
-      <div class="pager">
-        <button disabled={!data?.pageInfo.hasPreviousPage} onClick={() => setPage({ last: PAGE, before: data!.pageInfo.startCursor! })}>Prev</button>
-        <button disabled={!data?.pageInfo.hasNextPage} onClick={() => setPage({ first: PAGE, after: data!.pageInfo.endCursor! })}>Next</button>
-      </div>
+      <Pager pageInfo={data?.pageInfo} size={PAGE} onPage={setPage} />
     </section>
   );
 }
