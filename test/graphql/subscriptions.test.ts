@@ -1,5 +1,6 @@
 // Live updates over Server-Sent Events: the balance and the usage of a workspace after each write,
 // scoped as queries are, ended by a revoked key, and heard across gateway processes through Redis.
+import crypto from "node:crypto";
 import { describe, expect } from "vitest";
 import { insertPriceList } from "../../src/seed/price-list.js";
 import { createApiKey, revokeApiKey } from "../../src/domain/api-keys.js";
@@ -7,11 +8,13 @@ import { signSessionToken } from "../../src/auth/session-token.js";
 import { gatewayTest } from "../helpers/fixtures.js";
 import { bearer, operatorAt, startGateway, TEST_JWT_SECRET, type TestGateway } from "../helpers/gateway.js";
 import { canStartRedis, startThrowawayRedis } from "../helpers/throwaway-redis.js";
+import { runCli, startServer } from "../helpers/cli.js";
+import { createPostgresDatabase, usingPostgres } from "../helpers/database.js";
 
 interface Payload { data?: Record<string, any> | null; errors?: { message: string; extensions?: { code?: string } }[] }
 
 /** A subscription read as a client does: each `next` event's payload, in order, until `complete`. */
-async function subscribe(gateway: TestGateway, query: string, key: string, variables: object = {}) {
+async function subscribe(gateway: Pick<TestGateway, "url">, query: string, key: string, variables: object = {}) {
   const abort = new AbortController();
   const response = await fetch(`${gateway.url}/graphql`, {
     method: "POST",
@@ -50,7 +53,7 @@ const BALANCE = `subscription ($workspaceId: ID) { creditBalanceChanged(workspac
 const USAGE = `subscription { usageRecorded { workspace { slug } usageRecords { id idempotencyKey credits } } }`;
 const RECORD = `mutation ($records: [UsageRecordInput!]!) { recordUsage(records: $records) { ... on RecordUsagePayload { creditBalance { credits } results { usageRecord { id } } } } }`;
 
-async function record(gateway: TestGateway, key: string, keys: string[]) {
+async function record(gateway: Pick<TestGateway, "url">, key: string, keys: string[]) {
   const response = await fetch(`${gateway.url}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json", ...bearer(key) },
@@ -156,6 +159,30 @@ describe.runIf(canStartRedis)("subscriptions across gateway processes", () => {
     } finally {
       await Promise.all([a.close(), b.close()]);
       await redis.stop();
+    }
+  });
+});
+
+const sharedTest = gatewayTest().extend("postgres", { scope: "file" }, async ({}, { onCleanup }) => {
+  const database = await createPostgresDatabase();
+  onCleanup(() => database.drop());
+  return database;
+});
+
+describe.runIf(usingPostgres)("a live balance across two gateway processes", () => {
+  sharedTest("moves on one process when usage is recorded through the other, through Redis", async ({ postgres }) => {
+    const env = { DATABASE_URL: postgres.url, REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", REDIS_KEY_PREFIX: `test-${crypto.randomUUID()}` };
+    expect((await runCli(["seed"], env)).code).toBe(0);
+    const key = (await runCli(["keys", "create", "--workspace", "acme-prod", "--scope", "read:billing", "--scope", "write:usage"], env)).stdout.trim();
+    const [a, b] = await Promise.all([startServer(env), startServer(env)]);
+    try {
+      const balance = await subscribe(a, BALANCE, key);
+      expect((await balance.next())?.data?.creditBalanceChanged.credits).toMatch(/^-?\d/);
+      const written = await record(b, key, ["two-processes-1"]);
+      expect((await balance.next())?.data?.creditBalanceChanged.credits).toBe(written.creditBalance.credits);
+      balance.close();
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
     }
   });
 });
