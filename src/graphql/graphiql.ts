@@ -1,7 +1,7 @@
 // GraphiQL without the internet: yoga's GraphiQL bundle comes from the npm package
 // @graphql-yoga/render-graphiql and is served by the gateway itself. The page is small and the
-// bundle (9 MB, 2 MB gzipped) is a cacheable asset under a versioned path, rather than inlined
-// into every page as that package's renderGraphiQL does.
+// bundle (8.8 MB with its workers, 2.4 MB gzipped) is a cacheable asset under a versioned path,
+// rather than inlined into every page as that package's renderGraphiQL does.
 import { createRequire } from "node:module";
 import type http from "node:http";
 import type { GraphiQLOptions } from "graphql-yoga";
