@@ -140,7 +140,10 @@ describe("subscriptions over SSE", () => {
   });
 });
 
-describe.runIf(canStartRedis)("subscriptions across gateway processes", () => {
+// Not in the dated passes: there the throwaway redis-server runs on the real clock and the gateway
+// on libfaketime's, and delivery took from 8 s to never; the two-process test below (PostgreSQL
+// pass, real clocks) covers Redis there.
+describe.runIf(canStartRedis && !process.env.FAKETIME)("subscriptions across gateway processes", () => {
   test("hear through Redis a write made on another process", async ({ db, clock, prices, tenants: { acme } }) => {
     expect(prices).toBe(true);
     const redis = await startThrowawayRedis();
