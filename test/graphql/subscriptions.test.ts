@@ -5,11 +5,11 @@ import { describe, expect } from "vitest";
 import { insertPriceList } from "../../src/seed/price-list.js";
 import { createApiKey, revokeApiKey } from "../../src/domain/api-keys.js";
 import { signSessionToken } from "../../src/auth/session-token.js";
-import { gatewayTest } from "../helpers/fixtures.js";
+import { gatewayTest, processesTest } from "../helpers/fixtures.js";
 import { bearer, operatorAt, startGateway, TEST_JWT_SECRET, type TestGateway } from "../helpers/gateway.js";
 import { canStartRedis, startThrowawayRedis } from "../helpers/throwaway-redis.js";
 import { runCli, startServer } from "../helpers/cli.js";
-import { createPostgresDatabase, usingPostgres } from "../helpers/database.js";
+import { usingPostgres } from "../helpers/database.js";
 
 interface Payload { data?: Record<string, any> | null; errors?: { message: string; extensions?: { code?: string } }[] }
 
@@ -166,11 +166,7 @@ describe.runIf(canStartRedis && !process.env.FAKETIME)("subscriptions across gat
   });
 });
 
-const sharedTest = gatewayTest().extend("postgres", { scope: "file" }, async ({}, { onCleanup }) => {
-  const database = await createPostgresDatabase();
-  onCleanup(() => database.drop());
-  return database;
-});
+const sharedTest = processesTest();
 
 describe.runIf(usingPostgres)("a live balance across two gateway processes", () => {
   sharedTest("moves on one process when usage is recorded through the other, through Redis", async ({ postgres }) => {

@@ -4,7 +4,7 @@ import { test as base } from "vitest";
 import type { DemoOptions } from "../../src/seed/demo.js";
 import { seedDemo } from "../../src/seed/demo.js";
 import { hourOf, TestClock } from "./clock.js";
-import { createTestDatabase } from "./database.js";
+import { createPostgresDatabase, createTestDatabase } from "./database.js";
 import { startGateway } from "./gateway.js";
 import { createTenant } from "./tenants.js";
 
@@ -41,4 +41,13 @@ export function gatewayTest(options: GatewayTestOptions = {}) {
     .extend("demo", { scope: "file" }, ({ db, clock }) => seedDemo(db, { now: hourOf(clock), ...options.demo }))
     // The demo's main workspace and its admin key.
     .extend("acmeProd", { scope: "file" }, ({ demo }) => ({ key: demo.demoApiKey, workspaceId: demo.workspaces.find((w) => w.slug === "acme-prod")!.id }));
+}
+
+/** The same, plus an empty PostgreSQL database of the file's own, for gateways run as `serve` processes. */
+export function processesTest(options: GatewayTestOptions = {}) {
+  return gatewayTest(options).extend("postgres", { scope: "file" }, async ({}, { onCleanup }) => {
+    const database = await createPostgresDatabase();
+    onCleanup(() => database.drop());
+    return database;
+  });
 }

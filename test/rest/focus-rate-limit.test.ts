@@ -6,8 +6,8 @@ import { parse } from "graphql";
 import { describe, expect } from "vitest";
 import { createRateLimiter } from "../../src/http/rate-limit.js";
 import { runCli, startServer } from "../helpers/cli.js";
-import { createPostgresDatabase, usingPostgres } from "../helpers/database.js";
-import { gatewayTest } from "../helpers/fixtures.js";
+import { usingPostgres } from "../helpers/database.js";
+import { gatewayTest, processesTest } from "../helpers/fixtures.js";
 import { bearer, startGateway, type TestGateway } from "../helpers/gateway.js";
 import { canStartRedis, startThrowawayRedis } from "../helpers/throwaway-redis.js";
 
@@ -158,11 +158,7 @@ describe.runIf(canStartRedis)("FOCUS rate limit when its Redis stops and comes b
   });
 });
 
-const sharedTest = gatewayTest().extend("postgres", { scope: "file" }, async ({}, { onCleanup }) => {
-  const database = await createPostgresDatabase();
-  onCleanup(() => database.drop());
-  return database;
-});
+const sharedTest = processesTest();
 
 describe.runIf(usingPostgres)("FOCUS rate limit shared by two processes through Redis", () => {
   sharedTest("counts one caller's requests to either process against one budget", async ({ postgres }) => {
