@@ -87,8 +87,18 @@ function listen(target: Target, topic: string): AsyncIterableIterator<BillingEve
 }
 
 /** A client that reconnects for ever (subscriptions resume once Redis is back) and logs each outage once. */
-function redisClient(url: string, logger: Logger, offlineQueue: boolean): Redis {
-  const client = new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: offlineQueue, retryStrategy: (times) => Math.min(times * 200, 5_000) });
+function redisClient(url: string, logger: Logger, subscriber: boolean): Redis {
+  // The subscriber queues its SUBSCRIBEs while disconnected; the publisher drops events instead.
+  const offlineQueue = subscriber;
+  const client = new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: offlineQueue,
+    retryStrategy: (times) => Math.min(times * 200, 5_000),
+    // ioredis sends SUBSCRIBE while it still connects, then its ready check (INFO) and client-info
+    // commands, which a subscribed connection refuses: it dropped the connection, and a channel
+    // not yet confirmed was never subscribed again. The subscriber sends subscriber commands only.
+    ...(subscriber ? { enableReadyCheck: false, disableClientInfo: true } : {}),
+  });
   let down = false;
   client.on("error", (error: Error) => {
     if (!down) logger.warn({ err: error.message }, "billing events: Redis unreachable; subscriptions on other processes miss events until it returns");
