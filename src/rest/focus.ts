@@ -1,15 +1,15 @@
-// FOCUS 1.3 export (BuilderStudio, source 000): streamed JSONL or CSV files of either dataset (Cost
+// FOCUS 1.3 export (BuilderStudio, source 000): streamed JSONL, CSV or Parquet files of either dataset (Cost
 // and Usage by default, or Contract Commitment) and their metadata, all from the domain's focus
 // rows. Each request counts against the caller's FOCUS budget.
 import { z } from "zod";
 import { FOCUS_SCHEMA_IDS, focusMetadata } from "../domain/focus/metadata.js";
 import { FOCUS_DATASETS, focusRequest, focusRowBatches, type FocusDataset } from "../domain/focus/rows.js";
 import { epochMs } from "../domain/rules/instants.js";
-import { EncodedChunks, fileFormats, type FileFormat } from "./focus-files.js";
+import { CONTENT_TYPES, FOCUS_FILE_FORMATS, focusFileWriter } from "../exports/focus-file.js";
 import { sendRestJson } from "./router.js";
 import { defineRoute } from "./route.js";
 import { COMPRESSION_HEADERS, jsonResponse, param, RATE_LIMIT_ERRORS, workspaceIdParam } from "./schemas.js";
-import { openBody, primed, type BodySink } from "./stream.js";
+import { openBody, primed } from "./stream.js";
 
 const TAG = "FOCUS 1.3 (BuilderStudio)";
 
@@ -20,14 +20,7 @@ const range = {
   dataset: param(z.enum(Object.keys(FOCUS_DATASETS) as [FocusDataset, ...FocusDataset[]]).optional(), "FOCUS dataset: cost-and-usage, or contract-commitment (the purchases the usage draws on).", { default: "cost-and-usage" }),
 };
 
-const FORMATS = Object.fromEntries(Object.entries(FOCUS_DATASETS).map(([name, d]) => [name, fileFormats(d.columns)])) as Record<FocusDataset, Record<"jsonl" | "csv", FileFormat>>;
 const FILE_NAMES: Record<FocusDataset, string> = { "cost-and-usage": "focus-export", "contract-commitment": "focus-contract-commitments" };
-
-/** Writes the chunks in order, each given back to `out` once written; false once the client has gone. */
-async function send(body: BodySink, out: EncodedChunks): Promise<boolean> {
-  for (const chunk of out.take()) if (!(await body.write(chunk, () => out.release(chunk)))) return false;
-  return true;
-}
 
 const str = z.string();
 
@@ -36,51 +29,51 @@ export const focusRoutes = [
     method: "GET",
     path: "/api/billing/focus-export",
     operationId: "focusExport",
-    summary: "FOCUS 1.3 rows of a range (cost and usage, or contract commitments), as a JSONL or CSV attachment",
+    summary: "FOCUS 1.3 rows of a range (cost and usage, or contract commitments), as a JSONL, CSV or Parquet attachment",
     tag: TAG,
     scope: "read:billing",
     rateLimited: true,
-    query: z.object({ ...range, format: param(z.enum(["jsonl", "csv"]).optional(), "File format.", { default: "jsonl" }) }),
+    query: z.object({ ...range, format: param(z.enum(FOCUS_FILE_FORMATS).optional(), "File format. Parquet: decimals as DECIMAL(38, scale), date-times as UTC timestamps (ms), JSON columns as strings; never gzip-encoded (it compresses its own pages).", { default: "jsonl" }) }),
     responses: {
       "200": {
-        description: "focus-export.jsonl or .csv (focus-contract-commitments.jsonl or .csv for that dataset), streamed; stopped when the client leaves.",
+        description: "focus-export.jsonl, .csv or .parquet (focus-contract-commitments.* for that dataset), streamed; stopped when the client leaves.",
         headers: z.object({
           "X-Request-Id": str,
-          "Content-Disposition": str.meta({ description: 'attachment; filename="focus-export.jsonl" (or .csv; focus-contract-commitments.* for that dataset)' }),
+          "Content-Disposition": str.meta({ description: 'attachment; filename="focus-export.jsonl" (or .csv, .parquet; focus-contract-commitments.* for that dataset)' }),
           "Cache-Control": z.literal("no-store"),
           ...COMPRESSION_HEADERS,
           "X-Focus-Schema-Id": str.meta({ description: "The SchemaId of the metadata that describes these columns." }),
         }),
-        content: { "application/jsonl": { schema: str.meta({ description: "One JSON object per row." }) }, "text/csv": { schema: str } },
+        content: {
+          "application/jsonl": { schema: str.meta({ description: "One JSON object per row." }) },
+          "text/csv": { schema: str },
+          "application/vnd.apache.parquet": { schema: str.meta({ format: "binary", description: "Apache Parquet, a row group per 10,000 rows." }) },
+        },
       },
       ...RATE_LIMIT_ERRORS,
     },
     async handle({ ctx, query, req, res }) {
       const { workspace, window } = await focusRequest(ctx, { id: query.workspaceId }, query);
       const dataset = query.dataset ?? "cost-and-usage";
-      const formatName = query.format ?? "jsonl";
-      const format = FORMATS[dataset][formatName];
+      const format = query.format ?? "jsonl";
       const batches = await primed(focusRowBatches(ctx, workspace, window, { dataset }));
       const body = openBody(req, res, {
-        "Content-Type": format.contentType,
-        "Content-Disposition": `attachment; filename="${FILE_NAMES[dataset]}.${formatName}"`,
+        "Content-Type": CONTENT_TYPES[format],
+        "Content-Disposition": `attachment; filename="${FILE_NAMES[dataset]}.${format}"`,
         "Cache-Control": "no-store",
         "X-Focus-Schema-Id": FOCUS_SCHEMA_IDS[dataset],
-      });
-      const toLine = format.lines();
-      const out = new EncodedChunks();
-      out.add(format.header);
+      }, { compressible: format !== "parquet" });
+      const file = focusFileWriter(dataset, format, body);
       let rows = 0;
-      let complete = await send(body, out);
+      let complete = true;
       for await (const batch of batches) {
-        if (!complete) break; // gone before the header: leaving the loop closes the reader
-        for (const row of batch.rows) out.add(toLine(row));
+        complete = await file.write(batch.rows);
+        if (!complete) break; // the client went away: leaving the loop stops reading rows
         rows += batch.rows.length;
-        complete = await send(body, out);
-        if (!complete) break; // the client went away: stop reading
       }
-      ctx.settings.meter.focusRowsExported(dataset, formatName, rows);
-      ctx.logger.info({ rows, complete, dataset, format: formatName }, complete ? "focus export sent" : "focus export cancelled by the client");
+      if (complete) complete = await file.end();
+      ctx.settings.meter.focusRowsExported(dataset, format, rows);
+      ctx.logger.info({ rows, complete, dataset, format }, complete ? "focus export sent" : "focus export cancelled by the client");
       await body.end();
     },
   }),

@@ -56,11 +56,11 @@ export interface BodySink {
 
 /**
  * Sends the headers and opens the body: gzip-compressed (Content-Encoding: gzip) when the
- * client's Accept-Encoding takes gzip, as is otherwise. A client that leaves stops both.
+ * client's Accept-Encoding takes gzip and the body is worth compressing, as is otherwise. A client that leaves stops both.
  */
-export function openBody(req: http.IncomingMessage, res: http.ServerResponse, headers: http.OutgoingHttpHeaders): BodySink {
-  const gzip = acceptsGzip(req.headers["accept-encoding"]);
-  res.writeHead(200, { ...headers, Vary: "Accept-Encoding", ...(gzip ? { "Content-Encoding": "gzip" } : {}) });
+export function openBody(req: http.IncomingMessage, res: http.ServerResponse, headers: http.OutgoingHttpHeaders, options = { compressible: true }): BodySink {
+  const gzip = options.compressible && acceptsGzip(req.headers["accept-encoding"]);
+  res.writeHead(200, { ...headers, ...(options.compressible ? { Vary: "Accept-Encoding" } : {}), ...(gzip ? { "Content-Encoding": "gzip" } : {}) });
   if (!gzip) return { write: (chunk, written) => writeChunk(res, chunk, written), end: async () => void res.end() };
   // Level 1: most of gzip's saving on these repetitive lines, at a fraction of the default's CPU.
   const zip = zlib.createGzip({ level: 1 });

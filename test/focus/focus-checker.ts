@@ -19,7 +19,8 @@ export interface Cell {
 }
 
 export interface FocusFile {
-  format: "csv" | "jsonl";
+  /** parquet: read back by DuckDB, each value as the text of its FOCUS format (read-parquet.ts). */
+  format: "csv" | "jsonl" | "parquet";
   columns: string[];
   rows: Cell[][];
 }

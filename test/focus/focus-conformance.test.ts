@@ -9,6 +9,8 @@ import { gatewayTest } from "../helpers/fixtures.js";
 import { bearer } from "../helpers/gateway.js";
 import * as X from "./exact-decimal.js";
 import { checkContractApplied, checkFocusFile, readCsv, readJsonl, type CheckOptions, type FocusFile } from "./focus-checker.js";
+import { decimalText, readParquet, type ParquetRead } from "./read-parquet.js";
+import { FOCUS_COLUMNS } from "../../src/domain/focus/columns.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -37,6 +39,7 @@ const CAPABILITIES: CheckOptions["capabilities"] = [
 interface Files {
   jsonl: FocusFile & { lineProblems: string[] };
   csv: FocusFile;
+  parquet: ParquetRead;
   metadata: Record<string, unknown>;
 }
 
@@ -73,22 +76,29 @@ const test = gatewayTest({ now: new Date(NOW), demo: { days: 90, usageRecords: 6
   for (const [name, range] of Object.entries(ranges)) {
     const files = async (dataset: string): Promise<Files> => {
       const get = (path: string) => fetch(`${gateway.url}/api/billing/${path}from=${range[0]}&to=${range[1]}&dataset=${dataset}`, { headers: bearer(key) });
-      const [jsonl, csv, metadata] = await Promise.all([get("focus-export?"), get("focus-export?format=csv&"), get("focus-metadata?")]);
-      expect([jsonl.status, csv.status, metadata.status]).toEqual([200, 200, 200]);
-      return { jsonl: readJsonl(await jsonl.text()), csv: readCsv(await csv.text()), metadata: await metadata.json() };
+      const [jsonl, csv, parquet, metadata] = await Promise.all([get("focus-export?"), get("focus-export?format=csv&"), get("focus-export?format=parquet&"), get("focus-metadata?")]);
+      expect([jsonl.status, csv.status, parquet.status, metadata.status]).toEqual([200, 200, 200, 200]);
+      return { jsonl: readJsonl(await jsonl.text()), csv: readCsv(await csv.text()), parquet: await readParquet(Buffer.from(await parquet.arrayBuffer())), metadata: await metadata.json() };
     };
     exports.set(name, { range, ...(await files("cost-and-usage")), commitments: await files("contract-commitment") });
   }
   return { exports, workspaceId };
 });
 
+/** The CSV's rows as Parquet holds them: the same values, decimals without trailing zeros (their Parquet scale adds them). */
+function valuesOf(csv: FocusFile, parquet: ParquetRead) {
+  const decimal = csv.columns.map((name) => parquet.types[name]?.startsWith("DECIMAL"));
+  return csv.rows.map((row) => row.map((cell, i) => ({ text: cell.text !== null && decimal[i] ? decimalText(cell.text) : cell.text, kind: cell.text === null ? "null" : decimal[i] ? "number" : "string" })));
+}
+
 describe("FOCUS 1.3 conformance of the exports", () => {
   for (const name of Object.keys(RANGES)) {
     describe(name, () => {
-      test("passes the FOCUS 1.3 checker in JSONL and CSV, with its metadata", ({ focus: { exports } }) => {
-        const { jsonl, csv, metadata } = exports.get(name)!;
+      test("passes the FOCUS 1.3 checker in JSONL, CSV and Parquet, with its metadata", ({ focus: { exports } }) => {
+        const { jsonl, csv, parquet, metadata } = exports.get(name)!;
         expect(checkFocusFile(jsonl, { capabilities: CAPABILITIES, metadata })).toEqual([]);
         expect(checkFocusFile(csv, { capabilities: CAPABILITIES, metadata })).toEqual([]);
+        expect(checkFocusFile(parquet, { capabilities: CAPABILITIES, metadata })).toEqual([]);
       });
 
       test("has contract commitments that pass the checker and that every ContractApplied names", ({ focus: { exports } }) => {
@@ -96,17 +106,22 @@ describe("FOCUS 1.3 conformance of the exports", () => {
         const options = { dataset: "ContractCommitment" as const, capabilities: [], metadata: commitments.metadata };
         expect(checkFocusFile(commitments.jsonl, options)).toEqual([]);
         expect(checkFocusFile(commitments.csv, options)).toEqual([]);
+        expect(checkFocusFile(commitments.parquet, options)).toEqual([]);
         expect(commitments.csv.rows.map((row) => row.map((cell) => cell.text))).toEqual(commitments.jsonl.rows.map((row) => row.map((cell) => cell.text)));
+        expect(commitments.parquet.rows).toEqual(valuesOf(commitments.csv, commitments.parquet));
         expect(checkContractApplied(jsonl, commitments.jsonl)).toEqual([]);
         const applied = jsonl.rows.filter((row) => row[jsonl.columns.indexOf("ContractApplied")]!.text !== null);
         if (jsonl.rows.some((row) => row[jsonl.columns.indexOf("ChargeCategory")]!.text === "Usage")) expect(applied.length).toBeGreaterThan(0);
       });
 
-      test("holds the same rows in both formats, and time sectors that cover exactly the range", ({ focus: { exports } }) => {
-        const { jsonl, csv, metadata, range: [from, to] } = exports.get(name)!;
+      test("holds the same rows in every format, and time sectors that cover exactly the range", ({ focus: { exports } }) => {
+        const { jsonl, csv, parquet, metadata, range: [from, to] } = exports.get(name)!;
         expect(csv.rows.length).toBe(jsonl.rows.length);
         if (jsonl.rows.length > 0) expect(jsonl.columns).toEqual(csv.columns);
         expect(csv.rows.map((row) => row.map((cell) => cell.text))).toEqual(jsonl.rows.map((row) => row.map((cell) => cell.text)));
+        expect(parquet.columns).toEqual(FOCUS_COLUMNS.map((c) => c.name)); // even with no rows: Parquet has a schema
+        expect(parquet.rows.length).toBe(csv.rows.length);
+        expect(parquet.rows).toEqual(valuesOf(csv, parquet));
         const sectors = (metadata.Recency as { TimeSectors: { TimeSectorStart: string; TimeSectorEnd: string }[] }[])[0]!.TimeSectors;
         expect(sectors[0]!.TimeSectorStart).toBe(`${new Date(Math.floor(from / 1000) * 1000).toISOString().slice(0, 19)}Z`);
         expect(sectors.at(-1)!.TimeSectorEnd).toBe(`${new Date(Math.ceil(to / 1000) * 1000).toISOString().slice(0, 19)}Z`);

@@ -9,6 +9,7 @@ import { signSessionToken } from "../../src/auth/session-token.js";
 import { COMMITMENT_COLUMNS, FOCUS_COLUMNS } from "../../src/domain/focus/columns.js";
 import { Prisma } from "../../src/db/generated/client.js";
 import { readCsv, readJsonl, type FocusFile } from "../focus/focus-checker.js";
+import { readParquet } from "../focus/read-parquet.js";
 import { gatewayTest } from "../helpers/fixtures.js";
 import { bearer, operatorKey, TEST_JWT_SECRET, type TestGateway } from "../helpers/gateway.js";
 
@@ -85,6 +86,23 @@ describe("FOCUS export", () => {
     const csv = readCsv(await response.text());
     expect(csv.columns).toEqual(jsonl.columns);
     expect(csv.rows.map((row) => row.map((cell) => cell.text))).toEqual(jsonl.rows.map((row) => row.map((cell) => cell.text)));
+  });
+
+  test("writes Parquet with the metadata's types, never gzip-encoded", async ({ gateway, focus: { key, jsonl } }) => {
+    for (const [dataset, columns, name] of [["cost-and-usage", FOCUS_COLUMNS, "focus-export"], ["contract-commitment", COMMITMENT_COLUMNS, "focus-contract-commitments"]] as const) {
+      const range = `from=${FROM}&to=${TO}&dataset=${dataset}`;
+      const response = await fetch(`${gateway.url}/api/billing/focus-export?${range}&format=parquet`, { headers: { ...bearer(key), "accept-encoding": "gzip" } });
+      expect([response.status, response.headers.get("content-type"), response.headers.get("content-encoding")]).toEqual([200, "application/vnd.apache.parquet", null]);
+      expect(response.headers.get("content-disposition")).toBe(`attachment; filename="${name}.parquet"`);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      expect([bytes.subarray(0, 4).toString(), bytes.subarray(-4).toString()]).toEqual(["PAR1", "PAR1"]);
+      const parquet = await readParquet(bytes);
+      const metadata = (await (await fetch(`${gateway.url}/api/billing/focus-metadata?${range}`, { headers: bearer(key) })).json()) as { Schema: { ColumnDefinition: { ColumnName: string; DataType: string; NumericPrecision?: number; NumberScale?: number }[] }[] };
+      const declared = metadata.Schema[0]!.ColumnDefinition.map((c) => [c.ColumnName, c.DataType === "DECIMAL" ? `DECIMAL(${c.NumericPrecision},${c.NumberScale})` : c.DataType === "DATETIME" ? "TIMESTAMP WITH TIME ZONE" : "VARCHAR"]);
+      expect(Object.entries(parquet.types)).toEqual(declared);
+      expect(parquet.columns).toEqual(columns.map((c) => c.name));
+      if (dataset === "cost-and-usage") expect(parquet.rows.length).toBe(jsonl.rows.length);
+    }
   });
 
   test("serves the same rows and metadata over GraphQL", async ({ gateway, focus: { key, jsonl } }) => {

@@ -52,15 +52,14 @@ function csvField(value: string | null, neverQuoted = false): string {
   return value === "" || NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-export interface FileFormat {
-  contentType: string;
+export interface TextFormat {
   header: string;
   /** A line writer; one per export, as it remembers the previous row. */
   lines(): (row: FocusRow) => string;
 }
 
 /** The JSONL and CSV formats of one dataset's columns. */
-export function fileFormats(columns: readonly FocusColumn[]): { jsonl: FileFormat; csv: FileFormat } {
+export function fileFormats(columns: readonly FocusColumn[]): { jsonl: TextFormat; csv: TextFormat } {
   const keys = columns.map((column, i) => `${i === 0 ? "{" : ","}${JSON.stringify(column.name)}:`);
   const decimal = columns.map((column) => column.dataType === "DECIMAL");
   // Decimals and date-times never hold a quote, comma or line break.
@@ -68,9 +67,8 @@ export function fileFormats(columns: readonly FocusColumn[]): { jsonl: FileForma
   const jsonlValue: Render = (value, i) => keys[i]! + (value === null ? "null" : decimal[i] ? value : JSON.stringify(value));
   const csvValue: Render = (value, i) => csvField(value, neverQuoted[i]);
   return {
-    jsonl: { contentType: "application/jsonl; charset=utf-8", header: "", lines: () => lineWriter(columns.length, jsonlValue, "", "}\n") },
+    jsonl: { header: "", lines: () => lineWriter(columns.length, jsonlValue, "", "}\n") },
     csv: {
-      contentType: "text/csv; charset=utf-8",
       header: columns.map((column) => csvField(column.name)).join(",") + "\r\n",
       lines: () => lineWriter(columns.length, csvValue, ",", "\r\n"),
     },
