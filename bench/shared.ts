@@ -109,21 +109,27 @@ export function postgresCpuMs(): number {
   return total;
 }
 
-/** Downloads a file, counting lines and bytes as they arrive. */
-export function download(url: string, key: string): Promise<{ lines: number; bytes: number; seconds: number; firstByteMs: number }> {
+/** Downloads a file, counting lines and bytes as they arrive; into `saveTo` when given. */
+export function download(url: string, key: string, saveTo?: string): Promise<{ lines: number; bytes: number; seconds: number; firstByteMs: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     let firstByteMs = 0;
     let lines = 0;
     let bytes = 0;
+    const file = saveTo ? fs.createWriteStream(saveTo) : null;
     http.get(url, { headers: { authorization: `Bearer ${key}` } }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
       res.on("data", (chunk: Buffer) => {
         if (bytes === 0) firstByteMs = performance.now() - started;
         bytes += chunk.length;
+        file?.write(chunk);
         for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines += 1;
       });
-      res.on("end", () => resolve({ lines, bytes, seconds: (performance.now() - started) / 1000, firstByteMs }));
+      res.on("end", () => {
+        const result = { lines, bytes, seconds: (performance.now() - started) / 1000, firstByteMs };
+        if (file) file.end(() => resolve(result));
+        else resolve(result);
+      });
       res.on("error", reject);
     }).on("error", reject);
   });

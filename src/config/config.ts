@@ -46,6 +46,17 @@ const envSchema = z.object({
   // expiration is posted within); 0 turns the job off in this process.
   CREDIT_EXPIRY_INTERVAL_S: integer(0, 60).default(30),
   API_KEY_CACHE_TTL_S: integer(0, 3600).default(60),
+  // Export jobs: where their files go (default: <DATA_DIR>/exports), how long they are kept, how
+  // long a signed download URL holds (never past the retention), the secret that signs them
+  // (default: one the processes share in the database), how often a process looks for queued jobs
+  // (0: this process runs none), how long a claim holds without progress, and where a file is cut.
+  EXPORT_DIR: z.string().min(1).optional(),
+  EXPORT_RETENTION_DAYS: integer(1, 365).default(7),
+  EXPORT_URL_TTL_S: integer(60, 365 * 86_400).default(7 * 86_400),
+  EXPORT_URL_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  EXPORT_JOB_INTERVAL_MS: integer(0, 3_600_000).default(2_000),
+  EXPORT_JOB_LEASE_S: integer(5, 3_600).default(60),
+  EXPORT_MAX_FILE_BYTES: integer(10_000, 2_000_000_000).default(1_900_000_000),
   // How long a ledger write may wait for the writes before it to the same workspace (in this
   // process, then for the row lock another process holds) before it is refused with 503 OVERLOADED.
   WRITE_MAX_WAIT_MS: integer(100, 600_000).default(10_000),
@@ -69,7 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
-    const shown = ["JWT_SECRET", "DATABASE_URL", "REDIS_URL"].includes(name) ? "" : ` (got "${present[name]}")`;
+    const shown = ["JWT_SECRET", "DATABASE_URL", "REDIS_URL", "EXPORT_URL_SECRET"].includes(name) ? "" : ` (got "${present[name]}")`;
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}`);
   }
   if (parsed.data.JWT_SECRET && parsed.data.JWT_JWKS_URL) {

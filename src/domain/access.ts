@@ -55,6 +55,11 @@ export class Access {
     return new Access(actor);
   }
 
+  /** A caller without credentials (a signed download URL, which authorizes itself): sees nothing. */
+  static nobody(): Access {
+    return new Access({ kind: "apiKey", apiKeyId: "(no credentials)", scopes: [], workspaceIds: [], organizationIds: [], organizationKeyOf: null, defaultWorkspaceId: null });
+  }
+
   /** The operator at the command line: every workspace, every scope. */
   static operator(): Access {
     return new Access(null);

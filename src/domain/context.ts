@@ -5,6 +5,7 @@ import type { Logger } from "../config/logger.js";
 import type { Database } from "../db/client.js";
 import type { Access } from "./access.js";
 import { frozenClock, type Clock } from "./clock.js";
+import type { ExportSettings } from "./focus/export-jobs.js";
 import type { CursorCodec } from "./rules/pages.js";
 import type { WorkspaceWriteQueue } from "./write-queue.js";
 
@@ -66,6 +67,10 @@ export interface Settings {
   events: BillingEvents;
   /** The process's clock: a long-lived subscription reads "now" from it at each event. */
   clock: Clock;
+  /** Retention and URL signing of export jobs' files. */
+  exports: ExportSettings;
+  /** This process's export job runner, told when a job is queued here; absent where none runs (the command line). */
+  exportJobs?: { kick(): void };
 }
 
 export interface RequestContext {

@@ -29,6 +29,7 @@ const LOADERS: Record<string, Loader> = {
   CreditTransaction: (ctx, ids) => ctx.db.prisma.creditTransaction.findMany({ where: { id: { in: rowIds(ids) }, workspaceId: ctx.access.workspaces("read:billing") } }),
   UsageRecord: (ctx, ids) => ctx.db.prisma.usageRecord.findMany({ where: { id: { in: rowIds(ids) }, workspaceId: ctx.access.workspaces("read:billing") } }),
   Execution: (ctx, ids) => ctx.db.prisma.execution.findMany({ where: { id: { in: rowIds(ids) }, workspaceId: ctx.access.workspaces("read:billing") } }),
+  FocusExportJob: (ctx, ids) => ctx.db.prisma.focusExportJob.findMany({ where: { id: { in: uuids(ids) }, workspaceId: ctx.access.workspaces("read:billing") } }),
 };
 
 /** The types that implement Node: the only ones a global id may name. */

@@ -13,6 +13,7 @@ import { systemClock, type Clock } from "../domain/clock.js";
 import type { RateLimiter, Settings } from "../domain/context.js";
 import { createGraphQLServer } from "../graphql/yoga.js";
 import { startCreditExpiryJob, type ExpiryJob } from "../jobs/credit-expiry.js";
+import { startFocusExportJobs, type ExportJobRunner } from "../jobs/focus-exports.js";
 import { OPENAPI_DOCUMENT } from "../rest/openapi.js";
 import { createRestHandler } from "../rest/router.js";
 import { REST_ROUTES } from "../rest/routes.js";
@@ -42,6 +43,8 @@ export interface App {
   listen(port: number, host: string): Promise<number>;
   /** The credit-expiry job of this process (every CREDIT_EXPIRY_INTERVAL_S). */
   creditExpiry: ExpiryJob;
+  /** The export job runner of this process (every EXPORT_JOB_INTERVAL_MS). */
+  focusExports: ExportJobRunner;
   /** Stops the server (in-flight requests first, then open connections after `graceMs`), the job and the app's clients. */
   close(graceMs?: number): Promise<void>;
 }
@@ -62,6 +65,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   const serviceRoutes = createServiceRoutes(db, metrics, config.METRICS_TOKEN);
   const dashboard = createDashboard();
   const creditExpiry = startCreditExpiryJob({ db, settings, clock, logger, intervalMs: config.CREDIT_EXPIRY_INTERVAL_S * 1000 });
+  const focusExports = startFocusExportJobs({
+    db, settings, clock, logger,
+    intervalMs: config.EXPORT_JOB_INTERVAL_MS,
+    leaseMs: config.EXPORT_JOB_LEASE_S * 1000,
+    maxFileBytes: config.EXPORT_MAX_FILE_BYTES,
+  });
+  settings.exportJobs = focusExports;
 
   const handle: http.RequestListener = (req, res) => {
     const started = process.hrtime.bigint();
@@ -110,6 +120,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   return {
     handle,
     creditExpiry,
+    focusExports,
     async listen(port, host) {
       server = createHttpServer(handle);
       return listen(server, port, host);
@@ -123,6 +134,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         clearTimeout(timer);
       }
       await creditExpiry.stop();
+      await focusExports.stop();
       await authenticate.close();
       if (!options.rateLimiter) await settings.focusRateLimiter.close();
       await settings.events.close();

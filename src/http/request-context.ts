@@ -15,6 +15,8 @@ export interface RequestFacts {
   workspaceId: string | null;
   /** Where the surface hears of the caller's budget, for its rate-limit headers. */
   onRateLimit?: (state: RateLimitState) => void;
+  /** A route that takes no credentials (a signed URL): the caller is nobody, whatever it sends. */
+  anonymous?: boolean;
 }
 
 export interface ContextDeps {
@@ -26,10 +28,10 @@ export interface ContextDeps {
 
 /** Authenticates the request and builds its context; AuthError when the credentials do not hold. */
 export async function buildRequestContext(deps: ContextDeps, facts: RequestFacts): Promise<RequestContext> {
-  const actor = await deps.authenticate({ authorization: facts.authorization, workspaceId: facts.workspaceId, now: facts.arrivedAt });
+  const access = facts.anonymous ? Access.nobody() : Access.of(await deps.authenticate({ authorization: facts.authorization, workspaceId: facts.workspaceId, now: facts.arrivedAt }));
   return createRequestContext({
     db: deps.db,
-    access: Access.of(actor),
+    access,
     clock: frozenClock(facts.arrivedAt),
     settings: deps.settings,
     logger: deps.logger, // its lines carry the request id through the request's scope

@@ -1,6 +1,7 @@
 // What every request of one gateway process shares: configuration, the FOCUS budget, the key that
 // signs cursors (kept in the database, so that every process shares it), the analytics cache and
 // the billing events that subscriptions hear.
+import path from "node:path";
 import { LRUCache } from "lru-cache";
 import type { Config } from "../config/config.js";
 import type { Database } from "../db/client.js";
@@ -32,5 +33,11 @@ export async function createSettings(db: Database, config: Config, parts: { mete
     meter,
     events: createBillingEvents({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, logger }),
     clock,
+    exports: {
+      dir: path.resolve(config.EXPORT_DIR ?? path.join(config.DATA_DIR, "exports")),
+      retentionDays: config.EXPORT_RETENTION_DAYS,
+      urlTtlSeconds: config.EXPORT_URL_TTL_S,
+      urlSecret: config.EXPORT_URL_SECRET ? Buffer.from(config.EXPORT_URL_SECRET) : await gatewaySecret(prismaSql(db.prisma), "export-url"),
+    },
   };
 }

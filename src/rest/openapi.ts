@@ -8,9 +8,10 @@ import { RATE_LIMIT_ERRORS, RATE_LIMIT_HEADERS, STANDARD_ERRORS } from "./schema
 
 /** A rate-limited route's successes carry its budget headers too. */
 function withBudgetHeaders(responses: ZodOpenApiResponsesObject): ZodOpenApiResponsesObject {
-  const ok = responses["200"] as { headers?: z.ZodObject } | undefined;
+  const status = Object.keys(responses).find((code) => code.startsWith("2"))!;
+  const ok = responses[status as "200"] as { headers?: z.ZodObject } | undefined;
   if (!ok?.headers) return responses;
-  return { ...responses, "200": { ...ok, headers: ok.headers.extend(RATE_LIMIT_HEADERS) } } as ZodOpenApiResponsesObject;
+  return { ...responses, [status]: { ...ok, headers: ok.headers.extend(RATE_LIMIT_HEADERS) } } as ZodOpenApiResponsesObject;
 }
 
 function paths(): ZodOpenApiPathsObject {
@@ -22,11 +23,11 @@ function paths(): ZodOpenApiPathsObject {
       [route.method.toLowerCase()]: {
         operationId: route.operationId,
         summary: route.summary,
-        description: `${route.description ? `${route.description} ` : ""}Needs the ${route.scope} scope.`,
+        description: `${route.description ? `${route.description} ` : ""}${route.scope ? `Needs the ${route.scope} scope.` : "Takes no credentials: its signature authorizes it."}`,
         tags: [route.tag],
         // Bearer schemes have no OpenAPI scopes: the scope a route needs is named in its description and here.
-        security: [{ bearer: [] }],
-        "x-required-scope": route.scope,
+        security: route.scope ? [{ bearer: [] }] : [],
+        ...(route.scope ? { "x-required-scope": route.scope } : {}),
         requestParams: { query: route.query, ...(route.params ? { path: route.params } : {}) },
         ...(route.requestBody ? { requestBody: route.requestBody } : {}),
         responses: { ...STANDARD_ERRORS, ...(route.rateLimited ? RATE_LIMIT_ERRORS : {}), ...(route.rateLimited ? withBudgetHeaders(route.responses) : route.responses) },

@@ -16,15 +16,15 @@ export interface RestCall<Q, P> {
 
 export interface RouteSpec<Q extends z.ZodObject, P extends z.ZodObject> {
   method: "GET" | "POST";
-  /** With path parameters as `:name`. */
+  /** With path parameters as `:name`; a last one as `:name*` takes the rest of the path, slashes included. */
   path: string;
   operationId: string;
   summary: string;
   description?: string;
   /** The source API it reproduces. */
   tag: string;
-  /** The scope it needs, for the document: the domain enforces it. */
-  scope: Scope;
+  /** The scope it needs, for the document: the domain enforces it. Null: no credentials (a signed URL authorizes itself). */
+  scope: Scope | null;
   /** Counted against the caller's FOCUS budget (documents 429 and its headers). */
   rateLimited?: boolean;
   query: Q;

@@ -19,22 +19,26 @@ export function sendRestJson(res: http.ServerResponse, status: number, body: unk
   res.end(payload);
 }
 
-/** Whether `path` fits the pattern, whose segments like `:spaceId` take any value. */
+/** Whether `path` fits the pattern, whose segments like `:spaceId` take any value (a last `:rest*`, one or more). */
 function fitsPattern(pattern: string, path: string): boolean {
   const want = pattern.split("/");
   const got = path.split("/");
-  return want.length === got.length && want.every((part, i) => part.startsWith(":") || part === got[i]);
+  const rest = want.at(-1)!.endsWith("*");
+  if (rest ? got.length < want.length : want.length !== got.length) return false;
+  return want.every((part, i) => part.startsWith(":") || part === got[i]);
 }
 
-/** The path parameters of a path that fits the pattern, decoded. */
+/** The path parameters of a path that fits the pattern, decoded (a `:rest*` as its segments joined with "/"). */
 function pathParams(pattern: string, path: string): Record<string, string> {
   const got = path.split("/");
   const params: Record<string, string> = {};
-  pattern.split("/").forEach((part, i) => {
+  const want = pattern.split("/");
+  want.forEach((part, i) => {
     if (!part.startsWith(":")) return;
-    const name = part.slice(1);
+    const name = part.slice(1).replace(/\*$/, "");
+    const segments = part.endsWith("*") ? got.slice(i) : [got[i]!];
     try {
-      params[name] = decodeURIComponent(got[i]!);
+      params[name] = segments.map((segment) => decodeURIComponent(segment)).join("/");
     } catch {
       throw new RestError(400, "INVALID_PARAMETER", `${name} is not valid percent-encoding`, name);
     }
@@ -75,6 +79,7 @@ export function createRestHandler(deps: { routes: Route[]; logger: Logger; conte
       }
       ctx = await deps.contextFor({
         ...facts,
+        anonymous: route.scope === null,
         authorization: req.headers.authorization,
         workspaceId: url.searchParams.get("workspaceId"),
         onRateLimit: (state) => res.setHeaders(new Map(Object.entries(rateLimitHeaders(state)))),

@@ -1,5 +1,8 @@
 // The gateway on an ephemeral port, built by the same app factory as `serve`, talked to over real
 // HTTP as clients do.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { print, type DocumentNode } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { operatorContext } from "../../src/cli/operator.js";
@@ -11,6 +14,7 @@ import type { Clock } from "../../src/domain/clock.js";
 import type { RateLimiter } from "../../src/domain/context.js";
 import { createApp } from "../../src/http/app.js";
 import type { ExpiryJob } from "../../src/jobs/credit-expiry.js";
+import type { ExportJobRunner } from "../../src/jobs/focus-exports.js";
 import { TestClock } from "./clock.js";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-characters-long";
@@ -19,6 +23,8 @@ export interface TestGateway {
   url: string;
   config: Config;
   clock: TestClock;
+  /** This process's export job runner (its timer is off unless EXPORT_JOB_INTERVAL_MS is set). */
+  focusExports: ExportJobRunner;
   /** This process's credit-expiry job (its timer is off unless CREDIT_EXPIRY_INTERVAL_S is set). */
   creditExpiry: ExpiryJob;
   close(): Promise<void>;
@@ -45,7 +51,11 @@ export interface GatewayOptions {
 
 export async function startGateway(db: Database, options: GatewayOptions = {}): Promise<TestGateway> {
   // FOCUS budgets are off the way unless a test is about them (it passes a limiter or the variable).
-  const config = loadConfig({ LOG_LEVEL: options.logs ? "info" : "silent", JWT_SECRET: TEST_JWT_SECRET, FOCUS_RATE_LIMIT_PER_MINUTE: "100000", CREDIT_EXPIRY_INTERVAL_S: "0", ...options.env });
+  // Export jobs run when a test says (focusExports.runOnce()), into a folder of this gateway's own.
+  const config = loadConfig({
+    LOG_LEVEL: options.logs ? "info" : "silent", JWT_SECRET: TEST_JWT_SECRET, FOCUS_RATE_LIMIT_PER_MINUTE: "100000", CREDIT_EXPIRY_INTERVAL_S: "0",
+    EXPORT_JOB_INTERVAL_MS: "0", EXPORT_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "gateway-exports-")), ...options.env,
+  });
   const logger = createLogger(config.LOG_LEVEL, options.logs);
   const clock = options.clock ?? new TestClock();
   const app = await createApp({ db, config, logger, clock, rateLimiter: options.rateLimiter, graphiqlApiKey: options.graphiqlApiKey });
@@ -56,6 +66,7 @@ export async function startGateway(db: Database, options: GatewayOptions = {}): 
     config,
     clock,
     creditExpiry: app.creditExpiry,
+    focusExports: app.focusExports,
     close: () => app.close(),
     async graphql(document, variables, headers = {}) {
       const response = await fetch(`${url}/graphql`, {

@@ -68,12 +68,18 @@ export async function focusRequest<T = undefined>(
   const workspace = await workspaceFor(ctx, target, "read:billing");
   const window = resolveWindow(range, FOCUS_WINDOW, "UTC", ctx.clock.now());
   const checked = check(workspace);
-  // A lot past its expiry gets its EXPIRATION row before the rows are read, so that a file says
-  // what the balance already says (usually the job has done it; then this is one indexed read).
   // Before the budget is spent: a write burst that refuses it 503 costs the caller nothing.
-  if ((await workspacesWithDueLots(prismaSql(ctx.db.prisma), ctx.clock.now(), 1, workspace.id)).length) await settleExpirations(ctx, workspace.id);
+  await settleBeforeExport(ctx, workspace.id);
   await spendFocusBudget(ctx);
   return { workspace, window, checked };
+}
+
+/**
+ * A lot past its expiry gets its EXPIRATION row before the rows are read, so that a file says what
+ * the balance already says (usually the expiry job has done it; then this is one indexed read).
+ */
+export async function settleBeforeExport(ctx: RequestContext, workspaceId: string): Promise<void> {
+  if ((await workspacesWithDueLots(prismaSql(ctx.db.prisma), ctx.clock.now(), 1, workspaceId)).length) await settleExpirations(ctx, workspaceId);
 }
 
 /** What every row of a workspace shares, and the purchases that ContractApplied names. */

@@ -142,7 +142,7 @@ const CommitmentPage = rowTypes(
   COMMITMENT_COLUMN_DESCRIPTIONS,
 );
 
-const FocusDatasetEnum = builder.enumType("FocusDataset", {
+export const FocusDatasetEnum = builder.enumType("FocusDataset", {
   description: "A FOCUS 1.3 dataset.",
   values: {
     COST_AND_USAGE: { value: "cost-and-usage", description: "Cost and Usage: ledger rows other than metered charges, then the usage records." },

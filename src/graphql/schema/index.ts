@@ -13,6 +13,7 @@ import "./execution.js";
 import "./usage-rollup.js";
 import "./activity.js";
 import "./focus.js";
+import "./focus-export.js";
 import "./subscriptions.js";
 
 builder.queryType({ description: "Reads: the caller (viewer), a workspace or organization, and any object by its global id (node, nodes)." });
