@@ -1,42 +1,56 @@
 // An export job's files on disk: each file set (the whole range, or one UTC month for FinOps hubs)
-// as part files cut once they pass the size limit, each hashed as it is written, then renamed into
-// place; a finops-hub month also gets its manifest.json. What is written is re-done from the start
-// when a job runs again, so a half-written file is never listed.
+// as part files cut once they pass the size limit, each hashed as it is written into a .partial
+// file and renamed into place once whole; a finops-hub month also gets its manifest.json. A job
+// lists its files only once all are written, so a half-written file is never listed.
 import crypto from "node:crypto";
+import { once } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
+import type { FocusExportJob } from "../db/generated/client.js";
 import type { FocusRow } from "../domain/focus/columns.js";
 import type { FocusDataset } from "../domain/focus/rows.js";
 import type { ExportFileEntry } from "../store/focus-export-jobs.js";
-import { focusFileWriter, type ByteSink, type FocusFileFormat } from "./focus-file.js";
+import type { ExportFormat } from "../domain/focus/export-jobs.js";
+import { focusFileWriter, type ByteSink } from "./focus-file.js";
 
 /** A file is cut at the first 100 rows that take it past the size limit (Parquet: at its first row group past it). */
 const CUT_EVERY_ROWS = 100;
 
-/** A file being written: bytes counted and hashed on their way to disk. */
+/** Where a job's files are: one folder per attempt, so that a lapsed run never writes into the next one's. */
+export const jobFolder = (exportDir: string, job: Pick<FocusExportJob, "id" | "attempts">) => path.join(exportDir, job.id, String(job.attempts));
+
+/** A file being written: bytes counted and hashed on their way to disk; a disk error fails the job, not the process. */
 class HashedFile implements ByteSink {
   bytes = 0;
   private readonly hash = crypto.createHash("sha256");
   private readonly out: fs.WriteStream;
+  private failure: Error | null = null;
 
   constructor(readonly target: string) {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     this.out = fs.createWriteStream(`${target}.partial`);
+    this.out.on("error", (error) => void (this.failure ??= error));
   }
 
   async write(chunk: Buffer, written?: () => void): Promise<boolean> {
+    if (this.failure) throw this.failure;
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    const more = this.out.write(chunk, (error) => !error && written?.());
-    if (!more) await new Promise<void>((resolve) => this.out.once("drain", () => resolve()));
+    if (!this.out.write(chunk, (error) => !error && written?.())) await once(this.out, "drain"); // rejects on an error
     return true;
   }
 
   /** Closes the file and moves it into place; its sha256 in hex. */
   async close(): Promise<string> {
     await new Promise<void>((resolve, reject) => this.out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    if (this.failure) throw this.failure;
     fs.renameSync(`${this.target}.partial`, this.target);
     return this.hash.digest("hex");
+  }
+
+  /** Gives up the file (a stopped or failed run). */
+  discard(): void {
+    this.out.destroy();
   }
 }
 
@@ -45,7 +59,7 @@ export interface FileSetWrite {
   root: string;
   folder: string;
   dataset: FocusDataset;
-  format: FocusFileFormat;
+  format: ExportFormat;
   /** finops-hub: the month the manifest names; null for no manifest. */
   month: string | null;
   maxFileBytes: number;
@@ -71,19 +85,23 @@ export async function writeFileSet(batches: AsyncIterable<{ rows: FocusRow[] }>,
   };
   let rows = 0;
   const bytes = () => entries.reduce((sum, e) => sum + e.bytes, 0) + (file?.out.bytes ?? 0);
-  for await (const batch of batches) {
-    for (let i = 0; i < batch.rows.length; i += CUT_EVERY_ROWS) {
-      const slice = batch.rows.slice(i, i + CUT_EVERY_ROWS);
-      file ??= open();
-      await file.writer.write(slice);
-      file.rows += slice.length;
-      rows += slice.length;
-      if (file.out.bytes >= set.maxFileBytes) await close(); // the next rows open the next part
+  try {
+    for await (const batch of batches) {
+      for (let i = 0; i < batch.rows.length; i += CUT_EVERY_ROWS) {
+        const slice = batch.rows.slice(i, i + CUT_EVERY_ROWS);
+        file ??= open();
+        await file.writer.write(slice);
+        file.rows += slice.length;
+        rows += slice.length;
+        if (file.out.bytes >= set.maxFileBytes) await close(); // the next rows open the next part
+      }
+      if (!(await set.progress(rows, bytes()))) return null;
     }
-    if (!(await set.progress(rows, bytes()))) return null;
+    if (!file && entries.length === 0) file = open(); // an empty range still gets its (empty) file
+    await close();
+  } finally {
+    (file as { out: HashedFile } | null)?.out.discard(); // only when the set stopped or failed before its last close
   }
-  if (!file && entries.length === 0) file = open(); // an empty range still gets its (empty) file
-  await close();
   if (set.month) entries.push(writeManifest(set, entries));
   return entries;
 }

@@ -7,8 +7,7 @@ import type { FocusRow } from "../domain/focus/columns.js";
 import { parquetFile } from "./parquet-format.js";
 import { EncodedChunks, fileFormats } from "./text-formats.js";
 
-export const FOCUS_FILE_FORMATS = ["jsonl", "csv", "parquet"] as const;
-export type FocusFileFormat = (typeof FOCUS_FILE_FORMATS)[number];
+import type { ExportFormat } from "../domain/focus/export-jobs.js";
 
 /** Where a file's bytes go. `write` resolves once the sink takes more; false once it has gone (a client that left). */
 export interface ByteSink {
@@ -22,7 +21,7 @@ export interface FocusFileWriter {
   end(): Promise<boolean>;
 }
 
-export const CONTENT_TYPES: Record<FocusFileFormat, string> = {
+export const CONTENT_TYPES: Record<ExportFormat, string> = {
   jsonl: "application/jsonl; charset=utf-8",
   csv: "text/csv; charset=utf-8",
   parquet: "application/vnd.apache.parquet",
@@ -30,7 +29,7 @@ export const CONTENT_TYPES: Record<FocusFileFormat, string> = {
 
 const TEXT_FORMATS = Object.fromEntries(Object.entries(FOCUS_DATASETS).map(([name, d]) => [name, fileFormats(d.columns)])) as Record<FocusDataset, ReturnType<typeof fileFormats>>;
 
-export function focusFileWriter(dataset: FocusDataset, format: FocusFileFormat, sink: ByteSink): FocusFileWriter {
+export function focusFileWriter(dataset: FocusDataset, format: ExportFormat, sink: ByteSink): FocusFileWriter {
   if (format === "parquet") {
     return parquetFile(FOCUS_DATASETS[dataset].columns, sink, [{ key: "FocusSchemaId", value: FOCUS_SCHEMA_IDS[dataset] }, { key: "FocusVersion", value: "1.3" }]);
   }

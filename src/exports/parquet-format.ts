@@ -27,19 +27,22 @@ function schemaElement(column: FocusColumn): SchemaElement {
 const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d+))?$/;
 
 /** Exact decimal text as the unscaled integer of a DECIMAL with `scale` places (never through a float). */
-export function unscaledDecimal(text: string, scale: number): bigint {
+export function unscaledDecimal(text: string, scale: number, precision = 38): bigint {
   const match = DECIMAL_TEXT.exec(text);
   if (!match) throw new Error(`not a decimal: ${text}`);
   const fraction = (match[3] ?? "").replace(/0+$/, "");
   // The declared scale is the most places any row carries (columns.ts): more would be a bug, not a rounding.
   if (fraction.length > scale) throw new Error(`${text} has more than ${scale} decimal places`);
-  return BigInt(match[1]! + match[2]! + fraction.padEnd(scale, "0"));
+  const unscaled = BigInt(match[1]! + match[2]! + fraction.padEnd(scale, "0"));
+  // 16 bytes would hold more, but a reader takes the declared precision at its word.
+  if ((unscaled < 0n ? -unscaled : unscaled) >= 10n ** BigInt(precision)) throw new Error(`${text} has more than ${precision} digits`);
+  return unscaled;
 }
 
 type Convert = (value: string) => string | bigint;
 
 function converter(column: FocusColumn): Convert {
-  if (column.dataType === "DECIMAL") return (value) => unscaledDecimal(value, column.numberScale ?? 0);
+  if (column.dataType === "DECIMAL") return (value) => unscaledDecimal(value, column.numberScale ?? 0, column.numericPrecision ?? 38);
   if (column.dataType === "DATETIME") {
     return (value) => {
       const ms = Date.parse(value);

@@ -16,12 +16,12 @@ import type { FocusExportJob } from "../db/generated/client.js";
 import { Access } from "../domain/access.js";
 import { frozenClock, type Clock } from "../domain/clock.js";
 import { createRequestContext, type RequestContext, type Settings } from "../domain/context.js";
+import { asUnavailable } from "../db/faults.js";
 import { DomainError } from "../domain/errors.js";
-import { fileSets, queueDueDeliveries } from "../domain/focus/export-jobs.js";
+import { fileSets, queueDueDeliveries, type ExportFormat } from "../domain/focus/export-jobs.js";
 import { focusRowBatches, settleBeforeExport, type FocusDataset } from "../domain/focus/rows.js";
-import { writeFileSet } from "../exports/file-sets.js";
-import type { FocusFileFormat } from "../exports/focus-file.js";
-import { claimExportJob, expiredExportJobs, finishExportJob, renewExportJob, type ExportFileEntry, type ExportJobEnd } from "../store/focus-export-jobs.js";
+import { jobFolder, writeFileSet } from "../exports/file-sets.js";
+import { claimExportJob, expiredExportJobs, finishExportJob, renewExportJob, settleAbandonedCancels, type ExportFileEntry, type ExportJobEnd } from "../store/focus-export-jobs.js";
 
 /** A job whose process died this many times fails instead of running again. */
 const MAX_ATTEMPTS = 3;
@@ -47,9 +47,6 @@ export interface ExportJobOptions {
   maxFileBytes: number;
 }
 
-/** Where a job's files are: one folder per attempt, so that a lapsed run never writes into the next one's. */
-export const jobFolder = (exportDir: string, job: Pick<FocusExportJob, "id" | "attempts">) => path.join(exportDir, job.id, String(job.attempts));
-
 export function startFocusExportJobs(options: ExportJobOptions): ExportJobRunner {
   const { db, clock, logger } = options;
   const worker = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString("hex")}`;
@@ -63,10 +60,9 @@ export function startFocusExportJobs(options: ExportJobOptions): ExportJobRunner
     const folder = jobFolder(options.settings.exports.dir, job);
     const end = (state: ExportJobEnd["state"], rest: Omit<ExportJobEnd, "state" | "at"> = {}) => finishExportJob(db.prisma, job.id, worker, { state, at: clock.now(), ...rest });
     if (job.attempts > MAX_ATTEMPTS) {
-      await end("FAILED", { error: `Stopped after ${MAX_ATTEMPTS} attempts: the process running it ended each time` });
+      await end("FAILED", { error: `Stopped after ${MAX_ATTEMPTS} attempts: each run ended before it finished` });
       return;
     }
-    fs.rmSync(folder, { recursive: true, force: true });
     let lastReport = 0;
     let done = { rows: 0, bytes: 0 };
     const progress = async (rows: number, bytes: number) => {
@@ -75,48 +71,52 @@ export function startFocusExportJobs(options: ExportJobOptions): ExportJobRunner
       lastReport = performance.now();
       return renewExportJob(db.prisma, job.id, worker, { rows: done.rows + rows, bytes: done.bytes + bytes, leaseUntil: new Date(clock.now().getTime() + options.leaseMs) });
     };
+    let files: ExportFileEntry[] | null = [];
     try {
       const workspace = await db.prisma.workspace.findUniqueOrThrow({ where: { id: job.workspaceId } });
       await settleBeforeExport(ctx, workspace.id);
-      const files: ExportFileEntry[] = [];
       for (const set of fileSets(job)) {
         const batches = focusRowBatches(ctx, workspace, { from: set.from, to: set.to }, { dataset: job.dataset as FocusDataset });
         const written = await writeFileSet(batches, {
-          root: folder, folder: set.folder, dataset: job.dataset as FocusDataset, format: job.format as FocusFileFormat, month: set.month, maxFileBytes: options.maxFileBytes, progress,
+          root: folder, folder: set.folder, dataset: job.dataset as FocusDataset, format: job.format as ExportFormat, month: set.month, maxFileBytes: options.maxFileBytes, progress,
         });
-        if (!written) return await stopped(job, folder, end);
+        if (!written) {
+          files = null;
+          break;
+        }
         files.push(...written);
         done = { rows: done.rows + sum(written, "rows"), bytes: done.bytes + sum(written, "bytes") };
       }
-      const expiresAt = new Date(clock.now().getTime() + options.settings.exports.retentionDays * 86_400_000);
-      if (!(await end("SUCCEEDED", { files, rows: done.rows, bytes: done.bytes, expiresAt }))) return await stopped(job, folder, end);
-      removeOtherAttempts(options.settings.exports.dir, job);
-      logger.info({ jobId: job.id, rows: done.rows, bytes: done.bytes, files: files.length }, "focus export written");
     } catch (error) {
-      fs.rmSync(folder, { recursive: true, force: true });
-      // A domain error's message is safe to show; anything else is told in the log only.
-      const reason = error instanceof DomainError ? error.message : `The export failed; quote job ${job.id} to the operator`;
+      removeQuietly(folder);
       logger.error({ jobId: job.id, err: (error as Error)?.stack ?? String(error) }, "focus export failed");
-      await end("FAILED", { error: reason });
+      // The database briefly away: back to the queue (an attempt spent); a domain error's message is
+      // safe to show; anything else is told in the log only.
+      if (asUnavailable(error)) return void (await end("QUEUED", { error: "The database was unavailable; the job will run again" }));
+      await end("FAILED", { error: error instanceof DomainError ? error.message : `The export failed; quote job ${job.id} to the operator` });
+      return;
     }
+    const expiresAt = new Date(clock.now().getTime() + options.settings.exports.retentionDays * 86_400_000);
+    if (!files || !(await end("SUCCEEDED", { files, rows: done.rows, bytes: done.bytes, expiresAt }))) return stopped(job, folder);
+    logger.info({ jobId: job.id, rows: done.rows, bytes: done.bytes, files: files.length }, "focus export written");
+    removeOtherAttempts(options.settings.exports.dir, job);
   };
 
-  /** A run that stopped between batches: cancelled (files deleted), stopping (back to the queue), or no longer this process's. */
-  const stopped = async (job: FocusExportJob, folder: string, end: (state: "CANCELLED" | "QUEUED") => Promise<boolean>) => {
-    const now = await db.prisma.focusExportJob.findUnique({ where: { id: job.id } });
-    if (now?.lockedBy !== worker) return; // another process claimed it after this one's lease lapsed
-    fs.rmSync(folder, { recursive: true, force: true });
-    if (now.cancelRequested) {
-      await end("CANCELLED");
-      logger.info({ jobId: job.id }, "focus export cancelled");
-    } else {
-      await end("QUEUED");
-    }
+  /**
+   * A run that stopped before its end: cancelled, the process stopping (back to the queue, the
+   * attempt given back), or no longer this process's (its lease lapsed). Its files go in every case.
+   */
+  const stopped = async (job: FocusExportJob, folder: string) => {
+    removeQuietly(folder);
+    if (!(await finishExportJob(db.prisma, job.id, worker, { state: "QUEUED", at: clock.now(), giveBackAttempt: stopping }))) return;
+    const now = await db.prisma.focusExportJob.findUnique({ where: { id: job.id }, select: { state: true } });
+    if (now?.state === "CANCELLED") logger.info({ jobId: job.id }, "focus export cancelled");
   };
 
   const purge = async (now: Date) => {
+    await settleAbandonedCancels(db.prisma, now);
     for (const { id } of await expiredExportJobs(db.prisma, now)) {
-      fs.rmSync(path.join(options.settings.exports.dir, id), { recursive: true, force: true });
+      removeQuietly(path.join(options.settings.exports.dir, id));
       await db.prisma.focusExportJob.update({ where: { id }, data: { purgedAt: now } });
     }
   };
@@ -163,7 +163,23 @@ export function startFocusExportJobs(options: ExportJobOptions): ExportJobRunner
 
 const sum = (entries: ExportFileEntry[], key: "rows" | "bytes") => entries.reduce((total, e) => total + e[key], 0);
 
+/** Deletes a folder; one that cannot be deleted stays (the sweep at the end of the job's retention tries again). */
+function removeQuietly(folder: string) {
+  try {
+    fs.rmSync(folder, { recursive: true, force: true });
+  } catch {
+    // not the job's outcome: its state is already decided
+  }
+}
+
+/** Deletes the folders of earlier runs of a job now written. */
 function removeOtherAttempts(exportDir: string, job: FocusExportJob) {
   const dir = path.join(exportDir, job.id);
-  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) if (name !== String(job.attempts)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (name !== String(job.attempts)) removeQuietly(path.join(dir, name));
 }

@@ -1,18 +1,21 @@
 // FOCUS export jobs over REST: start one (202 and its status URL), read and cancel it, download its
 // files through signed URLs that need no API key (with HTTP ranges, so a large download resumes),
 // and the latest monthly delivery of a month. The rules are the domain's (export-jobs.ts).
+import type http from "node:http";
 import path from "node:path";
 import send from "send";
 import { z } from "zod";
 import type { FocusExportJob } from "../db/generated/client.js";
 import type { RequestContext } from "../domain/context.js";
-import { cancelFocusExport, EXPORT_FORMATS, EXPORT_LAYOUTS, exportFiles, fileOfSignedUrl, focusExportJob, latestDeliveryUrl, startFocusExport } from "../domain/focus/export-jobs.js";
+import {
+  cancelFocusExport, EXPORT_FORMATS, EXPORT_LAYOUTS, exportFiles, fileOfSignedUrl, focusExportJob, latestDeliveryUrl, startFocusExport, type ExportFormat,
+} from "../domain/focus/export-jobs.js";
 import { FOCUS_DATASETS, type FocusDataset } from "../domain/focus/rows.js";
 import { uuid } from "../domain/rules/ids.js";
 import { readEpochMs } from "../domain/rules/instants.js";
-import { CONTENT_TYPES, type FocusFileFormat } from "../exports/focus-file.js";
+import { CONTENT_TYPES } from "../exports/focus-file.js";
 import { BodyTooLarge, mediaType, readBody } from "../http/body.js";
-import { jobFolder } from "../jobs/focus-exports.js";
+import { jobFolder } from "../exports/file-sets.js";
 import { sendRestJson } from "./router.js";
 import { defineRoute, RestError } from "./route.js";
 import { errorResponse, isoInstant, jsonResponse, param, RATE_LIMIT_ERRORS, workspaceIdParam } from "./schemas.js";
@@ -81,7 +84,7 @@ const startBody = z.strictObject({
 });
 
 /** The start request's body: JSON, each field checked, the instants as the export routes take them. */
-async function readStartBody(req: Parameters<Parameters<typeof defineRoute>[0]["handle"]>[0]["req"]) {
+async function readStartBody(req: http.IncomingMessage) {
   if (mediaType(req.headers["content-type"]) !== "application/json") throw new RestError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the export as application/json");
   const raw = await readBody(req, 16_384).catch((error) => {
     throw error instanceof BodyTooLarge ? new RestError(413, "PAYLOAD_TOO_LARGE", error.message) : error;
@@ -211,21 +214,27 @@ export const focusExportRoutes = [
   }),
 ];
 
-/** What `send` refuses, in the gateway's errors. */
+const SEND_REFUSALS: Record<number, [string, string]> = {
+  404: ["NOT_FOUND", "No such export file"],
+  412: ["PRECONDITION_FAILED", "The file no longer matches the request's precondition"],
+  416: ["RANGE_NOT_SATISFIABLE", "The range is outside the file"],
+};
+
+/** What `send` refuses (a 4xx), in the gateway's errors; anything else is the gateway's fault. */
 function sendError(error: { status?: number }): unknown {
-  if (error.status === 416) return new RestError(416, "RANGE_NOT_SATISFIABLE", "The range is outside the file");
-  if (error.status === 412) return new RestError(412, "PRECONDITION_FAILED", "The file no longer matches the request's precondition");
-  if (error.status === 404) return new RestError(404, "NOT_FOUND", "No such export file");
-  return error;
+  const status = error.status ?? 500;
+  if (status >= 500) return error;
+  const [code, message] = SEND_REFUSALS[status] ?? ["INVALID_REQUEST", "The request cannot be served"];
+  return new RestError(status, code, message);
 }
 
 /** Streams a stored file with `send` (ranges, conditional requests, ETag from its SHA-256). */
-function sendFile(req: Parameters<typeof send>[0], res: import("node:http").ServerResponse, root: string, file: { path: string; sha256: string }): Promise<void> {
+function sendFile(req: http.IncomingMessage, res: http.ServerResponse, root: string, file: { path: string; sha256: string }): Promise<void> {
   const format = path.extname(file.path).slice(1);
-  const type = format === "json" ? "application/json" : (CONTENT_TYPES[format as FocusFileFormat] ?? "application/octet-stream");
+  const type = format === "json" ? "application/json" : (CONTENT_TYPES[format as ExportFormat] ?? "application/octet-stream");
   return new Promise<void>((resolve, reject) => {
     send(req, file.path, { root, dotfiles: "deny", etag: false, lastModified: false, cacheControl: false, index: false })
-      .on("headers", (out: import("node:http").ServerResponse) => {
+      .on("headers", (out: http.ServerResponse) => {
         out.setHeader("Content-Type", type);
         out.setHeader("ETag", `"${file.sha256}"`);
         out.setHeader("Content-Disposition", `attachment; filename="${path.basename(file.path)}"`);

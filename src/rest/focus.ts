@@ -5,7 +5,8 @@ import { z } from "zod";
 import { FOCUS_SCHEMA_IDS, focusMetadata } from "../domain/focus/metadata.js";
 import { FOCUS_DATASETS, focusRequest, focusRowBatches, type FocusDataset } from "../domain/focus/rows.js";
 import { epochMs } from "../domain/rules/instants.js";
-import { CONTENT_TYPES, FOCUS_FILE_FORMATS, focusFileWriter } from "../exports/focus-file.js";
+import { EXPORT_FORMATS } from "../domain/focus/export-jobs.js";
+import { CONTENT_TYPES, focusFileWriter } from "../exports/focus-file.js";
 import { sendRestJson } from "./router.js";
 import { defineRoute } from "./route.js";
 import { COMPRESSION_HEADERS, jsonResponse, param, RATE_LIMIT_ERRORS, workspaceIdParam } from "./schemas.js";
@@ -33,7 +34,7 @@ export const focusRoutes = [
     tag: TAG,
     scope: "read:billing",
     rateLimited: true,
-    query: z.object({ ...range, format: param(z.enum(FOCUS_FILE_FORMATS).optional(), "File format. Parquet: decimals as DECIMAL(38, scale), date-times as UTC timestamps (ms), JSON columns as strings; never gzip-encoded (it compresses its own pages).", { default: "jsonl" }) }),
+    query: z.object({ ...range, format: param(z.enum(EXPORT_FORMATS).optional(), "File format. Parquet: decimals as DECIMAL(38, scale), date-times as UTC timestamps (ms), JSON columns as strings; never gzip-encoded (it compresses its own pages).", { default: "jsonl" }) }),
     responses: {
       "200": {
         description: "focus-export.jsonl, .csv or .parquet (focus-contract-commitments.* for that dataset), streamed; stopped when the client leaves.",

@@ -43,29 +43,67 @@ export interface ExportJobEnd {
   bytes?: number;
   files?: ExportFileEntry[];
   error?: string | null;
-  expiresAt?: Date | null;
+  /** When its files are deleted; a job that ends without files is swept at once. */
+  expiresAt?: Date;
+  /** Back in the queue without counting the run as an attempt (the process is stopping). */
+  giveBackAttempt?: boolean;
 }
 
-/** Ends a run this worker still holds (a success only if not cancelled meanwhile); false when it does not. */
+/**
+ * Ends a run this worker still holds; false when it does not. A success stands only if the job was
+ * not cancelled meanwhile; a job sent back to the queue after a cancel ends CANCELLED instead.
+ */
 export async function finishExportJob(prisma: PrismaClient, id: string, worker: string, end: ExportJobEnd): Promise<boolean> {
-  const finished = end.state !== "QUEUED";
+  const released = { lockedBy: null, lockedUntil: null };
+  if (end.state === "QUEUED") {
+    const cancelled = await prisma.focusExportJob.updateMany({
+      where: { id, lockedBy: worker, cancelRequested: true },
+      data: { ...released, state: "CANCELLED", deliveryKey: null, finishedAt: end.at, expiresAt: end.at },
+    });
+    if (cancelled.count === 1) return true;
+    const queued = await prisma.focusExportJob.updateMany({
+      where: { id, lockedBy: worker },
+      data: { ...released, state: "QUEUED", error: end.error ?? null, ...(end.giveBackAttempt ? { attempts: { decrement: 1 } } : {}) },
+    });
+    return queued.count === 1;
+  }
   const updated = await prisma.focusExportJob.updateMany({
     where: { id, lockedBy: worker, ...(end.state === "SUCCEEDED" ? { cancelRequested: false } : {}) },
     data: {
+      ...released,
+      ...(end.state === "SUCCEEDED" ? {} : { deliveryKey: null }), // a delivery that did not succeed runs again
       state: end.state,
-      lockedBy: null,
-      lockedUntil: null,
       ...(end.rows !== undefined ? { rows: end.rows, bytes: end.bytes ?? 0 } : {}),
       ...(end.files ? { files: end.files as unknown as object[] } : {}),
       error: end.error ?? null,
-      finishedAt: finished ? end.at : null,
-      expiresAt: end.expiresAt ?? null,
+      finishedAt: end.at,
+      expiresAt: end.expiresAt ?? end.at,
     },
   });
   return updated.count === 1;
 }
 
-/** Jobs whose files have outlived their retention and are still on disk. */
+/**
+ * Cancels a job in one step where nothing runs it (queued, or its process died: the lease
+ * lapsed); marks a running one, whose process stops at its next batch. Finished jobs stay as they are.
+ */
+export async function requestExportCancel(prisma: PrismaClient, id: string, now: Date): Promise<void> {
+  await prisma.focusExportJob.updateMany({
+    where: { id, OR: [{ state: "QUEUED" }, { state: "RUNNING", lockedUntil: { lt: now } }] },
+    data: { state: "CANCELLED", cancelRequested: true, deliveryKey: null, lockedBy: null, lockedUntil: null, finishedAt: now, expiresAt: now },
+  });
+  await prisma.focusExportJob.updateMany({ where: { id, state: "RUNNING" }, data: { cancelRequested: true } });
+}
+
+/** Running jobs cancelled whose process died before it saw the cancel: cancelled now, swept with the others. */
+export async function settleAbandonedCancels(prisma: PrismaClient, now: Date): Promise<void> {
+  await prisma.focusExportJob.updateMany({
+    where: { state: "RUNNING", cancelRequested: true, lockedUntil: { lt: now } },
+    data: { state: "CANCELLED", deliveryKey: null, lockedBy: null, lockedUntil: null, finishedAt: now, expiresAt: now },
+  });
+}
+
+/** Ended jobs whose files have outlived their retention (at once for a job without files), not yet swept. */
 export function expiredExportJobs(prisma: PrismaClient, now: Date): Promise<{ id: string }[]> {
-  return prisma.focusExportJob.findMany({ where: { expiresAt: { lt: now }, purgedAt: null }, select: { id: true }, take: 100 });
+  return prisma.focusExportJob.findMany({ where: { expiresAt: { lte: now }, purgedAt: null }, select: { id: true }, take: 100 });
 }

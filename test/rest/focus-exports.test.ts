@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse } from "graphql";
 import { describe, expect } from "vitest";
-import { jobFolder } from "../../src/jobs/focus-exports.js";
+import { jobFolder } from "../../src/exports/file-sets.js";
 import { claimExportJob } from "../../src/store/focus-export-jobs.js";
 import { readCsv } from "../focus/focus-checker.js";
 import { readParquet } from "../focus/read-parquet.js";
@@ -204,6 +204,53 @@ describe("FOCUS export jobs", () => {
     }
   });
 
+  test("go back to the queue when their process stops, and are cancelled where their process died", async ({ gateway, db, clock, keys }) => {
+    const other = await startGateway(db, { clock, env: { EXPORT_DIR: gateway.config.EXPORT_DIR! } });
+    const started = await start(gateway, keys.admin, { from: FROM, to: TO, format: "csv" });
+    let stopping: Promise<void> | null = null;
+    const stop = db.onQuery((sql) => void (sql.includes('FROM "UsageRecord" u JOIN "Sku"') && (stopping ??= other.focusExports.stop())));
+    try {
+      await other.focusExports.runOnce();
+    } finally {
+      stop();
+      await stopping;
+      await other.close();
+    }
+    const requeued = await job(gateway, keys.admin, started.body.id);
+    expect([requeued.state, requeued.attempts, requeued.files]).toEqual(["queued", 0, []]);
+    expect(await gateway.focusExports.runOnce()).toBe(1);
+    expect((await job(gateway, keys.admin, started.body.id)).state).toBe("succeeded");
+
+    // Cancelled while a process that then died held it: cancelled once its lease lapses, never run.
+    const orphan = await start(gateway, keys.admin, { from: FROM, to: TO });
+    const lease = gateway.config.EXPORT_JOB_LEASE_S * 1000;
+    await claimExportJob(db.prisma, "died", clock.now(), new Date(clock.now().getTime() + lease));
+    await fetch(`${gateway.url}/api/billing/focus-exports/${orphan.body.id}/cancel`, { method: "POST", headers: bearer(keys.admin) });
+    expect((await job(gateway, keys.admin, orphan.body.id)).state).toBe("running");
+    clock.advance(lease + 1);
+    try {
+      expect(await gateway.focusExports.runOnce()).toBe(0);
+      expect((await job(gateway, keys.admin, orphan.body.id)).state).toBe("cancelled");
+    } finally {
+      clock.set(NOW);
+    }
+  });
+
+  test("fail with a reason when their files cannot be written, and the gateway serves on", async ({ gateway, db, keys }) => {
+    const started = await start(gateway, keys.admin, { from: FROM, to: TO, format: "csv" });
+    fs.writeFileSync(path.join(gateway.config.EXPORT_DIR!, started.body.id), "a file where the job's folder goes");
+    try {
+      expect(await gateway.focusExports.runOnce()).toBe(1);
+    } finally {
+      fs.rmSync(path.join(gateway.config.EXPORT_DIR!, started.body.id));
+    }
+    const failed = await job(gateway, keys.admin, started.body.id);
+    expect([failed.state, failed.error, failed.files]).toEqual(["failed", `The export failed; quote job ${failed.id} to the operator`, []]);
+    expect(failed.error).not.toContain(gateway.config.EXPORT_DIR!); // no server path in what the caller sees
+    expect((await db.prisma.focusExportJob.findUniqueOrThrow({ where: { id: failed.id } })).lockedBy).toBeNull();
+    expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
+  });
+
   test("delete files after their retention", async ({ gateway, db, clock, keys }) => {
     const started = await start(gateway, keys.admin, { from: FROM, to: TO });
     await gateway.focusExports.runOnce();
@@ -244,7 +291,7 @@ describe("FOCUS export jobs", () => {
 });
 
 describe("the monthly FOCUS delivery", () => {
-  test("restates a closed month once, the open month daily, and redirects to the latest manifest", async ({ gateway, clock, keys }) => {
+  test("restates a closed month once, the open month daily, and redirects to the latest manifest", async ({ gateway, db, clock, keys }) => {
     const set = await gateway.graphql(parse(`mutation { setFocusDelivery(input: { format: CSV }) { ... on FocusDelivery { format layout } } }`), {}, bearer(keys.admin));
     expect(set.data).toEqual({ setFocusDelivery: { format: "CSV", layout: "FINOPS_HUB" } });
     const monthOf = (at: Date) => at.toISOString().slice(0, 7);
@@ -258,7 +305,13 @@ describe("the monthly FOCUS delivery", () => {
       return (answer.data as { workspace: { focusExportJobs: { edges: { node: { deliveryMonth: string | null; state: string } }[] } } }).workspace.focusExportJobs.edges
         .map((e) => e.node).filter((n) => n.deliveryMonth);
     };
-    await gateway.focusExports.runOnce();
+    // Two processes look at once: each run of the delivery is queued once.
+    const other = await startGateway(db, { clock, env: { EXPORT_DIR: gateway.config.EXPORT_DIR! } });
+    try {
+      await Promise.all([gateway.focusExports.runOnce(), other.focusExports.runOnce()]);
+    } finally {
+      await other.close();
+    }
     expect((await deliveries()).map((d) => [d.deliveryMonth, d.state]).sort()).toEqual([[closed, "SUCCEEDED"], [open, "SUCCEEDED"]].sort());
     await gateway.focusExports.runOnce();
     expect((await deliveries()).length).toBe(2); // nothing more the same day

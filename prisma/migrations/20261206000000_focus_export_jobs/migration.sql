@@ -12,6 +12,7 @@ CREATE TABLE "FocusExportJob" (
     "rangeFrom" TIMESTAMPTZ(3) NOT NULL,
     "rangeTo" TIMESTAMPTZ(3) NOT NULL,
     "deliveryMonth" TEXT,
+    "deliveryKey" TEXT,
     "state" "FocusExportState" NOT NULL DEFAULT 'QUEUED',
     "rows" BIGINT NOT NULL DEFAULT 0,
     "bytes" BIGINT NOT NULL DEFAULT 0,
@@ -30,6 +31,7 @@ CREATE TABLE "FocusExportJob" (
     CONSTRAINT "FocusExportJob_workspaceId_fkey" FOREIGN KEY ("workspaceId") REFERENCES "Workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
+CREATE UNIQUE INDEX "FocusExportJob_deliveryKey_key" ON "FocusExportJob"("deliveryKey");
 CREATE INDEX "FocusExportJob_workspaceId_createdAt_idx" ON "FocusExportJob"("workspaceId", "createdAt");
 CREATE INDEX "FocusExportJob_state_createdAt_idx" ON "FocusExportJob"("state", "createdAt");
 

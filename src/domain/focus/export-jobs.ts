@@ -4,7 +4,7 @@
 // start, read and cancel it, what a signature proves, and when a delivery is due.
 import crypto from "node:crypto";
 import type { FocusDelivery, FocusExportJob, Prisma } from "../../db/generated/client.js";
-import type { ExportFileEntry } from "../../store/focus-export-jobs.js";
+import { requestExportCancel, type ExportFileEntry } from "../../store/focus-export-jobs.js";
 import { keysetConnection, type Connection, type ConnectionArgs } from "../connections.js";
 import type { RequestContext } from "../context.js";
 import { DomainError, NotFoundError, ValidationError } from "../errors.js";
@@ -17,9 +17,6 @@ export const EXPORT_FORMATS = ["jsonl", "csv", "parquet"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export const EXPORT_LAYOUTS = ["single", "finops-hub"] as const;
 export type ExportLayout = (typeof EXPORT_LAYOUTS)[number];
-
-/** A finops-hub job covers whole UTC months: at most 13 (a year's range that starts mid-month). */
-const MAX_HUB_MONTHS = 13;
 
 export interface ExportJobInput {
   from?: Date | null;
@@ -84,7 +81,7 @@ export function fileSets(job: Pick<FocusExportJob, "layout" | "dataset" | "range
 
 function checkedInput(input: ExportJobInput) {
   const dataset = input.dataset ?? "cost-and-usage";
-  if (!(dataset in FOCUS_DATASETS)) throw ValidationError.single("dataset", `dataset must be one of ${Object.keys(FOCUS_DATASETS).join(", ")}`);
+  if (!Object.hasOwn(FOCUS_DATASETS, dataset)) throw ValidationError.single("dataset", `dataset must be one of ${Object.keys(FOCUS_DATASETS).join(", ")}`);
   const format = input.format ?? "parquet";
   if (!EXPORT_FORMATS.includes(format)) throw ValidationError.single("format", `format must be one of ${EXPORT_FORMATS.join(", ")}`);
   const layout = input.layout ?? "single";
@@ -99,8 +96,7 @@ function checkedInput(input: ExportJobInput) {
  */
 export async function startFocusExport(ctx: RequestContext, target: WorkspaceTarget, input: ExportJobInput): Promise<FocusExportJob> {
   const { workspace, window, checked } = await focusRequest(ctx, target, input, () => checkedInput(input));
-  const months = monthsOf(window);
-  if (checked.layout === "finops-hub" && months.length > MAX_HUB_MONTHS) throw ValidationError.single("to", `a finops-hub export covers at most ${MAX_HUB_MONTHS} UTC months`, "RANGE_TOO_LARGE");
+  const months = monthsOf(window); // at most 13: the window is at most 365 days
   const range = checked.layout === "finops-hub" ? { rangeFrom: months[0]!.from, rangeTo: months.at(-1)!.to } : { rangeFrom: window.from, rangeTo: window.to };
   const job = await ctx.db.prisma.focusExportJob.create({ data: { workspaceId: workspace.id, ...checked, ...range, createdAt: ctx.clock.now() } });
   ctx.logger.info({ jobId: job.id, dataset: job.dataset, format: job.format, layout: job.layout }, "focus export queued");
@@ -121,8 +117,7 @@ export async function focusExportJob(ctx: RequestContext, id: string): Promise<F
  */
 export async function cancelFocusExport(ctx: RequestContext, id: string): Promise<FocusExportJob> {
   const job = await focusExportJob(ctx, id);
-  await ctx.db.prisma.focusExportJob.updateMany({ where: { id: job.id, state: "QUEUED" }, data: { state: "CANCELLED", cancelRequested: true, finishedAt: ctx.clock.now() } });
-  await ctx.db.prisma.focusExportJob.updateMany({ where: { id: job.id, state: "RUNNING" }, data: { cancelRequested: true } });
+  await requestExportCancel(ctx.db.prisma, job.id, ctx.clock.now());
   return focusExportJob(ctx, id);
 }
 
@@ -166,7 +161,7 @@ export const exportFilePath = (jobId: string, path: string) => `/api/billing/foc
 /** A signed URL of a file (relative to the gateway), valid for the URL lifetime but never past the files' retention. */
 export function signedFileUrl(ctx: RequestContext, job: FocusExportJob, path: string): string | null {
   const settings = ctx.settings.exports;
-  if (!settings || job.state !== "SUCCEEDED" || job.purgedAt || !job.expiresAt || job.expiresAt <= ctx.clock.now()) return null;
+  if (job.state !== "SUCCEEDED" || job.purgedAt || !job.expiresAt || job.expiresAt <= ctx.clock.now()) return null;
   const expires = Math.min(ctx.clock.now().getTime() + settings.urlTtlSeconds * 1000, job.expiresAt.getTime());
   return `${exportFilePath(job.id, path)}?expires=${expires}&signature=${signature(settings.urlSecret, job.id, path, expires)}`;
 }
@@ -181,10 +176,9 @@ export function exportFiles(ctx: RequestContext, job: FocusExportJob): ExportFil
  * first, in constant time; then its expiry; then that the file is still kept.
  */
 export async function fileOfSignedUrl(ctx: RequestContext, request: { jobId: string; path: string; expires: number; signature: string }): Promise<{ job: FocusExportJob; file: ExportFileEntry }> {
-  const settings = ctx.settings.exports;
-  const expected = settings ? Buffer.from(signature(settings.urlSecret, request.jobId, request.path, request.expires)) : null;
+  const expected = Buffer.from(signature(ctx.settings.exports.urlSecret, request.jobId, request.path, request.expires));
   const given = Buffer.from(request.signature);
-  if (!expected || expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) throw new ExportUrlError("INVALID_SIGNATURE");
+  if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) throw new ExportUrlError("INVALID_SIGNATURE");
   if (request.expires <= ctx.clock.now().getTime()) throw new ExportUrlError("URL_EXPIRED");
   const job = await ctx.db.prisma.focusExportJob.findUnique({ where: { id: request.jobId } });
   const file = (job?.files as unknown as ExportFileEntry[] | undefined)?.find((f) => f.path === request.path);
@@ -228,29 +222,28 @@ export async function focusDelivery(ctx: RequestContext, target: WorkspaceTarget
 
 /**
  * Queues what deliveries are due at the context's now (the operator's, from the export job): each
- * closed UTC month once after it closed, and the open month once a UTC day. Returns the jobs queued.
+ * closed UTC month once after it closes, and the open month once a UTC day. Each run has a key, so
+ * that processes looking at once queue it once; a run that failed gives its key back and is queued
+ * again. After an outage of more than a month, only the month just closed is restated.
  */
 export async function queueDueDeliveries(ctx: RequestContext): Promise<number> {
   const now = ctx.clock.now();
   const open = monthStart(now.getUTCFullYear(), now.getUTCMonth());
-  const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const closed = monthStart(open.getUTCFullYear(), open.getUTCMonth() - 1);
-  const due = [
-    { month: monthOf(closed), from: closed, to: open, after: open }, // restated once, after it closed
-    { month: monthOf(open), from: open, to: monthStart(open.getUTCFullYear(), open.getUTCMonth() + 1), after: today }, // daily while open
+  const runs = [
+    { month: monthOf(closed), from: closed, to: open, run: "closed" },
+    { month: monthOf(open), from: open, to: monthStart(open.getUTCFullYear(), open.getUTCMonth() + 1), run: now.toISOString().slice(0, 10) },
   ];
-  let queued = 0;
-  for (const delivery of await ctx.db.prisma.focusDelivery.findMany({ where: { workspaceId: ctx.access.workspaces() } })) {
-    for (const { month, from, to, after } of due) {
-      const done = await ctx.db.prisma.focusExportJob.count({ where: { workspaceId: delivery.workspaceId, deliveryMonth: month, createdAt: { gte: after } } });
-      if (done > 0) continue;
-      await ctx.db.prisma.focusExportJob.create({
-        data: { workspaceId: delivery.workspaceId, dataset: delivery.dataset, format: delivery.format, layout: delivery.layout, rangeFrom: from, rangeTo: to, deliveryMonth: month, createdAt: now },
-      });
-      queued++;
-    }
-  }
-  return queued;
+  const deliveries = await ctx.db.prisma.focusDelivery.findMany({ where: { workspaceId: ctx.access.workspaces() } });
+  if (deliveries.length === 0) return 0;
+  const queued = await ctx.db.prisma.focusExportJob.createMany({
+    data: deliveries.flatMap((delivery) => runs.map(({ month, from, to, run }) => ({
+      workspaceId: delivery.workspaceId, dataset: delivery.dataset, format: delivery.format, layout: delivery.layout,
+      rangeFrom: from, rangeTo: to, deliveryMonth: month, deliveryKey: `${delivery.workspaceId}:${month}:${run}`, createdAt: now,
+    }))),
+    skipDuplicates: true,
+  });
+  return queued.count;
 }
 
 /**

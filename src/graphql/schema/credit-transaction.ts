@@ -6,7 +6,7 @@ import { builder } from "../builder.js";
 import { TOTAL_COUNT, totalCount } from "./connections.js";
 import { CreditTransactionTypeEnum, SortOrderEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
-import { WorkspaceRef } from "./workspace.js";
+import { WorkspaceRef, workspaceTarget } from "./workspace.js";
 
 export const CreditTransactionRef = builder.prismaNode("CreditTransaction", {
   id: { field: "id" },
@@ -134,29 +134,27 @@ const CreditTransactionPayload = builder.objectRef<{ transaction: CreditTransact
 });
 
 const CREDIT_ERRORS = [...MUTATION_ERRORS, InsufficientCreditsError];
-const target = (id: { id: string } | null | undefined) => ({ id: id?.id ?? null });
-
 builder.mutationFields((t) => ({
   grantCredits: t.field({
     type: CreditTransactionPayload,
     description: "Adds free credits (admin).",
     errors: { types: CREDIT_ERRORS, directResult: true, union: { name: "GrantCreditsResult", description: "The grant's ledger row, or why nothing was posted." } },
     args: { input: t.arg({ type: GrantCreditsInput, required: true, description: "The credits to grant." }) },
-    resolve: async (_root, { input }, ctx) => ({ transaction: await grantCredits(ctx, target(input.workspaceId), input) }),
+    resolve: async (_root, { input }, ctx) => ({ transaction: await grantCredits(ctx, workspaceTarget(input.workspaceId), input) }),
   }),
   purchaseCredits: t.field({
     type: CreditTransactionPayload,
     description: "Records a credit purchase and the money paid (admin).",
     errors: { types: CREDIT_ERRORS, directResult: true, union: { name: "PurchaseCreditsResult", description: "The purchase's ledger row, or why nothing was posted." } },
     args: { input: t.arg({ type: PurchaseCreditsInput, required: true, description: "The purchase to record." }) },
-    resolve: async (_root, { input }, ctx) => ({ transaction: await purchaseCredits(ctx, target(input.workspaceId), input) }),
+    resolve: async (_root, { input }, ctx) => ({ transaction: await purchaseCredits(ctx, workspaceTarget(input.workspaceId), input) }),
   }),
   adjustCredits: t.field({
     type: CreditTransactionPayload,
     description: "Corrects the balance up or down, with a reason (admin).",
     errors: { types: CREDIT_ERRORS, directResult: true, union: { name: "AdjustCreditsResult", description: "The adjustment's ledger row, or why nothing was posted." } },
     args: { input: t.arg({ type: AdjustCreditsInput, required: true, description: "The adjustment." }) },
-    resolve: async (_root, { input }, ctx) => ({ transaction: await adjustCredits(ctx, target(input.workspaceId), { ...input, description: input.description ?? "" }) }),
+    resolve: async (_root, { input }, ctx) => ({ transaction: await adjustCredits(ctx, workspaceTarget(input.workspaceId), { ...input, description: input.description ?? "" }) }),
   }),
   refundCredits: t.field({
     type: CreditTransactionPayload,
@@ -164,7 +162,7 @@ builder.mutationFields((t) => ({
     errors: { types: CREDIT_ERRORS, directResult: true, union: { name: "RefundCreditsResult", description: "The refund's ledger row, or why nothing was posted." } },
     args: { input: t.arg({ type: RefundCreditsInput, required: true, description: "The debit and credits to refund." }) },
     resolve: async (_root, { input }, ctx) =>
-      ({ transaction: await refundCredits(ctx, target(input.workspaceId), { ...input, transactionId: input.transactionId.id }) }),
+      ({ transaction: await refundCredits(ctx, workspaceTarget(input.workspaceId), { ...input, transactionId: input.transactionId.id }) }),
   }),
   setUsageLimit: t.prismaField({
     type: "Workspace",
@@ -182,6 +180,6 @@ builder.mutationFields((t) => ({
         description: "The limit in USD per calendar month: not negative, at most 2 decimals, below 10^12.",
       }),
     },
-    resolve: (query, _root, args, ctx) => setUsageLimit(ctx, target(args.workspaceId), { monthlyLimitUsd: args.monthlyLimitUsd }, query),
+    resolve: (query, _root, args, ctx) => setUsageLimit(ctx, workspaceTarget(args.workspaceId), { monthlyLimitUsd: args.monthlyLimitUsd }, query),
   }),
 }));

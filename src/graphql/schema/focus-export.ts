@@ -8,7 +8,7 @@ import { builder } from "../builder.js";
 import { TOTAL_COUNT, totalCount } from "./connections.js";
 import { MUTATION_ERRORS } from "./errors.js";
 import { FocusDatasetEnum } from "./focus.js";
-import { WorkspaceRef } from "./workspace.js";
+import { WorkspaceRef, workspaceTarget } from "./workspace.js";
 
 const FocusExportFormatEnum = builder.enumType("FocusExportFormat", {
   description: "A FOCUS file format.",
@@ -74,6 +74,7 @@ export const FocusExportJobRef = builder.prismaNode("FocusExportJob", {
     error: t.exposeString("error", { nullable: true, description: "Why it failed." }),
     attempts: t.exposeInt("attempts", { description: "Runs started: more than one when a process running it stopped." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was queued." }),
+    startedAt: t.expose("startedAt", { type: "DateTime", nullable: true, description: "When its last run started." }),
     finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true, description: "When it ended." }),
     expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true, description: "When its files are deleted." }),
   }),
@@ -130,15 +131,13 @@ const SetFocusDeliveryInput = builder.inputType("SetFocusDeliveryInput", {
   }),
 });
 
-const target = (id: { id: string } | null | undefined) => ({ id: id?.id ?? null });
-
 builder.mutationFields((t) => ({
   startFocusExport: t.field({
     type: FocusExportJobRef,
     description: "Queues a FOCUS export (read:billing); counts against the FOCUS rate limit as one export.",
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: "StartFocusExportResult", description: "The queued job, or why none was queued." } },
     args: { input: t.arg({ type: StartFocusExportInput, required: true, description: "The export." }) },
-    resolve: (_root, { input }, ctx) => startFocusExport(ctx, target(input.workspaceId), input),
+    resolve: (_root, { input }, ctx) => startFocusExport(ctx, workspaceTarget(input.workspaceId), input),
   }),
   cancelFocusExport: t.field({
     type: FocusExportJobRef,
@@ -152,11 +151,11 @@ builder.mutationFields((t) => ({
     description: "Sets the workspace's monthly FOCUS delivery (admin).",
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: "SetFocusDeliveryResult", description: "The delivery, or why it was not set." } },
     args: { input: t.arg({ type: SetFocusDeliveryInput, required: true, description: "The delivery." }) },
-    resolve: (_root, { input }, ctx) => setFocusDelivery(ctx, target(input.workspaceId), input),
+    resolve: (_root, { input }, ctx) => setFocusDelivery(ctx, workspaceTarget(input.workspaceId), input),
   }),
   removeFocusDelivery: t.boolean({
     description: "Stops the workspace's monthly delivery (admin); true if one was set.",
     args: { workspaceId: t.arg.globalID({ for: WorkspaceRef, description: "Defaults to the caller's workspace." }) },
-    resolve: (_root, { workspaceId }, ctx) => removeFocusDelivery(ctx, target(workspaceId)),
+    resolve: (_root, { workspaceId }, ctx) => removeFocusDelivery(ctx, workspaceTarget(workspaceId)),
   }),
 }));

@@ -32,6 +32,9 @@ export const CreditBalanceRef = builder.objectRef<CreditBalance>("CreditBalance"
   }),
 });
 
+/** The workspace an input's optional workspaceId names; null: the caller's own. */
+export const workspaceTarget = (id: { id: string } | null | undefined) => ({ id: id?.id ?? null });
+
 export const WorkspaceRef = builder.prismaNode("Workspace", {
   id: { field: "id" },
   nullable: true,
