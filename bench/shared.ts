@@ -52,7 +52,7 @@ export async function openBenchWorkspace(rows: number): Promise<{ db: Database; 
     [found] = await find();
   }
   // Fresh statistics for both sides, as autovacuum would keep them (ingestion runs add rows).
-  await db.withSession((session) => session.exec(`ANALYZE "UsageRecord", "CreditTransaction", "UsageDailyRollup", "UsageDailyTotal", "UsageDailyByDimension", "Execution", "ExecutionDailyRollup"`));
+  await db.withSession((session) => session.exec(`ANALYZE "UsageRecord", "CreditTransaction", "CreditAllocation", "CreditLot", "UsageDailyRollup", "UsageDailyTotal", "UsageDailyByDimension", "Execution", "ExecutionDailyRollup"`));
   return { db, workspace: { id: found!.id, usageRecords: Number(found!.n), from: found!.first.getTime(), to: found!.last.getTime() + 1 } };
 }
 

@@ -66,6 +66,13 @@ describe("migration runner", () => {
   });
 });
 
+describe.runIf(usingPostgres)("the gateway's PostgreSQL sessions", () => {
+  test("run without JIT, whose compile time dwarfed the export's reads", async ({ db }) => {
+    const [setting] = await db.prisma.$queryRawUnsafe<{ jit: string }[]>("SHOW jit");
+    expect(setting?.jit).toBe("off");
+  });
+});
+
 describe.runIf(usingPostgres)("two gateways migrating one PostgreSQL database at once", () => {
   test("apply each migration exactly once and both start", async () => {
     const database = await emptyDatabase();
