@@ -17,7 +17,7 @@ function withBudgetHeaders(responses: ZodOpenApiResponsesObject): ZodOpenApiResp
 function paths(): ZodOpenApiPathsObject {
   const out: ZodOpenApiPathsObject = {};
   for (const route of REST_ROUTES) {
-    const path = route.path.replace(/:(\w+)/g, "{$1}");
+    const path = route.path.replace(/:(\w+)\*?/g, "{$1}"); // a rest parameter (:path*) is one documented parameter
     out[path] = {
       ...out[path],
       [route.method.toLowerCase()]: {
