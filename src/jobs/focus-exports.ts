@@ -108,9 +108,8 @@ export function startFocusExportJobs(options: ExportJobOptions): ExportJobRunner
    */
   const stopped = async (job: FocusExportJob, folder: string) => {
     removeQuietly(folder);
-    if (!(await finishExportJob(db.prisma, job.id, worker, { state: "QUEUED", at: clock.now(), giveBackAttempt: stopping }))) return;
-    const now = await db.prisma.focusExportJob.findUnique({ where: { id: job.id }, select: { state: true } });
-    if (now?.state === "CANCELLED") logger.info({ jobId: job.id }, "focus export cancelled");
+    const ended = await finishExportJob(db.prisma, job.id, worker, { state: "QUEUED", at: clock.now(), giveBackAttempt: stopping });
+    if (ended === "CANCELLED") logger.info({ jobId: job.id }, "focus export cancelled");
   };
 
   const purge = async (now: Date) => {

@@ -50,22 +50,23 @@ export interface ExportJobEnd {
 }
 
 /**
- * Ends a run this worker still holds; false when it does not. A success stands only if the job was
- * not cancelled meanwhile; a job sent back to the queue after a cancel ends CANCELLED instead.
+ * Ends a run this worker still holds: the state the job ends in, or null when the worker no longer
+ * holds it. A success stands only if the job was not cancelled meanwhile; a job sent back to the
+ * queue after a cancel ends CANCELLED instead.
  */
-export async function finishExportJob(prisma: PrismaClient, id: string, worker: string, end: ExportJobEnd): Promise<boolean> {
+export async function finishExportJob(prisma: PrismaClient, id: string, worker: string, end: ExportJobEnd): Promise<ExportJobEnd["state"] | null> {
   const released = { lockedBy: null, lockedUntil: null };
   if (end.state === "QUEUED") {
     const cancelled = await prisma.focusExportJob.updateMany({
       where: { id, lockedBy: worker, cancelRequested: true },
       data: { ...released, state: "CANCELLED", deliveryKey: null, finishedAt: end.at, expiresAt: end.at },
     });
-    if (cancelled.count === 1) return true;
+    if (cancelled.count === 1) return "CANCELLED";
     const queued = await prisma.focusExportJob.updateMany({
       where: { id, lockedBy: worker },
       data: { ...released, state: "QUEUED", error: end.error ?? null, ...(end.giveBackAttempt ? { attempts: { decrement: 1 } } : {}) },
     });
-    return queued.count === 1;
+    return queued.count === 1 ? "QUEUED" : null;
   }
   const updated = await prisma.focusExportJob.updateMany({
     where: { id, lockedBy: worker, ...(end.state === "SUCCEEDED" ? { cancelRequested: false } : {}) },
@@ -80,7 +81,7 @@ export async function finishExportJob(prisma: PrismaClient, id: string, worker: 
       expiresAt: end.expiresAt ?? end.at,
     },
   });
-  return updated.count === 1;
+  return updated.count === 1 ? end.state : null;
 }
 
 /**

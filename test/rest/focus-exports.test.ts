@@ -149,6 +149,9 @@ describe("FOCUS export jobs", () => {
     expect(rest.status).toBe(206);
     expect(Buffer.concat([head.bytes, rest.bytes]).equals(whole.bytes)).toBe(true);
     expect(await code(url.pathname + url.search, { range: `bytes=${whole.bytes.length + 10}-` })).toEqual([416, "RANGE_NOT_SATISFIABLE"]);
+    // The file's SHA-256 is its ETag, which If-Match (and If-Range) compare.
+    expect(whole.headers.get("etag")).toBe(`"${done.files[0]!.sha256}"`);
+    expect(await code(url.pathname + url.search, { "if-match": '"not-this-file"' })).toEqual([412, "PRECONDITION_FAILED"]);
 
     clock.advance(Number(expires) - clock.now().getTime() + 1);
     try {
