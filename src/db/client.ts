@@ -31,6 +31,11 @@ export interface Database {
    * hot path, where Prisma's row objects cost half the throughput.
    */
   readRows(text: string, params: unknown[]): Promise<(string | null)[][]>;
+  /**
+   * One parameterized read outside any transaction, rows as the driver gives them (numeric as
+   * text): for hot reads whose rows Prisma's raw-query mapping costs more than the query itself.
+   */
+  query(text: string, params: unknown[]): Promise<Record<string, unknown>[]>;
   /** Calls `listener` with every SQL statement Prisma sends; returns the unsubscribe function. */
   onQuery(listener: (sql: string) => void): () => void;
   /** The connections at this moment (for metrics); PGlite has one. */
@@ -106,6 +111,10 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     async readRows(text, params) {
       notify(text);
       return (await pool.query({ text, values: params, rowMode: "array" })).rows;
+    },
+    async query(text, params) {
+      notify(text);
+      return (await pool.query(text, params)).rows;
     },
     connections: () => ({ idle: pool.idleCount, busy: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
     listen: (channel, handlers) => listenOnOwnConnection(url, channel, handlers),
@@ -210,6 +219,10 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
     async readRows(text, params) {
       notify(text);
       return (await client.query<(string | null)[]>(text, params, { rowMode: "array" })).rows;
+    },
+    async query(text, params) {
+      notify(text);
+      return (await client.query<Record<string, unknown>>(text, params)).rows;
     },
     // PGlite has one connection; callers use sessions only where nothing else runs (start-up, seeding).
     withSession: (fn) => fn(session),

@@ -4,8 +4,8 @@
 import { z } from "zod";
 import type { Execution, Prisma, Workflow, Workspace } from "../db/generated/client.js";
 import { addExecutionsToAggregates } from "../store/daily-aggregates.js";
-import { monthToDateTotals, upsertWorkflow } from "../store/executions.js";
-import { prismaSql } from "../store/rows.js";
+import { executionsPage, monthToDateTotals, upsertWorkflow } from "../store/executions.js";
+import { directSql, prismaSql } from "../store/rows.js";
 import { GRAPHQL_PAGE, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
 import { InvalidCursorError, ValidationError } from "./errors.js";
@@ -111,12 +111,19 @@ export interface ExecutionFilter {
 export async function executionsConnection(ctx: RequestContext, target: WorkspaceTarget, filter: ExecutionFilter, args: ConnectionArgs): Promise<Connection<Execution>> {
   const workspace = await workspaceFor(ctx, target, "read:billing");
   const workflowId = checkedName(filter.workflowId, "workflowId");
+  const match = {
+    from: filter.from ?? null,
+    to: filter.to ?? null,
+    workflowId: workflowId === null ? null : UUID.test(workflowId) ? workflowId : NO_MATCH,
+    model: checkedName(filter.model, "model"),
+    trigger: checkedName(filter.trigger, "trigger"),
+  };
   const where: Prisma.ExecutionWhereInput = {
     workspaceId: workspace.id,
-    startedAt: rangeFilter(filter.from, filter.to),
-    workflowId: workflowId === null ? undefined : UUID.test(workflowId) ? workflowId : NO_MATCH,
-    model: checkedName(filter.model, "model") ?? undefined,
-    trigger: checkedName(filter.trigger, "trigger") ?? undefined,
+    startedAt: rangeFilter(match.from, match.to),
+    workflowId: match.workflowId ?? undefined,
+    model: match.model ?? undefined,
+    trigger: match.trigger ?? undefined,
   };
   const descending = filter.order !== "OLDEST_FIRST";
   return keysetConnection(ctx, {
@@ -124,11 +131,11 @@ export async function executionsConnection(ctx: RequestContext, target: Workspac
     workspaceId: workspace.id,
     ...timeIdKey,
     encode: (row) => timeIdKey.encode(row.startedAt, row.id),
-    read: (range) => ctx.db.prisma.execution.findMany({
-      where: { AND: [where, ...timeIdRange("startedAt", range, descending)] },
-      orderBy: timeIdOrder("startedAt", descending, range.backwards),
-      take: range.take,
-    }),
+    read: ({ after, before, backwards, take }) => {
+      // Rows after the cursor `after` and before `before`, in the connection's order.
+      const [above, below] = descending ? [before, after] : [after, before];
+      return executionsPage(directSql(ctx.db), { workspaceId: workspace.id, ...match, above, below, descending: descending !== backwards, take });
+    },
     count: () => ctx.db.prisma.execution.count({ where }),
   }, args, GRAPHQL_PAGE);
 }
@@ -136,6 +143,19 @@ export async function executionsConnection(ctx: RequestContext, target: Workspac
 export async function workflows(ctx: RequestContext, target: WorkspaceTarget): Promise<Workflow[]> {
   const workspace = await workspaceFor(ctx, target, "read:billing");
   return ctx.db.prisma.workflow.findMany({ where: { workspaceId: workspace.id }, orderBy: { name: "asc" } });
+}
+
+/**
+ * The workflows of executions the caller holds, by id, in one statement for a page. A workflow goes
+ * with its execution to whoever sees the workspace: a write key gets back the workflow it named.
+ */
+export async function workflowsOf(ctx: RequestContext, executions: readonly Pick<Execution, "workspaceId" | "workflowId">[]): Promise<Map<string, Workflow>> {
+  const visible = executions.filter((e) => ctx.access.canSee(e.workspaceId));
+  if (visible.length === 0) return new Map();
+  const rows = await ctx.db.prisma.workflow.findMany({
+    where: { id: { in: [...new Set(visible.map((e) => e.workflowId))] }, workspaceId: { in: [...new Set(visible.map((e) => e.workspaceId))] } },
+  });
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
 export interface ExecutionBilling {
@@ -153,7 +173,7 @@ export interface ExecutionBilling {
  */
 export async function executionBilling(ctx: RequestContext, executions: readonly Pick<Execution, "id" | "workspaceId">[]): Promise<Map<bigint, ExecutionBilling>> {
   for (const workspaceId of new Set(executions.map((e) => e.workspaceId))) ctx.access.assert(workspaceId, "read:billing");
-  const totals = await monthToDateTotals(prismaSql(ctx.db.prisma), executions.map((e) => e.id));
+  const totals = await monthToDateTotals(directSql(ctx.db), executions.map((e) => e.id));
   return new Map(totals.map((row) => [row.id, billingOf(row.cost, row.running, row.limit)]));
 }
 

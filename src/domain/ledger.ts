@@ -8,8 +8,8 @@ import {
   addTransactionCosts, balanceWithOpenLots, insertAllocations, insertLots, openLots, owedAllocations, reduceOwed, updateLotRemainders, workspacesWithDueLots,
 } from "../store/credit-lots.js";
 import { allocateIds } from "../store/bulk-insert.js";
-import { insertLedgerRows, lockWorkspace, setBalance, type LockedWorkspace, type Tx } from "../store/ledger.js";
-import { prismaSql } from "../store/rows.js";
+import { insertLedgerRows, ledgerPage, lockWorkspace, setBalance, type LockedWorkspace, type Tx } from "../store/ledger.js";
+import { directSql, prismaSql } from "../store/rows.js";
 import { GRAPHQL_PAGE, keysetConnection, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
 import { balanceAt, expirationKey, LotBook, newLotRow, type LotBalance, type LotEntry, type LotState, type TxRef } from "./credit-lots.js";
@@ -45,7 +45,7 @@ export async function creditBalance(ctx: RequestContext, target: WorkspaceTarget
 
 /** The balance of a workspace the caller has already been let into (a write answers with it). */
 export async function balanceOf(ctx: RequestContext, workspace: Pick<Workspace, "id" | "creditPriceUsd">): Promise<CreditBalance> {
-  const { stored, lots } = await balanceWithOpenLots(prismaSql(ctx.db.prisma), workspace.id);
+  const { stored, lots } = await balanceWithOpenLots(directSql(ctx.db), workspace.id);
   const now = ctx.clock.now();
   const balance = balanceAt(new Decimal(stored), lots, now);
   return { ...balance, usdValue: balance.credits.mul(workspace.creditPriceUsd).toDecimalPlaces(8), asOf: now };
@@ -206,22 +206,12 @@ export const RECENT_TRANSACTIONS_PAGE: PageRule = { default: 50, max: 200 };
 /** The billing summary shows fewer by default. */
 export const SUMMARY_TRANSACTIONS_PAGE: PageRule = { default: 10, max: 200 };
 
-/**
- * A workspace's ledger rows in id order, read along the (workspaceId, id) index. The workspace is a
- * range, not an equality: given `workspaceId = x`, PostgreSQL drops the column from the order and
- * walks the primary key backwards through other tenants' newer rows instead (on the bench
- * database, 100,003 rows filtered out for 51: 12 ms instead of 1).
- */
-const inLedgerOrder = (workspaceId: string, direction: "asc" | "desc") => ({
-  where: { workspaceId: { gte: workspaceId, lte: workspaceId } },
-  orderBy: [{ workspaceId: direction }, { id: direction }],
-});
 
 /** The newest ledger rows of a workspace (REST credits routes; GraphQL pages the same order). */
 export async function recentCreditTransactions(ctx: RequestContext, target: WorkspaceTarget, limit: number | null, rule = RECENT_TRANSACTIONS_PAGE) {
   const take = pageSize(limit, rule, "limit");
   const workspace = await workspaceFor(ctx, target, "read:billing");
-  const rows = await ctx.db.prisma.creditTransaction.findMany({ ...inLedgerOrder(workspace.id, "desc"), take });
+  const rows = await ledgerPage(directSql(ctx.db), { workspaceId: workspace.id, types: null, from: null, to: null, idAbove: null, idBelow: null, descending: true, take });
   return { workspace, limit: take, rows };
 }
 
@@ -253,12 +243,11 @@ export async function creditTransactionsConnection(ctx: RequestContext, target: 
     encode: (row) => [row.id.toString()],
     decode: ([id]) => rowId(id!),
     read: ({ after, before, backwards, take }) => {
-      const later = (key: bigint, beyond: boolean) => ({ id: beyond !== descending ? { gt: key } : { lt: key } });
-      const order = inLedgerOrder(workspace.id, descending !== backwards ? "desc" : "asc");
-      return ctx.db.prisma.creditTransaction.findMany({
-        where: { AND: [order.where, filters, ...(after !== null ? [later(after, true)] : []), ...(before !== null ? [later(before, false)] : [])] },
-        orderBy: order.orderBy,
-        take,
+      // Rows after the cursor `after` and before `before`, in the connection's order.
+      const [above, below] = descending ? [before, after] : [after, before];
+      return ledgerPage(directSql(ctx.db), {
+        workspaceId: workspace.id, types: filter.types?.length ? filter.types : null, from: filter.from ?? null, to: filter.to ?? null,
+        idAbove: above, idBelow: below, descending: descending !== backwards, take,
       });
     },
     count: () => ctx.db.prisma.creditTransaction.count({ where: { workspaceId: workspace.id, ...filters } }),

@@ -5,7 +5,7 @@
 // buckets read the raw rows. All parts meet in one SQL statement, so totals are exact either way.
 import type { Workspace } from "../db/generated/client.js";
 import { readRollup, ROLLUP_SOURCE_DIMENSIONS, type RollupSqlRow } from "../store/daily-aggregates.js";
-import { prismaSql } from "../store/rows.js";
+import { directSql } from "../store/rows.js";
 import type { RequestContext } from "./context.js";
 import { ValidationError } from "./errors.js";
 import { Decimal } from "./ledger.js";
@@ -79,7 +79,7 @@ export async function usageRollup(ctx: RequestContext, target: WorkspaceTarget, 
 
   const unit = UNITS[granularity];
   const plan = rollupPlan(window, workspace.timeZone, timeZone, unit);
-  const rows = await readRollup(prismaSql(ctx.db.prisma), { source, workspaceId: workspace.id, timeZone, unit, dims: groupBy, from: window.from, ...plan });
+  const rows = await readRollup(directSql(ctx.db), { source, workspaceId: workspace.id, timeZone, unit, dims: groupBy, from: window.from, ...plan });
   const result = rows.map((row) => ({
     bucketStart: granularity === "ALL" ? null : row.b,
     group: Object.fromEntries(groupBy.map((dimension, i) => [dimension, (row[`d${i}`] as string | null | undefined) ?? null])),

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import type { ApiKey, Prisma, Sku, UsageRecord } from "../db/generated/client.js";
 import { addUsageToAggregates } from "../store/daily-aggregates.js";
-import { prismaSql } from "../store/rows.js";
+import { directSql, prismaSql } from "../store/rows.js";
 import { existingUsageKeys, insertUsageRecords, type NewUsageRecord } from "../store/usage-records.js";
 import { GRAPHQL_PAGE, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
@@ -118,7 +118,7 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
   const priced = parsed.map(({ index, input }) => ({ index, input, ...priceRecord(ctx, input, skus.get(input.sku), now) }));
   // Keys stored earlier are duplicates whatever happens next: a retried batch is answered without
   // waiting for the workspace's lock. Keys not found are probed again under the lock.
-  const stored = await existingUsageKeys(prismaSql(ctx.db.prisma), workspace.id, priced.map((p) => p.input.idempotencyKey));
+  const stored = await existingUsageKeys(directSql(ctx.db), workspace.id, priced.map((p) => p.input.idempotencyKey));
   const toWrite = priced.filter(({ index, input }) => {
     const existingId = stored.get(input.idempotencyKey);
     if (existingId !== undefined) outcomes[index] = duplicate(index, input.idempotencyKey, existingId, workspace.id);

@@ -1,12 +1,14 @@
 // Per-request batch loaders for values that are not Prisma relations.
 import DataLoader from "dataloader";
-import type { Execution, UsageRecord } from "../db/generated/client.js";
+import type { Execution, UsageRecord, Workflow } from "../db/generated/client.js";
 import type { RequestContext } from "../domain/context.js";
-import { executionBilling, type ExecutionBilling } from "../domain/executions.js";
+import { executionBilling, workflowsOf, type ExecutionBilling } from "../domain/executions.js";
 import { usageRecordsIn } from "../domain/usage.js";
 
 export interface Loaders {
   executionBilling: DataLoader<Execution, ExecutionBilling, bigint>;
+  /** An execution's workflow, batched over the page. */
+  workflow: DataLoader<Execution, Workflow, bigint>;
   /** Records stored earlier under the keys that a recordUsage batch repeated, by workspace and id. */
   duplicateRecord: DataLoader<{ workspaceId: string; id: bigint }, UsageRecord | null, string>;
 }
@@ -18,6 +20,14 @@ export function createLoaders(ctx: RequestContext): Loaders {
         const billing = await executionBilling(ctx, executions).catch((error: Error) => error);
         if (billing instanceof Error) return executions.map(() => billing);
         return executions.map((e) => billing.get(e.id) ?? new Error(`no billing for execution ${e.id}`));
+      },
+      { cacheKeyFn: (execution) => execution.id },
+    ),
+    workflow: new DataLoader(
+      async (executions) => {
+        const found = await workflowsOf(ctx, executions).catch((error: Error) => error);
+        if (found instanceof Error) return executions.map(() => found);
+        return executions.map((e) => found.get(e.workflowId) ?? new Error(`no workflow for execution ${e.id}`));
       },
       { cacheKeyFn: (execution) => execution.id },
     ),

@@ -36,6 +36,9 @@ export function createGraphQLServer(options: {
     schema,
     plugins: [persistedOperationsPlugin({ persistedOnly: options.persistedOnly }), ...queryLimitPlugins(), operationMetricsPlugin(options.metrics), httpStatusPlugin()],
     graphqlEndpoint: "/graphql",
+    // The HTTP layer has read the body under its own 1 MB limit (graphql-route.ts); yoga's check
+    // would pipe it through a second stream.
+    maxRequestBodySize: false,
     landingPage: false,
     logging: false,
     renderGraphiQL: graphiqlPage,

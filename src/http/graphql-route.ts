@@ -42,7 +42,8 @@ export function createGraphQLRoute(yoga: YogaServerInstance<ServerContext, Graph
     // A FOCUS field spends the caller's budget: the response says where it stands.
     const budget: Record<string, string> = {};
     const onRateLimit = (state: RateLimitState) => Object.assign(budget, rateLimitHeaders(state));
-    const response = await yoga.fetch(url, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined }, { facts: { ...facts, onRateLimit } });
+    // A string body is parsed by JSON.parse alone; bytes would go through a stream first.
+    const response = await yoga.fetch(url, { method: req.method, headers, body: body?.toString("utf8") }, { facts: { ...facts, onRateLimit } });
     if (response.body && response.headers.get("content-type")?.startsWith("text/event-stream")) return streamEvents(res, response);
     // Every other answer is one document (JSON, or GraphiQL's page): sent in one write with its
     // length, which costs a third of the system calls of a chunked stream.

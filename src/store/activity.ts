@@ -1,6 +1,5 @@
 // SQL of code-generation activity: totals per calendar bucket (every bucket of the range, zeros
 // included), per space, and over the whole range.
-import { z } from "zod";
 import { col, parseRows, type RunSql } from "./rows.js";
 
 export type ActivityUnit = "day" | "week" | "month" | "quarter";
@@ -20,12 +19,12 @@ export interface ActivityQuery {
 }
 
 const lines = { linesAdded: col.count(), linesRemoved: col.count(), linesAccepted: col.count(), totalLines: col.count() };
-const periodRow = z.object({
+const periodRow = {
   period: col.text(), ...lines, events: col.count(), users: col.count(), userPrompts: col.count(),
   input: col.count(), output: col.count(), cacheWrite: col.count(), cacheInput: col.count(),
-});
-const spaceRow = z.object({ period: col.text(), spaceId: col.text(), ...lines });
-const summaryRow = z.object({ totalLinesGenerated: col.count(), totalLinesAccepted: col.count(), users: col.count(), totalUserPrompts: col.count() });
+};
+const spaceRow = { period: col.text(), spaceId: col.text(), ...lines };
+const summaryRow = { totalLinesGenerated: col.count(), totalLinesAccepted: col.count(), users: col.count(), totalUserPrompts: col.count() };
 
 const FILTER = `"workspaceId" = ANY($1::uuid[]) AND "occurredAt" >= $2::timestamptz AND "occurredAt" < $3::timestamptz`;
 const SUMS = `COALESCE(SUM("linesAdded"), 0) AS "linesAdded", COALESCE(SUM("linesRemoved"), 0) AS "linesRemoved",

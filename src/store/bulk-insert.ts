@@ -1,7 +1,6 @@
 // One bulk insert for every table: INSERT … SELECT FROM unnest(…) WITH ORDINALITY, one statement
 // per batch. PGlite and PostgreSQL both take it, it is many times faster than row-by-row inserts,
 // and rows keep their input order (so do their ids).
-import { z } from "zod";
 import { col, parseRows, type RunSql } from "./rows.js";
 
 export interface ColumnSpec {
@@ -41,7 +40,7 @@ export async function insertRows(run: RunSql, table: string, columns: ColumnSpec
 
 /** The `id` column of rows (an insert's RETURNING id, say) in ascending order: the input's order. */
 export function ascendingIds(rows: unknown[]): bigint[] {
-  return parseRows(z.object({ id: col.bigint() }), rows).map((row) => row.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return parseRows({ id: col.bigint() }, rows).map((row) => row.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Reserves `count` ids of a table's sequence, in ascending order. */

@@ -1,10 +1,9 @@
 // SQL of the credit-lot family: lots, the allocations that say which lot paid for which debit, and
 // the overdraft still owed. Writes run inside the ledger's transaction, under its workspace lock.
-import { z } from "zod";
 import { insertRows, type ColumnSpec } from "./bulk-insert.js";
-import { col, parseRows, type RunSql } from "./rows.js";
+import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
 
-const openLot = z.object({
+const openLot = {
   id: col.bigint(),
   priority: col.int(),
   expiresAt: col.date().nullable(),
@@ -13,8 +12,8 @@ const openLot = z.object({
   paid: col.bool(),
   firstDrawnAt: col.date().nullable(),
   lastDrawnAt: col.date().nullable(),
-});
-export type OpenLotRow = z.output<typeof openLot>;
+};
+export type OpenLotRow = RowOf<typeof openLot>;
 
 const OPEN_LOT_SELECT = `l.id, l.priority, l."expiresAt", l."remainingCredits", l."remainingCostUsd", l."originalCostUsd" > 0 AS paid, l."firstDrawnAt", l."lastDrawnAt"`;
 /** Lots that still hold credits and have no EXPIRATION row (the partial indexes' predicate). */
@@ -33,7 +32,7 @@ export async function balanceWithOpenLots(run: RunSql, workspaceId: string): Pro
      WHERE w.id = $1::uuid`,
     [workspaceId],
   )) as { stored: unknown; id: unknown }[];
-  const [first] = parseRows(z.object({ stored: col.text() }), rows.slice(0, 1));
+  const [first] = parseRows({ stored: col.text() }, rows.slice(0, 1));
   return { stored: first?.stored ?? "0", lots: parseRows(openLot, rows.filter((row) => row.id !== null)) };
 }
 
@@ -122,8 +121,8 @@ export async function insertAllocations(run: RunSql, workspaceId: string, alloca
   });
 }
 
-const owedRow = z.object({ id: col.bigint(), transactionId: col.bigint(), credits: col.decimal(), occurredAt: col.date() });
-export type OwedRow = z.output<typeof owedRow>;
+const owedRow = { id: col.bigint(), transactionId: col.bigint(), credits: col.decimal(), occurredAt: col.date() };
+export type OwedRow = RowOf<typeof owedRow>;
 
 /** Overdraft still owed, oldest first, with the time of the debit that owes it: what the next lots settle. */
 export async function owedAllocations(run: RunSql, workspaceId: string): Promise<OwedRow[]> {
@@ -160,7 +159,7 @@ export async function addTransactionCosts(run: RunSql, costs: Map<bigint, string
  * posted yet, the longest overdue first.
  */
 export async function workspacesWithDueLots(run: RunSql, now: Date, limit: number, workspaceId: string | null = null): Promise<string[]> {
-  const rows = parseRows(z.object({ workspaceId: col.text() }), await run(
+  const rows = parseRows({ workspaceId: col.text() }, await run(
     `SELECT l."workspaceId"::text AS "workspaceId" FROM "CreditLot" l
      WHERE ${OPEN} AND l."expiresAt" <= $1::timestamptz AND ($3::uuid IS NULL OR l."workspaceId" = $3::uuid)
      GROUP BY l."workspaceId" ORDER BY min(l."expiresAt") LIMIT $2`,
@@ -171,7 +170,7 @@ export async function workspacesWithDueLots(run: RunSql, now: Date, limit: numbe
 
 /** Credits and cost already refunded of one debit. */
 export async function refundedOf(run: RunSql, transactionId: bigint): Promise<{ credits: string; costUsd: string }> {
-  const rows = parseRows(z.object({ credits: col.text(), costUsd: col.text() }), await run(
+  const rows = parseRows({ credits: col.text(), costUsd: col.text() }, await run(
     `SELECT COALESCE(SUM("originalCredits"), 0)::text AS credits, COALESCE(SUM("originalCostUsd"), 0)::text AS "costUsd"
      FROM "CreditLot" WHERE "refundOfTransactionId" = $1::int8`,
     [transactionId.toString()],
@@ -179,7 +178,7 @@ export async function refundedOf(run: RunSql, transactionId: bigint): Promise<{ 
   return rows[0]!;
 }
 
-const commitmentRow = z.object({
+const commitmentRow = {
   lotId: col.bigint(),
   transactionId: col.bigint(),
   credits: col.decimal(),
@@ -187,8 +186,8 @@ const commitmentRow = z.object({
   createdAt: col.date(),
   expiresAt: col.date().nullable(),
   description: col.text(),
-});
-export type PurchaseCommitment = z.output<typeof commitmentRow>;
+};
+export type PurchaseCommitment = RowOf<typeof commitmentRow>;
 
 /** How long a purchase without an expiry counts as committed for (the FOCUS validity of a purchase). */
 export const PURCHASE_TERM_DAYS = 365;

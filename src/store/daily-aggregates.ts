@@ -2,8 +2,7 @@
 // time zone, so that dashboards and range queries read a few rows per day instead of every charge.
 // Writes upsert them in the transaction of the charge; rebuilds recompute a workspace after bulk
 // loads. Rollup reads combine them with raw rows at the edges of a window in one statement.
-import { z } from "zod";
-import { col, parseRows, type RunSql } from "./rows.js";
+import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
 
 const USAGE_METRICS = `"quantity", "amount", "costUsd", "credits", "eventCount", "promptTokens", "completionTokens",
   "cacheReadTokens", "cacheWriteTokens"`;
@@ -205,7 +204,7 @@ export interface RollupQuery {
 /** The metric columns every part of a rollup yields, and the type of their totals. */
 const METRIC_TOTALS = { q: "", c: "", cr: "", n: "::bigint", pt: "::bigint", ct: "::bigint", crt: "::bigint", cwt: "::bigint" };
 
-const rollupRow = z.object({
+const rollupRow = {
   b: col.date(),
   q: col.decimal(),
   c: col.decimal(),
@@ -215,9 +214,10 @@ const rollupRow = z.object({
   ct: col.bigint(),
   crt: col.bigint(),
   cwt: col.bigint(),
-}).catchall(z.string().nullable());
+};
 
-export type RollupSqlRow = z.output<typeof rollupRow>;
+/** A rollup's metrics per bucket, and its group values as d0, d1, … */
+export type RollupSqlRow = RowOf<typeof rollupRow> & Record<`d${number}`, string | null>;
 
 /** Totals per bucket and group; group values come back as d0, d1, … in `dims` order. */
 export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSqlRow[]> {
@@ -261,7 +261,9 @@ export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSql
 
   const parts = [...(q.days ? [aggregatePart(q.days)] : []), ...q.raw.map(rawPart), ...q.moves.map(movePart)];
   const aliases = dims.map((d) => d.alias);
-  return parseRows(rollupRow, await run(
+  const groupValue = col.text().nullable();
+  const schema = { ...rollupRow, ...Object.fromEntries(aliases.map((alias) => [alias, groupValue])) };
+  return parseRows(schema, await run(
     `SELECT ${["b", ...aliases, ...Object.entries(METRIC_TOTALS).map(([m, cast]) => `COALESCE(SUM(${m}), 0)${cast} ${m}`)].join(", ")}
      FROM (${parts.join(" UNION ALL ")}) parts
      GROUP BY ${groupList(aliases.length)}

@@ -1,11 +1,11 @@
 // SQL of the execution family: workflows created on first use, and the running monthly totals
 // from which an execution's Included/On-Demand type is derived at read time.
-import { z } from "zod";
-import { col, parseRows, type RunSql } from "./rows.js";
+import type { Execution } from "../db/generated/client.js";
+import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
 
 /** The workflow of that name in the workspace, created if new. */
 export async function upsertWorkflow(run: RunSql, workspaceId: string, name: string, createdAt: Date): Promise<string> {
-  const [row] = parseRows(z.object({ id: col.text() }), await run(
+  const [row] = parseRows({ id: col.text() }, await run(
     `INSERT INTO "Workflow" (id, "workspaceId", name, "createdAt") VALUES (gen_random_uuid(), $1::uuid, $2, $3::timestamptz)
      ON CONFLICT ("workspaceId", name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
     [workspaceId, name, createdAt],
@@ -13,8 +13,8 @@ export async function upsertWorkflow(run: RunSql, workspaceId: string, name: str
   return row!.id;
 }
 
-const runningTotal = z.object({ id: col.bigint(), cost: col.decimal(), running: col.decimal(), limit: col.decimal() });
-export type RunningTotal = z.output<typeof runningTotal>;
+const runningTotal = { id: col.bigint(), cost: col.decimal(), running: col.decimal(), limit: col.decimal() };
+export type RunningTotal = RowOf<typeof runningTotal>;
 
 /**
  * Each execution's cost, its workspace's monthly limit, and the cost of its calendar month (in the
@@ -36,5 +36,66 @@ export async function monthToDateTotals(run: RunSql, executionIds: readonly bigi
     FROM "Execution" p JOIN "Workspace" w ON w.id = p."workspaceId"
     WHERE p.id = ANY($1::bigint[])`,
     [executionIds.map(String)],
+  ));
+}
+
+/** An execution as Prisma's model has it. */
+const executionRow = {
+  id: col.bigint(),
+  workspaceId: col.text(),
+  workflowId: col.text(),
+  startedAt: col.date(),
+  trigger: col.text(),
+  model: col.text(),
+  inputTokens: col.int(),
+  outputTokens: col.int(),
+  costUsd: col.decimal(),
+  costBreakdown: col.json(),
+  idempotencyKey: col.text().nullable(),
+  createdAt: col.date(),
+} satisfies { [K in keyof Execution]: unknown };
+
+const EXECUTION_ROW_SELECT = Object.keys(executionRow).map((name) => `"${name}"`).join(", ");
+
+/** A position in (startedAt, id) order. */
+export interface StartKey {
+  at: Date;
+  id: bigint;
+}
+
+export interface ExecutionPageQuery {
+  workspaceId: string;
+  from: Date | null;
+  to: Date | null;
+  workflowId: string | null;
+  model: string | null;
+  trigger: string | null;
+  /** Rows after / before these positions in (startedAt, id) order. */
+  above: StartKey | null;
+  below: StartKey | null;
+  descending: boolean;
+  take: number;
+}
+
+/** A page of a workspace's executions in (startedAt, id) order, along its (workspaceId, startedAt, id) index. */
+export async function executionsPage(run: RunSql, q: ExecutionPageQuery): Promise<Execution[]> {
+  const params: unknown[] = [q.workspaceId];
+  const param = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
+  const position = (key: StartKey) => `(${param(key.at.toISOString(), "timestamptz")}, ${param(key.id.toString(), "int8")})`;
+  const where = [
+    `"workspaceId" = $1::uuid`,
+    ...(q.from ? [`"startedAt" >= ${param(q.from.toISOString(), "timestamptz")}`] : []),
+    ...(q.to ? [`"startedAt" < ${param(q.to.toISOString(), "timestamptz")}`] : []),
+    ...(q.workflowId !== null ? [`"workflowId" = ${param(q.workflowId, "uuid")}`] : []),
+    ...(q.model !== null ? [`"model" = ${param(q.model, "text")}`] : []),
+    ...(q.trigger !== null ? [`"trigger" = ${param(q.trigger, "text")}`] : []),
+    ...(q.above ? [`("startedAt", id) > ${position(q.above)}`] : []),
+    ...(q.below ? [`("startedAt", id) < ${position(q.below)}`] : []),
+  ];
+  const direction = q.descending ? "DESC" : "ASC";
+  return parseRows(executionRow, await run(
+    `SELECT ${EXECUTION_ROW_SELECT} FROM "Execution" WHERE ${where.join(" AND ")}
+     ORDER BY "startedAt" ${direction}, id ${direction} LIMIT ${param(q.take, "int4")}`,
+    params,
   ));
 }

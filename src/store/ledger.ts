@@ -1,20 +1,19 @@
 // SQL of the credit ledger family: the workspace row's balance and lock, and ledger rows.
-import { z } from "zod";
-import type { CreditTransactionType, Prisma } from "../db/generated/client.js";
+import type { CreditTransaction, CreditTransactionType, Prisma } from "../db/generated/client.js";
 import { ascendingIds, insertRows, type ColumnSpec } from "./bulk-insert.js";
-import { col, parseRows, prismaSql } from "./rows.js";
+import { col, parseRows, prismaSql, type RowOf, type RunSql } from "./rows.js";
 
 export type Tx = Prisma.TransactionClient;
 
-const lockedWorkspace = z.object({
+const lockedWorkspace = {
   id: col.text(),
   creditBalance: col.decimal(),
   allowOverdraft: col.bool(),
   creditPriceUsd: col.decimal(),
   monthlyLimitUsd: col.decimal(),
   timeZone: col.text(),
-});
-export type LockedWorkspace = z.output<typeof lockedWorkspace>;
+};
+export type LockedWorkspace = RowOf<typeof lockedWorkspace>;
 
 /** Locks the workspace row for the rest of the transaction and reads its balance. */
 export async function lockWorkspace(tx: Tx, workspaceId: string): Promise<LockedWorkspace> {
@@ -71,4 +70,62 @@ export async function insertLedgerRows(tx: Tx, workspaceId: string, rows: Ledger
 
 export async function setBalance(tx: Tx, workspaceId: string, balance: string): Promise<void> {
   await tx.$executeRaw`UPDATE "Workspace" SET "creditBalance" = ${balance}::numeric WHERE id = ${workspaceId}::uuid`;
+}
+
+/** A ledger row as Prisma's model has it. */
+const ledgerRow = {
+  id: col.bigint(),
+  workspaceId: col.text(),
+  type: col.label<CreditTransactionType>(),
+  amount: col.decimal(),
+  balanceAfter: col.decimal(),
+  moneyAmount: col.decimal().nullable(),
+  moneyCurrency: col.text().nullable(),
+  description: col.text(),
+  usageRecordId: col.bigint().nullable(),
+  executionId: col.bigint().nullable(),
+  idempotencyKey: col.text().nullable(),
+  expiresAt: col.date().nullable(),
+  occurredAt: col.date(),
+  costUsd: col.decimal(),
+} satisfies { [K in keyof CreditTransaction]: unknown };
+
+const LEDGER_ROW_SELECT = Object.keys(ledgerRow).map((name) => (name === "type" ? `"type"::text` : `"${name}"`)).join(", ");
+
+export interface LedgerPageQuery {
+  workspaceId: string;
+  /** Only rows of these types, when set. */
+  types: CreditTransactionType[] | null;
+  from: Date | null;
+  to: Date | null;
+  /** Rows with ids above / below these only. */
+  idAbove: bigint | null;
+  idBelow: bigint | null;
+  descending: boolean;
+  take: number;
+}
+
+/**
+ * A page of a workspace's ledger in posting order, read along the (workspaceId, id) index. The
+ * workspace is a range, not an equality: given `workspaceId = x`, PostgreSQL drops the column from
+ * the order and walks the primary key backwards through other tenants' newer rows instead (on the
+ * bench database, 100,003 rows filtered out for 51: 12 ms instead of 1).
+ */
+export async function ledgerPage(run: RunSql, q: LedgerPageQuery): Promise<CreditTransaction[]> {
+  const params: unknown[] = [q.workspaceId];
+  const param = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
+  const where = [
+    `"workspaceId" >= $1::uuid AND "workspaceId" <= $1::uuid`,
+    ...(q.types ? [`"type"::text = ANY(${param(q.types, "text[]")})`] : []),
+    ...(q.from ? [`"occurredAt" >= ${param(q.from.toISOString(), "timestamptz")}`] : []),
+    ...(q.to ? [`"occurredAt" < ${param(q.to.toISOString(), "timestamptz")}`] : []),
+    ...(q.idAbove !== null ? [`id > ${param(q.idAbove.toString(), "int8")}`] : []),
+    ...(q.idBelow !== null ? [`id < ${param(q.idBelow.toString(), "int8")}`] : []),
+  ];
+  const direction = q.descending ? "DESC" : "ASC";
+  return parseRows(ledgerRow, await run(
+    `SELECT ${LEDGER_ROW_SELECT} FROM "CreditTransaction" WHERE ${where.join(" AND ")}
+     ORDER BY "workspaceId" ${direction}, id ${direction} LIMIT ${param(q.take, "int4")}`,
+    params,
+  ));
 }

@@ -1,6 +1,6 @@
 // Rows that raw SQL returns are parsed, not cast: a column that changes type fails loudly here
-// instead of travelling through the domain as the wrong thing.
-import { z } from "zod";
+// instead of travelling through the domain as the wrong thing. Written by hand rather than with
+// zod: its schemas took 1.9 ms to parse a 250-row rollup, more than PostgreSQL took to compute it.
 import { Prisma } from "../db/generated/client.js";
 
 /** Runs one parameterised statement ($1, $2 …) on whatever connection the caller holds. */
@@ -12,25 +12,67 @@ export const prismaSql =
   (sql, params) =>
     client.$queryRawUnsafe<unknown[]>(sql, ...params);
 
+/** A RunSql for reads outside transactions, past Prisma's row mapping. */
+export const directSql =
+  (db: { query(text: string, params: unknown[]): Promise<unknown[]> }): RunSql =>
+  (sql, params) =>
+    db.query(sql, params);
+
+/** A column's value as the domain takes it; throws when the driver gave something else. */
+export type Column<T> = (value: unknown, name: string) => T;
+
+/** A column that may also be NULL. */
+type NullableColumn<T> = Column<T> & { nullable(): Column<T | null> };
+
+export class RowShapeError extends Error {}
+
+/** `convert` returns undefined for a value that is not `kind`. */
+function column<T>(kind: string, convert: (value: unknown) => T | undefined): NullableColumn<T> {
+  const parse: Column<T> = (value, name) => {
+    const converted = value === null || value === undefined ? undefined : convert(value);
+    if (converted === undefined) throw new RowShapeError(`column ${name}: expected ${kind}, got ${value === null ? "null" : typeof value}`);
+    return converted;
+  };
+  return Object.assign(parse, { nullable: (): Column<T | null> => (value, name) => (value === null ? null : parse(value, name)) });
+}
+
+const INTEGER = /^-?\d+$/;
+
 export const col = {
-  text: () => z.string(),
-  int: () => z.number().int(),
-  bool: () => z.boolean(),
-  date: () => z.date(),
-  json: () => z.unknown(),
-  bigint: () => z.union([z.bigint(), z.number().int(), z.string().regex(/^-?\d+$/)]).transform((v) => BigInt(v)),
+  text: () => column("text", (v) => (typeof v === "string" ? v : undefined)),
+  int: () => column("an integer", (v) => (Number.isInteger(v) ? (v as number) : undefined)),
+  bool: () => column("a boolean", (v) => (typeof v === "boolean" ? v : undefined)),
+  date: () => column("a date", (v) => (v instanceof Date ? v : undefined)),
+  /** A JSON column, as the driver parsed it. */
+  json: () => column("JSON", (v) => v as Prisma.JsonValue),
+  /** One of a PostgreSQL enum's labels, as the TypeScript union of them. */
+  label: <T extends string>() => column("a label", (v) => (typeof v === "string" ? (v as T) : undefined)),
+  bigint: () =>
+    column("an integer", (v) =>
+      typeof v === "bigint" ? v : Number.isSafeInteger(v) ? BigInt(v as number) : typeof v === "string" && INTEGER.test(v) ? BigInt(v) : undefined,
+    ),
   /** A count, as a JavaScript number (counts here stay far below 2^53). */
   count: () =>
-    z
-      .custom<bigint | number | string | Prisma.Decimal>((v) => ["bigint", "number", "string"].includes(typeof v) || Prisma.Decimal.isDecimal(v), "a count")
-      .transform((v) => Number(typeof v === "object" ? v.toFixed() : v))
-      .pipe(z.number().int().min(0)),
+    column("a count", (v) => {
+      const n = typeof v === "number" ? v : typeof v === "bigint" || typeof v === "string" ? Number(v) : Prisma.Decimal.isDecimal(v) ? v.toNumber() : NaN;
+      return Number.isInteger(n) && n >= 0 ? n : undefined;
+    }),
   decimal: () =>
-    z
-      .custom<Prisma.Decimal | string | number | bigint>((v) => Prisma.Decimal.isDecimal(v) || ["string", "number", "bigint"].includes(typeof v), "a decimal")
-      .transform((v) => new Prisma.Decimal(typeof v === "bigint" ? v.toString() : v)),
+    column("a decimal", (v) =>
+      Prisma.Decimal.isDecimal(v) || typeof v === "string" || typeof v === "number" ? new Prisma.Decimal(v) : typeof v === "bigint" ? new Prisma.Decimal(v.toString()) : undefined,
+    ),
 };
 
-export function parseRows<S extends z.ZodType>(schema: S, rows: unknown[]): z.output<S>[] {
-  return z.array(schema).parse(rows);
+export type RowSchema = Record<string, Column<unknown>>;
+export type RowOf<S extends RowSchema> = { [K in keyof S]: ReturnType<S[K]> };
+
+/** The rows with the schema's columns only, each converted by its column. */
+export function parseRows<S extends RowSchema>(schema: S, rows: unknown[]): RowOf<S>[] {
+  const names = Object.keys(schema);
+  return rows.map((raw) => {
+    const source = raw as Record<string, unknown>;
+    const parsed: Record<string, unknown> = {};
+    for (const name of names) parsed[name] = schema[name]!(source[name], name);
+    return parsed as RowOf<S>;
+  });
 }

@@ -1,6 +1,5 @@
 // SQL of the usage record family: batch inserts with their idempotency probe, the FOCUS export's
 // read of exact prices, and the newest change per UTC day that FOCUS metadata reports.
-import { z } from "zod";
 import type { Database } from "../db/client.js";
 import { Prisma, type UsageRecord } from "../db/generated/client.js";
 import { ascendingIds, insertRows, type ColumnSpec } from "./bulk-insert.js";
@@ -77,7 +76,7 @@ export async function insertUsageRecords(run: RunSql, workspaceId: string, recor
 /** The ids of records already stored under some of these idempotency keys. */
 export async function existingUsageKeys(run: RunSql, workspaceId: string, keys: string[]): Promise<Map<string, bigint>> {
   if (keys.length === 0) return new Map();
-  const rows = parseRows(z.object({ idempotencyKey: col.text(), id: col.bigint() }), await run(
+  const rows = parseRows({ idempotencyKey: col.text(), id: col.bigint() }, await run(
     `SELECT "idempotencyKey", id FROM "UsageRecord" WHERE "workspaceId" = $1::uuid AND "idempotencyKey" = ANY($2::text[])`,
     [workspaceId, keys],
   ));
@@ -137,7 +136,7 @@ export function focusUsageReader(db: Database, query: { workspaceId: string; fro
 /** The newest change to each UTC day of a window: usage written, or a ledger row posted. */
 export async function lastChangeByUtcDay(run: RunSql, workspaceId: string, from: Date, to: Date): Promise<{ day: Date; updated: Date | null }[]> {
   // timestamptz days cut in UTC and 24-hour steps: independent of the session's time zone.
-  return parseRows(z.object({ day: col.date(), updated: col.date().nullable() }), await run(
+  return parseRows({ day: col.date(), updated: col.date().nullable() }, await run(
     `SELECT d.day, GREATEST(
       (SELECT MAX("createdAt") FROM "UsageRecord" u
         WHERE u."workspaceId" = $1::uuid AND u."occurredAt" >= d.day AND u."occurredAt" < d.day + interval '24 hours'),
