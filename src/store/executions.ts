@@ -1,6 +1,6 @@
 // SQL of the execution family: workflows created on first use, and the running monthly totals
 // from which an execution's Included/On-Demand type is derived at read time.
-import type { Execution } from "../db/generated/client.js";
+import type { Execution, Workflow } from "../db/generated/client.js";
 import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
 
 /** The workflow of that name in the workspace, created if new. */
@@ -55,7 +55,11 @@ const executionRow = {
   createdAt: col.date(),
 } satisfies { [K in keyof Execution]: unknown };
 
-const EXECUTION_ROW_SELECT = Object.keys(executionRow).map((name) => `"${name}"`).join(", ");
+const EXECUTION_ROW_SELECT = Object.keys(executionRow).map((name) => `e."${name}"`).join(", ");
+const workflowColumns = { workflowName: col.text(), workflowCreatedAt: col.date() };
+
+/** An execution with its workflow, which a page reads in the same statement. */
+export type PagedExecution = Execution & { workflow: Workflow };
 
 /** A position in (startedAt, id) order. */
 export interface StartKey {
@@ -78,24 +82,30 @@ export interface ExecutionPageQuery {
 }
 
 /** A page of a workspace's executions in (startedAt, id) order, along its (workspaceId, startedAt, id) index. */
-export async function executionsPage(run: RunSql, q: ExecutionPageQuery): Promise<Execution[]> {
+export async function executionsPage(run: RunSql, q: ExecutionPageQuery): Promise<PagedExecution[]> {
   const params: unknown[] = [q.workspaceId];
   const param = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
   const position = (key: StartKey) => `(${param(key.at.toISOString(), "timestamptz")}, ${param(key.id.toString(), "int8")})`;
   const where = [
-    `"workspaceId" = $1::uuid`,
-    ...(q.from ? [`"startedAt" >= ${param(q.from.toISOString(), "timestamptz")}`] : []),
-    ...(q.to ? [`"startedAt" < ${param(q.to.toISOString(), "timestamptz")}`] : []),
-    ...(q.workflowId !== null ? [`"workflowId" = ${param(q.workflowId, "uuid")}`] : []),
-    ...(q.model !== null ? [`"model" = ${param(q.model, "text")}`] : []),
-    ...(q.trigger !== null ? [`"trigger" = ${param(q.trigger, "text")}`] : []),
-    ...(q.above ? [`("startedAt", id) > ${position(q.above)}`] : []),
-    ...(q.below ? [`("startedAt", id) < ${position(q.below)}`] : []),
+    `e."workspaceId" = $1::uuid`,
+    ...(q.from ? [`e."startedAt" >= ${param(q.from.toISOString(), "timestamptz")}`] : []),
+    ...(q.to ? [`e."startedAt" < ${param(q.to.toISOString(), "timestamptz")}`] : []),
+    ...(q.workflowId !== null ? [`e."workflowId" = ${param(q.workflowId, "uuid")}`] : []),
+    ...(q.model !== null ? [`e."model" = ${param(q.model, "text")}`] : []),
+    ...(q.trigger !== null ? [`e."trigger" = ${param(q.trigger, "text")}`] : []),
+    ...(q.above ? [`(e."startedAt", e.id) > ${position(q.above)}`] : []),
+    ...(q.below ? [`(e."startedAt", e.id) < ${position(q.below)}`] : []),
   ];
   const direction = q.descending ? "DESC" : "ASC";
-  return parseRows(executionRow, await run(
-    `SELECT ${EXECUTION_ROW_SELECT} FROM "Execution" WHERE ${where.join(" AND ")}
-     ORDER BY "startedAt" ${direction}, id ${direction} LIMIT ${param(q.take, "int4")}`,
+  const rows = await run(
+    `SELECT ${EXECUTION_ROW_SELECT}, w.name AS "workflowName", w."createdAt" AS "workflowCreatedAt"
+     FROM "Execution" e JOIN "Workflow" w ON w.id = e."workflowId" WHERE ${where.join(" AND ")}
+     ORDER BY e."startedAt" ${direction}, e.id ${direction} LIMIT ${param(q.take, "int4")}`,
     params,
-  ));
+  );
+  const workflows = parseRows(workflowColumns, rows);
+  return parseRows(executionRow, rows).map((execution, i) => ({
+    ...execution,
+    workflow: { id: execution.workflowId, workspaceId: execution.workspaceId, name: workflows[i]!.workflowName, createdAt: workflows[i]!.workflowCreatedAt },
+  }));
 }

@@ -1,4 +1,4 @@
-import type { Execution } from "../../db/generated/client.js";
+import type { Execution, Workflow } from "../../db/generated/client.js";
 import { InsufficientCreditsError } from "../../domain/errors.js";
 import { executionsConnection, recordExecution, spending, workflows, type ExecutionBilling, type Spending } from "../../domain/executions.js";
 import { builder } from "../builder.js";
@@ -49,7 +49,12 @@ export const ExecutionRef = builder.prismaNode("Execution", {
     "One workflow run and its cost (read:billing). Its billing fields tell the month's spend, so they need read:billing also when recordExecution returns the execution.",
   fields: (t) => ({
     startedAt: t.expose("startedAt", { type: "DateTime", description: "When the run started; it counts in that calendar month." }),
-    workflow: t.field({ type: WorkflowRef, description: "The workflow that ran.", resolve: (e, _args, ctx) => ctx.loaders.workflow.load(e) }),
+    workflow: t.field({
+      type: WorkflowRef,
+      description: "The workflow that ran.",
+      // Pages read it with their executions; other executions load theirs in one batch.
+      resolve: (e: Execution & { workflow?: Workflow }, _args, ctx) => e.workflow ?? ctx.loaders.workflow.load(e),
+    }),
     trigger: t.exposeString("trigger", { description: "What started it, in lower case: api, schedule, webhook, chat, manual…" }),
     model: t.exposeString("model", { description: "The run's model, as recorded." }),
     inputTokens: t.exposeInt("inputTokens", { description: "Input tokens of the whole run." }),
