@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { ApiKey, Prisma, Sku, UsageRecord } from "../db/generated/client.js";
 import { addUsageToAggregates } from "../store/daily-aggregates.js";
 import { directSql, prismaSql } from "../store/rows.js";
-import { existingUsageKeys, insertUsageRecords, type NewUsageRecord } from "../store/usage-records.js";
+import { existingUsageKeys, insertUsageRecords, storedUsageRecord, type NewUsageRecord } from "../store/usage-records.js";
 import { GRAPHQL_PAGE, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
 import { ForbiddenError, ValidationError } from "./errors.js";
@@ -148,17 +148,17 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
       seen.set(input.idempotencyKey, IN_THIS_BATCH);
       accepted.push({ index, credits: charge.credits, description: charge.description, record: charge.record });
     }
-    const inserted = await insertUsageRecords(run, workspace.id, accepted.map((a) => a.record));
+    const ids = await insertUsageRecords(run, workspace.id, accepted.map((a) => a.record));
     await appendLedger(tx, locked, accepted.map((a, i) => ({
       type: "USAGE" as const,
       amount: a.credits.neg(),
       description: a.description,
-      usageRecordId: inserted[i]!.id,
-      occurredAt: inserted[i]!.occurredAt,
+      usageRecordId: ids[i]!,
+      occurredAt: a.record.occurredAt,
     })));
-    await addUsageToAggregates(run, inserted.map((row) => row.id));
-    return accepted.map((a, i) => ({ index: a.index, record: inserted[i]!, credits: a.credits }));
-  });
+    await addUsageToAggregates(run, ids);
+    return accepted.map((a, i) => ({ ...a, id: ids[i]! }));
+  }).then((stored) => stored.map((a) => ({ index: a.index, record: storedUsageRecord(workspace.id, a.record, a.id), credits: a.credits })));
 
   const idsByKey = new Map(written.map(({ record }) => [record.idempotencyKey, record.id]));
   for (const { index, record } of written) outcomes[index] = { index, idempotencyKey: record.idempotencyKey, status: "ACCEPTED", record };

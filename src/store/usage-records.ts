@@ -44,24 +44,26 @@ export const USAGE_RECORD_COLUMNS: (ColumnSpec & { name: keyof NewUsageRecord })
   { name: "idempotencyKey", type: "text" }, { name: "createdAt", type: "timestamptz" },
 ];
 
-/**
- * Inserts records in input order (ids ascend with it) and returns them as stored. Only the ids come
- * back: every other column is what was sent (decimals already fit their columns, text is refused
- * where PostgreSQL would change it), so nothing needs reading back.
- */
-export async function insertUsageRecords(run: RunSql, workspaceId: string, records: NewUsageRecord[]): Promise<UsageRecord[]> {
+/** Inserts records in input order and returns their ids, which ascend with it. */
+export async function insertUsageRecords(run: RunSql, workspaceId: string, records: NewUsageRecord[]): Promise<bigint[]> {
   const values = records.map((record) => USAGE_RECORD_COLUMNS.map(({ name }) => {
     const value = record[name];
     return value instanceof Date ? value.toISOString() : value;
   }));
-  const rows = await insertRows(run, "UsageRecord", USAGE_RECORD_COLUMNS, values, {
+  return ascendingIds(await insertRows(run, "UsageRecord", USAGE_RECORD_COLUMNS, values, {
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
     returning: "id",
-  });
-  const ids = ascendingIds(rows);
-  return records.map((record, i) => ({
+  }));
+}
+
+/**
+ * A record as stored, without reading it back: every column is what was sent (decimals already
+ * fit their columns, text is refused where PostgreSQL would change it).
+ */
+export function storedUsageRecord(workspaceId: string, record: NewUsageRecord, id: bigint): UsageRecord {
+  return {
     ...record,
-    id: ids[i]!,
+    id,
     workspaceId,
     units: new Prisma.Decimal(record.units),
     pricePerUnitUsd: new Prisma.Decimal(record.pricePerUnitUsd),
@@ -70,7 +72,7 @@ export async function insertUsageRecords(run: RunSql, workspaceId: string, recor
     credits: new Prisma.Decimal(record.credits),
     currency: record.currency as UsageRecord["currency"],
     resourceKind: record.resourceKind as UsageRecord["resourceKind"],
-  }));
+  };
 }
 
 /** The ids of records already stored under some of these idempotency keys. */
