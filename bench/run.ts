@@ -33,7 +33,7 @@ import { grantCredits } from "../src/domain/credits.js";
 import type { RunningServer } from "../test/helpers/cli.js";
 import { ledgerViolations } from "../test/helpers/ledger-invariants.js";
 import { ensureExecutions, PG_FUNCTIONS } from "./bench-data.js";
-import { BENCH_DATABASE_URL, benchKey, cpuMs, download, fmt, focusRowCount, median, memoryMb, openBenchWorkspace, postgresCpuMs, startBenchGateway } from "./shared.js";
+import { BENCH_DATABASE_URL, benchKey, cpuMs, download, dropIngestWorkspaces, fmt, focusRowCount, median, memoryMb, openBenchWorkspace, postgresCpuMs, startBenchGateway } from "./shared.js";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, rows: { type: "string" }, seconds: { type: "string" }, only: { type: "string" } } });
 const quick = values.quick!;
@@ -367,6 +367,7 @@ async function ingestion(batches: number) {
   const violations = await ledgerViolations(db, ingestWorkspaceId);
   const exact = Object.keys(violations).length === 0 && fresh.get("accepted") === records && again.get("duplicate") === records;
   console.log(`    ledger and lots after ingestion: ${exact ? "exact" : `NOT exact ${JSON.stringify(violations)}`}`);
+  await dropIngestWorkspaces(db);
   return { records, acceptedPerSecond: records / freshSeconds, duplicatesPerSecond: records / againSeconds, copyPerSecond: records / copySeconds, exact };
 }
 

@@ -45,6 +45,11 @@ export interface Keyset<T, K> {
   count(): Promise<number>;
 }
 
+/** A range's cursors as bounds on the key: the rows above `above` and below `below`, whichever way the connection runs. */
+export function keyBounds<K>(range: Pick<KeysetRange<K>, "after" | "before">, descending: boolean): { above: K | null; below: K | null } {
+  return descending ? { above: range.before, below: range.after } : { above: range.after, below: range.before };
+}
+
 export async function keysetConnection<T, K>(ctx: RequestContext, keyset: Keyset<T, K>, args: ConnectionArgs, rule = GRAPHQL_PAGE): Promise<Connection<T>> {
   const binding = { connection: keyset.connection, workspaceId: keyset.workspaceId };
   const cursorKey = (cursor: string | null | undefined, field: string): K | null => {

@@ -6,7 +6,7 @@ import type { Execution, Prisma, Workflow, Workspace } from "../db/generated/cli
 import { addExecutionsToAggregates } from "../store/daily-aggregates.js";
 import { executionsPage, monthToDateTotals, upsertWorkflow } from "../store/executions.js";
 import { directSql, prismaSql } from "../store/rows.js";
-import { GRAPHQL_PAGE, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
+import { GRAPHQL_PAGE, keyBounds, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
 import { InvalidCursorError, ValidationError } from "./errors.js";
 import { appendLedger, Decimal, withLedgerLock } from "./ledger.js";
@@ -131,11 +131,9 @@ export async function executionsConnection(ctx: RequestContext, target: Workspac
     workspaceId: workspace.id,
     ...timeIdKey,
     encode: (row) => timeIdKey.encode(row.startedAt, row.id),
-    read: ({ after, before, backwards, take }) => {
-      // Rows after the cursor `after` and before `before`, in the connection's order.
-      const [above, below] = descending ? [before, after] : [after, before];
-      return executionsPage(directSql(ctx.db), { workspaceId: workspace.id, ...match, above, below, descending: descending !== backwards, take });
-    },
+    read: (range) => executionsPage(directSql(ctx.db), {
+      workspaceId: workspace.id, ...match, ...keyBounds(range, descending), descending: descending !== range.backwards, take: range.take,
+    }),
     count: () => ctx.db.prisma.execution.count({ where }),
   }, args, GRAPHQL_PAGE);
 }

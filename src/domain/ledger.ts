@@ -10,7 +10,7 @@ import {
 import { allocateIds } from "../store/bulk-insert.js";
 import { insertLedgerRows, ledgerPage, lockWorkspace, setBalance, type LockedWorkspace, type Tx } from "../store/ledger.js";
 import { directSql, prismaSql } from "../store/rows.js";
-import { GRAPHQL_PAGE, keysetConnection, type Connection, type ConnectionArgs } from "./connections.js";
+import { GRAPHQL_PAGE, keyBounds, keysetConnection, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
 import { balanceAt, expirationKey, LotBook, newLotRow, type LotBalance, type LotEntry, type LotState, type TxRef } from "./credit-lots.js";
 import { ForbiddenError, InsufficientCreditsError, ValidationError } from "./errors.js";
@@ -206,12 +206,11 @@ export const RECENT_TRANSACTIONS_PAGE: PageRule = { default: 50, max: 200 };
 /** The billing summary shows fewer by default. */
 export const SUMMARY_TRANSACTIONS_PAGE: PageRule = { default: 10, max: 200 };
 
-
 /** The newest ledger rows of a workspace (REST credits routes; GraphQL pages the same order). */
 export async function recentCreditTransactions(ctx: RequestContext, target: WorkspaceTarget, limit: number | null, rule = RECENT_TRANSACTIONS_PAGE) {
   const take = pageSize(limit, rule, "limit");
   const workspace = await workspaceFor(ctx, target, "read:billing");
-  const rows = await ledgerPage(directSql(ctx.db), { workspaceId: workspace.id, types: null, from: null, to: null, idAbove: null, idBelow: null, descending: true, take });
+  const rows = await ledgerPage(directSql(ctx.db), { workspaceId: workspace.id, descending: true, take });
   return { workspace, limit: take, rows };
 }
 
@@ -242,14 +241,10 @@ export async function creditTransactionsConnection(ctx: RequestContext, target: 
     parts: 1,
     encode: (row) => [row.id.toString()],
     decode: ([id]) => rowId(id!),
-    read: ({ after, before, backwards, take }) => {
-      // Rows after the cursor `after` and before `before`, in the connection's order.
-      const [above, below] = descending ? [before, after] : [after, before];
-      return ledgerPage(directSql(ctx.db), {
-        workspaceId: workspace.id, types: filter.types?.length ? filter.types : null, from: filter.from ?? null, to: filter.to ?? null,
-        idAbove: above, idBelow: below, descending: descending !== backwards, take,
-      });
-    },
+    read: (range) => ledgerPage(directSql(ctx.db), {
+      workspaceId: workspace.id, types: filter.types, from: filter.from, to: filter.to,
+      ...keyBounds(range, descending), descending: descending !== range.backwards, take: range.take,
+    }),
     count: () => ctx.db.prisma.creditTransaction.count({ where: { workspaceId: workspace.id, ...filters } }),
   }, args, GRAPHQL_PAGE);
 }

@@ -1,4 +1,4 @@
-// Per-request batch loaders for values that are not Prisma relations.
+// Per-request batch loaders: values read beside a page (billing, workflows) in one statement for the page.
 import DataLoader from "dataloader";
 import type { Execution, UsageRecord, Workflow } from "../db/generated/client.js";
 import type { RequestContext } from "../domain/context.js";
@@ -15,22 +15,8 @@ export interface Loaders {
 
 export function createLoaders(ctx: RequestContext): Loaders {
   return {
-    executionBilling: new DataLoader(
-      async (executions) => {
-        const billing = await executionBilling(ctx, executions).catch((error: Error) => error);
-        if (billing instanceof Error) return executions.map(() => billing);
-        return executions.map((e) => billing.get(e.id) ?? new Error(`no billing for execution ${e.id}`));
-      },
-      { cacheKeyFn: (execution) => execution.id },
-    ),
-    workflow: new DataLoader(
-      async (executions) => {
-        const found = await workflowsOf(ctx, executions).catch((error: Error) => error);
-        if (found instanceof Error) return executions.map(() => found);
-        return executions.map((e) => found.get(e.workflowId) ?? new Error(`no workflow for execution ${e.id}`));
-      },
-      { cacheKeyFn: (execution) => execution.id },
-    ),
+    executionBilling: executionLoader((executions) => executionBilling(ctx, executions), (e) => e.id, "billing"),
+    workflow: executionLoader((executions) => workflowsOf(ctx, executions), (e) => e.workflowId, "workflow"),
     duplicateRecord: new DataLoader(
       async (keys) => {
         const workspaces = [...new Set(keys.map((k) => k.workspaceId))];
@@ -40,4 +26,16 @@ export function createLoaders(ctx: RequestContext): Loaders {
       { cacheKeyFn: (key) => `${key.workspaceId}:${key.id}` },
     ),
   };
+}
+
+/** A value per execution, read for a whole batch by one call that answers by `keyOf`. */
+function executionLoader<V, K>(read: (executions: readonly Execution[]) => Promise<Map<K, V>>, keyOf: (execution: Execution) => K, what: string) {
+  return new DataLoader<Execution, V, bigint>(
+    async (executions) => {
+      const found = await read(executions).catch((error: Error) => error);
+      if (found instanceof Error) return executions.map(() => found);
+      return executions.map((e) => found.get(keyOf(e)) ?? new Error(`no ${what} for execution ${e.id}`));
+    },
+    { cacheKeyFn: (execution) => execution.id },
+  );
 }

@@ -94,13 +94,13 @@ const LEDGER_ROW_SELECT = Object.keys(ledgerRow).map((name) => (name === "type" 
 
 export interface LedgerPageQuery {
   workspaceId: string;
-  /** Only rows of these types, when set. */
-  types: CreditTransactionType[] | null;
-  from: Date | null;
-  to: Date | null;
+  /** Only rows of these types, when some are given. */
+  types?: CreditTransactionType[] | null;
+  from?: Date | null;
+  to?: Date | null;
   /** Rows with ids above / below these only. */
-  idAbove: bigint | null;
-  idBelow: bigint | null;
+  above?: bigint | null;
+  below?: bigint | null;
   descending: boolean;
   take: number;
 }
@@ -116,11 +116,11 @@ export async function ledgerPage(run: RunSql, q: LedgerPageQuery): Promise<Credi
   const param = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
   const where = [
     `"workspaceId" >= $1::uuid AND "workspaceId" <= $1::uuid`,
-    ...(q.types ? [`"type"::text = ANY(${param(q.types, "text[]")})`] : []),
+    ...(q.types?.length ? [`"type"::text = ANY(${param(q.types, "text[]")})`] : []),
     ...(q.from ? [`"occurredAt" >= ${param(q.from.toISOString(), "timestamptz")}`] : []),
     ...(q.to ? [`"occurredAt" < ${param(q.to.toISOString(), "timestamptz")}`] : []),
-    ...(q.idAbove !== null ? [`id > ${param(q.idAbove.toString(), "int8")}`] : []),
-    ...(q.idBelow !== null ? [`id < ${param(q.idBelow.toString(), "int8")}`] : []),
+    ...(q.above != null ? [`id > ${param(q.above.toString(), "int8")}`] : []),
+    ...(q.below != null ? [`id < ${param(q.below.toString(), "int8")}`] : []),
   ];
   const direction = q.descending ? "DESC" : "ASC";
   return parseRows(ledgerRow, await run(
