@@ -4,7 +4,7 @@
 // part move to their own (time.ts, rollupPlan); partial days at the window's edges and hourly
 // buckets read the raw rows. All parts meet in one SQL statement, so totals are exact either way.
 import type { Workspace } from "../db/generated/client.js";
-import { readRollup, ROLLUP_SOURCE_DIMENSIONS, type RollupSqlRow } from "../store/daily-aggregates.js";
+import { readRollup, ROLLUP_SOURCE_DIMENSIONS, type RollupMetricColumn, type RollupSqlRow } from "../store/daily-aggregates.js";
 import { directSql } from "../store/rows.js";
 import type { RequestContext } from "./context.js";
 import { ValidationError } from "./errors.js";
@@ -27,6 +27,11 @@ export interface UsageRollupArgs extends WindowInput {
   timeZone?: string | null;
   /** What to roll up; grouping by WORKFLOW or TRIGGER implies EXECUTIONS. */
   source?: "USAGE" | "EXECUTIONS" | null;
+  /**
+   * The metrics to sum, all when absent (what a GraphQL operation selects). Reading another from
+   * the rows or totals throws: it was never summed, and zero would be a wrong answer.
+   */
+  metrics?: readonly RollupMetricName[] | null;
 }
 
 export interface RollupMetrics {
@@ -39,6 +44,14 @@ export interface RollupMetrics {
   cacheReadTokens: bigint;
   cacheWriteTokens: bigint;
 }
+
+export type RollupMetricName = keyof RollupMetrics;
+
+/** Each metric's column in the rollup's SQL. */
+const METRIC_COLUMNS: Record<RollupMetricName, RollupMetricColumn> = {
+  quantity: "q", costUsd: "c", credits: "cr", eventCount: "n", promptTokens: "pt", completionTokens: "ct", cacheReadTokens: "crt", cacheWriteTokens: "cwt",
+};
+const ALL_METRICS = Object.keys(METRIC_COLUMNS) as RollupMetricName[];
 
 export interface RollupRow extends RollupMetrics {
   bucketStart: Date | null;
@@ -79,16 +92,18 @@ export async function usageRollup(ctx: RequestContext, target: WorkspaceTarget, 
 
   const unit = UNITS[granularity];
   const plan = rollupPlan(window, workspace.timeZone, timeZone, unit);
-  const rows = await readRollup(directSql(ctx.db), { source, workspaceId: workspace.id, timeZone, unit, dims: groupBy, from: window.from, ...plan });
-  const result = rows.map((row) => ({
+  const metrics = args.metrics ?? ALL_METRICS;
+  const rows = await readRollup(directSql(ctx.db), {
+    source, workspaceId: workspace.id, timeZone, unit, dims: groupBy, from: window.from, ...plan, metrics: metrics.map((m) => METRIC_COLUMNS[m]),
+  });
+  const result = rows.map((row) => withMetrics({
     bucketStart: granularity === "ALL" ? null : row.b,
-    group: Object.fromEntries(groupBy.map((dimension, i) => [dimension, (row[`d${i}`] as string | null | undefined) ?? null])),
-    ...metricsOf(row),
-  }));
-  return { source, window, timeZone, granularity, groupBy, rows: result, totals: sumMetrics(result), usedDailyRollup: plan.days !== null };
+    group: Object.fromEntries(groupBy.map((dimension, i) => [dimension, row[`d${i}`] ?? null])),
+  }, metricsOf(row)));
+  return { source, window, timeZone, granularity, groupBy, rows: result, totals: sumMetrics(result, metrics), usedDailyRollup: plan.days !== null };
 }
 
-function metricsOf(row: RollupSqlRow): RollupMetrics {
+function metricsOf(row: RollupSqlRow): Partial<RollupMetrics> {
   return {
     quantity: row.q,
     costUsd: row.c,
@@ -101,20 +116,24 @@ function metricsOf(row: RollupSqlRow): RollupMetrics {
   };
 }
 
-function sumMetrics(rows: RollupMetrics[]): RollupMetrics {
-  return rows.reduce<RollupMetrics>(
-    (sum, row) => ({
-      quantity: sum.quantity.plus(row.quantity),
-      costUsd: sum.costUsd.plus(row.costUsd),
-      credits: sum.credits.plus(row.credits),
-      eventCount: sum.eventCount + row.eventCount,
-      promptTokens: sum.promptTokens + row.promptTokens,
-      completionTokens: sum.completionTokens + row.completionTokens,
-      cacheReadTokens: sum.cacheReadTokens + row.cacheReadTokens,
-      cacheWriteTokens: sum.cacheWriteTokens + row.cacheWriteTokens,
-    }),
-    { quantity: new Decimal(0), costUsd: new Decimal(0), credits: new Decimal(0), eventCount: 0, promptTokens: 0n, completionTokens: 0n, cacheReadTokens: 0n, cacheWriteTokens: 0n },
-  );
+/** `target` with the metrics summed; reading one that was not throws (zero would be a wrong answer). */
+function withMetrics<T extends object>(target: T, values: Partial<RollupMetrics>): T & RollupMetrics {
+  for (const name of ALL_METRICS) {
+    const value = values[name];
+    Object.defineProperty(target, name, value === undefined
+      ? { get: () => { throw new Error(`rollup metric ${name} was not summed: ask for it in metrics`); } }
+      : { value, enumerable: true });
+  }
+  return target as T & RollupMetrics;
+}
+
+const ZERO: RollupMetrics = { quantity: new Decimal(0), costUsd: new Decimal(0), credits: new Decimal(0), eventCount: 0, promptTokens: 0n, completionTokens: 0n, cacheReadTokens: 0n, cacheWriteTokens: 0n };
+
+/** The sums of `metrics` over the rows (all of them by default). */
+function sumMetrics(rows: RollupMetrics[], metrics: readonly RollupMetricName[] = ALL_METRICS): RollupMetrics {
+  const add = (a: RollupMetrics[RollupMetricName], b: RollupMetrics[RollupMetricName]) =>
+    a instanceof Decimal ? a.plus(b as Decimal) : typeof a === "number" ? a + (b as number) : (a as bigint) + (b as bigint);
+  return withMetrics({}, Object.fromEntries(metrics.map((m) => [m, rows.reduce((sum, row) => add(sum, row[m]), ZERO[m])])));
 }
 
 // ---- Billing Usage analytics (source 001) -------------------------------------------------------

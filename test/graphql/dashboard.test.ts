@@ -4,7 +4,8 @@
 import { describe, expect } from "vitest";
 import { graphql } from "../gql/index.js";
 import { gatewayTest } from "../helpers/fixtures.js";
-import { bearer, operatorKey } from "../helpers/gateway.js";
+import { bearer, operatorAt, operatorKey } from "../helpers/gateway.js";
+import { usageRollup } from "../../src/domain/usage-rollup.js";
 import { parse } from "graphql";
 import type { ResultOf } from "@graphql-typed-document-node/core";
 import type { Database } from "../../src/db/client.js";
@@ -69,6 +70,17 @@ const Dashboard = graphql(`
       usageRollup(period: LAST_30_DAYS, groupBy: [MODEL]) { rows { group { model } costUsd } }
     }
   }
+`);
+const CostRollup = graphql(`
+  query DashCostRollup($from: DateTime, $to: DateTime, $timeZone: String) {
+    workspace {
+      usageRollup(from: $from, to: $to, granularity: MONTH, groupBy: [MODEL], timeZone: $timeZone) {
+        rows { bucketStart group { model } costUsd }
+        totals { ...DashRollupTokens }
+      }
+    }
+  }
+  fragment DashRollupTokens on UsageRollupMetrics { totalTokens }
 `);
 const SetLimit = graphql(`mutation DashLimit($limit: Decimal!) { setUsageLimit(monthlyLimitUsd: $limit) { __typename } }`);
 const Activity = graphql(`
@@ -344,6 +356,34 @@ describe("dashboard reads", () => {
       }
       expect(statements.filter((sql) => sql.includes('"UsageRecord"') || sql.includes('"UsageDaily')), timeZone).toHaveLength(1);
     }
+  });
+
+  test("sums only the metrics an operation selects (through fragments too), to the same totals", async ({ gateway, db, keys, clock }) => {
+    for (const timeZone of ["America/New_York", "Asia/Kolkata"]) {
+      const window = { from: OCT_1_NEW_YORK, to: NOW.toISOString(), timeZone };
+      const statements: string[] = [];
+      const stop = db.onQuery((sql) => statements.push(sql));
+      const response = await gateway.graphql(CostRollup, window, bearer(keys.acme)).finally(stop);
+      const rollup = response.data!.workspace!.usageRollup!;
+      const [sql, ...more] = statements.filter((text) => text.includes('"UsageRecord"') || text.includes('"UsageDaily'));
+      expect(more).toEqual([]);
+      expect(sql).toContain('SUM("costUsd")');
+      expect(sql).toContain('"promptTokens"'); // totalTokens, asked through the fragment
+      for (const unasked of ['SUM("credits")', 'SUM("units")', 'SUM("quantity")', '"cacheReadTokens"']) expect(sql, unasked).not.toContain(unasked);
+
+      const all = (await gateway.graphql(GroupedRollup, { ...window, granularity: "MONTH", groupBy: ["MODEL"] }, bearer(keys.acme))).data!.workspace!.usageRollup!;
+      expect(rollup.rows).toEqual(all.rows.map((row) => ({ bucketStart: row.bucketStart, group: { model: row.group.model }, costUsd: row.costUsd })));
+      const [tokens] = await raw<{ total: bigint }>(db,
+        `SELECT SUM(COALESCE("promptTokens", 0) + COALESCE("completionTokens", 0))::bigint AS total FROM "UsageRecord"
+         WHERE "workspaceId" = $1::uuid AND "occurredAt" >= $2::timestamptz AND "occurredAt" < $3::timestamptz`, keys.acmeId, window.from, window.to);
+      expect(rollup.totals.totalTokens).toBe(String(tokens!.total));
+    }
+
+    // Read through the domain, a metric that was not summed is an error, never a zero.
+    const domain = await usageRollup(await operatorAt(db, clock), { id: keys.acmeId }, { from: new Date(OCT_1_NEW_YORK), to: NOW, granularity: "MONTH", metrics: ["costUsd"] });
+    expect(domain.rows[0]!.costUsd.toFixed()).toMatch(/^\d/);
+    expect(() => domain.rows[0]!.credits).toThrow(/credits was not summed/);
+    expect(() => domain.totals.quantity).toThrow(/quantity was not summed/);
   });
 
   test("rejects operations past the depth, alias, token and page limits with 400", async ({ gateway, keys }) => {

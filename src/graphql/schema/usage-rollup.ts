@@ -1,5 +1,7 @@
-import { usageRollup, type RollupMetrics, type RollupRow, type UsageRollup } from "../../domain/usage-rollup.js";
+import type { GraphQLResolveInfo } from "graphql";
+import { usageRollup, type RollupMetricName, type RollupMetrics, type RollupRow, type UsageRollup } from "../../domain/usage-rollup.js";
 import { builder } from "../builder.js";
+import { selectedBelow } from "../selection.js";
 import { GranularityEnum, PeriodEnum, RollupDimensionEnum } from "./enums.js";
 
 const RollupMetricsRef = builder.interfaceRef<RollupMetrics>("UsageRollupMetrics").implement({
@@ -109,6 +111,17 @@ builder.prismaObjectField("Workspace", "usageRollup", (t) =>
         description: "What to total; by default EXECUTIONS when grouping by WORKFLOW or TRIGGER, else USAGE.",
       }),
     },
-    resolve: (workspace, args, ctx) => usageRollup(ctx, workspace, args),
+    resolve: (workspace, args, ctx, info) => usageRollup(ctx, workspace, { ...args, metrics: selectedMetrics(info) }),
   }),
 );
+
+/** The metric fields that rows and totals select, each as the metrics it needs: the rollup sums only those. */
+const METRICS_OF_FIELD: Record<string, RollupMetricName[]> = {
+  quantity: ["quantity"], costUsd: ["costUsd"], credits: ["credits"], eventCount: ["eventCount"], promptTokens: ["promptTokens"],
+  completionTokens: ["completionTokens"], cacheReadTokens: ["cacheReadTokens"], cacheWriteTokens: ["cacheWriteTokens"],
+  totalTokens: ["promptTokens", "completionTokens"],
+};
+
+function selectedMetrics(info: GraphQLResolveInfo): RollupMetricName[] {
+  return [...new Set([...selectedBelow(info, ["rows", "totals"])].flatMap((field) => METRICS_OF_FIELD[field] ?? []))];
+}
