@@ -112,18 +112,19 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
       parsed.push(item);
     }
   }
-  const skus = new Map((await ctx.db.prisma.sku.findMany({ where: { id: { in: [...new Set(parsed.map((p) => p.input.sku))] } } })).map((sku) => [sku.id, sku]));
-  const now = ctx.clock.now();
-  // Priced before the lock, which only the balance needs.
-  const priced = parsed.map(({ index, input }) => ({ index, input, ...priceRecord(ctx, input, skus.get(input.sku), now) }));
   // Keys stored earlier are duplicates whatever happens next: a retried batch is answered without
-  // waiting for the workspace's lock. Keys not found are probed again under the lock.
-  const stored = await existingUsageKeys(directSql(ctx.db), workspace.id, priced.map((p) => p.input.idempotencyKey));
-  const toWrite = priced.filter(({ index, input }) => {
+  // pricing its records or waiting for the workspace's lock. Keys not found are probed again under the lock.
+  const stored = await existingUsageKeys(directSql(ctx.db), workspace.id, parsed.map((p) => p.input.idempotencyKey));
+  const fresh = parsed.filter(({ index, input }) => {
     const existingId = stored.get(input.idempotencyKey);
     if (existingId !== undefined) outcomes[index] = duplicate(index, input.idempotencyKey, existingId, workspace.id);
     return existingId === undefined;
   });
+  const skus = fresh.length === 0 ? new Map<string, Sku>()
+    : new Map((await ctx.db.prisma.sku.findMany({ where: { id: { in: [...new Set(fresh.map((p) => p.input.sku))] } } })).map((sku) => [sku.id, sku]));
+  const now = ctx.clock.now();
+  // Priced before the lock, which only the balance needs.
+  const toWrite = fresh.map(({ index, input }) => ({ index, input, ...priceRecord(ctx, input, skus.get(input.sku), now) }));
 
   const written = toWrite.length === 0 ? [] : await withLedgerLock(ctx, workspace.id, async (tx, locked) => {
     const run = prismaSql(tx);

@@ -35,7 +35,7 @@ describe("REST credits and events", () => {
     expect(ndjson.body).toMatchObject({ accepted: 2, duplicates: 0, rejected: 0 });
   });
 
-  test("answers a retried batch from the stored keys, without the workspace's lock, and the same as the first time", async ({ gateway, db, tenants: { acme } }) => {
+  test("answers a retried batch from the stored keys, without pricing it or the workspace's lock, and the same as the first time", async ({ gateway, db, tenants: { acme } }) => {
     const batch = JSON.stringify([...events("retry", 3), { idempotencyKey: "retry-sku", sku: "no-such-sku", units: "1" }]);
     const first = await post(gateway, batch, "application/json", acme.keys.write);
     expect(first.body).toMatchObject({ accepted: 3, duplicates: 0, rejected: 1 });
@@ -52,6 +52,7 @@ describe("REST credits and events", () => {
     expect(ids.every((id: string) => /^\d+$/.test(id))).toBe(true);
     expect(again.body.results.map((r: { id: string }) => r.id)).toEqual(ids);
     expect(statements.filter((sql) => /FOR UPDATE|lock_timeout/i.test(sql))).toEqual([]);
+    expect(statements.filter((sql) => sql.includes('"Sku"'))).toEqual([]); // nothing to price
     // A stored key beside a new one: the new record is written under the lock, the old one reported.
     const mixed = await post(gateway, JSON.stringify([events("retry", 1)[0], ...events("retry-new", 1)]), "application/json", acme.keys.write);
     expect(mixed.body.results.map((r: { status: string }) => r.status)).toEqual(["duplicate", "accepted"]);
