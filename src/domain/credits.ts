@@ -8,6 +8,7 @@ import { ValidationError } from "./errors.js";
 import { LOT_PRIORITY, SYSTEM_KEY_PREFIX, type LotSource } from "./credit-lots.js";
 import { appendLedger, Decimal, withLedgerLock, type LedgerEntry, type LedgerLock, type Tx } from "./ledger.js";
 import { refundedOf } from "../store/credit-lots.js";
+import { ledgerRowByKey } from "../store/ledger.js";
 import { prismaSql } from "../store/rows.js";
 import { rowId } from "./rules/ids.js";
 import { parseInput } from "./rules/check.js";
@@ -153,7 +154,7 @@ function postEntry(
 ): Promise<CreditTransaction> {
   return withLedgerLock(ctx, workspace.id, async (tx, locked) => {
     if (idempotencyKey) {
-      const earlier = await tx.creditTransaction.findUnique({ where: { workspaceId_idempotencyKey: { workspaceId: workspace.id, idempotencyKey } } });
+      const earlier = await ledgerRowByKey(prismaSql(tx), workspace.id, idempotencyKey);
       if (earlier) return earlier;
     }
     const [id] = await appendLedger(tx, locked, [{ ...(await build(locked, tx)), idempotencyKey, occurredAt: ctx.clock.now() }]);

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import type { Execution, Prisma, Workflow, Workspace } from "../db/generated/client.js";
 import { addExecutionsToAggregates } from "../store/daily-aggregates.js";
-import { executionsPage, monthToDateTotals, upsertWorkflow } from "../store/executions.js";
+import { executionByKey, executionsPage, monthToDateTotals, upsertWorkflow } from "../store/executions.js";
 import { directSql, prismaSql } from "../store/rows.js";
 import { GRAPHQL_PAGE, keyBounds, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
@@ -64,11 +64,11 @@ export async function recordExecution(ctx: RequestContext, target: WorkspaceTarg
   if (problem) throw problem;
   const now = ctx.clock.now();
   return withLedgerLock(ctx, workspace.id, async (tx, locked) => {
+    const run = prismaSql(tx);
     if (input.idempotencyKey) {
-      const earlier = await tx.execution.findUnique({ where: { workspaceId_idempotencyKey: { workspaceId: workspace.id, idempotencyKey: input.idempotencyKey } } });
+      const earlier = await executionByKey(run, workspace.id, input.idempotencyKey);
       if (earlier) return { execution: earlier, duplicate: true };
     }
-    const run = prismaSql(tx);
     const execution = await tx.execution.create({
       data: {
         workspaceId: workspace.id,

@@ -109,3 +109,12 @@ export async function executionsPage(run: RunSql, q: ExecutionPageQuery): Promis
     workflow: { id: execution.workflowId, workspaceId: execution.workspaceId, name: workflows[i]!.workflowName, createdAt: workflows[i]!.workflowCreatedAt },
   }));
 }
+
+/** The execution recorded under an idempotency key, by its unique index (the workspace hidden from the planner, as for ledger rows). */
+export async function executionByKey(run: RunSql, workspaceId: string, idempotencyKey: string): Promise<Execution | null> {
+  const [row] = parseRows(executionRow, await run(
+    `SELECT ${EXECUTION_ROW_SELECT} FROM "Execution" e WHERE e."workspaceId" = (SELECT $1::uuid) AND e."idempotencyKey" = $2`,
+    [workspaceId, idempotencyKey],
+  ));
+  return row ?? null;
+}

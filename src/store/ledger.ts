@@ -129,3 +129,16 @@ export async function ledgerPage(run: RunSql, q: LedgerPageQuery): Promise<Credi
     params,
   ));
 }
+
+/**
+ * The ledger row posted under an idempotency key, by the (workspaceId, idempotencyKey) index. The
+ * workspace is a subquery that the planner cannot see into: for a tenant newer than its statistics
+ * it estimated one row and walked all of the tenant's rows by another index.
+ */
+export async function ledgerRowByKey(run: RunSql, workspaceId: string, idempotencyKey: string): Promise<CreditTransaction | null> {
+  const [row] = parseRows(ledgerRow, await run(
+    `SELECT ${LEDGER_ROW_SELECT} FROM "CreditTransaction" WHERE "workspaceId" = (SELECT $1::uuid) AND "idempotencyKey" = $2`,
+    [workspaceId, idempotencyKey],
+  ));
+  return row ?? null;
+}

@@ -75,11 +75,17 @@ export function storedUsageRecord(workspaceId: string, record: NewUsageRecord, i
   };
 }
 
-/** The ids of records already stored under some of these idempotency keys. */
+/**
+ * The ids of records already stored under some of these idempotency keys, looked up in the
+ * (workspaceId, idempotencyKey) index. The workspace is a subquery so that the planner does not see
+ * it: for a tenant newer than the statistics it estimated one row, took the (workspaceId, id) index
+ * and compared every key with each of the tenant's records (7.5 ms for 20,000 records, growing with
+ * each batch; 1.7 ms by the unique index).
+ */
 export async function existingUsageKeys(run: RunSql, workspaceId: string, keys: string[]): Promise<Map<string, bigint>> {
   if (keys.length === 0) return new Map();
   const rows = parseRows({ idempotencyKey: col.text(), id: col.bigint() }, await run(
-    `SELECT "idempotencyKey", id FROM "UsageRecord" WHERE "workspaceId" = $1::uuid AND "idempotencyKey" = ANY($2::text[])`,
+    `SELECT "idempotencyKey", id FROM "UsageRecord" WHERE "workspaceId" = (SELECT $1::uuid) AND "idempotencyKey" = ANY($2::text[])`,
     [workspaceId, keys],
   ));
   return new Map(rows.map((row) => [row.idempotencyKey, row.id]));
