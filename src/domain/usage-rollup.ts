@@ -28,8 +28,9 @@ export interface UsageRollupArgs extends WindowInput {
   /** What to roll up; grouping by WORKFLOW or TRIGGER implies EXECUTIONS. */
   source?: "USAGE" | "EXECUTIONS" | null;
   /**
-   * The metrics to sum, all when absent (what a GraphQL operation selects). Reading another from
-   * the rows or totals throws: it was never summed, and zero would be a wrong answer.
+   * The metrics to sum, all when absent (what a GraphQL operation selects); rows always carry cost
+   * and count too. Reading any other metric from the rows or totals throws: it was never summed,
+   * and zero would be a wrong answer.
    */
   metrics?: readonly RollupMetricName[] | null;
 }

@@ -42,9 +42,12 @@ export const col = {
   text: () => column("text", (v) => (typeof v === "string" ? v : undefined)),
   int: () => column("an integer", (v) => (Number.isInteger(v) ? (v as number) : undefined)),
   bool: () => column("a boolean", (v) => (typeof v === "boolean" ? v : undefined)),
-  date: () => column("a date", (v) => (v instanceof Date ? v : undefined)),
-  /** A JSON column, as the driver parsed it. */
-  json: () => column("JSON", (v) => v as Prisma.JsonValue),
+  date: () => column("a date", (v) => (v instanceof Date && !Number.isNaN(v.getTime()) ? v : undefined)),
+  /** A JSON column, as the driver parsed it (JSON's null included; absent is not). */
+  json: (): Column<Prisma.JsonValue> => (value, name) => {
+    if (value === undefined) throw new RowShapeError(`column ${name}: expected JSON, got undefined`);
+    return value as Prisma.JsonValue;
+  },
   /** One of a PostgreSQL enum's labels, as the TypeScript union of them. */
   label: <T extends string>() => column("a label", (v) => (typeof v === "string" ? (v as T) : undefined)),
   bigint: () =>
@@ -54,7 +57,7 @@ export const col = {
   /** A count, as a JavaScript number (counts here stay far below 2^53). */
   count: () =>
     column("a count", (v) => {
-      const n = typeof v === "number" ? v : typeof v === "bigint" || typeof v === "string" ? Number(v) : Prisma.Decimal.isDecimal(v) ? v.toNumber() : NaN;
+      const n = typeof v === "number" ? v : typeof v === "bigint" || (typeof v === "string" && INTEGER.test(v)) ? Number(v) : Prisma.Decimal.isDecimal(v) ? v.toNumber() : NaN;
       return Number.isInteger(n) && n >= 0 ? n : undefined;
     }),
   decimal: () =>

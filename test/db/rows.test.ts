@@ -19,6 +19,9 @@ describe("row parsers", () => {
     expect(rows.map((row) => row.n)).toEqual([7, 3, 4]);
     expect(rows.map((row) => row.at)).toEqual([at, null, at]);
     expect(rows[0]).not.toHaveProperty("extra");
+    // JSON's own null is a value; only a missing column is refused.
+    expect(parseRows({ breakdown: col.json() }, [{ breakdown: null }, { breakdown: [1] }])).toEqual([{ breakdown: null }, { breakdown: [1] }]);
+    expect(() => parseRows({ breakdown: col.json() }, [{}])).toThrow(/column breakdown: expected JSON, got undefined/);
   });
 
   it("refuses a value of another kind, a null where none may be, and an integer a number cannot hold exactly", () => {
@@ -31,6 +34,8 @@ describe("row parsers", () => {
       [{ ...valid, n: -1 }, /column n: expected a count/],
       [{ ...valid, n: "2.5" }, /column n: expected a count/],
       [{ ...valid, at: "2026-11-01" }, /column at: expected a date, got string/],
+      [{ ...valid, at: new Date("infinity") }, /column at: expected a date, got object/],
+      [{ ...valid, n: "" }, /column n: expected a count/],
       [{ ...valid, name: 3 }, /column name: expected text, got number/],
       [{ id: "1", amount: "1", n: 1, at: null }, /column name: expected text, got undefined/],
     ];
