@@ -7,42 +7,18 @@ import { Access } from "../domain/access.js";
 import { frozenClock, type Clock } from "../domain/clock.js";
 import { createRequestContext, type Settings } from "../domain/context.js";
 import { expireDueLots } from "../domain/ledger.js";
+import { periodicJob, type PeriodicJob } from "./periodic.js";
 
-export interface ExpiryJob {
-  /** One pass now (also what the timer runs); resolves with the rows posted. */
-  runOnce(): Promise<number>;
-  /** Stops the timer and waits for a pass in progress. */
-  stop(): Promise<void>;
-}
+/** runOnce() resolves with the EXPIRATION rows posted. */
+export type ExpiryJob = PeriodicJob;
 
 export function startCreditExpiryJob(parts: { db: Database; settings: Settings; clock: Clock; logger: Logger; intervalMs: number }): ExpiryJob {
   const { db, settings, clock, logger, intervalMs } = parts;
-  let running: Promise<number> | null = null;
-  const runOnce = () => {
-    // Passes never overlap within a process; a slow one delays the next.
-    running ??= expireDueLots(createRequestContext({
+  return periodicJob({ intervalMs, logger, name: "credit expiry" }, async () => {
+    const posted = await expireDueLots(createRequestContext({
       db, settings, logger, access: Access.operator(), clock: frozenClock(clock.now()), requestId: "credit-expiry",
-    }))
-      .then((posted) => {
-        if (posted > 0) logger.info({ posted }, "credit lots expired");
-        return posted;
-      })
-      .catch((error: Error) => {
-        logger.error({ err: error.message }, "credit expiry pass failed; the next pass retries");
-        return 0;
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  };
-  const timer = intervalMs > 0 ? setInterval(runOnce, intervalMs) : null;
-  timer?.unref(); // the job never keeps a process alive on its own
-  return {
-    runOnce,
-    async stop() {
-      if (timer) clearInterval(timer);
-      await running;
-    },
-  };
+    }));
+    if (posted > 0) logger.info({ posted }, "credit lots expired");
+    return posted;
+  });
 }

@@ -21,6 +21,7 @@ import { DomainError } from "../domain/errors.js";
 import { fileSets, queueDueDeliveries, type ExportFormat } from "../domain/focus/export-jobs.js";
 import { focusRowBatches, settleBeforeExport, type FocusDataset } from "../domain/focus/rows.js";
 import { jobFolder, writeFileSet } from "../exports/file-sets.js";
+import { periodicJob, type PeriodicJob } from "./periodic.js";
 import { claimExportJob, expiredExportJobs, finishExportJob, renewExportJob, settleAbandonedCancels, type ExportFileEntry, type ExportJobEnd } from "../store/focus-export-jobs.js";
 
 /** A job whose process died this many times fails instead of running again. */
@@ -28,14 +29,11 @@ const MAX_ATTEMPTS = 3;
 /** Progress (and the lease) is written at most this often. */
 const PROGRESS_EVERY_MS = 1_000;
 
-export interface ExportJobRunner {
-  /** Starts a pass soon (a job was queued in this process). */
-  kick(): void;
-  /** One pass now; resolves with the jobs it ran. */
-  runOnce(): Promise<number>;
-  /** Stops the timer; a job under way goes back to the queue for another process. */
-  stop(): Promise<void>;
-}
+/**
+ * kick() starts a pass soon (a job was queued in this process); runOnce() resolves with the jobs it
+ * ran; on stop() a job under way goes back to the queue for another process.
+ */
+export type ExportJobRunner = PeriodicJob;
 
 export interface ExportJobOptions {
   db: Database;
@@ -50,8 +48,6 @@ export interface ExportJobOptions {
 export function startFocusExportJobs(options: ExportJobOptions): ExportJobRunner {
   const { db, clock, logger } = options;
   const worker = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString("hex")}`;
-  let stopping = false;
-  let running: Promise<number> | null = null;
   const context = (requestId: string): RequestContext =>
     createRequestContext({ db, settings: options.settings, logger, access: Access.operator(), clock: frozenClock(clock.now()), requestId });
 
@@ -66,7 +62,7 @@ export function startFocusExportJobs(options: ExportJobOptions): ExportJobRunner
     let lastReport = 0;
     let done = { rows: 0, bytes: 0 };
     const progress = async (rows: number, bytes: number) => {
-      if (stopping) return false;
+      if (runner.stopping) return false;
       if (performance.now() - lastReport < PROGRESS_EVERY_MS) return true;
       lastReport = performance.now();
       return renewExportJob(db.prisma, job.id, worker, { rows: done.rows + rows, bytes: done.bytes + bytes, leaseUntil: new Date(clock.now().getTime() + options.leaseMs) });
@@ -108,7 +104,7 @@ export function startFocusExportJobs(options: ExportJobOptions): ExportJobRunner
    */
   const stopped = async (job: FocusExportJob, folder: string) => {
     removeQuietly(folder);
-    const ended = await finishExportJob(db.prisma, job.id, worker, { state: "QUEUED", at: clock.now(), giveBackAttempt: stopping });
+    const ended = await finishExportJob(db.prisma, job.id, worker, { state: "QUEUED", at: clock.now(), giveBackAttempt: runner.stopping });
     if (ended === "CANCELLED") logger.info({ jobId: job.id }, "focus export cancelled");
   };
 
@@ -125,7 +121,7 @@ export function startFocusExportJobs(options: ExportJobOptions): ExportJobRunner
     await purge(now);
     await queueDueDeliveries(context("focus-delivery"));
     let ran = 0;
-    while (!stopping) {
+    while (!runner.stopping) {
       const at = clock.now();
       const job = await claimExportJob(db.prisma, worker, at, new Date(at.getTime() + options.leaseMs));
       if (!job) break;
@@ -135,29 +131,8 @@ export function startFocusExportJobs(options: ExportJobOptions): ExportJobRunner
     return ran;
   };
 
-  const runOnce = () => {
-    // Passes never overlap within a process.
-    running ??= pass()
-      .catch((error: Error) => {
-        logger.error({ err: error.message }, "focus export pass failed; the next pass retries");
-        return 0;
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  };
-  const timer = options.intervalMs > 0 ? setInterval(runOnce, options.intervalMs) : null;
-  timer?.unref();
-  return {
-    kick: () => void (timer && !stopping && setImmediate(runOnce)),
-    runOnce,
-    async stop() {
-      stopping = true;
-      if (timer) clearInterval(timer);
-      await running;
-    },
-  };
+  const runner = periodicJob({ intervalMs: options.intervalMs, logger, name: "focus export" }, pass);
+  return runner;
 }
 
 const sum = (entries: ExportFileEntry[], key: "rows" | "bytes") => entries.reduce((total, e) => total + e[key], 0);
