@@ -2,6 +2,7 @@
 //
 //   npm run bench [-- --quick] [--rows 1000000] [--seconds 20] [--only dashboard,typename,rollups,ingestion,export]
 //   BENCH_DATABASE_URL=postgres://… (default postgres://postgres@127.0.0.1:5432/billing_bench)
+//   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…" adds Node flags to the gateway (a CPU profile, say)
 //
 // Seeds (or reuses) a bulk workspace of `--rows` usage records and 1,500 executions on the local
 // PostgreSQL, starts the gateway as `npm start` does and PostGraphile v5 over the same tables
@@ -291,8 +292,10 @@ try {
   for (let i = 0; i < (!measures("export") ? 0 : quick ? 1 : REPEAT); i++) {
     for (const format of ["csv", "jsonl"]) {
       const sampler = setInterval(() => (exportPeakMb = Math.max(exportPeakMb, memoryMb(server.pid, "VmRSS"))), 50);
+      const [node0, pg0] = [cpuMs(server.pid), postgresCpuMs()];
       const result = await download(`${server.url}/api/billing/focus-export?from=${workspace.from}&to=${workspace.to}&format=${format}`, readKey);
       clearInterval(sampler);
+      console.log(`    ${format}: ${fmt(result.seconds, 2)} s; CPU per 1,000 rows: Node ${fmt((cpuMs(server.pid) - node0) / (expected / 1000), 2)} ms, PostgreSQL ${fmt((postgresCpuMs() - pg0) / (expected / 1000), 2)} ms`);
       const dataRows = result.lines - (format === "csv" ? 1 : 0);
       if (dataRows !== expected) throw new Error(`FOCUS ${format}: ${dataRows} rows, expected ${expected}`);
       exportSeconds[format]!.push(result.seconds);
@@ -336,6 +339,7 @@ async function ingestion(batches: number) {
   const send = async (statuses: Map<string, number>) => {
     let next = 0;
     const started = performance.now();
+    const [node0, pg0] = [cpuMs(server.pid), postgresCpuMs()];
     await Promise.all(Array.from({ length: 4 }, async () => {
       while (next < bodies.length) {
         const body = bodies[next++]!;
@@ -345,6 +349,8 @@ async function ingestion(batches: number) {
         for (const result of answer.results!) statuses.set(result.status, (statuses.get(result.status) ?? 0) + 1);
       }
     }));
+    const perBatch = (ms: number) => `${fmt(ms / bodies.length, 1)} ms`;
+    console.log(`    CPU per 1,000-record batch: Node ${perBatch(cpuMs(server.pid) - node0)}, PostgreSQL ${perBatch(postgresCpuMs() - pg0)}`);
     return (performance.now() - started) / 1000;
   };
   const fresh = new Map<string, number>();

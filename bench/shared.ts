@@ -85,7 +85,7 @@ export async function benchKey(db: Database, workspaceId: string, scopes: Scope[
 
 /** The gateway on the bench database, started as `npm start` starts it (the same V8 flag), with these settings. */
 export function startBenchGateway(env: Record<string, string>): Promise<RunningServer> {
-  return startServer({ DATABASE_URL: BENCH_DATABASE_URL, LOG_LEVEL: "warn", ...env }, 120_000, ["--max-semi-space-size=32"]);
+  return startServer({ DATABASE_URL: BENCH_DATABASE_URL, LOG_LEVEL: "warn", ...env }, 120_000, ["--max-semi-space-size=32", ...(process.env.BENCH_NODE_ARGS?.split(" ") ?? [])]);
 }
 
 /** Resident memory of a process in MB: now (VmRSS) or the peak since it started (VmHWM). */

@@ -9,6 +9,8 @@ import type { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client.js";
 import type { Config } from "../config/config.js";
 import { StartupError } from "../config/startup-error.js";
+import { UnavailableError } from "../domain/errors.js";
+import { databaseFault } from "./faults.js";
 
 export type { PrismaClient };
 export type DatabaseKind = "pglite" | "postgres";
@@ -26,6 +28,12 @@ export interface Database {
   /** The embedded engine itself, when the database is PGlite. */
   pglite?: PGlite;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a transaction on one connection, rows as the driver gives them: the ledger's
+   * writes, whose large statements cost about 10 ms more each through Prisma's interactive
+   * transactions. A connection not free within `maxWaitMs` fails as OVERLOADED; `fn` throwing rolls back.
+   */
+  transaction<T>(fn: (run: (sql: string, params: unknown[]) => Promise<unknown[]>) => Promise<T>, options: { maxWaitMs: number }): Promise<T>;
   /**
    * One parameterized read whose rows come back as arrays of text (select `::text`): the export's
    * hot path, where Prisma's row objects cost half the throughput.
@@ -118,6 +126,35 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     },
     connections: () => ({ idle: pool.idleCount, busy: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
     listen: (channel, handlers) => listenOnOwnConnection(url, channel, handlers),
+    async transaction(fn, { maxWaitMs }) {
+      const client = await connectWithin(pool, maxWaitMs);
+      let broken = false;
+      // A checked-out client's errors (the server ending the session) come as events: one unheard crashes the process.
+      const onError = () => (broken = true);
+      client.on("error", onError);
+      const run = async (text: string, params: unknown[]) => {
+        notify(text);
+        try {
+          return (await client.query(text, params)).rows;
+        } catch (error) {
+          // A connection that failed mid-statement may be unusable: it leaves the pool.
+          broken ||= databaseErrorBreaksConnection(error);
+          throw error;
+        }
+      };
+      try {
+        await client.query("BEGIN");
+        const result = await fn(run);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        if (!broken) await client.query("ROLLBACK").catch(() => (broken = true));
+        throw error;
+      } finally {
+        client.off("error", onError);
+        client.release(broken);
+      }
+    },
     async withSession(fn) {
       const client = await pool.connect();
       try {
@@ -134,6 +171,31 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       await pool.end();
     },
   };
+}
+
+/**
+ * A pool connection within `ms`, or OVERLOADED: the pool's own timeout is one setting for every
+ * caller, and a ledger write has only what its queue left of its wait. A connection that arrives
+ * after the caller gave up goes straight back.
+ */
+function connectWithin(pool: pg.Pool, ms: number): Promise<pg.PoolClient> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new UnavailableError("OVERLOADED", "The gateway is busy; retry shortly", 1));
+    }, Math.max(1, ms));
+    pool.connect().then(
+      (client) => (late ? client.release() : (clearTimeout(timer), resolve(client))),
+      (error) => (late ? undefined : (clearTimeout(timer), reject(error))),
+    );
+  });
+}
+
+/** Errors after which a connection is not handed out again: the server or the socket went away. */
+function databaseErrorBreaksConnection(error: unknown): boolean {
+  const fault = databaseFault(error);
+  return fault === "DATABASE_UNAVAILABLE" || fault === "TIMEOUT";
 }
 
 const LISTEN_HEARTBEAT_MS = 15_000;
@@ -224,6 +286,11 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
       notify(text);
       return (await client.query<Record<string, unknown>>(text, params)).rows;
     },
+    // PGlite's own transaction waits for the one connection, after the statements queued before it.
+    transaction: (fn) => client.transaction((tx) => fn(async (text, params) => {
+      notify(text);
+      return (await tx.query(text, params)).rows;
+    })),
     // PGlite has one connection; callers use sessions only where nothing else runs (start-up, seeding).
     withSession: (fn) => fn(session),
     connections: () => ({ idle: inFlight() === 0 ? 1 : 0, busy: Math.min(1, inFlight()), waiting: Math.max(0, inFlight() - 1) }),

@@ -8,8 +8,7 @@ import { ValidationError } from "./errors.js";
 import { LOT_PRIORITY, SYSTEM_KEY_PREFIX, type LotSource } from "./credit-lots.js";
 import { appendLedger, Decimal, withLedgerLock, type LedgerEntry, type LedgerLock, type Tx } from "./ledger.js";
 import { refundedOf } from "../store/credit-lots.js";
-import { ledgerRowByKey } from "../store/ledger.js";
-import { prismaSql } from "../store/rows.js";
+import { ledgerRowById, ledgerRowByKey } from "../store/ledger.js";
 import { rowId } from "./rules/ids.js";
 import { parseInput } from "./rules/check.js";
 import { futureInstant } from "./rules/instants.js";
@@ -113,13 +112,13 @@ export async function adjustCredits(ctx: RequestContext, target: WorkspaceTarget
 export async function refundCredits(ctx: RequestContext, target: WorkspaceTarget, raw: RefundCreditsInput): Promise<CreditTransaction> {
   const workspace = await workspaceFor(ctx, target, "admin");
   const input = parseInput(refundInput, raw);
-  return postEntry(ctx, workspace, input.idempotencyKey, async (_locked, tx) => {
-    const debit = await tx.creditTransaction.findFirst({ where: { id: input.transactionId, workspaceId: workspace.id } });
+  return postEntry(ctx, workspace, input.idempotencyKey, async (_locked, run) => {
+    const debit = await ledgerRowById(run, workspace.id, input.transactionId);
     if (!debit) throw ValidationError.single("transactionId", "no ledger row of this workspace has this id");
     if (!debit.amount.isNegative() || debit.type === "EXPIRATION") {
       throw ValidationError.single("transactionId", "only debits (usage, charged executions, negative adjustments) can be refunded");
     }
-    const done = await refundedOf(prismaSql(tx), debit.id);
+    const done = await refundedOf(run, debit.id);
     const debited = debit.amount.neg();
     const left = debited.minus(done.credits);
     const amount = input.credits ? new Decimal(input.credits) : left;
@@ -150,14 +149,14 @@ function postEntry(
   ctx: RequestContext,
   workspace: Workspace,
   idempotencyKey: string | null | undefined,
-  build: (locked: LedgerLock, tx: Tx) => Entry | Promise<Entry>,
+  build: (locked: LedgerLock, run: Tx) => Entry | Promise<Entry>,
 ): Promise<CreditTransaction> {
-  return withLedgerLock(ctx, workspace.id, async (tx, locked) => {
+  return withLedgerLock(ctx, workspace.id, async (run, locked) => {
     if (idempotencyKey) {
-      const earlier = await ledgerRowByKey(prismaSql(tx), workspace.id, idempotencyKey);
+      const earlier = await ledgerRowByKey(run, workspace.id, idempotencyKey);
       if (earlier) return earlier;
     }
-    const [id] = await appendLedger(tx, locked, [{ ...(await build(locked, tx)), idempotencyKey, occurredAt: ctx.clock.now() }]);
-    return tx.creditTransaction.findUniqueOrThrow({ where: { id: id! } });
+    const [id] = await appendLedger(run, locked, [{ ...(await build(locked, run)), idempotencyKey, occurredAt: ctx.clock.now() }]);
+    return (await ledgerRowById(run, workspace.id, id!))!;
   });
 }

@@ -4,8 +4,8 @@
 import { z } from "zod";
 import type { Execution, Prisma, Workflow, Workspace } from "../db/generated/client.js";
 import { addExecutionsToAggregates } from "../store/daily-aggregates.js";
-import { executionByKey, executionsPage, monthToDateTotals, upsertWorkflow } from "../store/executions.js";
-import { directSql, prismaSql } from "../store/rows.js";
+import { executionByKey, executionsPage, insertExecution, monthToDateTotals, upsertWorkflow } from "../store/executions.js";
+import { directSql } from "../store/rows.js";
 import { GRAPHQL_PAGE, keyBounds, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
 import { InvalidCursorError, ValidationError } from "./errors.js";
@@ -63,30 +63,27 @@ export async function recordExecution(ctx: RequestContext, target: WorkspaceTarg
   const problem = executionProblem(ctx, input);
   if (problem) throw problem;
   const now = ctx.clock.now();
-  return withLedgerLock(ctx, workspace.id, async (tx, locked) => {
-    const run = prismaSql(tx);
+  return withLedgerLock(ctx, workspace.id, async (run, locked) => {
     if (input.idempotencyKey) {
       const earlier = await executionByKey(run, workspace.id, input.idempotencyKey);
       if (earlier) return { execution: earlier, duplicate: true };
     }
-    const execution = await tx.execution.create({
-      data: {
-        workspaceId: workspace.id,
-        workflowId: await upsertWorkflow(run, workspace.id, input.workflow, now),
-        startedAt: input.startedAt ?? now,
-        trigger: input.trigger,
-        model: input.model,
-        inputTokens: input.inputTokens,
-        outputTokens: input.outputTokens,
-        costUsd: input.costUsd,
-        costBreakdown: (input.costBreakdown ?? [{ model: input.model, inputTokens: input.inputTokens, outputTokens: input.outputTokens, costUsd: input.costUsd }]) as Prisma.InputJsonValue,
-        idempotencyKey: input.idempotencyKey ?? null,
-        createdAt: now,
-      },
+    const execution = await insertExecution(run, {
+      workspaceId: workspace.id,
+      workflowId: await upsertWorkflow(run, workspace.id, input.workflow, now),
+      startedAt: input.startedAt ?? now,
+      trigger: input.trigger,
+      model: input.model,
+      inputTokens: input.inputTokens,
+      outputTokens: input.outputTokens,
+      costUsd: new Decimal(input.costUsd),
+      costBreakdown: input.costBreakdown ?? [{ model: input.model, inputTokens: input.inputTokens, outputTokens: input.outputTokens, costUsd: input.costUsd }],
+      idempotencyKey: input.idempotencyKey ?? null,
+      createdAt: now,
     });
     await addExecutionsToAggregates(run, [execution.id]);
     if (input.chargeCredits && execution.costUsd.gt(0)) {
-      await appendLedger(tx, locked, [{
+      await appendLedger(run, locked, [{
         type: "USAGE",
         amount: quotient(execution.costUsd, locked.creditPriceUsd, 6).neg(),
         description: `Execution of ${input.workflow}`,

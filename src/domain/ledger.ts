@@ -8,8 +8,8 @@ import {
   addTransactionCosts, balanceWithOpenLots, insertAllocations, insertLots, openLots, owedAllocations, reduceOwed, updateLotRemainders, workspacesWithDueLots,
 } from "../store/credit-lots.js";
 import { allocateIds } from "../store/bulk-insert.js";
-import { insertLedgerRows, ledgerPage, lockWorkspace, setBalance, type LockedWorkspace, type Tx } from "../store/ledger.js";
-import { directSql, prismaSql } from "../store/rows.js";
+import { insertLedgerRows, ledgerPage, lockWorkspace, setBalance, type LockedWorkspace } from "../store/ledger.js";
+import { directSql, prismaSql, type RunSql } from "../store/rows.js";
 import { GRAPHQL_PAGE, keyBounds, keysetConnection, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
 import { balanceAt, expirationKey, LotBook, newLotRow, type LotBalance, type LotEntry, type LotState, type TxRef } from "./credit-lots.js";
@@ -19,7 +19,8 @@ import { pageSize, type PageRule } from "./rules/pages.js";
 import { rangeFilter } from "./rules/windows.js";
 import { workspaceFor, type WorkspaceTarget } from "./workspaces.js";
 
-export type { Tx };
+/** A statement runner inside the ledger's transaction. */
+export type Tx = RunSql;
 export const Decimal = Prisma.Decimal;
 export type Decimal = Prisma.Decimal;
 
@@ -70,7 +71,7 @@ export function canDebit(workspace: Pick<LockedWorkspace, "allowOverdraft">, bal
  * anything, if an entry would take a balance negative without overdraft or past what the balance
  * column holds.
  */
-export async function appendLedger(tx: Tx, workspace: LedgerLock, entries: LedgerEntry[]): Promise<bigint[]> {
+export async function appendLedger(run: Tx, workspace: LedgerLock, entries: LedgerEntry[]): Promise<bigint[]> {
   if (entries.length === 0) return [];
   let balance = workspace.creditBalance;
   const balances = entries.map((entry) => {
@@ -82,7 +83,6 @@ export async function appendLedger(tx: Tx, workspace: LedgerLock, entries: Ledge
     balance = next;
     return balance;
   });
-  const run = prismaSql(tx);
   const adding = entries.filter((entry) => entry.amount.isPositive()).length;
   // Overdraft is owed only while the balance is negative, and only lots settle it.
   const owed = adding > 0 && workspace.creditBalance.isNegative()
@@ -90,7 +90,7 @@ export async function appendLedger(tx: Tx, workspace: LedgerLock, entries: Ledge
     : [];
   const plan = workspace.book.plan(entries, adding > 0 ? await allocateIds(run, "CreditLot", adding) : [], owed);
 
-  const ids = await insertLedgerRows(tx, workspace.id, entries.map((entry, i) => ({
+  const ids = await insertLedgerRows(run, workspace.id, entries.map((entry, i) => ({
     type: entry.type,
     amount: entry.amount.toFixed(),
     balanceAfter: balances[i]!.toFixed(),
@@ -112,7 +112,7 @@ export async function appendLedger(tx: Tx, workspace: LedgerLock, entries: Ledge
   await insertAllocations(run, workspace.id, plan.allocations.map((a) => ({ transactionId: idOf(a.transaction), lotId: a.lotId, credits: a.credits.toFixed(), costUsd: a.costUsd.toFixed() })));
   await reduceOwed(run, plan.settled.map((debt) => ({ id: debt.id!, credits: debt.credits.toFixed() })));
   await addTransactionCosts(run, new Map([...plan.earlierCosts].map(([id, cost]) => [id, cost.toFixed()])));
-  await setBalance(tx, workspace.id, balance.toFixed());
+  await setBalance(run, workspace.id, balance.toFixed());
   workspace.creditBalance = balance;
   return ids;
 }
@@ -123,18 +123,18 @@ export async function appendLedger(tx: Tx, workspace: LedgerLock, entries: Ledge
  * of another process (lock_timeout) within what is left of WRITE_MAX_WAIT_MS: past it, the write
  * is refused with 503 OVERLOADED, having written nothing.
  */
-function ledgerTransaction<T>(ctx: RequestContext, workspaceId: string, fn: (tx: Tx, workspace: LedgerLock) => Promise<T>): Promise<T> {
+function ledgerTransaction<T>(ctx: RequestContext, workspaceId: string, fn: (run: Tx, workspace: LedgerLock) => Promise<T>): Promise<T> {
   const { connectionMs, lockMs } = ctx.settings.ledgerWaits;
   return ctx.settings.ledgerWrites.run(workspaceId, (remainingMs) => {
     // The queue, the pool and another process's lock share one budget (WRITE_MAX_WAIT_MS).
     const deadline = performance.now() + remainingMs;
-    return ctx.db.prisma.$transaction(async (tx) => {
+    return ctx.db.transaction(async (run) => {
       // At least 1 ms: 0 would mean no limit. Without a wait the lock is taken however small it is.
-      await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(deadline - performance.now()))}`);
-      const locked = await lockWorkspace(tx, workspaceId);
-      await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = ${Math.trunc(lockMs)}`);
-      return fn(tx, { ...locked, book: new LotBook(await openLots(prismaSql(tx), workspaceId)) });
-    }, { timeout: 60_000, maxWait: Math.max(1, Math.min(connectionMs, Math.trunc(remainingMs))) });
+      await run(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(deadline - performance.now()))}`, []);
+      const locked = await lockWorkspace(run, workspaceId);
+      await run(`SET LOCAL lock_timeout = ${Math.trunc(lockMs)}`, []);
+      return fn(run, { ...locked, book: new LotBook(await openLots(run, workspaceId)) });
+    }, { maxWaitMs: Math.min(connectionMs, remainingMs) });
   });
 }
 
@@ -142,11 +142,11 @@ function ledgerTransaction<T>(ctx: RequestContext, workspaceId: string, fn: (tx:
  * Runs `fn` holding the workspace's ledger lock, after posting the EXPIRATION rows that are due at
  * the request's now: so every write sees only credits that still pay.
  */
-export async function withLedgerLock<T>(ctx: RequestContext, workspaceId: string, fn: (tx: Tx, workspace: LedgerLock) => Promise<T>): Promise<T> {
+export async function withLedgerLock<T>(ctx: RequestContext, workspaceId: string, fn: (run: Tx, workspace: LedgerLock) => Promise<T>): Promise<T> {
   let expired = 0;
-  const result = await ledgerTransaction(ctx, workspaceId, async (tx, workspace) => {
-    expired = await postExpirations(ctx, tx, workspace);
-    return fn(tx, workspace);
+  const result = await ledgerTransaction(ctx, workspaceId, async (run, workspace) => {
+    expired = await postExpirations(ctx, run, workspace);
+    return fn(run, workspace);
   });
   ctx.settings.meter.creditExpirations(expired); // once committed
   ctx.settings.events.publish({ kind: "balance", workspaceId });
@@ -155,7 +155,7 @@ export async function withLedgerLock<T>(ctx: RequestContext, workspaceId: string
 
 /** Posts a workspace's due expirations, if any; returns how many (the expiry job, FOCUS exports). */
 export async function settleExpirations(ctx: RequestContext, workspaceId: string): Promise<number> {
-  const posted = await ledgerTransaction(ctx, workspaceId, (tx, workspace) => postExpirations(ctx, tx, workspace));
+  const posted = await ledgerTransaction(ctx, workspaceId, (run, workspace) => postExpirations(ctx, run, workspace));
   ctx.settings.meter.creditExpirations(posted);
   if (posted > 0) ctx.settings.events.publish({ kind: "balance", workspaceId });
   return posted;
@@ -187,9 +187,9 @@ export async function expireDueLots(ctx: RequestContext, batch = 100): Promise<n
 }
 
 /** One EXPIRATION row per lot whose expiry has passed, dated at that expiry; returns how many. */
-async function postExpirations(ctx: RequestContext, tx: Tx, workspace: LedgerLock): Promise<number> {
+async function postExpirations(ctx: RequestContext, run: Tx, workspace: LedgerLock): Promise<number> {
   const due = workspace.book.due(ctx.clock.now());
-  await appendLedger(tx, workspace, due.map((lot) => ({
+  await appendLedger(run, workspace, due.map((lot) => ({
     type: "EXPIRATION" as const,
     amount: lot.remainingCredits.neg(),
     description: `Unused credits of lot ${lot.id} expired`,

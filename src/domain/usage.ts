@@ -4,7 +4,7 @@
 import { z } from "zod";
 import type { ApiKey, Prisma, Sku, UsageRecord } from "../db/generated/client.js";
 import { addUsageToAggregates } from "../store/daily-aggregates.js";
-import { directSql, prismaSql } from "../store/rows.js";
+import { directSql } from "../store/rows.js";
 import { existingUsageKeys, insertUsageRecords, storedUsageRecord, type NewUsageRecord } from "../store/usage-records.js";
 import { GRAPHQL_PAGE, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
@@ -126,8 +126,7 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
   // Priced before the lock, which only the balance needs.
   const toWrite = fresh.map(({ index, input }) => ({ index, input, ...priceRecord(ctx, input, skus.get(input.sku), now) }));
 
-  const written = toWrite.length === 0 ? [] : await withLedgerLock(ctx, workspace.id, async (tx, locked) => {
-    const run = prismaSql(tx);
+  const written = toWrite.length === 0 ? [] : await withLedgerLock(ctx, workspace.id, async (run, locked) => {
     const seen = new Map(await existingUsageKeys(run, workspace.id, toWrite.map((p) => p.input.idempotencyKey)));
     let balance = locked.creditBalance;
     const accepted: { index: number; record: NewUsageRecord; credits: Decimal; description: string }[] = [];
@@ -150,7 +149,7 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
       accepted.push({ index, credits: charge.credits, description: charge.description, record: charge.record });
     }
     const ids = await insertUsageRecords(run, workspace.id, accepted.map((a) => a.record));
-    await appendLedger(tx, locked, accepted.map((a, i) => ({
+    await appendLedger(run, locked, accepted.map((a, i) => ({
       type: "USAGE" as const,
       amount: a.credits.neg(),
       description: a.description,
@@ -192,7 +191,7 @@ function priceRecord(ctx: RequestContext, input: ParsedRecord, sku: Sku | undefi
   const price = priceUsage(sku, units, input.currency);
   const tooLarge = chargeProblem(price);
   if (tooLarge) return { problem: { code: "VALIDATION_ERROR", message: tooLarge, path: ["units"] } };
-  return { charge: { credits: price.credits, description: `${sku.name}: ${units.toFixed()} ${sku.unit}`, record: newRecord(ctx, input, sku, price, now) } };
+  return { charge: { credits: price.credits, description: `${sku.name}: ${units.toFixed()} ${sku.unit}`, record: newRecord(ctx, input, sku, units, price, now) } };
 }
 
 /**
@@ -209,16 +208,13 @@ export async function usageRecordsIn(ctx: RequestContext, workspaceId: string, i
 /** Marks a key first seen earlier in the same batch; replaced by that record's id once inserted. */
 const IN_THIS_BATCH = 0n;
 
-function newRecord(ctx: RequestContext, input: ParsedRecord, sku: Sku, price: ReturnType<typeof priceUsage>, now: Date): NewUsageRecord {
+function newRecord(ctx: RequestContext, input: ParsedRecord, sku: Sku, units: Decimal, price: ReturnType<typeof priceUsage>, now: Date): NewUsageRecord {
   return {
     occurredAt: input.occurredAt ?? now,
     skuId: sku.id,
-    units: new Decimal(input.units).toFixed(),
-    pricePerUnitUsd: price.pricePerUnitUsd.toFixed(),
-    amount: price.amount.toFixed(),
+    units,
+    ...price,
     currency: input.currency,
-    costUsd: price.costUsd.toFixed(),
-    credits: price.credits.toFixed(),
     notes: input.notes ?? null,
     requestId: input.requestId ?? null,
     inferenceExecutionTimeMs: input.inferenceExecutionTimeMs ?? null,

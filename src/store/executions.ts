@@ -110,6 +110,23 @@ export async function executionsPage(run: RunSql, q: ExecutionPageQuery): Promis
   }));
 }
 
+/** A new execution's columns (its id and workspace aside). */
+export type NewExecution = Omit<Execution, "id">;
+
+/** Stores an execution and returns it as stored. */
+export async function insertExecution(run: RunSql, execution: NewExecution): Promise<Execution> {
+  const [row] = parseRows(executionRow, await run(
+    `INSERT INTO "Execution" AS e ("workspaceId", "workflowId", "startedAt", "trigger", "model", "inputTokens", "outputTokens", "costUsd", "costBreakdown", "idempotencyKey", "createdAt")
+     VALUES ($1::uuid, $2::uuid, $3::timestamptz, $4, $5, $6::int4, $7::int4, $8::numeric, $9::jsonb, $10, $11::timestamptz)
+     RETURNING ${EXECUTION_ROW_SELECT}`,
+    [
+      execution.workspaceId, execution.workflowId, execution.startedAt.toISOString(), execution.trigger, execution.model, execution.inputTokens,
+      execution.outputTokens, execution.costUsd.toFixed(), JSON.stringify(execution.costBreakdown), execution.idempotencyKey, execution.createdAt.toISOString(),
+    ],
+  ));
+  return row!;
+}
+
 /** The execution recorded under an idempotency key, by its unique index (the workspace hidden from the planner, as for ledger rows). */
 export async function executionByKey(run: RunSql, workspaceId: string, idempotencyKey: string): Promise<Execution | null> {
   const [row] = parseRows(executionRow, await run(

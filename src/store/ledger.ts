@@ -1,9 +1,7 @@
 // SQL of the credit ledger family: the workspace row's balance and lock, and ledger rows.
-import type { CreditTransaction, CreditTransactionType, Prisma } from "../db/generated/client.js";
+import type { CreditTransaction, CreditTransactionType } from "../db/generated/client.js";
 import { ascendingIds, insertRows, type ColumnSpec } from "./bulk-insert.js";
-import { col, parseRows, prismaSql, type RowOf, type RunSql } from "./rows.js";
-
-export type Tx = Prisma.TransactionClient;
+import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
 
 const lockedWorkspace = {
   id: col.text(),
@@ -16,10 +14,12 @@ const lockedWorkspace = {
 export type LockedWorkspace = RowOf<typeof lockedWorkspace>;
 
 /** Locks the workspace row for the rest of the transaction and reads its balance. */
-export async function lockWorkspace(tx: Tx, workspaceId: string): Promise<LockedWorkspace> {
-  const rows = parseRows(lockedWorkspace, await tx.$queryRaw`
-    SELECT id, "creditBalance", "allowOverdraft", "creditPriceUsd", "monthlyLimitUsd", "timeZone"
-    FROM "Workspace" WHERE id = ${workspaceId}::uuid FOR UPDATE`);
+export async function lockWorkspace(run: RunSql, workspaceId: string): Promise<LockedWorkspace> {
+  const rows = parseRows(lockedWorkspace, await run(
+    `SELECT id, "creditBalance", "allowOverdraft", "creditPriceUsd", "monthlyLimitUsd", "timeZone"
+     FROM "Workspace" WHERE id = $1::uuid FOR UPDATE`,
+    [workspaceId],
+  ));
   if (!rows[0]) throw new Error(`workspace ${workspaceId} vanished during a ledger write`);
   return rows[0];
 }
@@ -55,21 +55,21 @@ export const LEDGER_COLUMNS: ColumnSpec[] = [
 ];
 
 /** Appends rows in order; their ids ascend with the input. */
-export async function insertLedgerRows(tx: Tx, workspaceId: string, rows: LedgerRow[]): Promise<bigint[]> {
+export async function insertLedgerRows(run: RunSql, workspaceId: string, rows: LedgerRow[]): Promise<bigint[]> {
   const values = rows.map((r) => [
     r.type, r.amount, r.balanceAfter, r.moneyAmount, r.moneyAmount === null ? null : "USD", r.description,
     r.usageRecordId?.toString() ?? null, r.executionId?.toString() ?? null, r.idempotencyKey, r.expiresAt?.toISOString() ?? null,
     r.occurredAt.toISOString(), r.costUsd,
   ]);
-  const inserted = await insertRows(prismaSql(tx), "CreditTransaction", LEDGER_COLUMNS, values, {
+  const inserted = await insertRows(run, "CreditTransaction", LEDGER_COLUMNS, values, {
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
     returning: "id",
   });
   return ascendingIds(inserted);
 }
 
-export async function setBalance(tx: Tx, workspaceId: string, balance: string): Promise<void> {
-  await tx.$executeRaw`UPDATE "Workspace" SET "creditBalance" = ${balance}::numeric WHERE id = ${workspaceId}::uuid`;
+export async function setBalance(run: RunSql, workspaceId: string, balance: string): Promise<void> {
+  await run(`UPDATE "Workspace" SET "creditBalance" = $2::numeric WHERE id = $1::uuid`, [workspaceId, balance]);
 }
 
 /** A ledger row as Prisma's model has it. */
@@ -128,6 +128,15 @@ export async function ledgerPage(run: RunSql, q: LedgerPageQuery): Promise<Credi
      ORDER BY "workspaceId" ${direction}, id ${direction} LIMIT ${param(q.take, "int4")}`,
     params,
   ));
+}
+
+/** One ledger row of a workspace by id, or null. */
+export async function ledgerRowById(run: RunSql, workspaceId: string, id: bigint): Promise<CreditTransaction | null> {
+  const [row] = parseRows(ledgerRow, await run(
+    `SELECT ${LEDGER_ROW_SELECT} FROM "CreditTransaction" WHERE id = $1::int8 AND "workspaceId" = $2::uuid`,
+    [id.toString(), workspaceId],
+  ));
+  return row ?? null;
 }
 
 /**

@@ -6,31 +6,7 @@ import { ascendingIds, insertRows, type ColumnSpec } from "./bulk-insert.js";
 import { col, parseRows, type RunSql } from "./rows.js";
 
 /** A usage record about to be stored; prices and credits already computed. */
-export interface NewUsageRecord {
-  occurredAt: Date;
-  skuId: string;
-  units: string;
-  pricePerUnitUsd: string;
-  amount: string;
-  currency: string;
-  costUsd: string;
-  credits: string;
-  notes: string | null;
-  requestId: string | null;
-  inferenceExecutionTimeMs: number | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  cacheReadTokens: number | null;
-  cacheWriteTokens: number | null;
-  model: string | null;
-  apiKeyId: string | null;
-  externalUserId: string | null;
-  externalProjectId: string | null;
-  resourceKind: string;
-  resourceId: string | null;
-  idempotencyKey: string;
-  createdAt: Date;
-}
+export type NewUsageRecord = Omit<UsageRecord, "id" | "workspaceId">;
 
 /** The columns a new record fills, in order (the seeds insert these too, after id and workspaceId). */
 export const USAGE_RECORD_COLUMNS: (ColumnSpec & { name: keyof NewUsageRecord })[] = [
@@ -46,9 +22,9 @@ export const USAGE_RECORD_COLUMNS: (ColumnSpec & { name: keyof NewUsageRecord })
 
 /** Inserts records in input order and returns their ids, which ascend with it. */
 export async function insertUsageRecords(run: RunSql, workspaceId: string, records: NewUsageRecord[]): Promise<bigint[]> {
-  const values = records.map((record) => USAGE_RECORD_COLUMNS.map(({ name }) => {
+  const values = records.map((record) => USAGE_RECORD_COLUMNS.map(({ name, type }) => {
     const value = record[name];
-    return value instanceof Date ? value.toISOString() : value;
+    return value instanceof Date ? value.toISOString() : type === "numeric" ? (value as Prisma.Decimal).toFixed() : value;
   }));
   return ascendingIds(await insertRows(run, "UsageRecord", USAGE_RECORD_COLUMNS, values, {
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
@@ -60,20 +36,7 @@ export async function insertUsageRecords(run: RunSql, workspaceId: string, recor
  * A record as stored, without reading it back: every column is what was sent (decimals already
  * fit their columns, text is refused where PostgreSQL would change it).
  */
-export function storedUsageRecord(workspaceId: string, record: NewUsageRecord, id: bigint): UsageRecord {
-  return {
-    ...record,
-    id,
-    workspaceId,
-    units: new Prisma.Decimal(record.units),
-    pricePerUnitUsd: new Prisma.Decimal(record.pricePerUnitUsd),
-    amount: new Prisma.Decimal(record.amount),
-    costUsd: new Prisma.Decimal(record.costUsd),
-    credits: new Prisma.Decimal(record.credits),
-    currency: record.currency as UsageRecord["currency"],
-    resourceKind: record.resourceKind as UsageRecord["resourceKind"],
-  };
-}
+export const storedUsageRecord = (workspaceId: string, record: NewUsageRecord, id: bigint): UsageRecord => ({ ...record, id, workspaceId });
 
 /**
  * The ids of records already stored under some of these idempotency keys, looked up in the

@@ -1,0 +1,49 @@
+// Database.transaction, which the ledger's writes run on: one connection, everything or nothing,
+// and a bounded wait for a pool connection that leaves the pool whole when the caller gives up.
+import { describe, expect } from "vitest";
+import { openPostgres } from "../../src/db/client.js";
+import { UnavailableError } from "../../src/domain/errors.js";
+import { POSTGRES_OPTIONS, usingPostgres } from "../helpers/database.js";
+import { databaseTest } from "../helpers/fixtures.js";
+
+const test = databaseTest();
+
+describe("Database.transaction", () => {
+  test("commits every statement, or none when the work throws", async ({ db }) => {
+    await db.query(`CREATE TABLE tx_probe (n int PRIMARY KEY)`, []);
+    await db.transaction(async (run) => {
+      await run(`INSERT INTO tx_probe VALUES ($1::int)`, [1]);
+      await run(`INSERT INTO tx_probe VALUES ($1::int)`, [2]);
+    }, { maxWaitMs: 1_000 });
+    await expect(db.transaction(async (run) => {
+      await run(`INSERT INTO tx_probe VALUES ($1::int)`, [3]);
+      throw new Error("refused after the first statement");
+    }, { maxWaitMs: 1_000 })).rejects.toThrow("refused after the first statement");
+    // A failing statement rolls back what came before it too.
+    await expect(db.transaction(async (run) => {
+      await run(`INSERT INTO tx_probe VALUES ($1::int)`, [4]);
+      await run(`INSERT INTO tx_probe VALUES ($1::int)`, [1]);
+    }, { maxWaitMs: 1_000 })).rejects.toThrow();
+    expect(await db.query(`SELECT n FROM tx_probe ORDER BY n`, [])).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  test.runIf(usingPostgres)("gives up on a busy pool within its wait, as OVERLOADED, and the connection that comes late goes back", async ({ database }) => {
+    const small = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1 });
+    try {
+      let release!: () => void;
+      const held = small.withSession(() => new Promise<void>((resolve) => (release = resolve)));
+      const started = performance.now();
+      const refused = await small.transaction(async () => "never", { maxWaitMs: 100 }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(UnavailableError);
+      expect((refused as UnavailableError).code).toBe("OVERLOADED");
+      expect(performance.now() - started).toBeLessThan(2_000);
+      release();
+      await held;
+      // The pool's one connection came back, past the refused caller: the next transaction gets it.
+      expect(await small.transaction(async (run) => run(`SELECT 1 AS one`, []), { maxWaitMs: 1_000 })).toEqual([{ one: 1 }]);
+      expect(small.connections()).toMatchObject({ waiting: 0 });
+    } finally {
+      await small.close();
+    }
+  });
+});
