@@ -4,11 +4,11 @@
 import { z } from "zod";
 import type { ApiKey, Prisma, Sku, UsageRecord } from "../db/generated/client.js";
 import { addUsageToAggregates } from "../store/daily-aggregates.js";
-import { directSql } from "../store/rows.js";
-import { existingUsageKeys, insertUsageRecords, storedUsageRecord, type NewUsageRecord } from "../store/usage-records.js";
+import { directSql, type RunSql } from "../store/rows.js";
+import { deleteUsageRecords, existingUsageKeys, insertUsageRecords, storedUsageRecord, type NewUsageRecord } from "../store/usage-records.js";
 import { GRAPHQL_PAGE, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
-import { ForbiddenError, ValidationError } from "./errors.js";
+import { ForbiddenError, UnavailableError, ValidationError } from "./errors.js";
 import { appendLedger, balanceFits, balanceOf, canDebit, Decimal, withLedgerLock, type CreditBalance } from "./ledger.js";
 import { chargeProblem, priceUsage } from "./pricing.js";
 import { checkedName } from "./rules/check.js";
@@ -95,8 +95,9 @@ function parseRecords(ctx: RequestContext, records: unknown[]) {
 /**
  * Records a batch of usage in one workspace. Each record is accepted (inserted, with its credits
  * debited in the same transaction), a duplicate of an earlier idempotency key, or rejected with a
- * reason; one record's rejection does not affect the others. A batch that is invalid as a whole
- * (not a list, empty, too large) writes nothing and throws ValidationError.
+ * reason; one record's rejection does not affect the others. A key repeated within the batch
+ * refers to its first chargeable record. A batch that is invalid as a whole (not a list, empty,
+ * too large) writes nothing and throws ValidationError.
  */
 export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, records: unknown): Promise<UsageBatchResult> {
   const workspace = await workspaceFor(ctx, target, "write:usage");
@@ -113,59 +114,74 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
     }
   }
   // Keys stored earlier are duplicates whatever happens next: a retried batch is answered without
-  // pricing its records or waiting for the workspace's lock. Keys not found are probed again under the lock.
-  const stored = await existingUsageKeys(directSql(ctx.db), workspace.id, parsed.map((p) => p.input.idempotencyKey));
+  // pricing its records or waiting for the workspace's lock. The insert skips keys stored meanwhile.
+  const storedEarlier = await existingUsageKeys(directSql(ctx.db), workspace.id, parsed.map((p) => p.input.idempotencyKey));
   const fresh = parsed.filter(({ index, input }) => {
-    const existingId = stored.get(input.idempotencyKey);
+    const existingId = storedEarlier.get(input.idempotencyKey);
     if (existingId !== undefined) outcomes[index] = duplicate(index, input.idempotencyKey, existingId, workspace.id);
     return existingId === undefined;
   });
   const skus = fresh.length === 0 ? new Map<string, Sku>()
     : new Map((await ctx.db.prisma.sku.findMany({ where: { id: { in: [...new Set(fresh.map((p) => p.input.sku))] } } })).map((sku) => [sku.id, sku]));
   const now = ctx.clock.now();
-  // Priced before the lock, which only the balance needs.
-  const toWrite = fresh.map(({ index, input }) => ({ index, input, ...priceRecord(ctx, input, skus.get(input.sku), now) }));
+  // Priced before the lock, which only the balance needs. A key repeated in the batch refers to
+  // its first chargeable record: a duplicate of it once stored, refused with it otherwise.
+  const candidates = new Map<string, Candidate>();
+  const repeats: { index: number; key: string }[] = [];
+  for (const { index, input } of fresh) {
+    const { problem, charge } = priceRecord(ctx, input, skus.get(input.sku), now);
+    if (problem) outcomes[index] = rejected(index, input.idempotencyKey, problem.code, problem.message, problem.path);
+    else if (candidates.has(input.idempotencyKey)) repeats.push({ index, key: input.idempotencyKey });
+    else candidates.set(input.idempotencyKey, { index, ...charge });
+  }
 
-  const written = toWrite.length === 0 ? [] : await withLedgerLock(ctx, workspace.id, async (run, locked) => {
-    const seen = new Map(await existingUsageKeys(run, workspace.id, toWrite.map((p) => p.input.idempotencyKey)));
+  // Before the lock: the rows go in while another batch of the workspace holds it. A key that
+  // another write stored meanwhile is skipped (the unique index waits for that write to end).
+  const insertCandidates = async (run: RunSql) => {
+    const inserted = await insertUsageRecords(run, workspace.id, [...candidates.values()].map((c) => c.record));
+    const storedMeanwhile = await existingUsageKeys(run, workspace.id, [...candidates.keys()].filter((key) => !inserted.has(key)));
+    return { inserted, storedMeanwhile };
+  };
+  const written = candidates.size === 0 ? [] : await withLedgerLock(ctx, workspace.id, async (run, locked, { inserted, storedMeanwhile }) => {
     let balance = locked.creditBalance;
-    const accepted: { index: number; record: NewUsageRecord; credits: Decimal; description: string }[] = [];
-    for (const { index, input, problem, charge } of toWrite) {
-      const duplicateOf = seen.get(input.idempotencyKey);
-      if (duplicateOf !== undefined) {
-        outcomes[index] = duplicate(index, input.idempotencyKey, duplicateOf, workspace.id);
-        continue;
+    const accepted: (Candidate & { id: bigint })[] = [];
+    const unaffordable: bigint[] = [];
+    for (const [key, candidate] of candidates) {
+      const existingId = storedMeanwhile.get(key);
+      const id = inserted.get(key);
+      if (existingId !== undefined) {
+        outcomes[candidate.index] = duplicate(candidate.index, key, existingId, workspace.id);
+      } else if (id === undefined) {
+        // Another write stored the key and then removed it again (a record it could not charge): this batch retries.
+        throw new UnavailableError("OVERLOADED", "Another write to this workspace used the same idempotency keys; retry shortly", 1);
+      } else if (!canDebit(locked, balance, candidate.credits) || !balanceFits(balance.minus(candidate.credits))) {
+        outcomes[candidate.index] = rejected(candidate.index, key, "INSUFFICIENT_CREDITS", `Insufficient credits: balance ${balance.toFixed()}, required ${candidate.credits.toFixed()}`, []);
+        unaffordable.push(id);
+      } else {
+        balance = balance.minus(candidate.credits);
+        accepted.push({ ...candidate, id });
       }
-      if (problem) {
-        outcomes[index] = rejected(index, input.idempotencyKey, problem.code, problem.message, problem.path);
-        continue;
-      }
-      if (!canDebit(locked, balance, charge.credits) || !balanceFits(balance.minus(charge.credits))) {
-        outcomes[index] = rejected(index, input.idempotencyKey, "INSUFFICIENT_CREDITS", `Insufficient credits: balance ${balance.toFixed()}, required ${charge.credits.toFixed()}`, []);
-        continue;
-      }
-      balance = balance.minus(charge.credits);
-      seen.set(input.idempotencyKey, IN_THIS_BATCH);
-      accepted.push({ index, credits: charge.credits, description: charge.description, record: charge.record });
     }
-    const ids = await insertUsageRecords(run, workspace.id, accepted.map((a) => a.record));
-    await appendLedger(run, locked, accepted.map((a, i) => ({
+    await deleteUsageRecords(run, unaffordable);
+    await appendLedger(run, locked, accepted.map((a) => ({
       type: "USAGE" as const,
       amount: a.credits.neg(),
       description: a.description,
-      usageRecordId: ids[i]!,
+      usageRecordId: a.id,
       occurredAt: a.record.occurredAt,
     })));
-    await addUsageToAggregates(run, ids);
-    return accepted.map((a, i) => ({ ...a, id: ids[i]! }));
-  }).then((stored) => stored.map((a) => ({ index: a.index, record: storedUsageRecord(workspace.id, a.record, a.id), credits: a.credits })));
+    await addUsageToAggregates(run, accepted.map((a) => a.id));
+    return accepted;
+  }, insertCandidates).then((accepted) => accepted.map((a) => ({ index: a.index, record: storedUsageRecord(workspace.id, a.record, a.id), credits: a.credits })));
 
-  const idsByKey = new Map(written.map(({ record }) => [record.idempotencyKey, record.id]));
   for (const { index, record } of written) outcomes[index] = { index, idempotencyKey: record.idempotencyKey, status: "ACCEPTED", record };
-  const results = outcomes as UsageOutcome[];
-  for (const result of results) {
-    if (result.status === "DUPLICATE" && result.existingId === IN_THIS_BATCH) result.existingId = idsByKey.get(result.idempotencyKey)!;
+  for (const { index, key } of repeats) {
+    const first = outcomes[candidates.get(key)!.index]!;
+    outcomes[index] = first.status === "ACCEPTED" ? duplicate(index, key, first.record.id, workspace.id)
+      : first.status === "DUPLICATE" ? duplicate(index, key, first.existingId, workspace.id)
+      : { ...first, index };
   }
+  const results = outcomes as UsageOutcome[];
   const counts = { accepted: written.length, duplicates: results.filter((r) => r.status === "DUPLICATE").length, rejected: results.filter((r) => r.status === "REJECTED").length };
   if (written.length) ctx.settings.events.publish({ kind: "usage", workspaceId: workspace.id, usageRecordIds: written.map(({ record }) => String(record.id)) });
   ctx.settings.meter.usageRecords("accepted", counts.accepted);
@@ -180,9 +196,18 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
   };
 }
 
+interface Charge {
+  credits: Decimal;
+  description: string;
+  record: NewUsageRecord;
+}
+
+/** A batch's first chargeable record of a key. */
+type Candidate = Charge & { index: number };
+
 type Priced =
   | { problem: { code: string; message: string; path: string[] }; charge?: never }
-  | { problem?: never; charge: { credits: Decimal; description: string; record: NewUsageRecord } };
+  | { problem?: never; charge: Charge };
 
 /** A record's charge and row, or why it cannot be charged (an unknown SKU, a charge too large). */
 function priceRecord(ctx: RequestContext, input: ParsedRecord, sku: Sku | undefined, now: Date): Priced {
@@ -204,9 +229,6 @@ export async function usageRecordsIn(ctx: RequestContext, workspaceId: string, i
   const rows = await ctx.db.prisma.usageRecord.findMany({ where: { workspaceId, id: { in: [...ids] } } });
   return new Map(rows.map((row) => [row.id, row]));
 }
-
-/** Marks a key first seen earlier in the same batch; replaced by that record's id once inserted. */
-const IN_THIS_BATCH = 0n;
 
 function newRecord(ctx: RequestContext, input: ParsedRecord, sku: Sku, units: Decimal, price: ReturnType<typeof priceUsage>, now: Date): NewUsageRecord {
   return {

@@ -1,14 +1,19 @@
 // Ledger writes queue per workspace inside the process, holding no database connection while they
-// wait: a burst on one workspace then takes one pool connection, not all of them, and other
-// tenants keep theirs. A write that would wait longer than `maxWaitMs`, or join a queue already
+// wait: a burst on one workspace then takes `perWorkspace` pool connections (one holding the
+// workspace's lock, one preparing the next write), not all of them, and other tenants keep theirs. A write that would wait longer than `maxWaitMs`, or join a queue already
 // `maxDepth` long, is refused with 503 OVERLOADED and a Retry-After of how long the queue takes to
 // drain; it wrote nothing, so the client's retry loses nothing and posts nothing twice.
 import { AsyncResource } from "node:async_hooks";
 import { UnavailableError } from "./errors.js";
 
+/** Ledger writes of one workspace under way at once in a process: one under its lock, one preparing. */
+export const LEDGER_WRITES_PER_WORKSPACE = 2;
+
 export interface WriteQueueLimits {
   maxWaitMs: number;
   maxDepth: number;
+  /** Writes of one workspace under way at once (1 unless said). */
+  perWorkspace?: number;
 }
 
 interface Waiter {
@@ -17,6 +22,7 @@ interface Waiter {
 }
 
 interface Lane {
+  running: number;
   waiting: Waiter[];
 }
 
@@ -33,12 +39,8 @@ export class WorkspaceWriteQueue {
    * of `maxWaitMs` the queue left for its own waits (a pool connection, another process's lock).
    */
   async run<T>(workspaceId: string, work: (remainingMs: number) => Promise<T>): Promise<T> {
-    const lane = this.lanes.get(workspaceId);
-    if (!lane) {
-      const fresh: Lane = { waiting: [] };
-      this.lanes.set(workspaceId, fresh);
-      return this.runIn(workspaceId, fresh, () => work(this.limits.maxWaitMs));
-    }
+    const lane = this.lanes.get(workspaceId) ?? this.openLane(workspaceId);
+    if (lane.running < (this.limits.perWorkspace ?? 1)) return this.runIn(workspaceId, lane, () => work(this.limits.maxWaitMs));
     if (lane.waiting.length >= this.limits.maxDepth) throw this.overloaded(lane.waiting.length);
     const queuedAt = performance.now();
     return new Promise<T>((resolve, reject) => {
@@ -62,24 +64,32 @@ export class WorkspaceWriteQueue {
     return total;
   }
 
+  private openLane(workspaceId: string): Lane {
+    const lane: Lane = { running: 0, waiting: [] };
+    this.lanes.set(workspaceId, lane);
+    return lane;
+  }
+
   private async runIn<T>(workspaceId: string, lane: Lane, work: () => Promise<T>): Promise<T> {
     const started = performance.now();
+    lane.running++;
     try {
       return await work();
     } finally {
+      lane.running--;
       this.meanMs = 0.8 * this.meanMs + 0.2 * (performance.now() - started);
       const next = lane.waiting.shift();
       if (next) {
         clearTimeout(next.timer);
         next.start();
-      } else {
+      } else if (lane.running === 0) {
         this.lanes.delete(workspaceId);
       }
     }
   }
 
   private overloaded(ahead: number): UnavailableError {
-    const drainSeconds = Math.ceil(((ahead + 1) * this.meanMs) / 1000);
+    const drainSeconds = Math.ceil(((ahead + 1) * this.meanMs) / (1000 * (this.limits.perWorkspace ?? 1)));
     return new UnavailableError("OVERLOADED", "Too many writes to this workspace at once; retry shortly", Math.min(30, Math.max(1, drainSeconds)));
   }
 }

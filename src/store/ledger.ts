@@ -13,11 +13,16 @@ const lockedWorkspace = {
 };
 export type LockedWorkspace = RowOf<typeof lockedWorkspace>;
 
-/** Locks the workspace row for the rest of the transaction and reads its balance. */
+/**
+ * Locks the workspace row for the rest of the transaction and reads its balance. FOR NO KEY
+ * UPDATE, which ledger writers take in turn, lets rows that reference the workspace be inserted
+ * meanwhile (their foreign-key checks take FOR KEY SHARE): a usage batch inserts its records before
+ * it waits for the lock, and FOR UPDATE would deadlock with the batch holding the lock.
+ */
 export async function lockWorkspace(run: RunSql, workspaceId: string): Promise<LockedWorkspace> {
   const rows = parseRows(lockedWorkspace, await run(
     `SELECT id, "creditBalance", "allowOverdraft", "creditPriceUsd", "monthlyLimitUsd", "timeZone"
-     FROM "Workspace" WHERE id = $1::uuid FOR UPDATE`,
+     FROM "Workspace" WHERE id = $1::uuid FOR NO KEY UPDATE`,
     [workspaceId],
   ));
   if (!rows[0]) throw new Error(`workspace ${workspaceId} vanished during a ledger write`);

@@ -2,7 +2,7 @@
 // read of exact prices, and the newest change per UTC day that FOCUS metadata reports.
 import type { Database } from "../db/client.js";
 import { Prisma, type UsageRecord } from "../db/generated/client.js";
-import { ascendingIds, insertRows, type ColumnSpec } from "./bulk-insert.js";
+import { insertRows, type ColumnSpec } from "./bulk-insert.js";
 import { col, parseRows, type RunSql } from "./rows.js";
 
 /** A usage record about to be stored; prices and credits already computed. */
@@ -20,16 +20,26 @@ export const USAGE_RECORD_COLUMNS: (ColumnSpec & { name: keyof NewUsageRecord })
   { name: "idempotencyKey", type: "text" }, { name: "createdAt", type: "timestamptz" },
 ];
 
-/** Inserts records in input order and returns their ids, which ascend with it. */
-export async function insertUsageRecords(run: RunSql, workspaceId: string, records: NewUsageRecord[]): Promise<bigint[]> {
+/**
+ * Inserts records in input order, skipping those whose idempotency key the workspace has stored
+ * (or a write under way stores: the unique index waits for it to end); returns the new ids by key.
+ */
+export async function insertUsageRecords(run: RunSql, workspaceId: string, records: NewUsageRecord[]): Promise<Map<string, bigint>> {
   const values = records.map((record) => USAGE_RECORD_COLUMNS.map(({ name, type }) => {
     const value = record[name];
     return value instanceof Date ? value.toISOString() : type === "numeric" ? (value as Prisma.Decimal).toFixed() : value;
   }));
-  return ascendingIds(await insertRows(run, "UsageRecord", USAGE_RECORD_COLUMNS, values, {
+  const rows = parseRows({ id: col.bigint(), idempotencyKey: col.text() }, await insertRows(run, "UsageRecord", USAGE_RECORD_COLUMNS, values, {
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
-    returning: "id",
+    onConflict: `ON CONFLICT ("workspaceId", "idempotencyKey") DO NOTHING`,
+    returning: `id, "idempotencyKey"`,
   }));
+  return new Map(rows.map((row) => [row.idempotencyKey, row.id]));
+}
+
+/** Removes records inserted earlier in the same transaction (those the balance could not pay for). */
+export async function deleteUsageRecords(run: RunSql, ids: bigint[]): Promise<void> {
+  if (ids.length > 0) await run(`DELETE FROM "UsageRecord" WHERE id = ANY($1::int8[])`, [ids.map(String)]);
 }
 
 /**

@@ -1,4 +1,4 @@
-// The per-workspace write queue: one write at a time per workspace, others in parallel; refusals
+// The per-workspace write queue: one write at a time per workspace (or perWorkspace), others in parallel; refusals
 // with OVERLOADED and a Retry-After when the queue is full or a write has waited too long; a refused
 // write never runs.
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -31,6 +31,25 @@ describe("the workspace write queue", () => {
     b1.release();
     expect(await Promise.all(results)).toEqual(["a1", "a2", "b1"]);
     expect(queue.waiting).toBe(0);
+  });
+
+  test("runs up to perWorkspace writes of a workspace at once, the next as soon as one ends", async () => {
+    const queue = new WorkspaceWriteQueue({ maxWaitMs: 10_000, maxDepth: 10, perWorkspace: 2 });
+    const log: string[] = [];
+    const [a1, a2, a3] = [gate(log, "a1"), gate(log, "a2"), gate(log, "a3")];
+    const results = [queue.run("a", a1.work), queue.run("a", a2.work), queue.run("a", a3.work)];
+    await settle();
+    expect(log).toEqual(["start a1", "start a2"]);
+    expect(queue.waiting).toBe(1);
+    a2.release();
+    await settle();
+    expect(log).toEqual(["start a1", "start a2", "end a2", "start a3"]);
+    a1.release();
+    a3.release();
+    expect(await Promise.all(results)).toEqual(["a1", "a2", "a3"]);
+    expect(queue.waiting).toBe(0);
+    // The lane is gone once empty: a later write starts at once.
+    expect(await queue.run("a", async () => "again")).toBe("again");
   });
 
   test("refuses a write at once when the workspace's queue is full, with OVERLOADED and Retry-After", async () => {

@@ -82,7 +82,7 @@ async function assertLedgerConsistent(db: Database, acme: Tenant) {
 }
 
 describe("ledger writes", () => {
-  test("accepts, deduplicates and rejects records one by one, debiting each accepted record", async ({ gateway, acme }) => {
+  test("accepts, deduplicates and rejects records one by one, debiting each accepted record", async ({ gateway, acme, db }) => {
     const response = await gateway.graphql(
       RecordUsage,
       {
@@ -114,6 +114,8 @@ describe("ledger writes", () => {
     expect(result.results[0]!.usageRecord).toMatchObject({ credits: "0.5", costUsd: "0.005", amount: "0.005", currency: "USD", unit: "2" });
     expect(result.results[4]!.usageRecord).toMatchObject({ credits: "50", amount: "50", currency: "CREDITS" });
     expect(result).toMatchObject({ accepted: 2, duplicates: 1, rejected: 3, creditsDebited: "50.5", creditBalance: null });
+    // Records are inserted before the balance is read: the one it could not pay for is removed again.
+    expect((await db.prisma.usageRecord.findMany({ where: { workspaceId: acme.workspaceId }, orderBy: { id: "asc" } })).map((r) => r.idempotencyKey)).toEqual(["a-1", "a-4"]);
     const after = await balance(gateway, acme);
     expect(after.creditBalance!.credits).toBe("949.5");
     expect(after.creditTransactions!.edges.map((e) => [e.node.type, e.node.amount, e.node.balanceAfter])).toEqual([

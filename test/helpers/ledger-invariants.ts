@@ -19,6 +19,8 @@ const CHECKS: Record<string, string> = {
     AND c."costUsd" <> (SELECT COALESCE(SUM("costUsd"), 0) FROM "CreditAllocation" a WHERE a."transactionId" = c.id)`,
   "a row that adds credits makes one lot of them": `SELECT c.id FROM "CreditTransaction" c WHERE c."workspaceId" = $1::uuid AND c.amount > 0
     AND NOT EXISTS (SELECT 1 FROM "CreditLot" l WHERE l."transactionId" = c.id AND l."originalCredits" = c.amount)`,
+  "a usage record is debited once": `SELECT u.id FROM "UsageRecord" u WHERE u."workspaceId" = $1::uuid
+    AND (SELECT COUNT(*) FROM "CreditTransaction" c WHERE c."usageRecordId" = u.id AND c.type = 'USAGE') <> 1`,
   "the balance is the lots less what is owed": `SELECT w.id FROM "Workspace" w WHERE w.id = $1::uuid AND w."creditBalance" <>
     (SELECT COALESCE(SUM("remainingCredits"), 0) FROM "CreditLot" WHERE "workspaceId" = w.id)
     - (SELECT COALESCE(SUM(credits), 0) FROM "CreditAllocation" WHERE "workspaceId" = w.id AND "lotId" IS NULL)`,
