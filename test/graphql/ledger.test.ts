@@ -195,6 +195,28 @@ describe("ledger writes", () => {
     expect(await db.prisma.usageRecord.count({ where: { idempotencyKey: "r-1" } })).toBe(0);
   });
 
+  test("takes a key repeated in a batch as its first chargeable record: stored once, or refused with it", async ({ gateway, db, acme }) => {
+    const response = await gateway.graphql(
+      RecordUsage,
+      { records: [usage("r-1", "100000"), usage("r-1", "1"), usage("r-2", "1"), usage("r-2", "1"), usage("r-3", "1", "no-such-sku"), usage("r-3", "1")] },
+      bearer(acme.keys.write),
+    );
+    const result = response.data!.recordUsage;
+    if (result.__typename !== "RecordUsagePayload") throw new Error(JSON.stringify(result));
+    expect(result.results.map((r) => [r.idempotencyKey, r.status, r.reason?.code ?? null])).toEqual([
+      ["r-1", "REJECTED", "INSUFFICIENT_CREDITS"],
+      ["r-1", "REJECTED", "INSUFFICIENT_CREDITS"],
+      ["r-2", "ACCEPTED", null],
+      ["r-2", "DUPLICATE", null],
+      ["r-3", "REJECTED", "UNKNOWN_SKU"],
+      ["r-3", "ACCEPTED", null],
+    ]);
+    expect(result.results[3]!.existingUsageRecordId).toBe(result.results[2]!.usageRecord!.id);
+    const stored = await db.prisma.usageRecord.findMany({ where: { workspaceId: acme.workspaceId, idempotencyKey: { in: ["r-1", "r-2", "r-3"] } } });
+    expect(stored.map((r) => r.idempotencyKey).sort()).toEqual(["r-2", "r-3"]);
+    expect(await ledgerViolations(db, acme.workspaceId)).toEqual({});
+  });
+
   test("loses no update under 100 concurrent debits, and applies a key sent concurrently once", async ({ gateway, db, acme }) => {
     const start = new Decimal((await balance(gateway, acme)).creditBalance!.credits);
     const calls = Array.from({ length: 100 }, (_, i) => gateway.graphql(RecordUsage, { records: [usage(`c-${i}`, "0.4")] }, bearer(acme.keys.write)));
