@@ -76,20 +76,23 @@ const rejected = (index: number, idempotencyKey: string | null, code: string, me
 const duplicate = (index: number, idempotencyKey: string, existingId: bigint, workspaceId: string): UsageOutcome =>
   ({ index, idempotencyKey, status: "DUPLICATE", existingId, workspaceId });
 
-/** Each record parsed on its own: valid records to store, or the reason one is refused. */
-function parseRecords(ctx: RequestContext, records: unknown[]) {
-  const now = ctx.clock.now();
-  return records.map((raw, index): { index: number; input: ParsedRecord } | UsageOutcome => {
-    const result = usageRecordInput.safeParse(raw);
-    const key = typeof (raw as { idempotencyKey?: unknown } | null)?.idempotencyKey === "string" ? (raw as { idempotencyKey: string }).idempotencyKey.slice(0, 200) : null;
-    if (!result.success) {
-      const issue = result.error.issues[0]!;
-      return rejected(index, key, "VALIDATION_ERROR", issue.message, issue.path.map(String));
-    }
-    const late = result.data.occurredAt ? happenedProblem(result.data.occurredAt, now) : null;
-    if (late) return rejected(index, key, "VALIDATION_ERROR", late, ["occurredAt"]);
-    return { index, input: result.data };
-  });
+/** A record parsed on its own: valid to store, or the reason it is refused. */
+function parseRecord(raw: unknown, index: number, now: Date): { index: number; input: ParsedRecord } | UsageOutcome {
+  const result = usageRecordInput.safeParse(raw);
+  const key = typeof (raw as { idempotencyKey?: unknown } | null)?.idempotencyKey === "string" ? (raw as { idempotencyKey: string }).idempotencyKey.slice(0, 200) : null;
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    return rejected(index, key, "VALIDATION_ERROR", issue.message, issue.path.map(String));
+  }
+  const late = result.data.occurredAt ? happenedProblem(result.data.occurredAt, now) : null;
+  if (late) return rejected(index, key, "VALIDATION_ERROR", late, ["occurredAt"]);
+  return { index, input: result.data };
+}
+
+/** A record's idempotency key as it would be stored (the record's own rule), or null if it has no valid one. */
+function keyOf(raw: unknown): string | null {
+  const parsed = usageRecordInput.shape.idempotencyKey.safeParse((raw as { idempotencyKey?: unknown } | null)?.idempotencyKey);
+  return parsed.success ? parsed.data : null;
 }
 
 /**
@@ -104,26 +107,25 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
   if (!Array.isArray(records) || records.length === 0 || records.length > MAX_USAGE_BATCH) {
     throw ValidationError.single("records", `Send between 1 and ${MAX_USAGE_BATCH} usage records`);
   }
-  const outcomes: (UsageOutcome | null)[] = [];
-  const parsed: { index: number; input: ParsedRecord }[] = [];
-  for (const item of parseRecords(ctx, records)) {
-    if ("status" in item) outcomes.push(item);
-    else {
-      outcomes.push(null);
-      parsed.push(item);
-    }
-  }
-  // Keys stored earlier are duplicates whatever happens next: a retried batch is answered without
-  // pricing its records or waiting for the workspace's lock. The insert skips keys stored meanwhile.
-  const storedEarlier = await existingUsageKeys(directSql(ctx.db), workspace.id, parsed.map((p) => p.input.idempotencyKey));
-  const fresh = parsed.filter(({ index, input }) => {
-    const existingId = storedEarlier.get(input.idempotencyKey);
-    if (existingId !== undefined) outcomes[index] = duplicate(index, input.idempotencyKey, existingId, workspace.id);
-    return existingId === undefined;
+  // Keys stored earlier are duplicates whatever the records hold now: a retried batch is answered
+  // without validating or pricing its records, or waiting for the workspace's lock. The insert
+  // below skips keys stored meanwhile.
+  const keys = records.map(keyOf);
+  const storedEarlier = await existingUsageKeys(directSql(ctx.db), workspace.id, [...new Set(keys.filter((key) => key !== null))]);
+  const outcomes = keys.map((key, index): UsageOutcome | null => {
+    const existingId = key === null ? undefined : storedEarlier.get(key);
+    return existingId === undefined ? null : duplicate(index, key!, existingId, workspace.id);
+  });
+  const fresh: { index: number; input: ParsedRecord }[] = [];
+  const now = ctx.clock.now();
+  records.forEach((raw, index) => {
+    if (outcomes[index]) return;
+    const parsed = parseRecord(raw, index, now);
+    if ("status" in parsed) outcomes[index] = parsed;
+    else fresh.push(parsed);
   });
   const skus = fresh.length === 0 ? new Map<string, Sku>()
     : new Map((await ctx.db.prisma.sku.findMany({ where: { id: { in: [...new Set(fresh.map((p) => p.input.sku))] } } })).map((sku) => [sku.id, sku]));
-  const now = ctx.clock.now();
   // Priced before the lock, which only the balance needs. A key repeated in the batch refers to
   // its first chargeable record: a duplicate of it once stored, refused with it otherwise.
   const candidates = new Map<string, Candidate>();

@@ -129,6 +129,14 @@ describe("ledger writes", () => {
     const retried = again.data!.recordUsage.__typename === "RecordUsagePayload" ? again.data!.recordUsage.results[0]! : null;
     expect(retried?.usageRecord).toEqual(result.results[0]!.usageRecord);
     expect((await balance(gateway, acme)).creditBalance!.credits).toBe("949.5");
+    // A stored key is a duplicate whatever its record holds now (it is not validated again); an
+    // invalid record under a new key is refused.
+    const changed = await gateway.graphql(RecordUsage, { records: [{ ...usage(" a-1 "), units: "-1" }, { ...usage("a-6"), units: "-1" }] }, bearer(acme.keys.write));
+    const outcomes = changed.data!.recordUsage.__typename === "RecordUsagePayload" ? changed.data!.recordUsage.results : [];
+    expect(outcomes.map((r) => [r.idempotencyKey, r.status, r.existingUsageRecordId ?? r.reason?.code])).toEqual([
+      ["a-1", "DUPLICATE", result.results[0]!.usageRecord!.id],
+      ["a-6", "REJECTED", "VALIDATION_ERROR"],
+    ]);
   });
 
   test("rejects hostile values inside records one by one and keeps the batch's good records; inputs out of range are refused with a code", async ({ gateway, db, acme }) => {
