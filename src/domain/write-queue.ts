@@ -1,8 +1,9 @@
 // Ledger writes queue per workspace inside the process, holding no database connection while they
 // wait: a burst on one workspace then takes `perWorkspace` pool connections (one holding the
-// workspace's lock, one preparing the next write), not all of them, and other tenants keep theirs. A write that would wait longer than `maxWaitMs`, or join a queue already
-// `maxDepth` long, is refused with 503 OVERLOADED and a Retry-After of how long the queue takes to
-// drain; it wrote nothing, so the client's retry loses nothing and posts nothing twice.
+// workspace's lock, one preparing the next write), not all of them, and other tenants keep theirs.
+// A write that would wait longer than `maxWaitMs`, or join a queue already `maxDepth` long, is
+// refused with 503 OVERLOADED and a Retry-After of how long the queue takes to drain; it wrote
+// nothing, so the client's retry loses nothing and posts nothing twice.
 import { AsyncResource } from "node:async_hooks";
 import { UnavailableError } from "./errors.js";
 
