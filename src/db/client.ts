@@ -143,11 +143,14 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
         }
       };
       try {
-        await client.query("BEGIN");
+        // The ledger's writes rely on each statement seeing what committed before it (a key skipped
+        // on conflict is then found), whatever the server's default isolation.
+        await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
         const result = await fn(run);
         await client.query("COMMIT");
         return result;
       } catch (error) {
+        broken ||= databaseErrorBreaksConnection(error);
         if (!broken) await client.query("ROLLBACK").catch(() => (broken = true));
         throw error;
       } finally {
@@ -173,6 +176,9 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   };
 }
 
+/** A ledger write that got no connection within its wait: refused, having written nothing. */
+const noConnectionInTime = () => new UnavailableError("OVERLOADED", "The gateway is busy; retry shortly", 1);
+
 /**
  * A pool connection within `ms`, or OVERLOADED: the pool's own timeout is one setting for every
  * caller, and a ledger write has only what its queue left of its wait. A connection that arrives
@@ -183,7 +189,7 @@ function connectWithin(pool: pg.Pool, ms: number): Promise<pg.PoolClient> {
     let late = false;
     const timer = setTimeout(() => {
       late = true;
-      reject(new UnavailableError("OVERLOADED", "The gateway is busy; retry shortly", 1));
+      reject(noConnectionInTime());
     }, Math.max(1, ms));
     pool.connect().then(
       (client) => (late ? client.release() : (clearTimeout(timer), resolve(client))),
@@ -192,10 +198,13 @@ function connectWithin(pool: pg.Pool, ms: number): Promise<pg.PoolClient> {
   });
 }
 
-/** Errors after which a connection is not handed out again: the server or the socket went away. */
+/**
+ * Errors after which a connection is not handed out again: the server or the socket went away, or
+ * the client stopped waiting for an answer (a statement the server cancelled leaves it usable).
+ */
 function databaseErrorBreaksConnection(error: unknown): boolean {
   const fault = databaseFault(error);
-  return fault === "DATABASE_UNAVAILABLE" || fault === "TIMEOUT";
+  return fault === "DATABASE_UNAVAILABLE" || (fault === "TIMEOUT" && (error as { code?: unknown }).code !== "57014");
 }
 
 const LISTEN_HEARTBEAT_MS = 15_000;
@@ -286,11 +295,29 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
       notify(text);
       return (await client.query<Record<string, unknown>>(text, params)).rows;
     },
-    // PGlite's own transaction waits for the one connection, after the statements queued before it.
-    transaction: (fn) => client.transaction((tx) => fn(async (text, params) => {
-      notify(text);
-      return (await tx.query(text, params)).rows;
-    })),
+    // PGlite's own transaction waits for the one connection, after the statements queued before
+    // it; one whose turn comes after the caller's wait starts, finds it late, and rolls back.
+    transaction: (fn, { maxWaitMs }) => {
+      let late = false;
+      let timer: NodeJS.Timeout | undefined;
+      const refused = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          late = true;
+          reject(noConnectionInTime());
+        }, Math.max(1, maxWaitMs));
+      });
+      refused.catch(() => {});
+      const work = client.transaction(async (tx) => {
+        clearTimeout(timer);
+        if (late) throw noConnectionInTime();
+        return fn(async (text, params) => {
+          notify(text);
+          return (await tx.query(text, params)).rows;
+        });
+      });
+      work.catch(() => {});
+      return Promise.race([work, refused]);
+    },
     // PGlite has one connection; callers use sessions only where nothing else runs (start-up, seeding).
     withSession: (fn) => fn(session),
     connections: () => ({ idle: inFlight() === 0 ? 1 : 0, busy: Math.min(1, inFlight()), waiting: Math.max(0, inFlight() - 1) }),

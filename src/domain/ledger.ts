@@ -18,6 +18,7 @@ import { rowId } from "./rules/ids.js";
 import { pageSize, type PageRule } from "./rules/pages.js";
 import { rangeFilter } from "./rules/windows.js";
 import { workspaceFor, type WorkspaceTarget } from "./workspaces.js";
+import { LEDGER_WRITES_PER_WORKSPACE } from "./write-queue.js";
 
 /** A statement runner inside the ledger's transaction. */
 export type Tx = RunSql;
@@ -118,50 +119,57 @@ export async function appendLedger(run: Tx, workspace: LedgerLock, entries: Ledg
 }
 
 /**
- * Runs `fn` in a transaction holding the workspace's ledger lock, after `prepare` (in the same
- * transaction, before the lock: work that needs no balance, such as inserting a batch's usage rows,
- * which then overlaps another write's time under the lock). Writes to one workspace queue in the
- * process first, holding no connection (two at a time: one under the lock, one preparing); then
- * they wait for a pool connection and for the lock within what is left of WRITE_MAX_WAIT_MS: past
- * it, the write is refused with 503 OVERLOADED, having written nothing.
+ * Runs `fn` in a transaction holding the workspace's ledger lock, after `prepare` if given (in the
+ * same transaction, before the lock: work that needs no balance, such as inserting a batch's usage
+ * rows, which then overlaps another write's time under the lock). Writes to one workspace queue in
+ * the process first, holding no connection; one runs at a time, and one with something to prepare
+ * may also run beside it. Then they wait for a pool connection and for the lock within what is
+ * left of WRITE_MAX_WAIT_MS: past it, the write is refused with 503 OVERLOADED, having written nothing.
  */
-function ledgerTransaction<P, T>(ctx: RequestContext, workspaceId: string, prepare: (run: Tx) => Promise<P>, fn: (run: Tx, workspace: LedgerLock, prepared: P) => Promise<T>): Promise<T> {
+function ledgerTransaction<P, T>(
+  ctx: RequestContext,
+  workspaceId: string,
+  fn: (run: Tx, workspace: LedgerLock, prepared: P | undefined) => Promise<T>,
+  prepare?: (run: Tx) => Promise<P>,
+): Promise<T> {
   const { connectionMs, lockMs } = ctx.settings.ledgerWaits;
-  return ctx.settings.ledgerWrites.run(workspaceId, (remainingMs) => {
-    // The queue, the pool and another process's lock share one budget (WRITE_MAX_WAIT_MS).
+  const write = (remainingMs: number) => {
+    // The queue, the pool and other transactions' locks share one budget (WRITE_MAX_WAIT_MS).
     const deadline = performance.now() + remainingMs;
     // At least 1 ms: 0 would mean no limit. Without a wait the lock is taken however small it is.
     const waitWithinBudget = (run: Tx) => run(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(deadline - performance.now()))}`, []);
     return ctx.db.transaction(async (run) => {
-      // The preparation's row locks (a foreign key's) wait within the budget too.
-      await waitWithinBudget(run);
-      const prepared = await prepare(run);
+      let prepared: P | undefined;
+      if (prepare) {
+        // Its row locks (a foreign key's, a key another write is inserting) wait within the budget too.
+        await waitWithinBudget(run);
+        prepared = await prepare(run);
+      }
       await waitWithinBudget(run);
       const locked = await lockWorkspace(run, workspaceId);
       await run(`SET LOCAL lock_timeout = ${Math.trunc(lockMs)}`, []);
       return fn(run, { ...locked, book: new LotBook(await openLots(run, workspaceId)) }, prepared);
     }, { maxWaitMs: Math.min(connectionMs, remainingMs) });
-  });
+  };
+  return ctx.settings.ledgerWrites.run(workspaceId, write, prepare ? LEDGER_WRITES_PER_WORKSPACE : 1);
 }
-
-const nothingToPrepare = async () => undefined;
 
 /**
  * Runs `fn` holding the workspace's ledger lock, after posting the EXPIRATION rows that are due at
- * the request's now: so every write sees only credits that still pay. `prepare` runs first, in the
- * same transaction but before the lock (ledgerTransaction).
+ * the request's now: so every write sees only credits that still pay. `prepare`, if given, runs
+ * first, in the same transaction but before the lock (ledgerTransaction).
  */
-export async function withLedgerLock<T, P>(
+export async function withLedgerLock<T, P = never>(
   ctx: RequestContext,
   workspaceId: string,
-  fn: (run: Tx, workspace: LedgerLock, prepared: P) => Promise<T>,
-  prepare: (run: Tx) => Promise<P> = nothingToPrepare as () => Promise<P>,
+  fn: (run: Tx, workspace: LedgerLock, prepared: P | undefined) => Promise<T>,
+  prepare?: (run: Tx) => Promise<P>,
 ): Promise<T> {
   let expired = 0;
-  const result = await ledgerTransaction(ctx, workspaceId, prepare, async (run, workspace, prepared) => {
+  const result = await ledgerTransaction(ctx, workspaceId, async (run, workspace, prepared) => {
     expired = await postExpirations(ctx, run, workspace);
     return fn(run, workspace, prepared);
-  });
+  }, prepare);
   ctx.settings.meter.creditExpirations(expired); // once committed
   ctx.settings.events.publish({ kind: "balance", workspaceId });
   return result;
@@ -169,7 +177,7 @@ export async function withLedgerLock<T, P>(
 
 /** Posts a workspace's due expirations, if any; returns how many (the expiry job, FOCUS exports). */
 export async function settleExpirations(ctx: RequestContext, workspaceId: string): Promise<number> {
-  const posted = await ledgerTransaction(ctx, workspaceId, nothingToPrepare, (run, workspace) => postExpirations(ctx, run, workspace));
+  const posted = await ledgerTransaction(ctx, workspaceId, (run, workspace) => postExpirations(ctx, run, workspace));
   ctx.settings.meter.creditExpirations(posted);
   if (posted > 0) ctx.settings.events.publish({ kind: "balance", workspaceId });
   return posted;

@@ -4,11 +4,12 @@
 import { z } from "zod";
 import type { ApiKey, Prisma, Sku, UsageRecord } from "../db/generated/client.js";
 import { addUsageToAggregates } from "../store/daily-aggregates.js";
+import { workspaceMayPay } from "../store/ledger.js";
 import { directSql, type RunSql } from "../store/rows.js";
 import { deleteUsageRecords, existingUsageKeys, insertUsageRecords, storedUsageRecord, type NewUsageRecord } from "../store/usage-records.js";
 import { GRAPHQL_PAGE, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
-import { ForbiddenError, UnavailableError, ValidationError } from "./errors.js";
+import { ForbiddenError, ValidationError } from "./errors.js";
 import { appendLedger, balanceFits, balanceOf, canDebit, Decimal, withLedgerLock, type CreditBalance } from "./ledger.js";
 import { chargeProblem, priceUsage } from "./pricing.js";
 import { checkedName } from "./rules/check.js";
@@ -138,33 +139,41 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
   }
 
   // Before the lock: the rows go in while another batch of the workspace holds it. A key that
-  // another write stored meanwhile is skipped (the unique index waits for that write to end).
-  const insertCandidates = async (run: RunSql) => {
+  // another write stored meanwhile is skipped (the unique index waits for that write to end). A
+  // workspace that cannot pay now inserts under the lock instead, only what it can pay for then:
+  // a tenant out of credits would otherwise insert every batch only to delete it again.
+  const insertEarly = async (run: RunSql) => {
+    if (!(await workspaceMayPay(run, workspace.id))) return null;
     const inserted = await insertUsageRecords(run, workspace.id, [...candidates.values()].map((c) => c.record));
     const storedMeanwhile = await existingUsageKeys(run, workspace.id, [...candidates.keys()].filter((key) => !inserted.has(key)));
     return { inserted, storedMeanwhile };
   };
-  const written = candidates.size === 0 ? [] : await withLedgerLock(ctx, workspace.id, async (run, locked, { inserted, storedMeanwhile }) => {
+  const written = candidates.size === 0 ? [] : await withLedgerLock(ctx, workspace.id, async (run, locked, early) => {
+    const storedMeanwhile = early?.storedMeanwhile ?? (await existingUsageKeys(run, workspace.id, [...candidates.keys()]));
     let balance = locked.creditBalance;
-    const accepted: (Candidate & { id: bigint })[] = [];
+    const paid: Candidate[] = [];
     const unaffordable: bigint[] = [];
     for (const [key, candidate] of candidates) {
       const existingId = storedMeanwhile.get(key);
-      const id = inserted.get(key);
       if (existingId !== undefined) {
         outcomes[candidate.index] = duplicate(candidate.index, key, existingId, workspace.id);
-      } else if (id === undefined) {
-        // Another write stored the key and then removed it again (a record it could not charge): this batch retries.
-        throw new UnavailableError("OVERLOADED", "Another write to this workspace used the same idempotency keys; retry shortly", 1);
       } else if (!canDebit(locked, balance, candidate.credits) || !balanceFits(balance.minus(candidate.credits))) {
         outcomes[candidate.index] = rejected(candidate.index, key, "INSUFFICIENT_CREDITS", `Insufficient credits: balance ${balance.toFixed()}, required ${candidate.credits.toFixed()}`, []);
-        unaffordable.push(id);
+        const id = early?.inserted.get(key);
+        if (id !== undefined) unaffordable.push(id);
       } else {
         balance = balance.minus(candidate.credits);
-        accepted.push({ ...candidate, id });
+        paid.push(candidate);
       }
     }
-    await deleteUsageRecords(run, unaffordable);
+    await deleteUsageRecords(run, workspace.id, unaffordable);
+    const ids = early?.inserted ?? (await insertUsageRecords(run, workspace.id, paid.map((c) => c.record)));
+    const accepted = paid.map((candidate) => {
+      const id = ids.get(candidate.record.idempotencyKey);
+      // Every key was either inserted by this batch or found stored: the unique index decides one or the other.
+      if (id === undefined) throw new Error(`usage key of record ${candidate.index} neither inserted nor found stored`);
+      return { ...candidate, id };
+    });
     await appendLedger(run, locked, accepted.map((a) => ({
       type: "USAGE" as const,
       amount: a.credits.neg(),
@@ -174,7 +183,7 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
     })));
     await addUsageToAggregates(run, accepted.map((a) => a.id));
     return accepted;
-  }, insertCandidates).then((accepted) => accepted.map((a) => ({ index: a.index, record: storedUsageRecord(workspace.id, a.record, a.id), credits: a.credits })));
+  }, insertEarly).then((accepted) => accepted.map((a) => ({ index: a.index, record: storedUsageRecord(workspace.id, a.record, a.id), credits: a.credits })));
 
   for (const { index, record } of written) outcomes[index] = { index, idempotencyKey: record.idempotencyKey, status: "ACCEPTED", record };
   for (const { index, key } of repeats) {

@@ -1,5 +1,5 @@
 // Ledger writes queue per workspace inside the process, holding no database connection while they
-// wait: a burst on one workspace then takes `perWorkspace` pool connections (one holding the
+// wait: a burst on one workspace then takes one or two pool connections (one holding the
 // workspace's lock, one preparing the next write), not all of them, and other tenants keep theirs.
 // A write that would wait longer than `maxWaitMs`, or join a queue already `maxDepth` long, is
 // refused with 503 OVERLOADED and a Retry-After of how long the queue takes to drain; it wrote
@@ -13,11 +13,11 @@ export const LEDGER_WRITES_PER_WORKSPACE = 2;
 export interface WriteQueueLimits {
   maxWaitMs: number;
   maxDepth: number;
-  /** Writes of one workspace under way at once (1 unless said). */
-  perWorkspace?: number;
 }
 
 interface Waiter {
+  /** It starts once fewer than this many writes of the workspace are under way. */
+  limit: number;
   start(): void;
   timer: NodeJS.Timeout;
 }
@@ -39,13 +39,14 @@ export class WorkspaceWriteQueue {
    * Runs `work` once the workspace's earlier writes in this process are done, telling it how much
    * of `maxWaitMs` the queue left for its own waits (a pool connection, another process's lock).
    */
-  async run<T>(workspaceId: string, work: (remainingMs: number) => Promise<T>): Promise<T> {
+  async run<T>(workspaceId: string, work: (remainingMs: number) => Promise<T>, limit = 1): Promise<T> {
     const lane = this.lanes.get(workspaceId) ?? this.openLane(workspaceId);
-    if (lane.running < (this.limits.perWorkspace ?? 1)) return this.runIn(workspaceId, lane, () => work(this.limits.maxWaitMs));
+    if (lane.waiting.length === 0 && lane.running < limit) return this.runIn(workspaceId, lane, () => work(this.limits.maxWaitMs));
     if (lane.waiting.length >= this.limits.maxDepth) throw this.overloaded(lane.waiting.length);
     const queuedAt = performance.now();
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter = {
+        limit,
         // Bound to the queued request's async context, not to the write that finished before it:
         // its log lines carry its own request id.
         start: AsyncResource.bind(() => void this.runIn(workspaceId, lane, () => work(this.limits.maxWaitMs - (performance.now() - queuedAt))).then(resolve, reject)),
@@ -79,18 +80,18 @@ export class WorkspaceWriteQueue {
     } finally {
       lane.running--;
       this.meanMs = 0.8 * this.meanMs + 0.2 * (performance.now() - started);
-      const next = lane.waiting.shift();
-      if (next) {
+      // In arrival order: the first waiting write starts once the writes under way allow it.
+      while (lane.waiting.length > 0 && lane.running < lane.waiting[0]!.limit) {
+        const next = lane.waiting.shift()!;
         clearTimeout(next.timer);
         next.start();
-      } else if (lane.running === 0) {
-        this.lanes.delete(workspaceId);
       }
+      if (lane.running === 0 && lane.waiting.length === 0) this.lanes.delete(workspaceId);
     }
   }
 
   private overloaded(ahead: number): UnavailableError {
-    const drainSeconds = Math.ceil(((ahead + 1) * this.meanMs) / (1000 * (this.limits.perWorkspace ?? 1)));
+    const drainSeconds = Math.ceil(((ahead + 1) * this.meanMs) / 1000);
     return new UnavailableError("OVERLOADED", "Too many writes to this workspace at once; retry shortly", Math.min(30, Math.max(1, drainSeconds)));
   }
 }

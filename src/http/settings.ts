@@ -8,7 +8,7 @@ import type { Database } from "../db/client.js";
 import type { Meter, RateLimiter, Settings } from "../domain/context.js";
 import { CursorCodec } from "../domain/rules/pages.js";
 import { ANALYTICS_TTL_MS } from "../domain/usage-rollup.js";
-import { LEDGER_WRITES_PER_WORKSPACE, WorkspaceWriteQueue } from "../domain/write-queue.js";
+import { WorkspaceWriteQueue } from "../domain/write-queue.js";
 import { gatewaySecret } from "../store/gateway-secrets.js";
 import { prismaSql } from "../store/rows.js";
 import { createRateLimiter } from "./rate-limit.js";
@@ -28,7 +28,7 @@ export async function createSettings(db: Database, config: Config, parts: { mete
     }),
     cursors: new CursorCodec(await gatewaySecret(prismaSql(db.prisma), "cursor")),
     analyticsCache: new LRUCache<string, object>({ max: 1_000, ttl: ANALYTICS_TTL_MS }),
-    ledgerWrites: new WorkspaceWriteQueue({ maxWaitMs: config.WRITE_MAX_WAIT_MS, maxDepth: config.WRITE_QUEUE_MAX_DEPTH, perWorkspace: LEDGER_WRITES_PER_WORKSPACE }),
+    ledgerWrites: new WorkspaceWriteQueue({ maxWaitMs: config.WRITE_MAX_WAIT_MS, maxDepth: config.WRITE_QUEUE_MAX_DEPTH }),
     ledgerWaits: { connectionMs: config.DB_CONNECTION_TIMEOUT_MS, lockMs: config.WRITE_MAX_WAIT_MS },
     meter,
     events: createBillingEvents({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, logger }),

@@ -110,7 +110,7 @@ export async function executionsPage(run: RunSql, q: ExecutionPageQuery): Promis
   }));
 }
 
-/** A new execution's columns (its id and workspace aside). */
+/** A new execution: every column but its id. */
 export type NewExecution = Omit<Execution, "id">;
 
 /** Stores an execution and returns it as stored. */

@@ -29,6 +29,15 @@ export async function lockWorkspace(run: RunSql, workspaceId: string): Promise<L
   return rows[0];
 }
 
+/** Whether the workspace could pay for anything now (overdraft, or credits left), read without its lock. */
+export async function workspaceMayPay(run: RunSql, workspaceId: string): Promise<boolean> {
+  const [row] = parseRows({ pays: col.bool() }, await run(
+    `SELECT "allowOverdraft" OR "creditBalance" > 0 AS pays FROM "Workspace" WHERE id = $1::uuid`,
+    [workspaceId],
+  ));
+  return row?.pays ?? false;
+}
+
 export interface LedgerRow {
   type: CreditTransactionType;
   amount: string;

@@ -2,7 +2,7 @@
 // read of exact prices, and the newest change per UTC day that FOCUS metadata reports.
 import type { Database } from "../db/client.js";
 import { Prisma, type UsageRecord } from "../db/generated/client.js";
-import { insertRows, type ColumnSpec } from "./bulk-insert.js";
+import { allocateIds, insertRows, type ColumnSpec } from "./bulk-insert.js";
 import { col, parseRows, type RunSql } from "./rows.js";
 
 /** A usage record about to be stored; prices and credits already computed. */
@@ -21,15 +21,20 @@ export const USAGE_RECORD_COLUMNS: (ColumnSpec & { name: keyof NewUsageRecord })
 ];
 
 /**
- * Inserts records in input order, skipping those whose idempotency key the workspace has stored
- * (or a write under way stores: the unique index waits for it to end); returns the new ids by key.
+ * Inserts records, skipping those whose idempotency key the workspace has stored (or a write under
+ * way stores: the unique index waits for it to end); returns the new ids by key. Ids are taken in
+ * input order, but rows go in by key: two batches that share keys then wait for each other's in the
+ * same order, where opposite orders would deadlock.
  */
 export async function insertUsageRecords(run: RunSql, workspaceId: string, records: NewUsageRecord[]): Promise<Map<string, bigint>> {
-  const values = records.map((record) => USAGE_RECORD_COLUMNS.map(({ name, type }) => {
+  if (records.length === 0) return new Map();
+  const ids = await allocateIds(run, "UsageRecord", records.length);
+  const byKey = records.map((record, i) => ({ record, id: ids[i]! })).sort((a, b) => (a.record.idempotencyKey < b.record.idempotencyKey ? -1 : 1));
+  const values = byKey.map(({ record, id }) => [id.toString(), ...USAGE_RECORD_COLUMNS.map(({ name, type }) => {
     const value = record[name];
     return value instanceof Date ? value.toISOString() : type === "numeric" ? (value as Prisma.Decimal).toFixed() : value;
-  }));
-  const rows = parseRows({ id: col.bigint(), idempotencyKey: col.text() }, await insertRows(run, "UsageRecord", USAGE_RECORD_COLUMNS, values, {
+  })]);
+  const rows = parseRows({ id: col.bigint(), idempotencyKey: col.text() }, await insertRows(run, "UsageRecord", [{ name: "id", type: "int8" }, ...USAGE_RECORD_COLUMNS], values, {
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
     onConflict: `ON CONFLICT ("workspaceId", "idempotencyKey") DO NOTHING`,
     returning: `id, "idempotencyKey"`,
@@ -37,9 +42,9 @@ export async function insertUsageRecords(run: RunSql, workspaceId: string, recor
   return new Map(rows.map((row) => [row.idempotencyKey, row.id]));
 }
 
-/** Removes records inserted earlier in the same transaction (those the balance could not pay for). */
-export async function deleteUsageRecords(run: RunSql, ids: bigint[]): Promise<void> {
-  if (ids.length > 0) await run(`DELETE FROM "UsageRecord" WHERE id = ANY($1::int8[])`, [ids.map(String)]);
+/** Removes records of the workspace inserted earlier in the same transaction (those the balance could not pay for). */
+export async function deleteUsageRecords(run: RunSql, workspaceId: string, ids: bigint[]): Promise<void> {
+  if (ids.length > 0) await run(`DELETE FROM "UsageRecord" WHERE "workspaceId" = $1::uuid AND id = ANY($2::int8[])`, [workspaceId, ids.map(String)]);
 }
 
 /**

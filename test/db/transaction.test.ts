@@ -27,6 +27,20 @@ describe("Database.transaction", () => {
     expect(await db.query(`SELECT n FROM tx_probe ORDER BY n`, [])).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
+  test.runIf(!usingPostgres)("on PGlite, gives up within its wait while another transaction holds the one connection, and never runs late", async ({ db }) => {
+    let release!: () => void;
+    const holding = db.transaction(() => new Promise<void>((resolve) => (release = resolve)), { maxWaitMs: 1_000 });
+    let ran = false;
+    const refused = await db.transaction(async () => void (ran = true), { maxWaitMs: 50 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(UnavailableError);
+    expect((refused as UnavailableError).code).toBe("OVERLOADED");
+    release();
+    await holding;
+    // Its turn came after the caller had gone: it rolled back without running.
+    expect(await db.transaction(async (run) => run(`SELECT 1 AS one`, []), { maxWaitMs: 1_000 })).toEqual([{ one: 1 }]);
+    expect(ran).toBe(false);
+  });
+
   test.runIf(usingPostgres)("gives up on a busy pool within its wait, as OVERLOADED, and the connection that comes late goes back", async ({ database }) => {
     const small = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1 });
     try {

@@ -225,6 +225,27 @@ describe("ledger writes", () => {
     expect(await ledgerViolations(db, acme.workspaceId)).toEqual({});
   });
 
+  test("inserts nothing it would only delete again when the workspace has no credits left", async ({ gateway, db, acme }) => {
+    const left = (await balance(gateway, acme)).creditBalance!.credits;
+    await gateway.graphql(Adjust, { input: { credits: `-${left}`, description: "Spent" } }, bearer(acme.keys.admin));
+    const statements: string[] = [];
+    const stop = db.onQuery((sql) => statements.push(sql));
+    try {
+      const response = await gateway.graphql(RecordUsage, { records: [usage("broke-1"), usage("broke-2")] }, bearer(acme.keys.write));
+      const result = response.data!.recordUsage;
+      if (result.__typename !== "RecordUsagePayload") throw new Error(JSON.stringify(result));
+      expect(result.results.map((r) => r.reason?.code)).toEqual(["INSUFFICIENT_CREDITS", "INSUFFICIENT_CREDITS"]);
+    } finally {
+      stop();
+    }
+    expect(statements.filter((sql) => /^\s*(INSERT INTO|DELETE FROM) "UsageRecord"/.test(sql))).toEqual([]);
+    // Credits that arrive meanwhile are spent under the lock as usual.
+    await gateway.graphql(Grant, { input: { credits: "1000" } }, bearer(acme.keys.admin));
+    const paid = await gateway.graphql(RecordUsage, { records: [usage("broke-1")] }, bearer(acme.keys.write));
+    expect(paid.data!.recordUsage).toMatchObject({ accepted: 1 });
+    expect(await ledgerViolations(db, acme.workspaceId)).toEqual({});
+  });
+
   test("loses no update under 100 concurrent debits, and applies a key sent concurrently once", async ({ gateway, db, acme }) => {
     const start = new Decimal((await balance(gateway, acme)).creditBalance!.credits);
     const calls = Array.from({ length: 100 }, (_, i) => gateway.graphql(RecordUsage, { records: [usage(`c-${i}`, "0.4")] }, bearer(acme.keys.write)));

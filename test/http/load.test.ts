@@ -21,7 +21,7 @@ const batch = (prefix: string, n: number) => JSON.stringify(Array.from({ length:
 
 async function send(gateway: TestGateway, key: string, body: string) {
   const response = await fetch(`${gateway.url}/api/v1/events`, { method: "POST", headers: { "content-type": "application/json", ...bearer(key) }, body });
-  return { status: response.status, retryAfter: response.headers.get("retry-after"), body: (await response.json()) as { accepted?: number; error?: { code: string } } };
+  return { status: response.status, retryAfter: response.headers.get("retry-after"), body: (await response.json()) as { accepted?: number; duplicates?: number; error?: { code: string } } };
 }
 
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
@@ -38,7 +38,8 @@ describe.runIf(usingPostgres)("a burst of writes on one workspace", () => {
     await other.connect();
     try {
       await other.query("BEGIN");
-      await other.query(`SELECT id FROM "Workspace" WHERE id = $1 FOR UPDATE`, [acme.workspaceId]);
+      // The lock another gateway process takes: batches can still insert their records meanwhile.
+      await other.query(`SELECT id FROM "Workspace" WHERE id = $1 FOR NO KEY UPDATE`, [acme.workspaceId]);
       const bodies = Array.from({ length: 30 }, (_, i) => batch(`burst-${i}`, 200));
       let settled = 0;
       const pending = bodies.map((body) => send(gateway, acme.keys.write, body).finally(() => settled++));
@@ -58,6 +59,37 @@ describe.runIf(usingPostgres)("a burst of writes on one workspace", () => {
       expect(await stored()).toBe(served * 200);
       for (const i of refused) expect((await send(gateway, acme.keys.write, bodies[i]!)).body.accepted).toBe(200);
       expect(await stored()).toBe(30 * 200);
+      expect(await ledgerViolations(db, acme.workspaceId)).toEqual({});
+    } finally {
+      await other.end();
+      await gateway.close();
+    }
+  });
+
+  test("serves two batches that share keys in opposite orders without a deadlock: each key stored once", async ({ db, database, clock, tenants: { acme } }) => {
+    const gateway = await startGateway(db, { clock });
+    const other = new pg.Client({ connectionString: database.url! });
+    await other.connect();
+    try {
+      const records = Array.from({ length: 500 }, (_, i) => ({ idempotencyKey: `order-${String(i).padStart(3, "0")}`, sku: "storage-gb-hours", units: "12.5" }));
+      // Another transaction is inserting a key in the middle: both batches insert their records up
+      // to it, from opposite ends, and wait; then it gives up. Rows inserted in the batches' own
+      // orders would now deadlock (one batch refused after a second); in one order, they do not.
+      await other.query("BEGIN");
+      await other.query(
+        `INSERT INTO "UsageRecord" ("workspaceId", "occurredAt", "skuId", units, "pricePerUnitUsd", amount, currency, "costUsd", credits, "resourceKind", "idempotencyKey")
+         VALUES ($1::uuid, now(), 'storage-gb-hours', 1, 0, 0, 'USD', 0, 0, 'STORAGE', 'order-250')`,
+        [acme.workspaceId],
+      );
+      const answers = Promise.all([records, [...records].reverse()].map((batch) => send(gateway, acme.keys.write, JSON.stringify(batch))));
+      // Read outside the blocking transaction, which would see one snapshot of the activity.
+      const waiting = async () => Number((await db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'transactionid'`, []))[0]!.n);
+      await expect.poll(waiting, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+      await other.query("ROLLBACK");
+      const [a, b] = (await answers) as [Awaited<ReturnType<typeof send>>, Awaited<ReturnType<typeof send>>];
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect([a.body.accepted! + b.body.accepted!, a.body.duplicates! + b.body.duplicates!]).toEqual([500, 500]);
+      expect(await db.prisma.usageRecord.count({ where: { workspaceId: acme.workspaceId, idempotencyKey: { startsWith: "order-" } } })).toBe(500);
       expect(await ledgerViolations(db, acme.workspaceId)).toEqual({});
     } finally {
       await other.end();
