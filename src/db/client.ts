@@ -180,21 +180,36 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
 const noConnectionInTime = () => new UnavailableError("OVERLOADED", "The gateway is busy; retry shortly", 1);
 
 /**
- * A pool connection within `ms`, or OVERLOADED: the pool's own timeout is one setting for every
- * caller, and a ledger write has only what its queue left of its wait. A connection that arrives
- * after the caller gave up goes straight back.
+ * What `begin` gets within `ms`, or OVERLOADED. `begin` calls `admit` once its turn comes: false
+ * when the caller has already given up, and it backs out. Written here because a pool's own
+ * timeout is one setting for every caller, and a ledger write has only what its queue left.
  */
-function connectWithin(pool: pg.Pool, ms: number): Promise<pg.PoolClient> {
-  return new Promise((resolve, reject) => {
-    let late = false;
-    const timer = setTimeout(() => {
+function waitAtMost<T>(ms: number, begin: (admit: () => boolean) => Promise<T>): Promise<T> {
+  let late = false;
+  let timer: NodeJS.Timeout | undefined;
+  const refused = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
       late = true;
       reject(noConnectionInTime());
     }, Math.max(1, ms));
-    pool.connect().then(
-      (client) => (late ? client.release() : (clearTimeout(timer), resolve(client))),
-      (error) => (late ? undefined : (clearTimeout(timer), reject(error))),
-    );
+  });
+  const work = begin(() => {
+    clearTimeout(timer);
+    return !late;
+  });
+  // Whichever loses the race is settled unheard.
+  refused.catch(() => {});
+  work.catch(() => {}).finally(() => clearTimeout(timer));
+  return Promise.race([work, refused]);
+}
+
+/** A pool connection within `ms`, or OVERLOADED; one that arrives after the caller gave up goes straight back. */
+function connectWithin(pool: pg.Pool, ms: number): Promise<pg.PoolClient> {
+  return waitAtMost(ms, async (admit) => {
+    const client = await pool.connect();
+    if (admit()) return client;
+    client.release();
+    throw noConnectionInTime();
   });
 }
 
@@ -296,28 +311,15 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
       return (await client.query<Record<string, unknown>>(text, params)).rows;
     },
     // PGlite's own transaction waits for the one connection, after the statements queued before
-    // it; one whose turn comes after the caller's wait starts, finds it late, and rolls back.
-    transaction: (fn, { maxWaitMs }) => {
-      let late = false;
-      let timer: NodeJS.Timeout | undefined;
-      const refused = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          late = true;
-          reject(noConnectionInTime());
-        }, Math.max(1, maxWaitMs));
-      });
-      refused.catch(() => {});
-      const work = client.transaction(async (tx) => {
-        clearTimeout(timer);
-        if (late) throw noConnectionInTime();
+    // it; one whose turn comes after the caller's wait finds it late and rolls back.
+    transaction: (fn, { maxWaitMs }) =>
+      waitAtMost(maxWaitMs, (admit) => client.transaction(async (tx) => {
+        if (!admit()) throw noConnectionInTime();
         return fn(async (text, params) => {
           notify(text);
           return (await tx.query(text, params)).rows;
         });
-      });
-      work.catch(() => {});
-      return Promise.race([work, refused]);
-    },
+      })),
     // PGlite has one connection; callers use sessions only where nothing else runs (start-up, seeding).
     withSession: (fn) => fn(session),
     connections: () => ({ idle: inFlight() === 0 ? 1 : 0, busy: Math.min(1, inFlight()), waiting: Math.max(0, inFlight() - 1) }),

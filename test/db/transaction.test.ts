@@ -41,6 +41,28 @@ describe("Database.transaction", () => {
     expect(ran).toBe(false);
   });
 
+  test.runIf(usingPostgres)("keeps a connection whose statement the server cancelled, and drops one the server ended", async ({ database }) => {
+    const small = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1 });
+    const backend = () => small.transaction(async (run) => ((await run(`SELECT pg_backend_pid() AS pid`, [])) as [{ pid: number }])[0].pid, { maxWaitMs: 1_000 });
+    try {
+      const first = await backend();
+      const cancelled = await small.transaction(async (run) => {
+        await run(`SET LOCAL statement_timeout = 10`, []);
+        await run(`SELECT pg_sleep(1)`, []);
+      }, { maxWaitMs: 1_000 }).catch((error: unknown) => error);
+      expect((cancelled as { code?: string }).code).toBe("57014");
+      expect(await backend()).toBe(first); // rolled back, and handed out again
+      const ended = await small.transaction(async (run) => {
+        await run(`SELECT pg_terminate_backend(pg_backend_pid())`, []);
+      }, { maxWaitMs: 1_000 }).catch((error: unknown) => error);
+      expect(ended).toBeInstanceOf(Error);
+      const next = await backend();
+      expect(next).not.toBe(first); // the ended connection left the pool; a new one serves
+    } finally {
+      await small.close();
+    }
+  });
+
   test.runIf(usingPostgres)("gives up on a busy pool within its wait, as OVERLOADED, and the connection that comes late goes back", async ({ database }) => {
     const small = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1 });
     try {
