@@ -254,7 +254,7 @@ try {
   const floor = JSON.stringify({ query: "{ __typename }" });
   if (measures("typename")) {
     const [typename, typenameAnchor] = await sideBySide("{ __typename }", () => load(gatewayUrl, server.pid, 50, floor, auth), () => load(pgUrl, postgraphile.pid!, 50, floor));
-    report({ figure: "{ __typename } with an API key, 50 connections", gateway: `${fmt(typename.rps)} req/s`, anchor: `PostGraphile (no auth) ${fmt(typenameAnchor.rps)} req/s`, ratio: typename.rps / typenameAnchor.rps, target: "≥ 0.5×", met: typename.rps / typenameAnchor.rps >= 0.5 });
+    report({ figure: "{ __typename } with an API key, 50 connections", gateway: `${fmt(typename.rps)} req/s; Node ${(typename.nodeCpuMsPerRequest * 1000).toFixed(0)} µs CPU/req`, anchor: `PostGraphile (no auth) ${fmt(typenameAnchor.rps)} req/s; Node ${(typenameAnchor.nodeCpuMsPerRequest * 1000).toFixed(0)} µs CPU/req`, ratio: typename.rps / typenameAnchor.rps, target: "≥ 0.5×", met: typename.rps / typenameAnchor.rps >= 0.5 });
   }
 
   console.log("\n365-day rollups by MONTH (medians of three after a warm-up)");

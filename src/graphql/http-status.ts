@@ -11,19 +11,23 @@ import type { Plugin } from "graphql-yoga";
 
 const status = (error: GraphQLError) => (error.extensions?.http as { status?: number } | undefined)?.status;
 
+/** A result as it is answered: with data, without the statuses of its errors; a query's outage, without data. */
+export function resultForHttp(result: ExecutionResult, isQuery: boolean): ExecutionResult {
+  if (result.data == null || !result.errors?.some((e) => status(e) !== undefined)) return result;
+  const outages = result.errors.filter((e) => status(e) === 503);
+  if (outages.length && isQuery) return { errors: outages };
+  return { ...result, errors: result.errors.map(withoutStatus) };
+}
+
 export function httpStatusPlugin(): Plugin {
-  const queries = new WeakSet<Request>();
+  const queries = new WeakSet<object>();
   return {
     onExecute({ args }) {
-      if (getOperationAST(args.document, args.operationName)?.operation === "query") queries.add((args.contextValue as { request: Request }).request);
+      if (getOperationAST(args.document, args.operationName)?.operation === "query") queries.add((args.contextValue as { request: object }).request);
     },
     onResultProcess({ request, result, setResult }) {
       if (Array.isArray(result) || Symbol.asyncIterator in result) return;
-      const single = result as ExecutionResult;
-      if (single.data == null || !single.errors?.some((e) => status(e) !== undefined)) return;
-      const outages = single.errors.filter((e) => status(e) === 503);
-      if (outages.length && queries.has(request)) return setResult({ errors: outages });
-      setResult({ ...single, errors: single.errors.map(withoutStatus) });
+      setResult(resultForHttp(result as ExecutionResult, queries.has(request)));
     },
   };
 }

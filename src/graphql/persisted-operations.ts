@@ -15,6 +15,14 @@ function loadManifest(): Map<string, string> {
   return new Map(Object.entries(JSON.parse(fs.readFileSync(MANIFEST, "utf8")) as Record<string, string>));
 }
 
+/** Whether a request may send a document of its own: any, unless persisted-only applies to its credential (a session's). */
+export function mayAskAnyOperation(persistedOnly: boolean, authorization: string | null | undefined): boolean {
+  if (!persistedOnly) return true;
+  // Without a credential the request is refused for that (401), not for its document.
+  const credential = /^Bearer (\S+)$/i.exec(authorization ?? "")?.[1];
+  return credential === undefined || looksLikeApiKey(credential);
+}
+
 export function persistedOperationsPlugin(options: { persistedOnly: boolean }): Plugin {
   const documents = loadManifest();
   return usePersistedOperations({
@@ -24,12 +32,7 @@ export function persistedOperationsPlugin(options: { persistedOnly: boolean }): 
       const documentId = (params as { documentId?: unknown }).documentId;
       return typeof documentId === "string" ? documentId : defaultExtractPersistedOperationId(params, request, context);
     },
-    // Without a credential the request is refused for that (401), not for its document.
-    allowArbitraryOperations: (request) => {
-      if (!options.persistedOnly) return true;
-      const credential = /^Bearer (\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
-      return credential === undefined || looksLikeApiKey(credential);
-    },
+    allowArbitraryOperations: (request) => mayAskAnyOperation(options.persistedOnly, request.headers.get("authorization")),
     customErrors: {
       notFound: { message: "No persisted operation has this documentId", extensions: { code: "PERSISTED_QUERY_NOT_FOUND", http: { status: 400 } } },
       keyNotFound: { message: "Send a query, or the documentId of a persisted operation", extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } },

@@ -5,12 +5,13 @@ import crypto from "node:crypto";
 import type http from "node:http";
 import { createAuthenticator } from "../auth/authenticate.js";
 import type { Config } from "../config/config.js";
-import { requestScope, type Logger } from "../config/logger.js";
+import type { Logger } from "../config/logger.js";
 import type { Database } from "../db/client.js";
 import { asUnavailable } from "../db/faults.js";
 import { pendingMigrations } from "../db/migrate.js";
 import { systemClock, type Clock } from "../domain/clock.js";
 import type { RateLimiter, Settings } from "../domain/context.js";
+import { createDirectExecution } from "../graphql/direct-execution.js";
 import { createGraphQLServer } from "../graphql/yoga.js";
 import { startCreditExpiryJob, type ExpiryJob } from "../jobs/credit-expiry.js";
 import { startFocusExportJobs, type ExportJobRunner } from "../jobs/focus-exports.js";
@@ -60,7 +61,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Last of what can fail: it listens for key changes until closed.
   const authenticate = await createAuthenticator(db, config, logger);
   const contextFor = (facts: RequestFacts) => buildRequestContext({ db, settings: shared, authenticate, logger }, facts);
-  const graphql = createGraphQLRoute(createGraphQLServer({ logger, contextFor, metrics, graphiqlApiKey: options.graphiqlApiKey ?? null, persistedOnly: config.GRAPHQL_PERSISTED_ONLY }));
+  const persistedOnly = config.GRAPHQL_PERSISTED_ONLY;
+  const yoga = createGraphQLServer({ logger, contextFor, metrics, graphiqlApiKey: options.graphiqlApiKey ?? null, persistedOnly });
+  const graphql = createGraphQLRoute(yoga, createDirectExecution(yoga, { contextFor, metrics, persistedOnly }));
   const rest = createRestHandler({ routes: REST_ROUTES, logger, contextFor });
   const serviceRoutes = createServiceRoutes(db, metrics, config.METRICS_TOKEN);
   const dashboard = createDashboard();
@@ -103,17 +106,14 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (dashboard.serve(req, res, path)) return;
       return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `No route for ${req.method} ${path}` } });
     };
-    // Every line logged while the request is served carries its id.
-    requestScope.run({ requestId }, () =>
-      serve().catch((error: Error) => {
-        const unavailable = asUnavailable(error);
-        if (unavailable) logger.warn({ code: unavailable.code, err: error.message }, "database fault answered 503");
-        else logger.error({ err: error.stack }, "unhandled request error");
-        if (res.headersSent) cutAnswer(res);
-        else if (unavailable) sendJson(res, 503, { error: { code: unavailable.code, message: unavailable.message } }, { "Retry-After": String(unavailable.retryAfterSeconds) });
-        else sendJson(res, 500, { error: { code: "INTERNAL_SERVER_ERROR", message: `Unexpected error; quote request id ${requestId}`, requestId } });
-      }),
-    );
+    serve().catch((error: Error) => {
+      const unavailable = asUnavailable(error);
+      if (unavailable) logger.warn({ requestId, code: unavailable.code, err: error.message }, "database fault answered 503");
+      else logger.error({ requestId, err: error.stack }, "unhandled request error");
+      if (res.headersSent) cutAnswer(res);
+      else if (unavailable) sendJson(res, 503, { error: { code: unavailable.code, message: unavailable.message } }, { "Retry-After": String(unavailable.retryAfterSeconds) });
+      else sendJson(res, 500, { error: { code: "INTERNAL_SERVER_ERROR", message: `Unexpected error; quote request id ${requestId}`, requestId } });
+    });
   };
 
   let server: http.Server | null = null;

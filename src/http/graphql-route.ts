@@ -1,10 +1,13 @@
 // /graphql over Node's HTTP: GET and POST with a JSON body of at most 1 MB, answered by yoga
-// (subscriptions as Server-Sent Events). What the HTTP layer refuses (method, media type, size) is
+// (subscriptions as Server-Sent Events), or for a plain POST by the same envelop without yoga's
+// fetch emulation (direct-execution.ts). What the HTTP layer refuses (method, media type, size) is
 // answered in GraphQL's error shape too.
 import { once } from "node:events";
 import type http from "node:http";
 import type { YogaServerInstance } from "graphql-yoga";
 import type { GraphQLContext } from "../graphql/context.js";
+import type { DirectExecution } from "../graphql/direct-execution.js";
+import { newOperationRecord } from "../graphql/operation-metrics.js";
 import type { ServerContext } from "../graphql/yoga.js";
 import type { RateLimitState } from "../domain/context.js";
 import { BodyTooLarge, mediaType, readBody } from "./body.js";
@@ -17,7 +20,7 @@ function sendGraphQLError(res: http.ServerResponse, status: number, code: string
   sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
 }
 
-export function createGraphQLRoute(yoga: YogaServerInstance<ServerContext, GraphQLContext>) {
+export function createGraphQLRoute(yoga: YogaServerInstance<ServerContext, GraphQLContext>, direct: DirectExecution) {
   return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, facts: ServerContext["facts"]): Promise<void> => {
     if (req.method !== "GET" && req.method !== "POST") {
       req.resume();
@@ -37,20 +40,26 @@ export function createGraphQLRoute(yoga: YogaServerInstance<ServerContext, Graph
         throw error;
       }
     }
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
     // A FOCUS field spends the caller's budget: the response says where it stands.
     const budget: Record<string, string> = {};
     const onRateLimit = (state: RateLimitState) => Object.assign(budget, rateLimitHeaders(state));
+    const serverContext: ServerContext = { facts: { ...facts, onRateLimit }, operation: newOperationRecord() };
+    const answer = body && (await direct(req, body, serverContext));
+    if (answer) return send(res, answer.status, { ...answer.headers, ...budget }, Buffer.from(answer.body));
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
     // A string body is parsed by JSON.parse alone; bytes would go through a stream first.
-    const response = await yoga.fetch(url, { method: req.method, headers, body: body?.toString("utf8") }, { facts: { ...facts, onRateLimit } });
+    const response = await yoga.fetch(url, { method: req.method, headers, body: body?.toString("utf8") }, serverContext);
     if (response.body && response.headers.get("content-type")?.startsWith("text/event-stream")) return streamEvents(res, response);
     // Every other answer is one document (JSON, or GraphiQL's page): sent in one write with its
     // length, which costs a third of the system calls of a chunked stream.
-    const payload = Buffer.from(await response.arrayBuffer());
-    res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...budget, "content-length": payload.length });
-    res.end(payload);
+    send(res, response.status, { ...Object.fromEntries(response.headers), ...budget }, Buffer.from(await response.arrayBuffer()));
   };
+}
+
+function send(res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders, payload: Buffer): void {
+  res.writeHead(status, { ...headers, "content-length": payload.length });
+  res.end(payload);
 }
 
 /** A subscription's Server-Sent Events, as yoga writes them, until it ends or the client leaves. */

@@ -1,7 +1,7 @@
 // The one request context, built once per request for GraphQL and REST alike: who is asking (from
 // the credentials), the request's clock (frozen at its arrival), and a logger carrying its id.
 import { AuthError, type Authenticate } from "../auth/authenticate.js";
-import type { Logger } from "../config/logger.js";
+import { requestLogger, type Logger } from "../config/logger.js";
 import type { Database } from "../db/client.js";
 import { Access } from "../domain/access.js";
 import { frozenClock } from "../domain/clock.js";
@@ -34,7 +34,7 @@ export async function buildRequestContext(deps: ContextDeps, facts: RequestFacts
     access,
     clock: frozenClock(facts.arrivedAt),
     settings: deps.settings,
-    logger: deps.logger, // its lines carry the request id through the request's scope
+    logger: requestLogger(deps.logger, facts.requestId),
     requestId: facts.requestId,
     onRateLimit: facts.onRateLimit,
     renew: () => buildRequestContext(deps, { ...facts, arrivedAt: deps.settings.clock.now() }),

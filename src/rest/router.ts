@@ -3,7 +3,7 @@
 // stable code and the status its source document uses.
 import type http from "node:http";
 import type { z } from "zod";
-import { errorText, type Logger } from "../config/logger.js";
+import { errorText, requestLogger, type Logger } from "../config/logger.js";
 import type { RequestContext } from "../domain/context.js";
 import { asUnavailable } from "../db/faults.js";
 import { DomainError, RateLimitedError, UnavailableError, ValidationError, type IssueCode } from "../domain/errors.js";
@@ -87,12 +87,13 @@ export function createRestHandler(deps: { routes: Route[]; logger: Logger; conte
       const query = parseParams(route.query, url.searchParams);
       await route.handle({ ctx, query, params: route.params ? parseParams(route.params, pathParams(route.path, url.pathname)) : {}, req, res });
     } catch (error) {
+      const logger = ctx?.logger ?? requestLogger(deps.logger, facts.requestId);
       if (res.headersSent) {
-        (ctx?.logger ?? deps.logger).error({ requestId: facts.requestId, err: errorText(error) }, "REST stream failed after headers were sent");
+        logger.error({ err: errorText(error) }, "REST stream failed after headers were sent");
         cutAnswer(res);
       } else {
         if (req.readable) req.resume(); // an unread body must not keep the answer from the client
-        sendError(res, error, ctx?.logger ?? deps.logger, facts.requestId);
+        sendError(res, error, logger, facts.requestId);
       }
     }
     return true;
@@ -118,6 +119,6 @@ function sendError(res: http.ServerResponse, error: unknown, logger: Logger, req
     return send(refusal.status, refusal.code, refusal.message, undefined, { "Retry-After": String(refusal.retryAfterSeconds) });
   }
   if (error instanceof DomainError) return send(error.status, error.code, error.message);
-  logger.error({ requestId, err: errorText(error) }, "unexpected REST error");
+  logger.error({ err: errorText(error) }, "unexpected REST error");
   sendRestJson(res, 500, { error: { code: "INTERNAL_SERVER_ERROR", message: `Unexpected error; quote request id ${requestId}`, requestId } });
 }
