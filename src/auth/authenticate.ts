@@ -39,6 +39,12 @@ export interface Credentials {
   now: Date;
 }
 
+/** The token of `Authorization: Bearer <token>`: undefined without the header, null when it is malformed. */
+export function bearerToken(authorization: string | null | undefined): string | null | undefined {
+  if (!authorization) return undefined;
+  return /^Bearer ([^\s]+)$/i.exec(authorization.trim())?.[1] ?? null;
+}
+
 export type Authenticate = ((credentials: Credentials) => Promise<Actor>) & {
   /** Stops listening for key changes and waits for background writes (last-used times), so that the database can be closed safely. */
   close(): Promise<void>;
@@ -79,10 +85,9 @@ export async function createAuthenticator(db: Database, config: Config, logger: 
   }
 
   const authenticate = async ({ authorization, workspaceId, now }: Credentials): Promise<Actor> => {
-    if (!authorization) throw new AuthError("missing");
-    const match = /^Bearer ([^\s]+)$/i.exec(authorization.trim());
-    if (!match) throw new AuthError("malformed");
-    const token = match[1]!;
+    const token = bearerToken(authorization);
+    if (token === undefined) throw new AuthError("missing");
+    if (token === null) throw new AuthError("malformed");
     if (token.startsWith("bgk_")) {
       if (!looksLikeApiKey(token)) throw new AuthError("malformed");
       const secretHash = hashApiKey(token);

@@ -2,17 +2,20 @@
 // own envelop (the same plugins, parser and validation caches, error masking and result
 // processor) but without yoga's fetch emulation: its Request, Response, streams and abort
 // signals cost about 200 µs a request on this machine, five times what executing
-// `{ __typename }` costs. Anything else, and a request that fails before it executes (syntax,
-// validation, credentials), is left to yoga, so that yoga stays the one author of those answers.
+// `{ __typename }` costs. Anything else, and a request that fails to parse or validate, is left
+// to yoga, so that yoga stays the one author of those answers; a request whose credentials fail
+// is answered here with yoga's own error (contextError), not authenticated twice.
 import type http from "node:http";
 import { getOperationAST, type DocumentNode, type ExecutionResult } from "graphql";
 import { processRegularResult, type YogaServerInstance } from "graphql-yoga";
+import type { Logger } from "../config/logger.js";
 import type { Metrics } from "../http/metrics.js";
 import type { GraphQLContext } from "./context.js";
+import { maskError } from "./error-masking.js";
 import { resultForHttp } from "./http-status.js";
 import { observeOperation } from "./operation-metrics.js";
 import { mayAskAnyOperation } from "./persisted-operations.js";
-import { graphQLContext, type ContextFor, type RequestHeaders, type ServerContext } from "./yoga.js";
+import { contextError, graphQLContext, type ContextFor, type RequestHeaders, type ServerContext } from "./yoga.js";
 
 export interface DirectAnswer {
   status: number;
@@ -57,6 +60,8 @@ const matches = (offered: string, asked: string) => {
 /**
  * The JSON media type yoga answers an Accept header with: its first entry (in UTF-8) that
  * takes either, application/json where it takes both. Null where yoga would pick no JSON type.
+ * This follows graphql-yoga 5's result processors (their order and getMediaTypesForRequestInOrder,
+ * which it does not export); direct-execution.test.ts compares the two answer for answer.
  */
 function acceptedJsonType(accept: string | undefined): string | null {
   for (const entry of (accept || "*/*").replace(/\s/g, "").toLowerCase().split(",")) {
@@ -66,6 +71,12 @@ function acceptedJsonType(accept: string | undefined): string | null {
     if (offered.length) return offered.at(-1)!;
   }
   return null;
+}
+
+/** Whether yoga reads the body as JSON: application/json or application/graphql+json, exactly (its isPOSTJsonRequest). */
+function isJsonBody(contentType: string | undefined): boolean {
+  const type = contentType?.split(",")[0] ?? "";
+  return ["application/json", "application/graphql+json"].some((json) => type === json || type.startsWith(`${json};`));
 }
 
 /** The headers as the plugins and the context read them (`request.headers.get`). */
@@ -91,16 +102,18 @@ const RESULT_FETCH_API = {
 
 export function createDirectExecution(
   yoga: YogaServerInstance<ServerContext, GraphQLContext>,
-  options: { contextFor: ContextFor; metrics: Metrics; persistedOnly: boolean },
+  options: { contextFor: ContextFor; logger: Logger; metrics: Metrics; persistedOnly: boolean },
 ): DirectExecution {
   return async (req, body, serverContext) => {
     // CORS headers (a browser's Origin) and persisted-only refusals are yoga's to write.
-    if (req.headers.origin !== undefined || !mayAskAnyOperation(options.persistedOnly, req.headers.authorization)) return null;
+    if (!isJsonBody(req.headers["content-type"]) || req.headers.origin !== undefined || !mayAskAnyOperation(options.persistedOnly, req.headers.authorization)) return null;
     const mediaType = acceptedJsonType(req.headers.accept);
     const params = mediaType ? plainParams(body) : null;
     if (!mediaType || !params) return null;
     const request = requestOf(req);
-    const enveloped = yoga.getEnveloped({ ...serverContext, request, params } as never);
+    // One object, as under yoga: parsing and validation see it, then it becomes the operation's context.
+    const context = { ...serverContext, request, params };
+    const enveloped = yoga.getEnveloped(context as never);
     let document: DocumentNode;
     try {
       document = enveloped.parse(params.query);
@@ -111,18 +124,25 @@ export function createDirectExecution(
     }
     const operation = getOperationAST(document, params.operationName);
     if (!operation || operation.operation === "subscription") return null;
-    let contextValue: GraphQLContext;
-    try {
-      // Built here rather than by envelop's contextFactory, whose only hook is yoga's call of this
-      // same function, and which copies the context once more (13 µs of the 200 a request costs).
-      contextValue = Object.assign(await graphQLContext(options.contextFor, serverContext.facts, request), serverContext, { request, params });
-    } catch {
-      return null; // answered by yoga (401, 503), which builds the context again
-    }
-    let result = (await enveloped.execute({
-      schema: enveloped.schema, document, contextValue, variableValues: params.variables, operationName: params.operationName,
-    })) as ExecutionResult;
-    result = resultForHttp(result, operation.operation === "query");
+
+    const execute = async (): Promise<ExecutionResult> => {
+      let contextValue: GraphQLContext & typeof context;
+      try {
+        // Built here rather than by envelop's contextFactory, whose only hook is yoga's call of this
+        // same function, and whose orchestration cost about 25 µs of the 200 a request costs.
+        contextValue = Object.assign(context, await graphQLContext(options.contextFor, serverContext.facts, request));
+      } catch (error) {
+        return { errors: [contextError(error, serverContext.facts, options.logger)] };
+      }
+      try {
+        return (await enveloped.execute({
+          schema: enveloped.schema, document, contextValue, variableValues: params.variables, operationName: params.operationName,
+        })) as ExecutionResult;
+      } catch (error) {
+        return { errors: [maskError(error, "Unexpected error.", contextValue)] }; // as yoga answers an execution that throws
+      }
+    };
+    const result = resultForHttp(await execute(), operation.operation === "query");
     observeOperation(options.metrics, serverContext.operation, result); // named by the plugin's onExecute, as under yoga
     const response = processRegularResult(result, RESULT_FETCH_API as never, mediaType) as unknown as InstanceType<typeof RESULT_FETCH_API.Response>;
     return { status: response.init.status, headers: response.init.headers, body: response.body };

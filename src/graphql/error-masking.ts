@@ -63,6 +63,9 @@ export function maskError(error: unknown, message: string, scope: ErrorScope): G
   return new GraphQLError(requestId ? `Unexpected error; quote request id ${requestId}` : message, { path, extensions: { code: "INTERNAL_SERVER_ERROR", requestId } });
 }
 
+// As yoga tells an abort (a DOMException named AbortError or TimeoutError).
+const isAbort = (error: unknown) => (error as Error | null)?.constructor?.name === "DOMException" && ["AbortError", "TimeoutError"].includes((error as Error).name);
+
 /** Masks the errors of every result an operation yields (a subscription's events too) with the request's id and logger. */
 export function executionErrorsPlugin(): Plugin {
   const masking = (scope: ErrorScope) => ({ result, setResult }: { result: ExecutionResult; setResult: (result: ExecutionResult) => void }) => {
@@ -72,6 +75,13 @@ export function executionErrorsPlugin(): Plugin {
   const scopeOf = (contextValue: unknown) => contextValue as ErrorScope;
   return {
     onExecute: ({ args }) => ({ onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, masking(scopeOf(args.contextValue))) }),
-    onSubscribe: ({ args }) => ({ onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, masking(scopeOf(args.contextValue))) }),
+    onSubscribe: ({ args }) => ({
+      onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, masking(scopeOf(args.contextValue))),
+      // A subscription's stream that fails (its renewed credentials, the database). An abort is
+      // left as it is: yoga rethrows it after this, to end the stream quietly.
+      onSubscribeError: ({ error, setError }) => {
+        if (!isAbort(error)) setError(maskError(error, "Unexpected error.", scopeOf(args.contextValue)));
+      },
+    }),
   };
 }

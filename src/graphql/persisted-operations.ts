@@ -6,6 +6,7 @@ import fs from "node:fs";
 import { usePersistedOperations, defaultExtractPersistedOperationId } from "@graphql-yoga/plugin-persisted-operations";
 import type { Plugin } from "graphql-yoga";
 import { looksLikeApiKey } from "../auth/api-key-secret.js";
+import { bearerToken } from "../auth/authenticate.js";
 
 const MANIFEST = new URL("../../web/src/gql/persisted-documents.json", import.meta.url);
 
@@ -18,9 +19,10 @@ function loadManifest(): Map<string, string> {
 /** Whether a request may send a document of its own: any, unless persisted-only applies to its credential (a session's). */
 export function mayAskAnyOperation(persistedOnly: boolean, authorization: string | null | undefined): boolean {
   if (!persistedOnly) return true;
-  // Without a credential the request is refused for that (401), not for its document.
-  const credential = /^Bearer (\S+)$/i.exec(authorization ?? "")?.[1];
-  return credential === undefined || looksLikeApiKey(credential);
+  // Read as authentication reads it. Without a credential (or with a malformed one) the request is
+  // refused for that (401), not for its document.
+  const credential = bearerToken(authorization);
+  return typeof credential !== "string" || looksLikeApiKey(credential);
 }
 
 export function persistedOperationsPlugin(options: { persistedOnly: boolean }): Plugin {

@@ -30,6 +30,16 @@ export interface RequestHeaders {
 
 export type ContextFor = (facts: RequestFacts) => Promise<RequestContext>;
 
+/** Why a context could not be built, as the client is told: 401 with its challenge, 503, or masked with the request's id. */
+export function contextError(error: unknown, facts: ServerContext["facts"], logger: Logger): GraphQLError {
+  const unavailable = asUnavailable(error);
+  if (unavailable) return new GraphQLError(unavailable.message, { extensions: domainExtensions(unavailable) });
+  if (!(error instanceof AuthError)) return maskError(error, "Unexpected error.", { logger: requestLogger(logger, facts.requestId), requestId: facts.requestId });
+  return new GraphQLError(error.message, {
+    extensions: { code: "UNAUTHENTICATED", http: { status: 401, headers: { "WWW-Authenticate": error.challenge } } },
+  });
+}
+
 /** An operation's context: the request's (its credentials checked), with its loaders. */
 export async function graphQLContext(contextFor: ContextFor, facts: ServerContext["facts"], request: RequestHeaders): Promise<GraphQLContext> {
   const ctx = await contextFor({ ...facts, authorization: request.headers.get("authorization") ?? undefined, workspaceId: request.headers.get("x-workspace-id") });
@@ -70,12 +80,7 @@ export function createGraphQLServer(options: {
       try {
         return await graphQLContext(contextFor, facts, request);
       } catch (error) {
-        const unavailable = asUnavailable(error);
-        if (unavailable) throw new GraphQLError(unavailable.message, { extensions: domainExtensions(unavailable) });
-        if (!(error instanceof AuthError)) throw maskError(error, "Unexpected error.", { logger: requestLogger(logger, facts.requestId), requestId: facts.requestId });
-        throw new GraphQLError(error.message, {
-          extensions: { code: "UNAUTHENTICATED", http: { status: 401, headers: { "WWW-Authenticate": error.challenge } } },
-        });
+        throw contextError(error, facts, logger);
       }
     },
     // Execution errors are masked by executionErrorsPlugin first, with the request's id; this

@@ -63,7 +63,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const contextFor = (facts: RequestFacts) => buildRequestContext({ db, settings: shared, authenticate, logger }, facts);
   const persistedOnly = config.GRAPHQL_PERSISTED_ONLY;
   const yoga = createGraphQLServer({ logger, contextFor, metrics, graphiqlApiKey: options.graphiqlApiKey ?? null, persistedOnly });
-  const graphql = createGraphQLRoute(yoga, createDirectExecution(yoga, { contextFor, metrics, persistedOnly }));
+  const graphql = createGraphQLRoute(yoga, createDirectExecution(yoga, { contextFor, logger, metrics, persistedOnly }));
   const rest = createRestHandler({ routes: REST_ROUTES, logger, contextFor });
   const serviceRoutes = createServiceRoutes(db, metrics, config.METRICS_TOKEN);
   const dashboard = createDashboard();

@@ -33,23 +33,27 @@ async function bothPipelines(db: Database, clock: TestClock, persistedOnly: bool
   const authenticate = await createAuthenticator(db, config, logger);
   const contextFor: ContextFor = (facts) => buildRequestContext({ db, settings, authenticate, logger }, facts);
   const yoga = createGraphQLServer({ logger, contextFor, metrics, graphiqlApiKey: null, persistedOnly });
-  const direct = createDirectExecution(yoga, { contextFor, metrics, persistedOnly });
+  const direct = createDirectExecution(yoga, { contextFor, logger, metrics, persistedOnly });
   const serverContext = (): ServerContext => ({ facts: { requestId: "req-1", arrivedAt: clock.now() }, operation: newOperationRecord() });
   return {
     /** The direct path's answer, or null where it leaves the request to yoga. */
     async direct(headers: Record<string, string>, body: string) {
       const answer = await direct({ headers } as unknown as http.IncomingMessage, Buffer.from(body), serverContext());
-      return answer && { status: answer.status, type: answer.headers["Content-Type"], body: JSON.parse(answer.body) as unknown };
+      return answer && { status: answer.status, headers: comparable(Object.entries(answer.headers)), body: JSON.parse(answer.body) as unknown };
     },
     async yoga(headers: Record<string, string>, body: string) {
       const response = await yoga.fetch("http://gateway/graphql", { method: "POST", headers, body }, serverContext());
-      return { status: response.status, type: response.headers.get("content-type"), body: await response.json() };
+      return { status: response.status, headers: comparable(response.headers.entries()), body: await response.json() };
     },
     close: async () => void (await Promise.all([authenticate.close(), settings.focusRateLimiter.close(), settings.events.close()])),
   };
 }
 
 const json = { "content-type": "application/json" };
+
+/** Response headers by lower-case name, without the length (the HTTP layer sets it). */
+const comparable = (headers: Iterable<[string, string]>) =>
+  Object.fromEntries([...headers].map(([name, value]) => [name.toLowerCase(), value]).filter(([name]) => name !== "content-length"));
 /** Twice this is over the complexity limit (limits.test.ts). */
 const LOTS = "creditLots(first: 500) { nodes { transaction { allocations { lot { transaction { id } } } } } }";
 
@@ -73,6 +77,12 @@ describe("GraphQL POSTs executed without yoga's fetch layer", () => {
       [key, { query: `mutation { grantCredits(input: { credits: "1", description: "x" }) { __typename } }` }],
       // Over the complexity limit: refused before it runs.
       [key, { query: `{ workspace { a: ${LOTS} b: ${LOTS} } }` }],
+      // Credentials that fail: 401 with its challenge, under either media type.
+      [json, { query: "{ viewer { kind } }" }],
+      [{ ...json, authorization: "Bearer bgk_nope", accept: "application/graphql-response+json" }, { query: "{ viewer { kind } }" }],
+      [{ ...json, authorization: "Basic eDp5" }, { query: "{ viewer { kind } }" }],
+      // Yoga's other JSON body type, with a charset.
+      [{ ...key, "content-type": "application/graphql+json; charset=utf-8" }, { query: "{ viewer { kind } }" }],
     ];
     for (const [headers, params] of cases) {
       const body = JSON.stringify(params);
@@ -82,11 +92,12 @@ describe("GraphQL POSTs executed without yoga's fetch layer", () => {
     }
     // The cases above are not all alike: the comparison covered errors and statuses besides 200.
     const answers = await Promise.all(cases.map(([headers, params]) => graphql.direct(headers, JSON.stringify(params))));
-    expect(new Set(answers.map((a) => a!.status))).toEqual(new Set([200, 400, 403]));
-    expect(new Set(answers.map((a) => a!.type))).toEqual(new Set(["application/json; charset=utf-8", "application/graphql-response+json; charset=utf-8"]));
+    expect(new Set(answers.map((a) => a!.status))).toEqual(new Set([200, 400, 401, 403]));
+    expect(new Set(answers.map((a) => a!.headers["content-type"]))).toEqual(new Set(["application/json; charset=utf-8", "application/graphql-response+json; charset=utf-8"]));
+    expect(answers.filter((a) => a!.headers["www-authenticate"]?.startsWith("Bearer realm="))).toHaveLength(3);
   });
 
-  test("leave to yoga whatever fails before it executes or is not a plain JSON query", async ({ graphql, db, clock, tenants: { acme } }) => {
+  test("leave to yoga whatever fails to parse or validate, or is not a plain JSON query", async ({ graphql, db, clock, tenants: { acme } }) => {
     const key = { ...json, authorization: `Bearer ${acme.keys.read}` };
     const left: [Record<string, string>, string][] = [
       [key, "{ viewer {"],
@@ -99,8 +110,9 @@ describe("GraphQL POSTs executed without yoga's fetch layer", () => {
       [{ ...key, origin: "https://dashboard.example" }, JSON.stringify({ query: "{ viewer { kind } }" })],
       [{ ...key, accept: "text/html" }, JSON.stringify({ query: "{ viewer { kind } }" })],
       [{ ...key, accept: "application/json; charset=iso-8859-1" }, JSON.stringify({ query: "{ viewer { kind } }" })],
-      [json, JSON.stringify({ query: "{ viewer { kind } }" })],
-      [{ ...json, authorization: "Bearer bgk_nope" }, JSON.stringify({ query: "{ viewer { kind } }" })],
+      // Body types the route lets through but yoga refuses (415).
+      [{ ...key, "content-type": "application/vnd.example+json" }, JSON.stringify({ query: "{ viewer { kind } }" })],
+      [{ ...key, "content-type": "Application/JSON" }, JSON.stringify({ query: "{ viewer { kind } }" })],
     ];
     for (const [headers, body] of left) expect(await graphql.direct(headers, body), body).toBeNull();
 
@@ -111,6 +123,10 @@ describe("GraphQL POSTs executed without yoga's fetch layer", () => {
       const body = JSON.stringify({ query: "{ viewer { kind } }" });
       expect(await persistedOnly.direct(session, body)).toBeNull();
       expect(await persistedOnly.yoga(session, body)).toMatchObject({ status: 403 });
+      // Read as authentication reads it: a space that trimming removes does not make the session's token "no credential".
+      const padded = { ...session, authorization: `${session.authorization}\u00a0` };
+      expect(await persistedOnly.direct(padded, body)).toBeNull();
+      expect(await persistedOnly.yoga(padded, body)).toMatchObject({ status: 403, body: { errors: [{ extensions: { code: "PERSISTED_QUERY_ONLY" } }] } });
       expect(await persistedOnly.direct(key, body)).toMatchObject({ status: 200, body: { data: { viewer: { kind: "API_KEY" } } } });
     } finally {
       await persistedOnly.close();
