@@ -61,7 +61,7 @@ const GATEWAY_DASHBOARD = `query Dashboard {
     creditBalance { credits usdValue }
     creditTransactions(first: 50) { edges { node { type amount balanceAfter occurredAt } } }
     executions(first: 50) { edges { node { startedAt costUsd billingType workflow { name } } } }
-    usageRollup(period: LAST_30_DAYS, groupBy: [MODEL]TIMEZONE) { rows { group { model } costUsd } }
+    usageRollup(period: LAST_30_DAYS, granularity: ALL, groupBy: [MODEL]TIMEZONE) { rows { group { model } costUsd } }
   }
 }`;
 const POSTGRAPHILE_DASHBOARD = `query Dashboard($ws: UUID!, $since: Datetime!) {
