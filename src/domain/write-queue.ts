@@ -48,7 +48,7 @@ export class WorkspaceWriteQueue {
       const waiter: Waiter = {
         limit,
         // Bound to the queued request's async context, not to the write that finished before it:
-        // its log lines carry its own request id.
+        // whatever follows a request through it (Prisma's tracing context) stays the request's own.
         start: AsyncResource.bind(() => void this.runIn(workspaceId, lane, () => work(this.limits.maxWaitMs - (performance.now() - queuedAt))).then(resolve, reject)),
         timer: setTimeout(() => {
           lane.waiting.splice(lane.waiting.indexOf(waiter), 1);

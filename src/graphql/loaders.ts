@@ -13,28 +13,18 @@ export interface Loaders {
   duplicateRecord: DataLoader<{ workspaceId: string; id: bigint }, UsageRecord | null, string>;
 }
 
-/** Each loader is made when a resolver first asks for it: most operations use none. */
 export function createLoaders(ctx: RequestContext): Loaders {
-  let billing: Loaders["executionBilling"] | undefined;
-  let workflow: Loaders["workflow"] | undefined;
-  let duplicate: Loaders["duplicateRecord"] | undefined;
   return {
-    get executionBilling() {
-      return (billing ??= executionLoader((executions) => executionBilling(ctx, executions), (e) => e.id, "billing"));
-    },
-    get workflow() {
-      return (workflow ??= executionLoader((executions) => workflowsOf(ctx, executions), (e) => e.workflowId, "workflow"));
-    },
-    get duplicateRecord() {
-      return (duplicate ??= new DataLoader(
-        async (keys) => {
-          const workspaces = [...new Set(keys.map((k) => k.workspaceId))];
-          const found = new Map(await Promise.all(workspaces.map(async (id) => [id, await usageRecordsIn(ctx, id, keys.filter((k) => k.workspaceId === id).map((k) => k.id))] as const)));
-          return keys.map((k) => found.get(k.workspaceId)!.get(k.id) ?? null);
-        },
-        { cacheKeyFn: (key) => `${key.workspaceId}:${key.id}` },
-      ));
-    },
+    executionBilling: executionLoader((executions) => executionBilling(ctx, executions), (e) => e.id, "billing"),
+    workflow: executionLoader((executions) => workflowsOf(ctx, executions), (e) => e.workflowId, "workflow"),
+    duplicateRecord: new DataLoader(
+      async (keys) => {
+        const workspaces = [...new Set(keys.map((k) => k.workspaceId))];
+        const found = new Map(await Promise.all(workspaces.map(async (id) => [id, await usageRecordsIn(ctx, id, keys.filter((k) => k.workspaceId === id).map((k) => k.id))] as const)));
+        return keys.map((k) => found.get(k.workspaceId)!.get(k.id) ?? null);
+      },
+      { cacheKeyFn: (key) => `${key.workspaceId}:${key.id}` },
+    ),
   };
 }
 

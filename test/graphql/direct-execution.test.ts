@@ -14,6 +14,7 @@ import { createGraphQLServer, type ContextFor, type ServerContext } from "../../
 import { createMetrics } from "../../src/http/metrics.js";
 import { buildRequestContext } from "../../src/http/request-context.js";
 import { createSettings } from "../../src/http/settings.js";
+import { UnavailableError } from "../../src/domain/errors.js";
 import type { TestClock } from "../helpers/clock.js";
 import { gatewayTest } from "../helpers/fixtures.js";
 import { TEST_JWT_SECRET } from "../helpers/gateway.js";
@@ -25,13 +26,16 @@ const test = gatewayTest().extend("graphql", { scope: "file" }, async ({ db, clo
 });
 
 /** Yoga and the direct path over the same schema and context, as app.ts wires them. */
-async function bothPipelines(db: Database, clock: TestClock, persistedOnly: boolean) {
+async function bothPipelines(db: Database, clock: TestClock, persistedOnly: boolean, contextFails?: () => Error) {
   const config = loadConfig({ LOG_LEVEL: "silent", JWT_SECRET: TEST_JWT_SECRET, FOCUS_RATE_LIMIT_PER_MINUTE: "100000", CREDIT_EXPIRY_INTERVAL_S: "0" });
   const logger = createLogger("silent");
   const metrics = createMetrics(db, () => 0);
   const settings = await createSettings(db, config, { meter: metrics.meter, clock, logger });
   const authenticate = await createAuthenticator(db, config, logger);
-  const contextFor: ContextFor = (facts) => buildRequestContext({ db, settings, authenticate, logger }, facts);
+  const contextFor: ContextFor = async (facts) => {
+    if (contextFails) throw contextFails();
+    return buildRequestContext({ db, settings, authenticate, logger }, facts);
+  };
   const yoga = createGraphQLServer({ logger, contextFor, metrics, graphiqlApiKey: null, persistedOnly });
   const direct = createDirectExecution(yoga, { contextFor, logger, metrics, persistedOnly });
   const serverContext = (): ServerContext => ({ facts: { requestId: "req-1", arrivedAt: clock.now() }, operation: newOperationRecord() });
@@ -95,6 +99,25 @@ describe("GraphQL POSTs executed without yoga's fetch layer", () => {
     expect(new Set(answers.map((a) => a!.status))).toEqual(new Set([200, 400, 401, 403]));
     expect(new Set(answers.map((a) => a!.headers["content-type"]))).toEqual(new Set(["application/json; charset=utf-8", "application/graphql-response+json; charset=utf-8"]));
     expect(answers.filter((a) => a!.headers["www-authenticate"]?.startsWith("Bearer realm="))).toHaveLength(3);
+  });
+
+  test("answer a context that cannot be built as yoga does: 503 with Retry-After, or masked with the request id", async ({ db, clock, tenants: { acme } }) => {
+    const headers = { ...json, authorization: `Bearer ${acme.keys.read}` };
+    const body = JSON.stringify({ query: "{ viewer { kind } }" });
+    const failures: [() => Error, object][] = [
+      [() => new UnavailableError("DATABASE_UNAVAILABLE", "The database is unavailable; retry shortly", 2), { status: 503, headers: { "retry-after": "2" } }],
+      [() => new Error("a bug while building the context"), { body: { errors: [{ message: "Unexpected error; quote request id req-1", extensions: { code: "INTERNAL_SERVER_ERROR", requestId: "req-1" } }] } }],
+    ];
+    for (const [fails, expected] of failures) {
+      const failing = await bothPipelines(db, clock, false, fails);
+      try {
+        const direct = await failing.direct(headers, body);
+        expect(direct).toMatchObject(expected);
+        expect(direct).toEqual(await failing.yoga(headers, body));
+      } finally {
+        await failing.close();
+      }
+    }
   });
 
   test("leave to yoga whatever fails to parse or validate, or is not a plain JSON query", async ({ graphql, db, clock, tenants: { acme } }) => {
