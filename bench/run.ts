@@ -208,6 +208,7 @@ const otherZone = timeZone === "Asia/Kolkata" ? "America/St_Johns" : "Asia/Kolka
 const wholeHourZone = timeZone === "America/New_York" ? "Europe/Berlin" : "America/New_York";
 
 const server: RunningServer = await startBenchGateway({ FOCUS_RATE_LIMIT_PER_MINUTE: "100000", WRITE_QUEUE_MAX_DEPTH: "10000" });
+const serverStarted = performance.now();
 const pgPort = 20_000 + Math.floor(Math.random() * 20_000);
 const postgraphile = await startPostGraphile(pgPort);
 const pgUrl = `http://127.0.0.1:${pgPort}/graphql`;
@@ -216,8 +217,14 @@ const auth = { authorization: `Bearer ${readKey}` };
 let exitCode = 0;
 
 try {
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const sleepUntil = (ms: number) => new Promise((resolve) => setTimeout(resolve, serverStarted + ms - performance.now()));
+  await sleepUntil(2_000);
+  const startedMb = memoryMb(server.pid, "VmRSS");
+  // Idle: once V8's memory reducer has run, which it does after allocation has been quiet for a
+  // while (about 20 s after start here); before that the process still holds start-up's garbage.
+  await sleepUntil(30_000);
   const idleMb = memoryMb(server.pid, "VmRSS");
+  console.log(`The gateway's resident memory: ${fmt(startedMb)} MB 2 s after start, ${fmt(idleMb)} MB idle 30 s after start.`);
   console.log(`\nThe gateway (pid ${server.pid}) and PostGraphile (pid ${postgraphile.pid}) over ${os.cpus().length} cores; runs of ${seconds} s.`);
   const since = new Date(Date.now() - 30 * DAY).toISOString();
   const dashboards = {
@@ -308,7 +315,7 @@ try {
     report({ figure: `FOCUS export ${fmt(expected)} rows, ${format.toUpperCase()}`, gateway: `${fmt(rate)} rows/s`, anchor: `COPY … TO STDOUT CSV ${fmt(copyRate)} rows/s`, ratio: rate / copyRate, target: `≥ ${target}× COPY`, met: rate / copyRate >= target });
   }
   const peakMb = memoryMb(server.pid, "VmHWM");
-  if (measures("export")) report({ figure: "gateway memory during exports / idle", gateway: `${fmt(exportPeakMb)} MB / ${fmt(idleMb)} MB (peak of the run ${fmt(peakMb)} MB)`, anchor: "", ratio: null, target: "≤ 200 MB / ≤ 150 MB", met: exportPeakMb <= 200 && idleMb <= 150 });
+  if (measures("export")) report({ figure: "gateway memory during exports / idle", gateway: `${fmt(exportPeakMb)} MB / ${fmt(idleMb)} MB (2 s after start ${fmt(startedMb)} MB; peak of the run ${fmt(peakMb)} MB)`, anchor: "", ratio: null, target: "≤ 200 MB / ≤ 150 MB", met: exportPeakMb <= 200 && idleMb <= 150 });
 } catch (error) {
   console.error(error);
   exitCode = 1;

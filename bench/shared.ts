@@ -83,9 +83,19 @@ export async function benchKey(db: Database, workspaceId: string, scopes: Scope[
   return secret;
 }
 
-/** The gateway on the bench database, started as `npm start` starts it (the same V8 flag), with these settings. */
+/** The environment and Node flags of `npm start` ("NAME=value … node --flag … bin/… serve"). */
+function npmStart(): { env: Record<string, string>; nodeArgs: string[] } {
+  const { scripts } = JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: { start: string } };
+  const words = scripts.start.split(/\s+/);
+  const node = words.indexOf("node");
+  const env = Object.fromEntries(words.slice(0, node).map((word) => word.split("=") as [string, string]));
+  return { env, nodeArgs: words.slice(node + 1).filter((word) => word.startsWith("--")) };
+}
+
+/** The gateway on the bench database, started as `npm start` starts it (its environment and V8 flags), with these settings. */
 export function startBenchGateway(env: Record<string, string>): Promise<RunningServer> {
-  return startServer({ DATABASE_URL: BENCH_DATABASE_URL, LOG_LEVEL: "warn", ...env }, 120_000, ["--max-semi-space-size=32", ...(process.env.BENCH_NODE_ARGS?.split(" ") ?? [])]);
+  const start = npmStart();
+  return startServer({ ...start.env, DATABASE_URL: BENCH_DATABASE_URL, LOG_LEVEL: "warn", ...env }, 120_000, [...start.nodeArgs, ...(process.env.BENCH_NODE_ARGS?.split(" ") ?? [])]);
 }
 
 /** Resident memory of a process in MB: now (VmRSS) or the peak since it started (VmHWM). */

@@ -48,7 +48,7 @@ function nextStart(start: DateTime, unit: CalendarUnit): DateTime {
 type CalendarUnit = NonNullable<RollupQuery["unit"]>;
 
 /** Which days a rollup reads from daily aggregates, and which ranges from raw rows. */
-export type RollupPlan = Pick<RollupQuery, "days" | "raw" | "moves">;
+export type RollupPlan = Pick<RollupQuery, "days" | "raw" | "moves" | "subtract">;
 
 interface Range {
   from: Date;
@@ -62,9 +62,9 @@ interface Range {
  * are moved to their own bucket: totals stay exact in any zone while a whole day costs a few
  * aggregate rows, and a cut day at most half a day of raw rows (a day cut twice, more).
  */
-export function rollupPlan(window: Range, dayZone: string, zone: string, unit: RollupQuery["unit"]): RollupPlan {
+export function rollupPlan(window: Range, dayZone: string, zone: string, unit: RollupQuery["unit"], now = window.to): RollupPlan {
   const whole = unit === "hour" ? null : wholeDays(window, dayZone);
-  if (!whole) return { days: null, raw: [window], moves: [] };
+  if (!whole) return { days: null, raw: [window], moves: [], subtract: [] };
   // The boundaries that cut each day: only the buckets' boundaries can, and in the days' own zone none does.
   const cuts = new Map<string, { start: DateTime; at: Date[] }>();
   if (unit !== null && zone !== dayZone) {
@@ -88,6 +88,39 @@ export function rollupPlan(window: Range, dayZone: string, zone: string, unit: R
       moves.push({ from: cut, to, owner: from });
     }
   }
-  const raw = [{ from: window.from, to: whole.from }, { from: whole.to, to: window.to }].filter((r) => r.from < r.to);
-  return { days: { zone: dayZone, firstDay: whole.firstDay, endDay: whole.endDay, late }, raw, moves };
+  const edges = edgeDays(window, whole, dayZone, unit === null || zone === dayZone, now);
+  return { days: { zone: dayZone, firstDay: edges.firstDay, endDay: edges.endDay, late }, raw: edges.raw, moves, subtract: edges.subtract };
+}
+
+/**
+ * How the partial days at the window's edges are read: as their raw rows, or as the day's
+ * aggregate less the raw rows of the rest of the day, whichever reads fewer rows, taken to be
+ * spread evenly up to `now` and none after it (a window ending now takes today's aggregate less
+ * the rows after now: usually none). The aggregate is only taken where the buckets cannot cut the
+ * day (one bucket, or buckets of the days' own zone), so that the whole day lands in its rows' bucket.
+ */
+function edgeDays(window: Range, whole: NonNullable<ReturnType<typeof wholeDays>>, dayZone: string, dayInOneBucket: boolean, now: Date) {
+  const rowsIn = (range: Range) => Math.max(0, Math.min(range.to.getTime(), now.getTime()) - range.from.getTime());
+  const plan = { firstDay: whole.firstDay, endDay: whole.endDay, raw: [] as Range[], subtract: [] as Range[] };
+  const head = { from: window.from, to: whole.from };
+  if (head.from < head.to) {
+    const rest = { from: startOfLocalDay(window.from, dayZone), to: window.from };
+    if (dayInOneBucket && rowsIn(rest) < rowsIn(head)) {
+      plan.firstDay = localDate(rest.from, dayZone);
+      plan.subtract.push(rest);
+    } else {
+      plan.raw.push(head);
+    }
+  }
+  const tail = { from: whole.to, to: window.to };
+  if (tail.from < tail.to) {
+    const rest = { from: window.to, to: nextStart(DateTime.fromJSDate(whole.to, { zone: dayZone }), "day").toJSDate() };
+    if (dayInOneBucket && rowsIn(rest) < rowsIn(tail)) {
+      plan.endDay = localDate(rest.to, dayZone);
+      plan.subtract.push(rest);
+    } else {
+      plan.raw.push(tail);
+    }
+  }
+  return plan;
 }

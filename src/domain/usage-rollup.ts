@@ -1,8 +1,9 @@
 // Usage (or execution) totals by calendar bucket and dimension, in any IANA time zone. Whole
 // local days of the workspace's own zone come from the daily aggregate tables; a day that another
 // zone's bucket boundary cuts counts in its longer part's bucket and the raw rows of its shorter
-// part move to their own (time.ts, rollupPlan); partial days at the window's edges and hourly
-// buckets read the raw rows. All parts meet in one SQL statement, so totals are exact either way.
+// part move to their own (time.ts, rollupPlan); a partial day at the window's edges reads its raw
+// rows, or its aggregate less the raw rows outside the window where those are fewer; hourly buckets
+// read the raw rows. All parts meet in one SQL statement, so totals are exact either way.
 import type { Workspace } from "../db/generated/client.js";
 import { readRollup, ROLLUP_SOURCE_DIMENSIONS, type RollupMetricColumn, type RollupSqlRow } from "../store/daily-aggregates.js";
 import { directSql } from "../store/rows.js";
@@ -92,7 +93,7 @@ export async function usageRollup(ctx: RequestContext, target: WorkspaceTarget, 
   if (invalid.length) throw ValidationError.single("groupBy", `executions cannot be grouped by ${invalid.join(", ")}`);
 
   const unit = UNITS[granularity];
-  const plan = rollupPlan(window, workspace.timeZone, timeZone, unit);
+  const plan = rollupPlan(window, workspace.timeZone, timeZone, unit, ctx.clock.now());
   const metrics = args.metrics ?? ALL_METRICS;
   const rows = await readRollup(directSql(ctx.db), {
     source, workspaceId: workspace.id, timeZone, unit, dims: groupBy, from: window.from, ...plan, metrics: metrics.map((m) => METRIC_COLUMNS[m]),

@@ -210,6 +210,8 @@ export interface RollupQuery {
   raw: { from: Date; to: Date }[];
   /** Raw rows that a day's aggregate put in the bucket of `owner`, to move to their own bucket. */
   moves: { from: Date; to: Date; owner: Date }[];
+  /** Raw rows of days read from the daily tables that lie outside the window, to take away from their own bucket. */
+  subtract: { from: Date; to: Date }[];
   /** The metrics to sum. The count and cost always are: rows whose count nets to 0 (all moved away) are dropped, and rows come highest cost first. */
   metrics: readonly RollupMetricColumn[];
 }
@@ -243,10 +245,10 @@ export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSql
   const dims = q.dims.map((d, i) => ({ dimension: d, alias: `d${i}` }));
   // Summing only what was asked for: a year by external user sums 37,000 aggregate rows.
   const metrics = ROLLUP_METRIC_COLUMNS.filter((m) => m === "n" || m === "c" || q.metrics.includes(m));
-  const sums = (sql: MetricSql) => metrics.map((m) => `${sql[m]} ${m}`).join(", ");
-  const rawPart = (range: { from: Date; to: Date }) => {
+  const sums = (sql: MetricSql, sign = "") => metrics.map((m) => `${sign}${sql[m]} ${m}`).join(", ");
+  const rawPart = (range: { from: Date; to: Date }, sign = "") => {
     const dimSql = dims.map(({ dimension, alias }) => `${sql.raw.dims[dimension]} AS ${alias}`);
-    return `SELECT ${[`${bucketOf(sql.raw.time)} AS b`, ...dimSql].join(", ")}, ${sums(sql.raw.metrics)} FROM ${sql.raw.table}
+    return `SELECT ${[`${bucketOf(sql.raw.time)} AS b`, ...dimSql].join(", ")}, ${sums(sql.raw.metrics, sign)} FROM ${sql.raw.table}
       WHERE "workspaceId" = $1::uuid AND ${sql.raw.time} >= ${param(range.from.toISOString())}::timestamptz
         AND ${sql.raw.time} < ${param(range.to.toISOString())}::timestamptz GROUP BY ${groupList(dims.length)}`;
   };
@@ -274,7 +276,9 @@ export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSql
       ${[...dims.map((d) => `g.${d.alias}`), ...metrics.map((m) => `s.sign * g.${m} ${m}`)].join(", ")}
     FROM (${rawPart(move)}) g CROSS JOIN (VALUES (1), (-1)) s (sign)`;
 
-  const parts = [...(q.days ? [aggregatePart(q.days)] : []), ...q.raw.map(rawPart), ...q.moves.map(movePart)];
+  const parts = [
+    ...(q.days ? [aggregatePart(q.days)] : []), ...q.raw.map((range) => rawPart(range)), ...q.moves.map(movePart), ...q.subtract.map((range) => rawPart(range, "-")),
+  ];
   const aliases = dims.map((d) => d.alias);
   const groupValue = col.text().nullable();
   const schema = {
@@ -286,7 +290,7 @@ export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSql
     `SELECT ${["b", ...aliases, ...metrics.map((m) => `COALESCE(SUM(${m}), 0)${METRIC_TOTALS[m]} ${m}`)].join(", ")}
      FROM (${parts.join(" UNION ALL ")}) parts
      GROUP BY ${groupList(aliases.length)}
-     -- a group whose rows all moved to another bucket nets to nothing
+     -- a group whose rows all moved to another bucket, or lie outside the window, nets to nothing
      HAVING SUM(n) <> 0
      ORDER BY b, SUM(c) DESC`,
     params,

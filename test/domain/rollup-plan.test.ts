@@ -46,3 +46,33 @@ describe("rollupPlan across a skipped midnight", () => {
     expect(plan.days?.late).toEqual([]);
   });
 });
+
+describe("rollupPlan at the window's partial days", () => {
+  const ranges = (list: { from: Date; to: Date }[]) => list.map((r) => [iso(r.from), iso(r.to)]);
+  // The last 30 days at 05:00 UTC: 19 hours of the first day are in the window, 5 of today.
+  const window = { from: at("2026-11-05T05:00:00Z"), to: at("2026-12-05T05:00:00Z") };
+
+  test("reads a day's aggregate less the rest of the day where the rest holds fewer rows", () => {
+    const plan = rollupPlan(window, "UTC", "UTC", null, window.to);
+    // Today's rest lies after now: its aggregate less the (usually no) rows after now.
+    expect(ranges(plan.subtract)).toEqual([["2026-11-05T00:00:00.000Z", "2026-11-05T05:00:00.000Z"], ["2026-12-05T05:00:00.000Z", "2026-12-06T00:00:00.000Z"]]);
+    expect(plan.raw).toEqual([]);
+    expect(plan.days).toMatchObject({ firstDay: "2026-11-05", endDay: "2026-12-06" });
+  });
+
+  test("reads the raw rows of a partial day where they are fewer", () => {
+    const past = { from: at("2026-11-05T20:00:00Z"), to: at("2026-12-04T03:00:00Z") };
+    const plan = rollupPlan(past, "UTC", "UTC", "month", at("2026-12-05T05:00:00Z"));
+    expect(ranges(plan.raw)).toEqual([["2026-11-05T20:00:00.000Z", "2026-11-06T00:00:00.000Z"], ["2026-12-04T00:00:00.000Z", "2026-12-04T03:00:00.000Z"]]);
+    expect(plan.subtract).toEqual([]);
+    expect(plan.days).toMatchObject({ firstDay: "2026-11-06", endDay: "2026-12-04" });
+  });
+
+  test("keeps the raw rows where another zone's buckets could cut the day", () => {
+    const plan = rollupPlan(window, "UTC", "Asia/Kolkata", "day", window.to);
+    expect(ranges(plan.raw)).toEqual([["2026-11-05T05:00:00.000Z", "2026-11-06T00:00:00.000Z"], ["2026-12-05T00:00:00.000Z", "2026-12-05T05:00:00.000Z"]]);
+    expect(plan.subtract).toEqual([]);
+    // One bucket over the window: no bucket cuts a day, whatever the zone.
+    expect(rollupPlan(window, "UTC", "Asia/Kolkata", null, window.to).subtract).toHaveLength(2);
+  });
+});
