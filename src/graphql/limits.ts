@@ -41,8 +41,35 @@ const reject = (limit: string) => (_ctx: unknown, error: GraphQLError) => {
   Object.assign(error.extensions as Record<string, unknown>, { code: "QUERY_TOO_COMPLEX", limit, http: { status: 400 } });
 };
 
+type Measured = ReturnType<typeof complexityFromQuery> | null;
+
+/** Longest variables (as JSON) whose measure is remembered; operations without any are the common case. */
+const REMEMBERED_VARIABLES_CHARS = 512;
+const REMEMBERED_PER_DOCUMENT = 64;
+/**
+ * Measures by document (yoga's parser cache hands back the same object for the same text), then by
+ * operation name and variables: a field's complexity depends on nothing else (fieldComplexity reads
+ * only its arguments), and walking the document cost about 2% of the smallest request's CPU.
+ */
+const measuredByDocument = new WeakMap<DocumentNode, Map<string, Measured>>();
+
+function rememberedComplexity(...args: Parameters<typeof operationComplexity>): Measured {
+  const [document, operationName, , , variables] = args;
+  const json = JSON.stringify(variables);
+  if (json.length > REMEMBERED_VARIABLES_CHARS) return operationComplexity(...args);
+  let measures = measuredByDocument.get(document);
+  if (!measures) measuredByDocument.set(document, (measures = new Map()));
+  const key = `${operationName ?? ""}\n${json}`;
+  let measured = measures.get(key);
+  if (measured === undefined) {
+    measured = operationComplexity(...args);
+    if (measures.size < REMEMBERED_PER_DOCUMENT) measures.set(key, measured);
+  }
+  return measured;
+}
+
 /** Complexity, depth and breadth of the operation that runs, with the variables it runs with. */
-function operationComplexity(document: DocumentNode, operationName: string | null | undefined, schema: Parameters<typeof complexityFromQuery>[1]["schema"], context: object, variables: Record<string, unknown>) {
+function operationComplexity(document: DocumentNode, operationName: string | null | undefined, schema: Parameters<typeof complexityFromQuery>[1]["schema"], context: object, variables: Record<string, unknown>): Measured {
   const operation = getOperationAST(document, operationName);
   if (!operation) return null;
   const fragments = document.definitions.filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION);
@@ -57,7 +84,7 @@ function operationComplexity(document: DocumentNode, operationName: string | nul
 function costPlugin(): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const measured = operationComplexity(args.document, args.operationName, args.schema, args.contextValue as object, (args.variableValues ?? {}) as Record<string, unknown>);
+      const measured = rememberedComplexity(args.document, args.operationName, args.schema, args.contextValue as object, (args.variableValues ?? {}) as Record<string, unknown>);
       if (!measured) return;
       const cost = { requestedComplexity: measured.complexity, maximumComplexity: QUERY_LIMITS.complexity };
       const over =

@@ -25,6 +25,10 @@ describe("operation limits and cost", () => {
     const [ten, hundred] = [await page(10), await page(100)];
     const cost = (r: typeof ten) => (r.body.extensions?.cost as { requestedComplexity: number }).requestedComplexity;
     expect(cost(hundred)).toBeGreaterThan(cost(ten));
+    // Measures are remembered per document, operation and variables: the same document asked again
+    // with other variables is measured with those.
+    expect([cost(await page(10)), cost(await page(100))]).toEqual([cost(ten), cost(hundred)]);
+    expect(cost(await page(500))).toBeGreaterThan(cost(hundred));
     // A refused field still executes: the cost is there too.
     const forbidden = await run(gateway, acme.keys.write, `{ workspace { creditBalance { credits } } }`);
     expect(forbidden.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
