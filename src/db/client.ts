@@ -42,8 +42,9 @@ export interface Database {
   /**
    * One parameterized read outside any transaction, rows as the driver gives them (numeric as
    * text): for hot reads whose rows Prisma's raw-query mapping costs more than the query itself.
+   * Prepared on each connection unless `prepare` is false (statementNames).
    */
-  query(text: string, params: unknown[]): Promise<Record<string, unknown>[]>;
+  query(text: string, params: unknown[], options?: { prepare?: boolean }): Promise<Record<string, unknown>[]>;
   /** Calls `listener` with every SQL statement Prisma sends; returns the unsubscribe function. */
   onQuery(listener: (sql: string) => void): () => void;
   /** The connections at this moment (for metrics); PGlite has one. */
@@ -90,7 +91,7 @@ const PREPARED_STATEMENTS_MAX = 500;
  * the stores' code (values are parameters), a bounded set; the limit guards against a bug that
  * inlines values.
  */
-function statementNames(): (text: string) => string | undefined {
+export function statementNames(): (text: string) => string | undefined {
   const names = new Map<string, string>();
   return (text) => {
     let name = names.get(text);
@@ -141,9 +142,9 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       notify(text);
       return (await pool.query({ name: nameOf(text), text, values: params, rowMode: "array" })).rows;
     },
-    async query(text, params) {
+    async query(text, params, options) {
       notify(text);
-      return (await pool.query({ name: nameOf(text), text, values: params })).rows;
+      return (await pool.query({ name: options?.prepare === false ? undefined : nameOf(text), text, values: params })).rows;
     },
     connections: () => ({ idle: pool.idleCount, busy: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
     listen: (channel, handlers) => listenOnOwnConnection(url, channel, handlers),
