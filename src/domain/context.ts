@@ -93,9 +93,7 @@ export interface RequestContext {
   renewed(): Promise<RequestContext>;
 }
 
-type ContextParts = Omit<RequestContext, "once" | "noteRateLimit" | "renewed" | "logger"> & {
-  /** The logger, or how to make it when first used: most requests write no line, and a child logger costs about 1 µs. */
-  logger: Logger | (() => Logger);
+type ContextParts = Omit<RequestContext, "once" | "noteRateLimit" | "renewed"> & {
   onRateLimit?: (state: RateLimitState) => void;
   /** How the surface renews it; by default, the same caller at the process's present moment. */
   renew?: () => Promise<RequestContext>;
@@ -103,13 +101,9 @@ type ContextParts = Omit<RequestContext, "once" | "noteRateLimit" | "renewed" | 
 
 export function createRequestContext(parts: ContextParts): RequestContext {
   const done = new Map<string, Promise<unknown>>();
-  const { onRateLimit, renew, logger: makeLogger, ...rest } = parts;
-  let logger: Logger | undefined;
+  const { onRateLimit, renew, ...rest } = parts;
   return {
     ...rest,
-    get logger() {
-      return (logger ??= typeof makeLogger === "function" ? makeLogger() : makeLogger);
-    },
     noteRateLimit: (state) => onRateLimit?.(state),
     renewed: renew ?? (async () => createRequestContext({ ...parts, clock: frozenClock(parts.settings.clock.now()) })),
     once<T>(key: string, work: () => Promise<T>): Promise<T> {

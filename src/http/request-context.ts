@@ -34,7 +34,7 @@ export async function buildRequestContext(deps: ContextDeps, facts: RequestFacts
     access,
     clock: frozenClock(facts.arrivedAt),
     settings: deps.settings,
-    logger: () => requestLogger(deps.logger, facts.requestId),
+    logger: requestLogger(deps.logger, facts.requestId),
     requestId: facts.requestId,
     onRateLimit: facts.onRateLimit,
     renew: () => buildRequestContext(deps, { ...facts, arrivedAt: deps.settings.clock.now() }),
