@@ -1,9 +1,7 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=32
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node
 // Runs the gateway compiled to JavaScript (build/), rebuilding it first when a source has changed.
-// Both settings are also in `npm start`. --max-semi-space-size=32: a young generation big enough
-// that an export's short-lived batches die young; at Node's default they are promoted and memory
-// grows ~100 MB. MALLOC_ARENA_MAX=2: glibc's allocator keeps up to eight arenas per core for V8's
-// helper threads, which held about 20 MB of freed memory in an idle process.
+// The setting is also in `npm start`. MALLOC_ARENA_MAX=2: glibc's allocator keeps up to eight
+// arenas per core for V8's helper threads, which held about 20 MB of freed memory in an idle process.
 import { pathToFileURL } from "node:url";
 import { buildIfStale } from "../scripts/build.mjs";
 

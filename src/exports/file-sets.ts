@@ -90,7 +90,8 @@ export async function writeFileSet(batches: AsyncIterable<{ rows: FocusRow[] }>,
       for (let i = 0; i < batch.rows.length; i += CUT_EVERY_ROWS) {
         const slice = batch.rows.slice(i, i + CUT_EVERY_ROWS);
         file ??= open();
-        await file.writer.write(slice);
+        for (const row of slice) file.writer.add(row);
+        await file.writer.flush();
         file.rows += slice.length;
         rows += slice.length;
         if (file.out.bytes >= set.maxFileBytes) await close(); // the next rows open the next part

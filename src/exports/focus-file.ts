@@ -1,4 +1,4 @@
-// One FOCUS file of a dataset in any of its formats, written batch by batch into a sink: the HTTP
+// One FOCUS file of a dataset in any of its formats, written row by row into a sink: the HTTP
 // body of an export, or a file of an export job. The sink applies backpressure; a writer stops
 // being worth feeding once it says the sink is gone.
 import { FOCUS_SCHEMA_IDS } from "../domain/focus/metadata.js";
@@ -15,8 +15,10 @@ export interface ByteSink {
 }
 
 export interface FocusFileWriter {
-  /** Adds rows; false once the sink has gone (stop reading rows). */
-  write(rows: FocusRow[]): Promise<boolean>;
+  /** Adds a row; it reaches the sink at the next flush. */
+  add(row: FocusRow): void;
+  /** Writes what is ready; false once the sink has gone (stop reading rows). */
+  flush(): Promise<boolean>;
   /** Writes what remains (Parquet's last row group and footer); false if the sink went first. */
   end(): Promise<boolean>;
 }
@@ -42,11 +44,5 @@ export function focusFileWriter(dataset: FocusDataset, format: ExportFormat, sin
     for (const chunk of out.take()) if (!(await sink.write(chunk, () => out.release(chunk)))) return false;
     return true;
   };
-  return {
-    async write(rows) {
-      for (const row of rows) out.add(toLine(row));
-      return send();
-    },
-    end: send,
-  };
+  return { add: (row) => out.add(toLine(row)), flush: send, end: send };
 }

@@ -75,7 +75,7 @@ class SinkWriter extends ByteWriter {
   }
 }
 
-/** Writes rows as one Parquet file into the sink; `write` and `end` are false once the sink is gone. */
+/** Writes rows as one Parquet file into the sink, a row group at a time; `flush` and `end` are false once the sink is gone. */
 export function parquetFile(columns: readonly FocusColumn[], sink: ByteSink, kvMetadata: { key: string; value: string }[]) {
   const writer = new SinkWriter(sink);
   const parquet = new ParquetWriter({
@@ -87,28 +87,31 @@ export function parquetFile(columns: readonly FocusColumn[], sink: ByteSink, kvM
   const convert = columns.map(converter);
   let values: (string | bigint | null)[][] = columns.map(() => []);
   let rows = 0;
+  /** Row groups filled by add, waiting for flush. */
+  const full: (string | bigint | null)[][][] = [];
 
-  const writeGroup = async () => {
-    if (rows === 0) return;
-    const columnData = columns.map((column, i) => ({ name: column.name, data: values[i]! }));
-    values = columns.map(() => []);
-    rows = 0;
-    await parquet.write({ columnData, rowGroupSize: PARQUET_ROW_GROUP });
+  const writeGroup = (data: (string | bigint | null)[][]) =>
+    parquet.write({ columnData: columns.map((column, i) => ({ name: column.name, data: data[i]! })), rowGroupSize: PARQUET_ROW_GROUP });
+  const flush = async () => {
+    for (let group = full.shift(); group; group = full.shift()) await writeGroup(group);
+    return writer.open;
   };
 
   return {
-    async write(batch: FocusRow[]): Promise<boolean> {
-      for (const row of batch) {
-        for (let i = 0; i < columns.length; i++) {
-          const value = row[i] ?? null;
-          values[i]!.push(value === null ? null : convert[i]!(value));
-        }
-        if (++rows === PARQUET_ROW_GROUP) await writeGroup();
+    add(row: FocusRow): void {
+      for (let i = 0; i < columns.length; i++) {
+        const value = row[i] ?? null;
+        values[i]!.push(value === null ? null : convert[i]!(value));
       }
-      return writer.open;
+      if (++rows < PARQUET_ROW_GROUP) return;
+      full.push(values);
+      values = columns.map(() => []);
+      rows = 0;
     },
+    flush,
     async end(): Promise<boolean> {
-      await writeGroup();
+      if (rows > 0) full.push(values);
+      await flush();
       await parquet.finish();
       return writer.open;
     },

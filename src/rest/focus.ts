@@ -3,14 +3,14 @@
 // rows. Each request counts against the caller's FOCUS budget.
 import { z } from "zod";
 import { FOCUS_SCHEMA_IDS, focusMetadata } from "../domain/focus/metadata.js";
-import { FOCUS_DATASETS, focusRequest, focusRowBatches, type FocusDataset } from "../domain/focus/rows.js";
+import { FOCUS_DATASETS, focusRequest, focusRowPages, type FocusDataset } from "../domain/focus/rows.js";
 import { epochMs } from "../domain/rules/instants.js";
 import { EXPORT_FORMATS } from "../domain/focus/export-jobs.js";
 import { CONTENT_TYPES, focusFileWriter } from "../exports/focus-file.js";
 import { sendRestJson } from "./router.js";
 import { defineRoute } from "./route.js";
 import { COMPRESSION_HEADERS, jsonResponse, param, RATE_LIMIT_ERRORS, workspaceIdParam } from "./schemas.js";
-import { openBody, primed } from "./stream.js";
+import { openBody, primed, type BodySink } from "./stream.js";
 
 const TAG = "FOCUS 1.3 (BuilderStudio)";
 
@@ -57,20 +57,22 @@ export const focusRoutes = [
       const { workspace, window } = await focusRequest(ctx, { id: query.workspaceId }, query);
       const dataset = query.dataset ?? "cost-and-usage";
       const format = query.format ?? "jsonl";
-      const batches = await primed(focusRowBatches(ctx, workspace, window, { dataset }));
-      const body = openBody(req, res, {
+      let body: BodySink | null = null; // opened once the first page has been read
+      const file = focusFileWriter(dataset, format, { write: (chunk, written) => body!.write(chunk, written) });
+      let rows = 0;
+      // Each row is written as it arrives; between pages, the client's pace holds the reading back.
+      const pages = await primed(focusRowPages(ctx, workspace, window, (row) => file.add(row), { dataset }));
+      body = openBody(req, res, {
         "Content-Type": CONTENT_TYPES[format],
         "Content-Disposition": `attachment; filename="${FILE_NAMES[dataset]}.${format}"`,
         "Cache-Control": "no-store",
         "X-Focus-Schema-Id": FOCUS_SCHEMA_IDS[dataset],
       }, { compressible: format !== "parquet" });
-      const file = focusFileWriter(dataset, format, body);
-      let rows = 0;
       let complete = true;
-      for await (const batch of batches) {
-        complete = await file.write(batch.rows);
+      for await (const count of pages) {
+        complete = await file.flush();
         if (!complete) break; // the client went away: leaving the loop stops reading rows
-        rows += batch.rows.length;
+        rows += count;
       }
       if (complete) complete = await file.end();
       ctx.settings.meter.focusRowsExported(dataset, format, rows);

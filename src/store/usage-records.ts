@@ -112,11 +112,11 @@ export interface UsagePosition {
   id: string;
 }
 
-/** FOCUS usage rows of a window after a keyset position (epoch ms, id), `take` at a time. */
+/** FOCUS usage rows of a window after a keyset position (epoch ms, id), `take` at a time, each to `onRow` as it arrives. */
 export function focusUsageReader(db: Database, query: { workspaceId: string; from: Date; to: Date; creditPriceUsd: string; purchaseLotIds: bigint[] }) {
   const params = [query.workspaceId, query.from.toISOString(), query.to.toISOString(), query.creditPriceUsd];
   const lots = query.purchaseLotIds.map(String);
-  return (after: UsagePosition, take: number) => db.readRows(FOCUS_USAGE_SQL, [...params, after.ms, after.id, take, lots]);
+  return (after: UsagePosition, take: number, onRow: (row: FocusUsageRow) => void) => db.streamRows(FOCUS_USAGE_SQL, [...params, after.ms, after.id, take, lots], onRow);
 }
 
 /** The newest change to each UTC day of a window: usage written, or a ledger row posted. */

@@ -1,7 +1,8 @@
 // FOCUS 1.3 rows of one workspace and time range, of either dataset (Cost and Usage, Contract
 // Commitment): the single source of the export files, their metadata's columns and the GraphQL
-// connections. docs/focus-mapping.md explains the mapping. Rows come in keyset batches, so that
-// exports stream with flat memory.
+// connections. docs/focus-mapping.md explains the mapping. Rows are read in keyset pages and
+// handed over one by one as they arrive, so that an export writes each at once and its memory
+// stays flat whatever its size.
 import type { Workspace } from "../../db/generated/client.js";
 import { purchaseCommitments, workspacesWithDueLots } from "../../store/credit-lots.js";
 import { prismaSql } from "../../store/rows.js";
@@ -91,11 +92,11 @@ async function focusContext(ctx: RequestContext, workspace: Workspace): Promise<
   return { workspace, organization, providerName: ctx.settings.focusProviderName, contracts: new Map(purchases.map((p) => [p.lotId, p.transactionId])) };
 }
 
-/** A batch of rows and the cursor key after each. */
-export interface FocusBatch {
-  rows: FocusRow[];
-  key(index: number): string[];
-}
+/** Where a row is in its dataset: the cursor key after it (see startOf). */
+export type FocusKey = [part: string, a: string, b: string];
+
+/** What a reader does with each row as it arrives. */
+export type TakeRow = (row: FocusRow, key: FocusKey) => void;
 
 type Start =
   | {
@@ -126,87 +127,121 @@ function startOf(dataset: FocusDataset, key: string[] | null): Start | null {
   return null;
 }
 
+/** A page read: rows after a position (null: from the start), at most `take`, each to `onRow` as it arrives. */
+type PageRead<R> = (after: R | null, take: number, onRow: (row: R) => void) => Promise<void>;
+
+/** A page read from a query that returns its rows whole. */
+const wholePages = <R>(read: (after: R | null, take: number) => Promise<R[]>): PageRead<R> =>
+  async (after, take, onRow) => (await read(after, take)).forEach((row) => onRow(row));
+
 /**
- * Pages of a keyset read. The next page is requested before the caller gets the current one, so
- * that the database reads while the caller writes; a read the caller no longer wants is dropped.
+ * Pages of a keyset read; each row goes to `onRow` as it arrives, and each page's count is yielded
+ * once the page is whole. The next page is requested before the caller resumes, so that the
+ * database reads while the caller writes; once the caller stops, rows still arriving are dropped.
+ * `budget.left` bounds the rows of every part that shares it.
  */
-async function* keysetPages<R>(read: (after: R | null, take: number) => Promise<R[]>, batchSize: number, limit: number): AsyncGenerator<R[]> {
-  let size = Math.min(batchSize, limit);
-  let remaining = limit;
-  let next = size > 0 ? read(null, size) : null;
-  while (next) {
-    const page = await next;
-    remaining -= page.length;
-    next = null;
-    if (page.length === size && remaining > 0) {
-      size = Math.min(batchSize, remaining);
-      next = read(page.at(-1)!, size);
-      next.catch(() => {}); // awaited on the next turn; if the caller stops first, nobody waits for it
-      await new Promise((resolve) => setImmediate(resolve)); // lets the driver send the query before the caller gets busy
+async function* keysetPages<R>(read: PageRead<R>, onRow: (row: R) => void, batchSize: number, budget: { left: number }): AsyncGenerator<number> {
+  let stopped = false;
+  const request = (after: R | null) => {
+    const page = { size: Math.min(batchSize, budget.left), count: 0, last: null as R | null };
+    const done = read(after, page.size, (row) => {
+      if (stopped) return;
+      page.count += 1;
+      page.last = row;
+      onRow(row);
+    });
+    return { page, done };
+  };
+  let next = budget.left > 0 ? request(null) : null;
+  try {
+    while (next) {
+      const { page, done } = next;
+      await done;
+      budget.left -= page.count;
+      next = null;
+      if (page.count === page.size && budget.left > 0) {
+        next = request(page.last);
+        next.done.catch(() => {}); // awaited on the next turn; if the caller stops first, nobody waits for it
+        await new Promise((resolve) => setImmediate(resolve)); // lets the driver send the query before the caller gets busy
+      }
+      if (page.count > 0) yield page.count;
     }
-    if (page.length > 0) yield page;
+  } finally {
+    stopped = true;
   }
 }
 
 /**
- * Rows of a dataset, a workspace and a window, in batches. Cost and Usage: ledger rows (purchases,
- * grants, …) in id order, then usage in time order. Contract Commitment: purchases in lot order.
- * Exports take every batch; the GraphQL connections start after a cursor and stop at a limit. The
- * caller has been through focusRequest.
+ * Rows of a dataset, a workspace and a window, each given to `take` as it arrives (an export writes
+ * it at once, so that no page of rows outlives it); yields each page's row count, so that the
+ * caller can wait for its sink between pages. Cost and Usage: ledger rows (purchases, grants, …) in
+ * id order, then usage in time order. Contract Commitment: purchases in lot order. Exports take
+ * every row; the GraphQL connections start after a cursor and stop at a limit. The caller has been
+ * through focusRequest.
  */
-export async function* focusRowBatches(
+export async function* focusRowPages(
   ctx: RequestContext,
   workspace: Workspace,
   window: TimeWindow,
+  take: TakeRow,
   options: { dataset?: FocusDataset; start?: Start; limit?: number; batchSize?: number } = {},
-): AsyncGenerator<FocusBatch> {
+): AsyncGenerator<number> {
   const start = options.start ?? startOf(options.dataset ?? "cost-and-usage", null)!;
   const batchSize = options.batchSize ?? BATCH;
-  let budget = options.limit ?? Number.POSITIVE_INFINITY;
+  const budget = { left: options.limit ?? Number.POSITIVE_INFINITY };
   const focus = await focusContext(ctx, workspace);
 
   if (start.dataset === "contract-commitment") {
-    const pages = keysetPages<Awaited<ReturnType<typeof purchaseCommitments>>[number]>(
-      (after, limit) => purchaseCommitments(prismaSql(ctx.db.prisma), workspace.id, { window, afterLotId: after?.lotId ?? start.afterLotId, limit }),
-      batchSize,
-      budget,
-    );
-    for await (const page of pages) yield { rows: page.map((p) => commitmentRow(focus, p)), key: (i) => ["C", page[i]!.lotId.toString(), "-"] };
+    type Purchase = Awaited<ReturnType<typeof purchaseCommitments>>[number];
+    const read = wholePages<Purchase>((after, limit) => purchaseCommitments(prismaSql(ctx.db.prisma), workspace.id, { window, afterLotId: after?.lotId ?? start.afterLotId, limit }));
+    yield* keysetPages(read, (p) => take(commitmentRow(focus, p), ["C", p.lotId.toString(), "-"]), batchSize, budget);
     return;
   }
 
   if (start.ledgerAfter !== null) {
     const firstId = start.ledgerAfter;
-    const ledger = keysetPages<LedgerRowInput>(
-      (after, take) =>
-        ctx.db.prisma.creditTransaction.findMany({
-          where: {
-            workspaceId: workspace.id,
-            occurredAt: { gte: window.from, lt: window.to },
-            id: { gt: after?.id ?? firstId },
-            NOT: { type: "USAGE", usageRecordId: { not: null } }, // metered usage comes from its usage record
-          },
-          include: { allocations: { orderBy: { id: "asc" } } },
-          orderBy: { id: "asc" },
-          take,
-        }),
-      batchSize,
-      budget,
-    );
-    for await (const page of ledger) {
-      budget -= page.length;
-      yield { rows: page.map((row) => ledgerRow(focus, row)), key: (i) => ["L", page[i]!.id.toString(), "-"] };
-    }
+    const read = wholePages<LedgerRowInput>((after, limit) =>
+      ctx.db.prisma.creditTransaction.findMany({
+        where: {
+          workspaceId: workspace.id,
+          occurredAt: { gte: window.from, lt: window.to },
+          id: { gt: after?.id ?? firstId },
+          NOT: { type: "USAGE", usageRecordId: { not: null } }, // metered usage comes from its usage record
+        },
+        include: { allocations: { orderBy: { id: "asc" } } },
+        orderBy: { id: "asc" },
+        take: limit,
+      }));
+    yield* keysetPages(read, (row) => take(ledgerRow(focus, row), ["L", row.id.toString(), "-"]), batchSize, budget);
   }
 
   const toUsageRow = usageMapper(focus, await ctx.db.prisma.sku.findMany());
   const readUsage = focusUsageReader(ctx.db, {
     workspaceId: workspace.id, from: window.from, to: window.to, creditPriceUsd: workspace.creditPriceUsd.toFixed(), purchaseLotIds: [...focus.contracts.keys()],
   });
-  const position = (r: FocusUsageRow): UsagePosition => ({ ms: r[FOCUS_USAGE.atMs]!, id: r[FOCUS_USAGE.id]! });
-  const usage = keysetPages<FocusUsageRow>((after, take) => readUsage(after ? position(after) : start.usageAfter, take), batchSize, budget);
-  for await (const page of usage) {
-    yield { rows: page.map(toUsageRow), key: (i) => ["U", ...Object.values(position(page[i]!))] };
+  const read: PageRead<FocusUsageRow> = (after, limit, onRow) =>
+    readUsage(after ? { ms: after[FOCUS_USAGE.atMs]!, id: after[FOCUS_USAGE.id]! } : start.usageAfter, limit, onRow);
+  yield* keysetPages(read, (r) => take(toUsageRow(r), ["U", r[FOCUS_USAGE.atMs]!, r[FOCUS_USAGE.id]!]), batchSize, budget);
+}
+
+/** A batch of rows and the cursor key after each. */
+export interface FocusBatch {
+  rows: FocusRow[];
+  keys: FocusKey[];
+}
+
+/** The same rows gathered into a batch per page, for writers that take rows a batch at a time. */
+export async function* focusRowBatches(
+  ctx: RequestContext,
+  workspace: Workspace,
+  window: TimeWindow,
+  options: Parameters<typeof focusRowPages>[4] = {},
+): AsyncGenerator<FocusBatch> {
+  const rows: FocusRow[] = [];
+  const keys: FocusKey[] = [];
+  for await (const count of focusRowPages(ctx, workspace, window, (row, key) => void (rows.push(row), keys.push(key)), options)) {
+    // Rows of the page requested meanwhile may follow: each batch is its own page's first rows.
+    yield { rows: rows.splice(0, count), keys: keys.splice(0, count) };
   }
 }
 
@@ -232,10 +267,9 @@ export async function focusRowsPage(
     return { first: pageSize(query.first, GRAPHQL_PAGE, "first"), start };
   });
   const edges: FocusPage["edges"] = [];
+  const take: TakeRow = (row, key) => edges.push({ row, cursor: ctx.settings.cursors.encode(binding(workspace), key) });
   // One row more than asked for tells whether there is a next page.
-  for await (const batch of focusRowBatches(ctx, workspace, window, { start, limit: first + 1 })) {
-    batch.rows.forEach((row, i) => edges.push({ row, cursor: ctx.settings.cursors.encode(binding(workspace), batch.key(i)) }));
-  }
+  for await (const _ of focusRowPages(ctx, workspace, window, take, { start, limit: first + 1 }));
   ctx.settings.meter.focusRowsExported(dataset, "graphql", Math.min(first, edges.length));
   return { edges: edges.slice(0, first), hasNextPage: edges.length > first, hasPreviousPage: query.after != null };
 }
