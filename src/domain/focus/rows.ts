@@ -224,24 +224,17 @@ export async function* focusRowPages(
   yield* keysetPages(read, (r) => take(toUsageRow(r), ["U", r[FOCUS_USAGE.atMs]!, r[FOCUS_USAGE.id]!]), batchSize, budget);
 }
 
-/** A batch of rows and the cursor key after each. */
-export interface FocusBatch {
-  rows: FocusRow[];
-  keys: FocusKey[];
-}
-
-/** The same rows gathered into a batch per page, for writers that take rows a batch at a time. */
+/** The same rows gathered into a batch per page, for writers that take rows a batch at a time (export jobs' file sets). */
 export async function* focusRowBatches(
   ctx: RequestContext,
   workspace: Workspace,
   window: TimeWindow,
   options: Parameters<typeof focusRowPages>[4] = {},
-): AsyncGenerator<FocusBatch> {
+): AsyncGenerator<{ rows: FocusRow[] }> {
   const rows: FocusRow[] = [];
-  const keys: FocusKey[] = [];
-  for await (const count of focusRowPages(ctx, workspace, window, (row, key) => void (rows.push(row), keys.push(key)), options)) {
+  for await (const count of focusRowPages(ctx, workspace, window, (row) => void rows.push(row), options)) {
     // Rows of the page requested meanwhile may follow: each batch is its own page's first rows.
-    yield { rows: rows.splice(0, count), keys: keys.splice(0, count) };
+    yield { rows: rows.splice(0, count) };
   }
 }
 
