@@ -292,6 +292,9 @@ try {
   }
 
   console.log("\nFOCUS export");
+  // What the earlier sections left (the process keeps its heap until V8's memory reducer runs).
+  const beforeExportMb = memoryMb(server.pid, "VmRSS");
+  if (measures("export")) console.log(`    gateway memory before the exports: ${fmt(beforeExportMb)} MB`);
   const expected = exportRows;
   const copySeconds: number[] = [];
   const exportSeconds: Record<string, number[]> = { csv: [], jsonl: [] };
@@ -315,7 +318,7 @@ try {
     report({ figure: `FOCUS export ${fmt(expected)} rows, ${format.toUpperCase()}`, gateway: `${fmt(rate)} rows/s`, anchor: `COPY … TO STDOUT CSV ${fmt(copyRate)} rows/s`, ratio: rate / copyRate, target: `≥ ${target}× COPY`, met: rate / copyRate >= target });
   }
   const peakMb = memoryMb(server.pid, "VmHWM");
-  if (measures("export")) report({ figure: "gateway memory during exports / idle", gateway: `${fmt(exportPeakMb)} MB / ${fmt(idleMb)} MB (2 s after start ${fmt(startedMb)} MB; peak of the run ${fmt(peakMb)} MB)`, anchor: "", ratio: null, target: "≤ 200 MB / ≤ 150 MB", met: exportPeakMb <= 200 && idleMb <= 150 });
+  if (measures("export")) report({ figure: "gateway memory during exports / idle", gateway: `${fmt(exportPeakMb)} MB / ${fmt(idleMb)} MB (${fmt(beforeExportMb)} MB before the exports; 2 s after start ${fmt(startedMb)} MB; peak of the run ${fmt(peakMb)} MB)`, anchor: "", ratio: null, target: "≤ 200 MB / ≤ 150 MB", met: exportPeakMb <= 200 && idleMb <= 150 });
 } catch (error) {
   console.error(error);
   exitCode = 1;
