@@ -1,6 +1,6 @@
 // Calendar arithmetic in IANA time zones (Luxon); windows and their rules are in rules/windows.ts.
 import { DateTime, IANAZone } from "luxon";
-import type { RollupQuery } from "../store/daily-aggregates.js";
+import type { PeriodRange, RollupQuery } from "../store/daily-aggregates.js";
 import { ValidationError } from "./errors.js";
 
 export const GRANULARITIES = ["HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "ALL"] as const;
@@ -89,7 +89,37 @@ export function rollupPlan(window: Range, dayZone: string, zone: string, unit: R
     }
   }
   const edges = edgeDays(window, whole, dayZone, unit === null || zone === dayZone, now);
-  return { days: { zone: dayZone, firstDay: edges.firstDay, endDay: edges.endDay, late }, raw: edges.raw, moves, subtract: edges.subtract };
+  const days = { zone: dayZone, firstDay: edges.firstDay, endDay: edges.endDay, late };
+  const months = unit === null || unit === "month" || unit === "quarter" ? wholeMonths(days, zone, unit) : null;
+  return { days: { ...days, months }, raw: edges.raw, moves, subtract: edges.subtract };
+}
+
+/**
+ * The first run of whole months of the days' zone among the days whose days all land in one
+ * bucket, so that a month's total can stand for its days. In the days' own zone, or with one
+ * bucket, every month does; in another zone a month may not, where its first or last day counts
+ * in a neighbouring bucket (the zones more than 12 hours apart), and its days are read instead.
+ */
+function wholeMonths(days: { zone: string; firstDay: string; endDay: string; late: string[] }, zone: string, unit: "month" | "quarter" | null): PeriodRange | null {
+  const date = (iso: string) => DateTime.fromISO(iso, { zone: "UTC" });
+  const first = date(days.firstDay).startOf("month");
+  let month = first.toISODate() === days.firstDay ? first : first.plus({ months: 1 });
+  const end = date(days.endDay);
+  const sameBucket = (firstDay: DateTime, lastDay: DateTime) => unit === null || zone === days.zone || bucketOfDay(firstDay, days, zone, unit) === bucketOfDay(lastDay, days, zone, unit);
+  let run = null as PeriodRange | null;
+  for (; month.plus({ months: 1 }) <= end; month = month.plus({ months: 1 })) {
+    const next = month.plus({ months: 1 });
+    if (sameBucket(month, next.minus({ days: 1 }))) run = { first: run?.first ?? month.toISODate()!, end: next.toISODate()! };
+    else if (run) break;
+  }
+  return run;
+}
+
+/** The bucket (its start, in ms) of a local day of `days.zone`: that of its first instant or, if late, its last. */
+function bucketOfDay(day: DateTime, days: { zone: string; late: string[] }, zone: string, unit: CalendarUnit): number {
+  const start = DateTime.fromISO(day.toISODate()!, { zone: days.zone }).startOf("day");
+  const instant = days.late.includes(day.toISODate()!) ? nextStart(start, "day").minus({ milliseconds: 1 }) : start;
+  return instant.setZone(zone).startOf(unit).toMillis();
 }
 
 /**

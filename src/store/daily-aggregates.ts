@@ -1,5 +1,6 @@
-// SQL of the daily aggregate tables: usage and executions per calendar day in each workspace's own
-// time zone, so that dashboards and range queries read a few rows per day instead of every charge.
+// SQL of the aggregate tables: usage and executions per calendar day in each workspace's own time
+// zone, and usage per month too, so that dashboards and range queries read a few rows per day (or
+// month) instead of every charge.
 // Writes upsert them in the transaction of the charge; rebuilds recompute a workspace after bulk
 // loads. Rollup reads combine them with raw rows at the edges of a window in one statement.
 import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
@@ -12,11 +13,16 @@ const USAGE_METRIC_SUMS = `SUM(u."units"), SUM(u."amount"), SUM(u."costUsd"), SU
   COALESCE(SUM(u."cacheReadTokens"), 0), COALESCE(SUM(u."cacheWriteTokens"), 0)`;
 
 const LOCAL_DAY = `(u."occurredAt" AT TIME ZONE w."timeZone")::date`;
+const LOCAL_MONTH = `date_trunc('month', u."occurredAt" AT TIME ZONE w."timeZone")::date`;
+
+/** Each record counts once under each of the three high-cardinality dimensions. */
+const EACH_DIMENSION = `CROSS JOIN LATERAL (VALUES ('API_KEY'::"UsageDimension", u."apiKeyId"::text), ('EXTERNAL_USER', u."externalUserId"),
+  ('EXTERNAL_PROJECT', u."externalProjectId")) d ("dimension", "value")`;
 
 /**
- * The three daily usage tables: every dimension; without API key, external user and external
- * project (far fewer rows); and each of those three alone. Each key column comes with the
- * expression that fills it.
+ * The usage tables: per day, every dimension; per day and per month, without API key, external
+ * user and external project (far fewer rows); and per day and per month, each of those three
+ * alone. Each key column comes with the expression that fills it.
  */
 const USAGE_TABLES = [
   {
@@ -28,24 +34,22 @@ const USAGE_TABLES = [
     },
     join: "",
   },
-  {
-    table: "UsageDailyTotal",
+  ...([["UsageDailyTotal", "day", LOCAL_DAY], ["UsageMonthlyTotal", "month", LOCAL_MONTH]] as const).map(([table, period, local]) => ({
+    table,
     keys: {
-      workspaceId: `u."workspaceId"`, day: LOCAL_DAY, skuId: `u."skuId"`,
+      workspaceId: `u."workspaceId"`, [period]: local, skuId: `u."skuId"`,
       model: `COALESCE(u."model", '')`, currency: `u."currency"`, resourceKind: `u."resourceKind"`,
     },
     join: "",
-  },
-  {
-    table: "UsageDailyByDimension",
-    keys: { workspaceId: `u."workspaceId"`, dimension: `d."dimension"`, day: LOCAL_DAY, value: `COALESCE(d."value", '')`, currency: `u."currency"` },
-    // Each record counts once under each of the three dimensions.
-    join: `CROSS JOIN LATERAL (VALUES ('API_KEY'::"UsageDimension", u."apiKeyId"::text), ('EXTERNAL_USER', u."externalUserId"),
-      ('EXTERNAL_PROJECT', u."externalProjectId")) d ("dimension", "value")`,
-  },
-] as const;
+  })),
+  ...([["UsageDailyByDimension", "day", LOCAL_DAY], ["UsageMonthlyByDimension", "month", LOCAL_MONTH]] as const).map(([table, period, local]) => ({
+    table,
+    keys: { workspaceId: `u."workspaceId"`, dimension: `d."dimension"`, [period]: local, value: `COALESCE(d."value", '')`, currency: `u."currency"` },
+    join: EACH_DIMENSION,
+  })),
+];
 
-function usageAggregateInsert({ table, keys, join }: (typeof USAGE_TABLES)[number], where: string, upsert: boolean): string {
+function usageAggregateInsert({ table, keys, join }: { table: string; keys: Record<string, string>; join: string }, where: string, upsert: boolean): string {
   const keyNames = Object.keys(keys).map((k) => `"${k}"`).join(", ");
   const groups = Object.keys(keys).map((_, i) => i + 1).join(", ");
   const conflict = USAGE_METRICS.split(",").map((c) => c.trim()).map((c) => `${c} = "${table}".${c} + EXCLUDED.${c}`).join(", ");
@@ -59,7 +63,7 @@ function usageAggregateInsert({ table, keys, join }: (typeof USAGE_TABLES)[numbe
 
 const UPSERT_USAGE_AGGREGATES = USAGE_TABLES.map((t) => usageAggregateInsert(t, `u.id = ANY($1::bigint[])`, true));
 
-/** Adds usage records to the daily usage tables (a statement per table). */
+/** Adds usage records to the usage tables (a statement per table). */
 export async function addUsageToAggregates(run: RunSql, usageRecordIds: bigint[]): Promise<void> {
   if (usageRecordIds.length === 0) return;
   for (const upsert of UPSERT_USAGE_AGGREGATES) await run(upsert, [usageRecordIds.map(String)]);
@@ -109,6 +113,8 @@ type MetricSql = Record<RollupMetricColumn, string>;
 
 interface AggregateTable {
   table: string;
+  /** The same totals by month, keyed by "month" instead of "day". */
+  monthly?: string;
   /** Which of the table's rows it holds, if not all. */
   where?: string;
   dims: Record<string, string>;
@@ -118,6 +124,7 @@ interface AggregateTable {
 /** The rows of UsageDailyByDimension for one dimension, which can be grouped by it, currency and workspace. */
 const byDimension = (dimension: "API_KEY" | "EXTERNAL_USER" | "EXTERNAL_PROJECT"): AggregateTable => ({
   table: `"UsageDailyByDimension"`,
+  monthly: `"UsageMonthlyByDimension"`,
   where: `"dimension" = '${dimension}'`,
   dims: { [dimension]: `NULLIF("value", '')`, WORKSPACE: `"workspaceId"::text`, CURRENCY: `"currency"::text` },
   metrics: USAGE_AGGREGATE_METRICS,
@@ -125,7 +132,7 @@ const byDimension = (dimension: "API_KEY" | "EXTERNAL_USER" | "EXTERNAL_PROJECT"
 
 interface SourceSql {
   raw: { table: string; time: string; dims: Record<string, string>; metrics: MetricSql };
-  /** Daily tables, smallest first; a rollup reads the first that has every grouped dimension. */
+  /** Daily tables, smallest first; a rollup reads the first that has every grouped dimension (and its monthly twin, if any). */
   aggregates: AggregateTable[];
 }
 
@@ -152,6 +159,7 @@ const SOURCES: Record<"USAGE" | "EXECUTIONS", SourceSql> = {
     aggregates: [
       {
         table: `"UsageDailyTotal"`,
+        monthly: `"UsageMonthlyTotal"`,
         dims: {
           MODEL: `NULLIF("model", '')`, SKU: `"skuId"`, WORKSPACE: `"workspaceId"::text`, CURRENCY: `"currency"::text`,
           RESOURCE_KIND: `"resourceKind"::text`,
@@ -195,6 +203,12 @@ const SOURCES: Record<"USAGE" | "EXECUTIONS", SourceSql> = {
 /** Dimensions each source can group by. */
 export const ROLLUP_SOURCE_DIMENSIONS = { USAGE: Object.keys(SOURCES.USAGE.raw.dims), EXECUTIONS: Object.keys(SOURCES.EXECUTIONS.raw.dims) };
 
+/** Local dates from `first` up to before `end` (YYYY-MM-DD). */
+export interface PeriodRange {
+  first: string;
+  end: string;
+}
+
 export interface RollupQuery {
   source: "USAGE" | "EXECUTIONS";
   workspaceId: string;
@@ -204,8 +218,12 @@ export interface RollupQuery {
   dims: string[];
   /** The window's start: the bucket of a rollup without unit. */
   from: Date;
-  /** Local days (of `days.zone`) to read from the daily tables, each in the bucket of its first instant or, if `late`, its last. */
-  days: { zone: string; firstDay: string; endDay: string; late: string[] } | null;
+  /**
+   * Local days (of `days.zone`) to read from the daily tables, each in the bucket of its first
+   * instant or, if `late`, its last; of them, the whole `months` (first days of months) whose days
+   * all share one bucket, to read from the monthly tables where the grouping has one.
+   */
+  days: { zone: string; firstDay: string; endDay: string; late: string[]; months: PeriodRange | null } | null;
   /** Ranges to read from raw rows. */
   raw: { from: Date; to: Date }[];
   /** Raw rows that a day's aggregate put in the bucket of `owner`, to move to their own bucket. */
@@ -253,22 +271,35 @@ export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSql
         AND ${sql.raw.time} < ${param(range.to.toISOString())}::timestamptz GROUP BY ${groupList(dims.length)}`;
   };
   const aggregate = sql.aggregates.find((table) => q.dims.every((d) => d in table.dims))!;
-  const aggregatePart = (days: NonNullable<RollupQuery["days"]>) => {
-    const [dayZone, firstDay, endDay] = [once(() => param(days.zone)), once(() => param(days.firstDay)), once(() => param(days.endDay))];
+  /** Periods (days, or months of the monthly twin) from `first` to before `end`, each in its bucket. */
+  const aggregatePart = (days: NonNullable<RollupQuery["days"]>, { first, end }: PeriodRange, period: "day" | "month") => {
+    const [dayZone, firstDay, endDay] = [once(() => param(days.zone)), once(() => param(first)), once(() => param(end))];
+    // A month's bucket is that of its first day: the plan takes only months whose days share one.
     const firstInstant = () => `("day"::date::timestamp AT TIME ZONE ${dayZone()})`;
     const lastInstant = () => `(("day"::date + 1)::timestamp AT TIME ZONE ${dayZone()}) - interval '1 microsecond'`;
     const bucket = q.unit === null ? start()
       // In the days' own zone a day's bucket is that of its date.
       : days.zone === q.timeZone && !days.late.length ? `date_trunc('${q.unit}', "day"::date::timestamp) AT TIME ZONE ${zone()}`
       : bucketOf(days.late.length ? `CASE WHEN "day"::date = ANY(${param(days.late)}::date[]) THEN ${lastInstant()} ELSE ${firstInstant()} END` : firstInstant());
-    // Each day's bucket is computed once and joined to its rows: zone arithmetic per row costs more
-    // than the scan. OFFSET 0 keeps PostgreSQL from moving the arithmetic back above the join.
+    // Each period's bucket is computed once and joined to its rows: zone arithmetic per row costs
+    // more than the scan. OFFSET 0 keeps PostgreSQL from moving the arithmetic back above the join.
     const buckets = `SELECT "day"::date AS "day", ${bucket} AS b
-      FROM generate_series(${firstDay()}::date::timestamp, ${endDay()}::date::timestamp - interval '1 day', interval '1 day') AS s ("day") OFFSET 0`;
+      FROM generate_series(${firstDay()}::date::timestamp, ${endDay()}::date::timestamp - interval '1 ${period}', interval '1 ${period}') AS s ("day") OFFSET 0`;
     const dimSql = dims.map(({ dimension, alias }) => `${aggregate.dims[dimension]} AS ${alias}`);
-    const filters = [`a."workspaceId" = $1::uuid`, `a."day" >= ${firstDay()}::date`, `a."day" < ${endDay()}::date`, ...(aggregate.where ? [aggregate.where] : [])];
-    return `SELECT ${["m.b", ...dimSql].join(", ")}, ${sums(aggregate.metrics)} FROM ${aggregate.table} a JOIN (${buckets}) m ON m."day" = a."day"
+    const filters = [`a."workspaceId" = $1::uuid`, `a."${period}" >= ${firstDay()}::date`, `a."${period}" < ${endDay()}::date`, ...(aggregate.where ? [aggregate.where] : [])];
+    return `SELECT ${["m.b", ...dimSql].join(", ")}, ${sums(aggregate.metrics)} FROM ${period === "day" ? aggregate.table : aggregate.monthly} a
+      JOIN (${buckets}) m ON m."day" = a."${period}"
       WHERE ${filters.join(" AND ")} GROUP BY ${groupList(dims.length)}`;
+  };
+  /** The whole months from the monthly twin, where the table has one, and the other days from the daily table. */
+  const aggregateParts = (days: NonNullable<RollupQuery["days"]>) => {
+    const months = aggregate.monthly ? days.months : null;
+    if (!months) return [aggregatePart(days, { first: days.firstDay, end: days.endDay }, "day")];
+    return [
+      ...(days.firstDay < months.first ? [aggregatePart(days, { first: days.firstDay, end: months.first }, "day")] : []),
+      aggregatePart(days, months, "month"),
+      ...(months.end < days.endDay ? [aggregatePart(days, { first: months.end, end: days.endDay }, "day")] : []),
+    ];
   };
   // Added to the rows' own buckets, taken from the owner's.
   const movePart = (move: RollupQuery["moves"][number]) => `
@@ -277,7 +308,7 @@ export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSql
     FROM (${rawPart(move)}) g CROSS JOIN (VALUES (1), (-1)) s (sign)`;
 
   const parts = [
-    ...(q.days ? [aggregatePart(q.days)] : []), ...q.raw.map((range) => rawPart(range)), ...q.moves.map(movePart), ...q.subtract.map((range) => rawPart(range, "-")),
+    ...(q.days ? aggregateParts(q.days) : []), ...q.raw.map((range) => rawPart(range)), ...q.moves.map(movePart), ...q.subtract.map((range) => rawPart(range, "-")),
   ];
   const aliases = dims.map((d) => d.alias);
   const groupValue = col.text().nullable();

@@ -76,3 +76,38 @@ describe("rollupPlan at the window's partial days", () => {
     expect(rollupPlan(window, "UTC", "Asia/Kolkata", null, window.to).subtract).toHaveLength(2);
   });
 });
+
+describe("rollupPlan's whole months", () => {
+  // A year of a UTC workspace, from mid-December to mid-December.
+  const year = { from: at("2025-12-14T10:00:00Z"), to: at("2026-12-14T10:00:00Z") };
+
+  test("take the whole months inside the days, for months, quarters and one bucket", () => {
+    for (const unit of ["month", "quarter", null] as const) {
+      expect(rollupPlan(year, "UTC", "UTC", unit).days?.months, String(unit)).toEqual({ first: "2026-01-01", end: "2026-12-01" });
+    }
+    // Days and weeks straddle months: their buckets need the days.
+    expect(rollupPlan(year, "UTC", "UTC", "week").days?.months).toBeNull();
+    expect(rollupPlan(year, "UTC", "UTC", "day").days?.months).toBeNull();
+    // A window without a whole month has none.
+    expect(rollupPlan({ from: at("2026-11-05T05:00:00Z"), to: at("2026-12-05T05:00:00Z") }, "UTC", "UTC", "month").days?.months).toBeNull();
+  });
+
+  test("in a zone less than 12 hours away, every month's days share its bucket", () => {
+    // Kolkata's months start at 18:30 UTC the day before: a cut day counts in its longer part, the earlier month.
+    expect(rollupPlan(year, "UTC", "Asia/Kolkata", "month").days?.months).toEqual({ first: "2026-01-01", end: "2026-12-01" });
+    // New York's months start at 04:00 or 05:00 UTC: the first day of each UTC month is late, and counts in the month too.
+    const newYork = rollupPlan(year, "UTC", "America/New_York", "month");
+    expect(newYork.days?.late).toContain("2026-03-01");
+    expect(newYork.days?.months).toEqual({ first: "2026-01-01", end: "2026-12-01" });
+  });
+
+  test("are left to the days where a month's last day counts in the next month's bucket", () => {
+    // Kiritimati (UTC+14) starts its months at 10:00 UTC the day before: the last day of each UTC
+    // month lies mostly in Kiritimati's next month, so no UTC month is one of its months.
+    const plan = rollupPlan(year, "UTC", "Pacific/Kiritimati", "month");
+    expect(plan.days?.late).toContain("2026-03-31");
+    expect(plan.days?.months).toBeNull();
+    // By quarter, the months inside a quarter still are.
+    expect(rollupPlan(year, "UTC", "Pacific/Kiritimati", "quarter").days?.months).toEqual({ first: "2026-01-01", end: "2026-03-01" });
+  });
+});

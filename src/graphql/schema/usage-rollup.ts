@@ -89,7 +89,7 @@ const UsageRollupRef = builder.objectRef<UsageRollup>("UsageRollup").implement({
       resolve: (r) => r.rows,
     }),
     totals: t.field({ type: RollupTotals, description: "Sums over the whole window.", resolve: (r) => r.totals }),
-    usedDailyRollup: t.exposeBoolean("usedDailyRollup", { description: "Whether whole days were read from the daily aggregate tables (in any zone but for hourly buckets)." }),
+    usedDailyRollup: t.exposeBoolean("usedDailyRollup", { description: "Whether whole days were read from the daily aggregate tables, or whole months from their monthly twins (in any zone but for hourly buckets)." }),
   }),
 });
 
