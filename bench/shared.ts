@@ -48,12 +48,12 @@ export async function openBenchWorkspace(rows: number): Promise<{ db: Database; 
     await seedBulk(db, { workspaces: 1, days: 365, events: rows, now: new Date() }, (line) => console.log(`  ${line}`));
     // What autovacuum would have done by the time a dashboard reads a year of data (this machine's
     // PostgreSQL runs without it): visibility maps for index-only scans; statistics follow.
-    await db.withSession((session) => session.exec(`VACUUM "UsageRecord", "CreditTransaction", "CreditAllocation", "CreditLot", "UsageDailyRollup", "UsageDailyTotal", "UsageDailyByDimension", "UsageMonthlyTotal", "UsageMonthlyByDimension"`));
+    await db.withSession((session) => session.exec(`VACUUM "UsageRecord", "CreditTransaction", "CreditAllocation", "CreditLot", "UsageDailyRollup", "UsageDailyTotal", "UsageDailyByDimension", "UsageMonthlyTotal", "UsageMonthlyByDimension", "UsageHourlyTotal", "UsageHourlyByDimension"`));
     [found] = await find();
   }
   await dropIngestWorkspaces(db);
   // Fresh statistics for both sides, as autovacuum would keep them (ingestion runs add rows).
-  await db.withSession((session) => session.exec(`ANALYZE "UsageRecord", "CreditTransaction", "CreditAllocation", "CreditLot", "UsageDailyRollup", "UsageDailyTotal", "UsageDailyByDimension", "UsageMonthlyTotal", "UsageMonthlyByDimension", "Execution", "ExecutionDailyRollup"`));
+  await db.withSession((session) => session.exec(`ANALYZE "UsageRecord", "CreditTransaction", "CreditAllocation", "CreditLot", "UsageDailyRollup", "UsageDailyTotal", "UsageDailyByDimension", "UsageMonthlyTotal", "UsageMonthlyByDimension", "UsageHourlyTotal", "UsageHourlyByDimension", "Execution", "ExecutionDailyRollup"`));
   return { db, workspace: { id: found!.id, usageRecords: Number(found!.n), from: found!.first.getTime(), to: found!.last.getTime() + 1 } };
 }
 
@@ -65,7 +65,7 @@ export async function openBenchWorkspace(rows: number): Promise<{ db: Database; 
 export async function dropIngestWorkspaces(db: Database): Promise<void> {
   await db.withSession(async (session) => {
     await session.query(`DELETE FROM "Workspace" WHERE slug LIKE 'bench-ingest-%'`);
-    await session.exec(`VACUUM "UsageRecord", "CreditTransaction", "CreditAllocation", "CreditLot", "UsageDailyRollup", "UsageDailyTotal", "UsageDailyByDimension", "UsageMonthlyTotal", "UsageMonthlyByDimension"`);
+    await session.exec(`VACUUM "UsageRecord", "CreditTransaction", "CreditAllocation", "CreditLot", "UsageDailyRollup", "UsageDailyTotal", "UsageDailyByDimension", "UsageMonthlyTotal", "UsageMonthlyByDimension", "UsageHourlyTotal", "UsageHourlyByDimension"`);
   });
 }
 

@@ -64,7 +64,7 @@ interface Range {
  */
 export function rollupPlan(window: Range, dayZone: string, zone: string, unit: RollupQuery["unit"], now = window.to): RollupPlan {
   const whole = unit === "hour" ? null : wholeDays(window, dayZone);
-  if (!whole) return { days: null, raw: [window], moves: [], subtract: [] };
+  if (!whole) return { days: null, raw: [withWholeHours(window, zone, unit)], moves: [], subtract: [] };
   // The boundaries that cut each day: only the buckets' boundaries can, and in the days' own zone none does.
   const cuts = new Map<string, { start: DateTime; at: Date[] }>();
   if (unit !== null && zone !== dayZone) {
@@ -91,7 +91,25 @@ export function rollupPlan(window: Range, dayZone: string, zone: string, unit: R
   const edges = edgeDays(window, whole, dayZone, unit === null || zone === dayZone, now);
   const days = { zone: dayZone, firstDay: edges.firstDay, endDay: edges.endDay, late };
   const months = unit === null || unit === "month" || unit === "quarter" ? wholeMonths(days, zone, unit) : null;
-  return { days: { ...days, months }, raw: edges.raw, moves, subtract: edges.subtract };
+  const hours = <R extends Range>(range: R) => withWholeHours(range, zone, unit);
+  return { days: { ...days, months }, raw: edges.raw.map(hours), moves: moves.map(hours), subtract: edges.subtract.map(hours) };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * A range of raw rows with its whole UTC hours, where all of it lies in one bucket: the hourly
+ * tables can then stand for those hours, whatever the zone's offset, since no bucket boundary
+ * falls inside them. (Hourly buckets are read from the rows: a half-hour zone cuts every hour.)
+ */
+function withWholeHours<R extends Range>(range: R, zone: string, unit: RollupQuery["unit"]): R {
+  const [from, to] = [Math.ceil(range.from.getTime() / HOUR_MS) * HOUR_MS, Math.floor(range.to.getTime() / HOUR_MS) * HOUR_MS];
+  if (unit === "hour" || to <= from) return range;
+  if (unit !== null) {
+    const bucket = (instant: number) => DateTime.fromMillis(instant, { zone }).startOf(unit).toMillis();
+    if (bucket(range.from.getTime()) !== bucket(range.to.getTime() - 1)) return range;
+  }
+  return { ...range, hours: { from: new Date(from), to: new Date(to) } };
 }
 
 /**

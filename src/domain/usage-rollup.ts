@@ -1,9 +1,11 @@
 // Usage (or execution) totals by calendar bucket and dimension, in any IANA time zone. Whole
-// local days of the workspace's own zone come from the daily aggregate tables; a day that another
-// zone's bucket boundary cuts counts in its longer part's bucket and the raw rows of its shorter
-// part move to their own (time.ts, rollupPlan); a partial day at the window's edges reads its raw
-// rows, or its aggregate less the raw rows outside the window where those are fewer; hourly buckets
-// read the raw rows. All parts meet in one SQL statement, so totals are exact either way.
+// local days of the workspace's own zone come from the daily aggregate tables, and whole months
+// from the monthly ones where their days share a bucket; a day that another zone's bucket boundary
+// cuts counts in its longer part's bucket and the rows of its shorter part move to their own
+// (time.ts, rollupPlan); a partial day at the window's edges reads its rows, or its aggregate less
+// the rows outside the window where those are fewer. Those rows come from the hourly tables for
+// their whole UTC hours; hourly buckets read the records. All parts meet in one SQL statement, so
+// totals are exact either way.
 import type { Workspace } from "../db/generated/client.js";
 import { readRollup, ROLLUP_SOURCE_DIMENSIONS, type RollupMetricColumn, type RollupSqlRow } from "../store/daily-aggregates.js";
 import { directSql } from "../store/rows.js";

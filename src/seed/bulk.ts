@@ -71,7 +71,7 @@ export async function seedBulk(
       results.push({ slug, id, usage });
     }
     // Fresh statistics: without them the planner guesses a handful of rows for millions.
-    await session.exec(`ANALYZE "UsageRecord", "CreditTransaction", "UsageDailyRollup", "UsageDailyTotal", "UsageDailyByDimension", "UsageMonthlyTotal", "UsageMonthlyByDimension"`);
+    await session.exec(`ANALYZE "UsageRecord", "CreditTransaction", "UsageDailyRollup", "UsageDailyTotal", "UsageDailyByDimension", "UsageMonthlyTotal", "UsageMonthlyByDimension", "UsageHourlyTotal", "UsageHourlyByDimension"`);
     return results;
   });
 }

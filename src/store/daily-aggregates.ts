@@ -1,6 +1,6 @@
 // SQL of the aggregate tables: usage and executions per calendar day in each workspace's own time
-// zone, and usage per month too, so that dashboards and range queries read a few rows per day (or
-// month) instead of every charge.
+// zone, and usage per month and per UTC hour too, so that dashboards and range queries read a few
+// rows per day (or month, or hour at the edges) instead of every charge.
 // Writes upsert them in the transaction of the charge; rebuilds recompute a workspace after bulk
 // loads. Rollup reads combine them with raw rows at the edges of a window in one statement.
 import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
@@ -14,15 +14,16 @@ const USAGE_METRIC_SUMS = `SUM(u."units"), SUM(u."amount"), SUM(u."costUsd"), SU
 
 const LOCAL_DAY = `(u."occurredAt" AT TIME ZONE w."timeZone")::date`;
 const LOCAL_MONTH = `date_trunc('month', u."occurredAt" AT TIME ZONE w."timeZone")::date`;
+const UTC_HOUR = `date_trunc('hour', u."occurredAt", 'UTC')`;
 
 /** Each record counts once under each of the three high-cardinality dimensions. */
 const EACH_DIMENSION = `CROSS JOIN LATERAL (VALUES ('API_KEY'::"UsageDimension", u."apiKeyId"::text), ('EXTERNAL_USER', u."externalUserId"),
   ('EXTERNAL_PROJECT', u."externalProjectId")) d ("dimension", "value")`;
 
 /**
- * The usage tables: per day, every dimension; per day and per month, without API key, external
- * user and external project (far fewer rows); and per day and per month, each of those three
- * alone. Each key column comes with the expression that fills it.
+ * The usage tables: per day, every dimension; per day, month and UTC hour, without API key,
+ * external user and external project (far fewer rows); and per day, month and UTC hour, each of
+ * those three alone. Each key column comes with the expression that fills it.
  */
 const USAGE_TABLES = [
   {
@@ -34,7 +35,7 @@ const USAGE_TABLES = [
     },
     join: "",
   },
-  ...([["UsageDailyTotal", "day", LOCAL_DAY], ["UsageMonthlyTotal", "month", LOCAL_MONTH]] as const).map(([table, period, local]) => ({
+  ...([["UsageDailyTotal", "day", LOCAL_DAY], ["UsageMonthlyTotal", "month", LOCAL_MONTH], ["UsageHourlyTotal", "hour", UTC_HOUR]] as const).map(([table, period, local]) => ({
     table,
     keys: {
       workspaceId: `u."workspaceId"`, [period]: local, skuId: `u."skuId"`,
@@ -42,7 +43,7 @@ const USAGE_TABLES = [
     },
     join: "",
   })),
-  ...([["UsageDailyByDimension", "day", LOCAL_DAY], ["UsageMonthlyByDimension", "month", LOCAL_MONTH]] as const).map(([table, period, local]) => ({
+  ...([["UsageDailyByDimension", "day", LOCAL_DAY], ["UsageMonthlyByDimension", "month", LOCAL_MONTH], ["UsageHourlyByDimension", "hour", UTC_HOUR]] as const).map(([table, period, local]) => ({
     table,
     keys: { workspaceId: `u."workspaceId"`, dimension: `d."dimension"`, [period]: local, value: `COALESCE(d."value", '')`, currency: `u."currency"` },
     join: EACH_DIMENSION,
@@ -115,6 +116,8 @@ interface AggregateTable {
   table: string;
   /** The same totals by month, keyed by "month" instead of "day". */
   monthly?: string;
+  /** The same totals by UTC hour, keyed by "hour" (its first instant). */
+  hourly?: string;
   /** Which of the table's rows it holds, if not all. */
   where?: string;
   dims: Record<string, string>;
@@ -125,6 +128,7 @@ interface AggregateTable {
 const byDimension = (dimension: "API_KEY" | "EXTERNAL_USER" | "EXTERNAL_PROJECT"): AggregateTable => ({
   table: `"UsageDailyByDimension"`,
   monthly: `"UsageMonthlyByDimension"`,
+  hourly: `"UsageHourlyByDimension"`,
   where: `"dimension" = '${dimension}'`,
   dims: { [dimension]: `NULLIF("value", '')`, WORKSPACE: `"workspaceId"::text`, CURRENCY: `"currency"::text` },
   metrics: USAGE_AGGREGATE_METRICS,
@@ -160,6 +164,7 @@ const SOURCES: Record<"USAGE" | "EXECUTIONS", SourceSql> = {
       {
         table: `"UsageDailyTotal"`,
         monthly: `"UsageMonthlyTotal"`,
+        hourly: `"UsageHourlyTotal"`,
         dims: {
           MODEL: `NULLIF("model", '')`, SKU: `"skuId"`, WORKSPACE: `"workspaceId"::text`, CURRENCY: `"currency"::text`,
           RESOURCE_KIND: `"resourceKind"::text`,
@@ -209,6 +214,13 @@ export interface PeriodRange {
   end: string;
 }
 
+/** Usage records from `from` to before `to`; of them, the whole UTC `hours` that lie in one bucket, which the hourly tables can stand for. */
+export interface RowRange {
+  from: Date;
+  to: Date;
+  hours?: { from: Date; to: Date };
+}
+
 export interface RollupQuery {
   source: "USAGE" | "EXECUTIONS";
   workspaceId: string;
@@ -225,11 +237,11 @@ export interface RollupQuery {
    */
   days: { zone: string; firstDay: string; endDay: string; late: string[]; months: PeriodRange | null } | null;
   /** Ranges to read from raw rows. */
-  raw: { from: Date; to: Date }[];
+  raw: RowRange[];
   /** Raw rows that a day's aggregate put in the bucket of `owner`, to move to their own bucket. */
-  moves: { from: Date; to: Date; owner: Date }[];
+  moves: (RowRange & { owner: Date })[];
   /** Raw rows of days read from the daily tables that lie outside the window, to take away from their own bucket. */
-  subtract: { from: Date; to: Date }[];
+  subtract: RowRange[];
   /** The metrics to sum. The count and cost always are: rows whose count nets to 0 (all moved away) are dropped, and rows come highest cost first. */
   metrics: readonly RollupMetricColumn[];
 }
@@ -264,7 +276,7 @@ export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSql
   // Summing only what was asked for: a year by external user sums 37,000 aggregate rows.
   const metrics = ROLLUP_METRIC_COLUMNS.filter((m) => m === "n" || m === "c" || q.metrics.includes(m));
   const sums = (sql: MetricSql, sign = "") => metrics.map((m) => `${sign}${sql[m]} ${m}`).join(", ");
-  const rawPart = (range: { from: Date; to: Date }, sign = "") => {
+  const rawPart = (range: RowRange, sign = "") => {
     const dimSql = dims.map(({ dimension, alias }) => `${sql.raw.dims[dimension]} AS ${alias}`);
     return `SELECT ${[`${bucketOf(sql.raw.time)} AS b`, ...dimSql].join(", ")}, ${sums(sql.raw.metrics, sign)} FROM ${sql.raw.table}
       WHERE "workspaceId" = $1::uuid AND ${sql.raw.time} >= ${param(range.from.toISOString())}::timestamptz
@@ -301,14 +313,27 @@ export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSql
       ...(months.end < days.endDay ? [aggregatePart(days, { first: months.end, end: days.endDay }, "day")] : []),
     ];
   };
+  /** A range's rows: its whole hours from the hourly twin where the plan gives them and the table has one, the rest raw. */
+  const rangePart = (range: RowRange, sign = "") => {
+    const hours = aggregate.hourly ? range.hours : undefined;
+    if (!hours) return rawPart(range, sign);
+    const dimSql = dims.map(({ dimension, alias }) => `${aggregate.dims[dimension]} AS ${alias}`);
+    const filters = [`"workspaceId" = $1::uuid`, `"hour" >= ${param(hours.from.toISOString())}::timestamptz`, `"hour" < ${param(hours.to.toISOString())}::timestamptz`, ...(aggregate.where ? [aggregate.where] : [])];
+    return [
+      ...(range.from < hours.from ? [rawPart({ from: range.from, to: hours.from }, sign)] : []),
+      `SELECT ${[`${bucketOf(`"hour"`)} AS b`, ...dimSql].join(", ")}, ${sums(aggregate.metrics, sign)} FROM ${aggregate.hourly}
+        WHERE ${filters.join(" AND ")} GROUP BY ${groupList(dims.length)}`,
+      ...(hours.to < range.to ? [rawPart({ from: hours.to, to: range.to }, sign)] : []),
+    ].join(" UNION ALL ");
+  };
   // Added to the rows' own buckets, taken from the owner's.
   const movePart = (move: RollupQuery["moves"][number]) => `
     SELECT CASE WHEN s.sign = 1 THEN g.b ELSE ${bucketOf(`${param(move.owner.toISOString())}::timestamptz`)} END AS b,
       ${[...dims.map((d) => `g.${d.alias}`), ...metrics.map((m) => `s.sign * g.${m} ${m}`)].join(", ")}
-    FROM (${rawPart(move)}) g CROSS JOIN (VALUES (1), (-1)) s (sign)`;
+    FROM (${rangePart(move)}) g CROSS JOIN (VALUES (1), (-1)) s (sign)`;
 
   const parts = [
-    ...(q.days ? aggregateParts(q.days) : []), ...q.raw.map((range) => rawPart(range)), ...q.moves.map(movePart), ...q.subtract.map((range) => rawPart(range, "-")),
+    ...(q.days ? aggregateParts(q.days) : []), ...q.raw.map((range) => rangePart(range)), ...q.moves.map(movePart), ...q.subtract.map((range) => rangePart(range, "-")),
   ];
   const aliases = dims.map((d) => d.alias);
   const groupValue = col.text().nullable();

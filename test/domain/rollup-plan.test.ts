@@ -111,3 +111,28 @@ describe("rollupPlan's whole months", () => {
     expect(rollupPlan(year, "UTC", "Pacific/Kiritimati", "quarter").days?.months).toEqual({ first: "2026-01-01", end: "2026-03-01" });
   });
 });
+
+describe("rollupPlan's whole hours", () => {
+  const year = { from: at("2025-12-14T10:00:00Z"), to: at("2026-12-14T10:20:00Z") };
+  const hours = (range: { hours?: { from: Date; to: Date } }) => (range.hours ? [iso(range.hours.from), iso(range.hours.to)] : null);
+
+  test("stand for the whole UTC hours of a moved part of a day, leaving the half hour to the rows", () => {
+    const plan = rollupPlan(year, "UTC", "Asia/Kolkata", "month");
+    // Kolkata's April starts 2026-03-31T18:30Z: the UTC day's last 5.5 hours move, 5 of them whole hours.
+    const april = plan.moves.find((move) => iso(move.from) === "2026-03-31T18:30:00.000Z")!;
+    expect(hours(april)).toEqual(["2026-03-31T19:00:00.000Z", "2026-04-01T00:00:00.000Z"]);
+    // The window's partial first and last days: whole hours from 10:00 on the first, to 10:00 on the last.
+    expect(plan.raw.map(hours)).toEqual([["2025-12-14T10:00:00.000Z", "2025-12-15T00:00:00.000Z"], ["2026-12-14T00:00:00.000Z", "2026-12-14T10:00:00.000Z"]]);
+  });
+
+  test("are not taken where a bucket boundary falls inside the range, nor for hourly buckets", () => {
+    // By day in Kolkata, the window's first partial UTC day holds Kolkata's midnight (18:30Z); its
+    // last (00:00–10:20Z, 05:30–15:50 in Kolkata) does not.
+    const byDay = rollupPlan(year, "UTC", "Asia/Kolkata", "day");
+    expect(byDay.raw.map(hours)).toEqual([null, ["2026-12-14T00:00:00.000Z", "2026-12-14T10:00:00.000Z"]]);
+    expect(rollupPlan({ from: at("2026-12-13T10:00:00Z"), to: at("2026-12-14T10:00:00Z") }, "UTC", "UTC", "hour").raw.map(hours)).toEqual([null]);
+    // One bucket: every whole hour of a window shorter than a day.
+    const short = rollupPlan({ from: at("2026-12-14T02:30:00Z"), to: at("2026-12-14T10:20:00Z") }, "UTC", "Asia/Kolkata", null);
+    expect(short.raw.map(hours)).toEqual([["2026-12-14T03:00:00.000Z", "2026-12-14T10:00:00.000Z"]]);
+  });
+});

@@ -260,7 +260,7 @@ describe("ledger writes", () => {
     expect((await balance(gateway, acme)).creditBalance!.credits).toBe(start.minus("11").toFixed());
     await assertLedgerConsistent(db, acme);
     expect(await ledgerViolations(db, acme.workspaceId)).toEqual({}); // the lots and allocations too
-    // Every daily and monthly usage table took every accepted record as it was written.
+    // Every daily, monthly and hourly usage table took every accepted record as it was written.
     expect(await usageTableViolations(db, acme.workspaceId)).toEqual({});
   });
 

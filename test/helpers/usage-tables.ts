@@ -1,10 +1,11 @@
-// What must hold of a workspace's usage tables after any writes: each daily and monthly table,
-// row by row, totals exactly the usage records of its day or month (in the workspace's zone) and
-// group. Written here from the raw rows alone, not with the gateway's own SQL.
+// What must hold of a workspace's usage tables after any writes: each daily, monthly and hourly
+// table, row by row, totals exactly the usage records of its day or month (in the workspace's
+// zone) or UTC hour, and group. Written here from the raw rows alone, not with the gateway's own SQL.
 import type { Database } from "../../src/db/client.js";
 
 const DAY = `(u."occurredAt" AT TIME ZONE w."timeZone")::date`;
 const MONTH = `date_trunc('month', u."occurredAt" AT TIME ZONE w."timeZone")::date`;
+const HOUR = `date_trunc('hour', u."occurredAt" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
 const EACH_DIMENSION = `CROSS JOIN LATERAL (VALUES ('API_KEY', u."apiKeyId"::text), ('EXTERNAL_USER', u."externalUserId"), ('EXTERNAL_PROJECT', u."externalProjectId")) d (dimension, value)`;
 
 /** Each table: its key columns, and the same keys computed from a usage record `u` (with its workspace `w`). */
@@ -15,8 +16,10 @@ const TABLES: Record<string, { keys: string; raw: string; join?: string }> = {
   },
   UsageDailyTotal: { keys: `day, "skuId", model, currency::text`, raw: `${DAY}, u."skuId", COALESCE(u.model, ''), u.currency::text` },
   UsageMonthlyTotal: { keys: `month, "skuId", model, currency::text`, raw: `${MONTH}, u."skuId", COALESCE(u.model, ''), u.currency::text` },
+  UsageHourlyTotal: { keys: `hour, "skuId", model, currency::text`, raw: `${HOUR}, u."skuId", COALESCE(u.model, ''), u.currency::text` },
   UsageDailyByDimension: { keys: `dimension::text, day, value, currency::text`, raw: `d.dimension, ${DAY}, COALESCE(d.value, ''), u.currency::text`, join: EACH_DIMENSION },
   UsageMonthlyByDimension: { keys: `dimension::text, month, value, currency::text`, raw: `d.dimension, ${MONTH}, COALESCE(d.value, ''), u.currency::text`, join: EACH_DIMENSION },
+  UsageHourlyByDimension: { keys: `dimension::text, hour, value, currency::text`, raw: `d.dimension, ${HOUR}, COALESCE(d.value, ''), u.currency::text`, join: EACH_DIMENSION },
 };
 
 /** The usage tables whose rows differ from the raw rows (either way), with how many rows differ; an empty object when all agree. */

@@ -80,7 +80,7 @@ describe("demo data", () => {
     }
   });
 
-  test("keeps the daily and monthly usage tables equal to the raw rows", async ({ db }) => {
+  test("keeps the daily, monthly and hourly usage tables equal to the raw rows", async ({ db }) => {
     const workspaces = await db.prisma.workspace.findMany({ select: { id: true } });
     for (const { id } of workspaces) expect([id, await usageTableViolations(db, id)]).toEqual([id, {}]);
     const executions = await one<{ n: number }>(db, `SELECT COUNT(*)::int AS n FROM (
