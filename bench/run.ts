@@ -265,6 +265,8 @@ try {
   }
 
   console.log("\n365-day rollups by MONTH (medians of three after a warm-up)");
+  // The issue's targets: 50 ms at 1,000,000 records, 100 ms at 10,000,000.
+  const rollupTargetMs = rows >= 10_000_000 ? 100 : 50;
   const to = new Date(workspace.to);
   const from = new Date(workspace.to - 365 * DAY);
   const client = new pg.Client({ connectionString: BENCH_DATABASE_URL });
@@ -276,7 +278,7 @@ try {
         const variables = { from: from.toISOString(), to: to.toISOString(), groupBy: [dimension], timeZone: zone };
         const gatewayMs = await medianMs(() => gql(gatewayUrl, ROLLUP_QUERY, variables, auth));
         const rawMs = await medianMs(() => client.query(RAW_ROLLUP(column), [workspace.id, from, to, zone]));
-        report({ figure: `365-day rollup MONTH × ${dimension}, ${zone}`, gateway: `${fmt(gatewayMs)} ms`, anchor: `raw GROUP BY ${fmt(rawMs)} ms`, ratio: rawMs / gatewayMs, target: "≤ 50 ms", met: gatewayMs <= 50 });
+        report({ figure: `365-day rollup MONTH × ${dimension}, ${zone}`, gateway: `${fmt(gatewayMs)} ms`, anchor: `raw GROUP BY ${fmt(rawMs)} ms`, ratio: rawMs / gatewayMs, target: `≤ ${rollupTargetMs} ms`, met: gatewayMs <= rollupTargetMs });
       }
     }
   } finally {

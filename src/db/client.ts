@@ -27,6 +27,7 @@ export interface Database {
   prisma: PrismaClient;
   /** The embedded engine itself, when the database is PGlite. */
   pglite?: PGlite;
+  /** One connection for work outside requests (migrations, seeds), without the statement timeout. */
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   /**
    * Runs `fn` in a transaction on one connection, rows as the driver gives them: the ledger's
@@ -123,6 +124,9 @@ export type PostgresOptions = Pick<
   Config,
   "DB_POOL_SIZE" | "DB_CONNECTION_TIMEOUT_MS" | "DB_IDLE_TIMEOUT_MS" | "DB_STATEMENT_TIMEOUT_MS"
 >;
+
+/** How long a session's statement may keep the driver waiting for its answer (withSession): a day. */
+const SESSION_READ_TIMEOUT_MS = 86_400_000;
 
 export async function openPostgres(url: string, options: PostgresOptions): Promise<Database> {
   const pool = new pg.Pool({
@@ -224,13 +228,19 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     },
     async withSession(fn) {
       const client = await pool.connect();
+      // Migrations and seeds fill tables from millions of rows: not cut at a request's limits.
+      const unbounded = (text: string, values?: unknown[]) => client.query({ text, values, query_timeout: SESSION_READ_TIMEOUT_MS } as pg.QueryConfig);
+      let broken = false;
       try {
+        await client.query("SET statement_timeout = 0");
         return await fn({
-          query: async (text, params) => (await client.query(text, params)).rows,
-          exec: async (script) => void (await client.query(script)),
+          query: async (text, params) => (await unbounded(text, params)).rows,
+          exec: async (script) => void (await unbounded(script)),
         });
       } finally {
-        client.release();
+        // Back to the pool's limit (the connection's default) for the requests that take it next.
+        await client.query("RESET statement_timeout").catch(() => (broken = true));
+        client.release(broken);
       }
     },
     async close() {

@@ -50,24 +50,28 @@ const USAGE_TABLES = [
   })),
 ];
 
-function usageAggregateInsert({ table, keys, join }: { table: string; keys: Record<string, string>; join: string }, where: string, upsert: boolean): string {
+/** The usage of `records` (a table or CTE of usage records, `u`, with their workspace `w`) by the table's keys, added to it or (not `upsert`) inserted. */
+function usageAggregateInsert({ table, keys, join }: { table: string; keys: Record<string, string>; join: string }, records: string, where: string, upsert: boolean): string {
   const keyNames = Object.keys(keys).map((k) => `"${k}"`).join(", ");
   const groups = Object.keys(keys).map((_, i) => i + 1).join(", ");
   const conflict = USAGE_METRICS.split(",").map((c) => c.trim()).map((c) => `${c} = "${table}".${c} + EXCLUDED.${c}`).join(", ");
   return `INSERT INTO "${table}" (${keyNames}, ${USAGE_METRICS})
     SELECT ${Object.values(keys).join(", ")}, ${USAGE_METRIC_SUMS}
-    FROM "UsageRecord" u JOIN "Workspace" w ON w."id" = u."workspaceId" ${join}
+    FROM ${records} u JOIN "Workspace" w ON w."id" = u."workspaceId" ${join}
     WHERE ${where}
     GROUP BY ${groups}
     ${upsert ? `ON CONFLICT (${keyNames}) DO UPDATE SET ${conflict}` : ""}`;
 }
 
-const UPSERT_USAGE_AGGREGATES = USAGE_TABLES.map((t) => usageAggregateInsert(t, `u.id = ANY($1::bigint[])`, true));
+// One statement for every table: the batch's records are read once, in one round trip, instead
+// of once per table.
+const UPSERT_USAGE_AGGREGATES = `WITH batch AS MATERIALIZED (SELECT * FROM "UsageRecord" WHERE id = ANY($1::bigint[])),
+  ${USAGE_TABLES.map((t, i) => `t${i} AS (${usageAggregateInsert(t, "batch", "true", true)})`).join(",\n  ")}
+  SELECT 1`;
 
-/** Adds usage records to the usage tables (a statement per table). */
+/** Adds usage records to the usage tables. */
 export async function addUsageToAggregates(run: RunSql, usageRecordIds: bigint[]): Promise<void> {
-  if (usageRecordIds.length === 0) return;
-  for (const upsert of UPSERT_USAGE_AGGREGATES) await run(upsert, [usageRecordIds.map(String)]);
+  if (usageRecordIds.length > 0) await run(UPSERT_USAGE_AGGREGATES, [usageRecordIds.map(String)]);
 }
 
 const executionAggregateSelect = (where: string) => `
@@ -99,7 +103,7 @@ export async function addExecutionsToAggregates(run: RunSql, executionIds: bigin
 export async function rebuildAggregates(run: RunSql, workspaceId: string): Promise<void> {
   for (const table of USAGE_TABLES) {
     await run(`DELETE FROM "${table.table}" WHERE "workspaceId" = $1::uuid`, [workspaceId]);
-    await run(usageAggregateInsert(table, `u."workspaceId" = $1::uuid`, false), [workspaceId]);
+    await run(usageAggregateInsert(table, `"UsageRecord"`, `u."workspaceId" = $1::uuid`, false), [workspaceId]);
   }
   await run(`DELETE FROM "ExecutionDailyRollup" WHERE "workspaceId" = $1::uuid`, [workspaceId]);
   await run(`INSERT INTO "ExecutionDailyRollup" (${EXECUTION_AGGREGATE_COLUMNS}) ${executionAggregateSelect(`e."workspaceId" = $1::uuid`)}`, [workspaceId]);

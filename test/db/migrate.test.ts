@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, test as base } from "vitest";
 import { migrate, MIGRATIONS_DIR, MigrationError, pendingMigrations, readMigrationFiles } from "../../src/db/migrate.js";
-import { emptyDatabase, usingPostgres } from "../helpers/database.js";
+import { openPostgres } from "../../src/db/client.js";
+import { createPostgresDatabase, emptyDatabase, POSTGRES_OPTIONS, usingPostgres } from "../helpers/database.js";
 
 /** A migrations folder with the real migrations plus extra ones. */
 function migrationsWith(extra: Record<string, string>): string {
@@ -70,6 +71,24 @@ describe.runIf(usingPostgres)("the gateway's PostgreSQL sessions", () => {
   test("run without JIT, whose compile time dwarfed the export's reads", async ({ db }) => {
     const [setting] = await db.prisma.$queryRawUnsafe<{ jit: string }[]>("SHOW jit");
     expect(setting?.jit).toBe("off");
+  });
+
+  test("apply a migration that runs longer than a request may, and requests keep their limit after it", async () => {
+    // A fill from millions of usage records (the hourly tables') outlasted both DB_STATEMENT_TIMEOUT_MS
+    // and the driver's read timeout 5 s after it ("Query read timeout"), and the gateway would not start.
+    const { url, drop } = await createPostgresDatabase();
+    const db = await openPostgres(url, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1, DB_STATEMENT_TIMEOUT_MS: 100 });
+    try {
+      const slow = migrationsWith({ "99990101000000_slow_fill": `CREATE TABLE slow_fill AS SELECT 1 AS n FROM pg_sleep(5.3);` });
+      expect(await migrate(db, readMigrationFiles(slow))).toContain("99990101000000_slow_fill");
+      expect(await db.query(`SELECT n FROM slow_fill`, [])).toEqual([{ n: 1 }]);
+      // The pool's one connection, which ran the migration, refuses a request's long statement again.
+      const refused = await db.query(`SELECT pg_sleep(0.5)`, []).catch((error: unknown) => error);
+      expect((refused as { code?: string }).code).toBe("57014");
+    } finally {
+      await db.close();
+      await drop();
+    }
   });
 });
 
