@@ -99,7 +99,7 @@ export async function addExecutionsToAggregates(run: RunSql, executionIds: bigin
   if (executionIds.length > 0) await run(UPSERT_EXECUTION_AGGREGATES, [executionIds.map(String)]);
 }
 
-/** Recomputes every daily aggregate of a workspace. Run it inside a transaction. */
+/** Recomputes every aggregate table (daily, monthly, hourly) of a workspace. Run it inside a transaction. */
 export async function rebuildAggregates(run: RunSql, workspaceId: string): Promise<void> {
   for (const table of USAGE_TABLES) {
     await run(`DELETE FROM "${table.table}" WHERE "workspaceId" = $1::uuid`, [workspaceId]);

@@ -8,15 +8,18 @@ const MONTH = `date_trunc('month', u."occurredAt" AT TIME ZONE w."timeZone")::da
 const HOUR = `date_trunc('hour', u."occurredAt" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
 const EACH_DIMENSION = `CROSS JOIN LATERAL (VALUES ('API_KEY', u."apiKeyId"::text), ('EXTERNAL_USER', u."externalUserId"), ('EXTERNAL_PROJECT', u."externalProjectId")) d (dimension, value)`;
 
+const TOKENS = ["promptTokens", "completionTokens", "cacheReadTokens", "cacheWriteTokens"];
+const METRICS = ["quantity", "amount", `"costUsd"`, "credits", `"eventCount"`, ...TOKENS.map((t) => `"${t}"`)];
+
 /** Each table: its key columns, and the same keys computed from a usage record `u` (with its workspace `w`). */
 const TABLES: Record<string, { keys: string; raw: string; join?: string }> = {
   UsageDailyRollup: {
-    keys: `day, "skuId", model, "apiKeyId", "externalUserId", "externalProjectId", currency::text`,
-    raw: `${DAY}, u."skuId", COALESCE(u.model, ''), COALESCE(u."apiKeyId"::text, ''), COALESCE(u."externalUserId", ''), COALESCE(u."externalProjectId", ''), u.currency::text`,
+    keys: `day, "skuId", model, "apiKeyId", "externalUserId", "externalProjectId", currency::text, "resourceKind"::text`,
+    raw: `${DAY}, u."skuId", COALESCE(u.model, ''), COALESCE(u."apiKeyId"::text, ''), COALESCE(u."externalUserId", ''), COALESCE(u."externalProjectId", ''), u.currency::text, u."resourceKind"::text`,
   },
-  UsageDailyTotal: { keys: `day, "skuId", model, currency::text`, raw: `${DAY}, u."skuId", COALESCE(u.model, ''), u.currency::text` },
-  UsageMonthlyTotal: { keys: `month, "skuId", model, currency::text`, raw: `${MONTH}, u."skuId", COALESCE(u.model, ''), u.currency::text` },
-  UsageHourlyTotal: { keys: `hour, "skuId", model, currency::text`, raw: `${HOUR}, u."skuId", COALESCE(u.model, ''), u.currency::text` },
+  UsageDailyTotal: { keys: `day, "skuId", model, currency::text, "resourceKind"::text`, raw: `${DAY}, u."skuId", COALESCE(u.model, ''), u.currency::text, u."resourceKind"::text` },
+  UsageMonthlyTotal: { keys: `month, "skuId", model, currency::text, "resourceKind"::text`, raw: `${MONTH}, u."skuId", COALESCE(u.model, ''), u.currency::text, u."resourceKind"::text` },
+  UsageHourlyTotal: { keys: `hour, "skuId", model, currency::text, "resourceKind"::text`, raw: `${HOUR}, u."skuId", COALESCE(u.model, ''), u.currency::text, u."resourceKind"::text` },
   UsageDailyByDimension: { keys: `dimension::text, day, value, currency::text`, raw: `d.dimension, ${DAY}, COALESCE(d.value, ''), u.currency::text`, join: EACH_DIMENSION },
   UsageMonthlyByDimension: { keys: `dimension::text, month, value, currency::text`, raw: `d.dimension, ${MONTH}, COALESCE(d.value, ''), u.currency::text`, join: EACH_DIMENSION },
   UsageHourlyByDimension: { keys: `dimension::text, hour, value, currency::text`, raw: `d.dimension, ${HOUR}, COALESCE(d.value, ''), u.currency::text`, join: EACH_DIMENSION },
@@ -26,11 +29,11 @@ const TABLES: Record<string, { keys: string; raw: string; join?: string }> = {
 export async function usageTableViolations(db: Database, workspaceId: string): Promise<Record<string, number>> {
   const found: Record<string, number> = {};
   for (const [table, { keys, raw, join = "" }] of Object.entries(TABLES)) {
-    const stored = `SELECT ${keys}, quantity, credits, "costUsd", "eventCount", "promptTokens" FROM "${table}" WHERE "workspaceId" = $1::uuid`;
-    const fromRaw = `SELECT ${raw}, SUM(u.units), SUM(u.credits), SUM(u."costUsd"), COUNT(*), COALESCE(SUM(u."promptTokens"), 0)
+    const stored = `SELECT ${keys}, ${METRICS.join(", ")} FROM "${table}" WHERE "workspaceId" = $1::uuid`;
+    const fromRaw = `SELECT ${raw}, SUM(u.units), SUM(u.amount), SUM(u."costUsd"), SUM(u.credits), COUNT(*), ${TOKENS.map((t) => `COALESCE(SUM(u."${t}"), 0)`).join(", ")}
       FROM "UsageRecord" u JOIN "Workspace" w ON w.id = u."workspaceId" ${join} WHERE u."workspaceId" = $1::uuid GROUP BY ${raw}`;
     const [{ n }] = await db.prisma.$queryRawUnsafe<[{ n: number }]>(
-      `SELECT COUNT(*)::int AS n FROM ((${stored} EXCEPT ${fromRaw}) UNION ALL (${fromRaw} EXCEPT ${stored})) x`, workspaceId);
+      `SELECT COUNT(*)::int AS n FROM ((${stored} EXCEPT ALL ${fromRaw}) UNION ALL (${fromRaw} EXCEPT ALL ${stored})) x`, workspaceId);
     if (n > 0) found[table] = n;
   }
   return found;

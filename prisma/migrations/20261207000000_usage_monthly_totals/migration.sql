@@ -40,9 +40,6 @@ CREATE TABLE "UsageMonthlyByDimension" (
     CONSTRAINT "UsageMonthlyByDimension_pkey" PRIMARY KEY ("workspaceId", "dimension", "month", "value", "currency")
 );
 
-ALTER TABLE "UsageMonthlyTotal" ADD CONSTRAINT "UsageMonthlyTotal_workspaceId_fkey" FOREIGN KEY ("workspaceId") REFERENCES "Workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-ALTER TABLE "UsageMonthlyByDimension" ADD CONSTRAINT "UsageMonthlyByDimension_workspaceId_fkey" FOREIGN KEY ("workspaceId") REFERENCES "Workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
 INSERT INTO "UsageMonthlyTotal" ("workspaceId", "month", "skuId", "model", "currency", "resourceKind", "quantity", "amount", "costUsd",
   "credits", "eventCount", "promptTokens", "completionTokens", "cacheReadTokens", "cacheWriteTokens")
 SELECT "workspaceId", date_trunc('month', "day")::date, "skuId", "model", "currency", "resourceKind", SUM("quantity"), SUM("amount"), SUM("costUsd"),
@@ -56,6 +53,11 @@ SELECT "workspaceId", "dimension", date_trunc('month', "day")::date, "value", "c
   SUM("eventCount"), SUM("promptTokens"), SUM("completionTokens"), SUM("cacheReadTokens"), SUM("cacheWriteTokens")
 FROM "UsageDailyByDimension"
 GROUP BY 1, 2, 3, 4, 5;
+
+-- The foreign keys once the tables are filled: adding one locks "Workspace" against the
+-- balance updates of every write until the migration commits, so not for the length of the fill.
+ALTER TABLE "UsageMonthlyTotal" ADD CONSTRAINT "UsageMonthlyTotal_workspaceId_fkey" FOREIGN KEY ("workspaceId") REFERENCES "Workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "UsageMonthlyByDimension" ADD CONSTRAINT "UsageMonthlyByDimension_workspaceId_fkey" FOREIGN KEY ("workspaceId") REFERENCES "Workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- Statistics now, so that rollups are planned on the filled tables before autovacuum gets to them.
 ANALYZE "UsageMonthlyTotal";

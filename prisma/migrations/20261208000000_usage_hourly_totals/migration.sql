@@ -41,9 +41,6 @@ CREATE TABLE "UsageHourlyByDimension" (
     CONSTRAINT "UsageHourlyByDimension_pkey" PRIMARY KEY ("workspaceId", "dimension", "hour", "value", "currency")
 );
 
-ALTER TABLE "UsageHourlyTotal" ADD CONSTRAINT "UsageHourlyTotal_workspaceId_fkey" FOREIGN KEY ("workspaceId") REFERENCES "Workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-ALTER TABLE "UsageHourlyByDimension" ADD CONSTRAINT "UsageHourlyByDimension_workspaceId_fkey" FOREIGN KEY ("workspaceId") REFERENCES "Workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
 INSERT INTO "UsageHourlyTotal" ("workspaceId", "hour", "skuId", "model", "currency", "resourceKind", "quantity", "amount", "costUsd",
   "credits", "eventCount", "promptTokens", "completionTokens", "cacheReadTokens", "cacheWriteTokens")
 SELECT "workspaceId", date_trunc('hour', "occurredAt", 'UTC'), "skuId", COALESCE("model", ''), "currency", "resourceKind", SUM("units"), SUM("amount"),
@@ -61,6 +58,11 @@ FROM "UsageRecord" u
 CROSS JOIN LATERAL (VALUES ('API_KEY'::"UsageDimension", u."apiKeyId"::text), ('EXTERNAL_USER', u."externalUserId"),
   ('EXTERNAL_PROJECT', u."externalProjectId")) d ("dimension", "value")
 GROUP BY 1, 2, 3, 4, 5;
+
+-- The foreign keys once the tables are filled: adding one locks "Workspace" against the
+-- balance updates of every write until the migration commits, so not for the length of the fill.
+ALTER TABLE "UsageHourlyTotal" ADD CONSTRAINT "UsageHourlyTotal_workspaceId_fkey" FOREIGN KEY ("workspaceId") REFERENCES "Workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "UsageHourlyByDimension" ADD CONSTRAINT "UsageHourlyByDimension_workspaceId_fkey" FOREIGN KEY ("workspaceId") REFERENCES "Workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- Statistics now, so that rollups are planned on the filled tables before autovacuum gets to them.
 ANALYZE "UsageHourlyTotal";
