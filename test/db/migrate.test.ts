@@ -90,6 +90,24 @@ describe.runIf(usingPostgres)("the gateway's PostgreSQL sessions", () => {
       await drop();
     }
   });
+
+  test("fail a session whose connection is lost, leave the process running, and drop the connection", async () => {
+    const { url, drop } = await createPostgresDatabase();
+    const db = await openPostgres(url, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1 });
+    const pid = () => db.withSession(async (session) => (await session.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`))[0]!.pid);
+    try {
+      const first = await pid();
+      const lost = await db.withSession((session) => session.exec(`SELECT pg_terminate_backend(pg_backend_pid())`)).catch((error: unknown) => error);
+      expect(lost).toBeInstanceOf(Error);
+      // The client's own error event came with it; had nobody listened, it would have ended the process.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const next = await pid();
+      expect(next).not.toBe(first);
+    } finally {
+      await db.close();
+      await drop();
+    }
+  });
 });
 
 describe.runIf(usingPostgres)("two gateways migrating one PostgreSQL database at once", () => {
