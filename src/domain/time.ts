@@ -113,10 +113,10 @@ function withWholeHours<R extends Range>(range: R, zone: string, unit: RollupQue
 }
 
 /**
- * The first run of whole months of the days' zone among the days whose days all land in one
- * bucket, so that a month's total can stand for its days. In the days' own zone, or with one
- * bucket, every month does; in another zone a month may not, where its first or last day counts
- * in a neighbouring bucket (the zones more than 12 hours apart), and its days are read instead.
+ * The first run of whole months (of the days' zone) within the days, each month's days all in one
+ * bucket, so that the month's total can stand for them. In the days' own zone, or with one bucket,
+ * every month qualifies; in another zone more than 12 hours away, a month's first or last day
+ * counts in the neighbouring bucket, and its days are read instead.
  */
 function wholeMonths(days: { zone: string; firstDay: string; endDay: string; late: string[] }, zone: string, unit: "month" | "quarter" | null): PeriodRange | null {
   const date = (iso: string) => DateTime.fromISO(iso, { zone: "UTC" });

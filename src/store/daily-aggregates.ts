@@ -140,7 +140,7 @@ const byDimension = (dimension: "API_KEY" | "EXTERNAL_USER" | "EXTERNAL_PROJECT"
 
 interface SourceSql {
   raw: { table: string; time: string; dims: Record<string, string>; metrics: MetricSql };
-  /** Daily tables, smallest first; a rollup reads the first that has every grouped dimension (and its monthly twin, if any). */
+  /** Daily tables, smallest first; a rollup reads the first that has every grouped dimension (and its monthly and hourly twins, if any). */
   aggregates: AggregateTable[];
 }
 
