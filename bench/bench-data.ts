@@ -4,7 +4,7 @@ import crypto from "node:crypto";
 import type { Database } from "../src/db/client.js";
 import { LLM_MODELS } from "../src/seed/price-list.js";
 import { sessionSql } from "../src/seed/session-sql.js";
-import { rebuildAggregates } from "../src/store/daily-aggregates.js";
+import { rebuildAggregates } from "../src/store/aggregates.js";
 
 const WORKFLOWS = ["Support triage", "Nightly report", "Code review", "Lead enrichment", "Invoice parsing"];
 

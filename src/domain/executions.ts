@@ -3,7 +3,7 @@
 // calendar month (in the workspace's zone) against the limit; it is never stored.
 import { z } from "zod";
 import type { Execution, Prisma, Workflow, Workspace } from "../db/generated/client.js";
-import { addExecutionsToAggregates } from "../store/daily-aggregates.js";
+import { addExecutionsToAggregates } from "../store/aggregates.js";
 import { executionByKey, executionsPage, insertExecution, monthToDateTotals, upsertWorkflow } from "../store/executions.js";
 import { directSql } from "../store/rows.js";
 import { GRAPHQL_PAGE, keyBounds, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";

@@ -1,6 +1,6 @@
 // Calendar arithmetic in IANA time zones (Luxon); windows and their rules are in rules/windows.ts.
 import { DateTime, IANAZone } from "luxon";
-import type { PeriodRange, RollupQuery } from "../store/daily-aggregates.js";
+import type { PeriodRange, RollupQuery } from "../store/aggregates.js";
 import { ValidationError } from "./errors.js";
 
 export const GRANULARITIES = ["HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "ALL"] as const;
@@ -47,7 +47,7 @@ function nextStart(start: DateTime, unit: CalendarUnit): DateTime {
 
 type CalendarUnit = NonNullable<RollupQuery["unit"]>;
 
-/** Which days a rollup reads from daily aggregates, and which ranges from raw rows. */
+/** Which days (and whole months) a rollup reads from aggregates, and which ranges from records (and their whole hours). */
 export type RollupPlan = Pick<RollupQuery, "days" | "raw" | "moves" | "subtract">;
 
 interface Range {
@@ -60,7 +60,8 @@ interface Range {
  * the local days of `dayZone`. A day that a bucket boundary cuts (a month starting at 18:30 UTC
  * for Asia/Kolkata) counts in the bucket of its longer part, and the raw rows of its shorter part
  * are moved to their own bucket: totals stay exact in any zone while a whole day costs a few
- * aggregate rows, and a cut day at most half a day of raw rows (a day cut twice, more).
+ * aggregate rows, and a cut day at most half a day of raw rows (a day cut twice, more), of which
+ * the whole UTC hours come from the hourly tables (withWholeHours).
  */
 export function rollupPlan(window: Range, dayZone: string, zone: string, unit: RollupQuery["unit"], now = window.to): RollupPlan {
   const whole = unit === "hour" ? null : wholeDays(window, dayZone);

@@ -7,7 +7,7 @@
 // their whole UTC hours; hourly buckets read the records. All parts meet in one SQL statement, so
 // totals are exact either way.
 import type { Workspace } from "../db/generated/client.js";
-import { readRollup, ROLLUP_SOURCE_DIMENSIONS, type RollupMetricColumn, type RollupSqlRow } from "../store/daily-aggregates.js";
+import { readRollup, ROLLUP_SOURCE_DIMENSIONS, type RollupMetricColumn, type RollupSqlRow } from "../store/aggregates.js";
 import { directSql } from "../store/rows.js";
 import type { RequestContext } from "./context.js";
 import { ValidationError } from "./errors.js";

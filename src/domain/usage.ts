@@ -3,7 +3,7 @@
 // reason and the good ones are stored.
 import { z } from "zod";
 import type { ApiKey, Prisma, Sku, UsageRecord } from "../db/generated/client.js";
-import { addUsageToAggregates } from "../store/daily-aggregates.js";
+import { addUsageToAggregates } from "../store/aggregates.js";
 import { workspaceMayPay } from "../store/ledger.js";
 import { directSql, type RunSql } from "../store/rows.js";
 import { deleteUsageRecords, existingUsageKeys, insertUsageRecords, storedUsageRecord, type NewUsageRecord } from "../store/usage-records.js";

@@ -2,7 +2,7 @@
 // the "bulk" organization with N usage records spread over the last D days, and their ledger.
 import crypto from "node:crypto";
 import type { Database } from "../db/client.js";
-import { rebuildAggregates } from "../store/daily-aggregates.js";
+import { rebuildAggregates } from "../store/aggregates.js";
 import { insertPriceList, PRICE_LIST } from "./price-list.js";
 import { sessionSql } from "./session-sql.js";
 import { Random } from "./random.js";

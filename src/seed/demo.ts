@@ -5,7 +5,7 @@
 import { Prisma } from "../db/generated/client.js";
 import type { Database, SqlSession } from "../db/client.js";
 import { generateApiKeySecret } from "../auth/api-key-secret.js";
-import { rebuildAggregates } from "../store/daily-aggregates.js";
+import { rebuildAggregates } from "../store/aggregates.js";
 import { insertRows } from "../store/bulk-insert.js";
 import { sessionSql } from "./session-sql.js";
 import { insertPriceList, LLM_MODELS, PRICE_LIST } from "./price-list.js";
