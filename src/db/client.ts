@@ -164,33 +164,28 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     onQuery,
     async streamRows(text, params, onRow) {
       notify(text);
-      const client = await pool.connect();
-      let broken = false;
-      const onError = () => (broken = true);
-      client.on("error", onError);
-      try {
-        await new Promise<void>((resolve, reject) => {
-          let failure: unknown = null;
-          const config: pg.QueryArrayConfig = { name: nameOf(text), text, values: params, rowMode: "array" };
-          // The callback also hears the driver's read timeout (query_timeout), which 'error' does not.
-          const query = new StreamedQuery(config, undefined, (error) => (error ? reject(error) : failure === null ? resolve() : reject(failure)));
-          query.on("row", (row: (string | null)[]) => {
-            if (failure !== null) return;
-            try {
-              onRow(row);
-            } catch (error) {
-              failure = error; // thrown here it would escape into the driver's socket handler
-            }
+      await onCheckedOut(await pool.connect(), async (client, state) => {
+        try {
+          await new Promise<void>((resolve, reject) => {
+            let failure: unknown = null;
+            const config: pg.QueryArrayConfig = { name: nameOf(text), text, values: params, rowMode: "array" };
+            // The callback also hears the driver's read timeout (query_timeout), which 'error' does not.
+            const query = new StreamedQuery(config, undefined, (error) => (error ? reject(error) : failure === null ? resolve() : reject(failure)));
+            query.on("row", (row: (string | null)[]) => {
+              if (failure !== null) return;
+              try {
+                onRow(row);
+              } catch (error) {
+                failure = error; // thrown here it would escape into the driver's socket handler
+              }
+            });
+            client.query(query);
           });
-          client.query(query);
-        });
-      } catch (error) {
-        broken ||= databaseErrorBreaksConnection(error);
-        throw error;
-      } finally {
-        client.off("error", onError);
-        client.release(broken || undefined);
-      }
+        } catch (error) {
+          state.broken ||= databaseErrorBreaksConnection(error);
+          throw error;
+        }
+      });
     },
     async query(text, params, options) {
       notify(text);
@@ -199,63 +194,69 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     connections: () => ({ idle: pool.idleCount, busy: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
     listen: (channel, handlers) => listenOnOwnConnection(url, channel, handlers),
     async transaction(fn, { maxWaitMs }) {
-      const client = await connectWithin(pool, maxWaitMs);
-      let broken = false;
-      // A checked-out client's errors (the server ending the session) come as events: one unheard crashes the process.
-      const onError = () => (broken = true);
-      client.on("error", onError);
-      const run = async (text: string, params: unknown[]) => {
-        notify(text);
+      return onCheckedOut(await connectWithin(pool, maxWaitMs), async (client, state) => {
+        const run = async (text: string, params: unknown[]) => {
+          notify(text);
+          try {
+            return (await client.query(text, params)).rows;
+          } catch (error) {
+            // A connection that failed mid-statement may be unusable: it leaves the pool.
+            state.broken ||= databaseErrorBreaksConnection(error);
+            throw error;
+          }
+        };
         try {
-          return (await client.query(text, params)).rows;
+          // The ledger's writes rely on each statement seeing what committed before it (a key skipped
+          // on conflict is then found), whatever the server's default isolation.
+          await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
+          const result = await fn(run);
+          await client.query("COMMIT");
+          return result;
         } catch (error) {
-          // A connection that failed mid-statement may be unusable: it leaves the pool.
-          broken ||= databaseErrorBreaksConnection(error);
+          state.broken ||= databaseErrorBreaksConnection(error);
+          if (!state.broken) await client.query("ROLLBACK").catch(() => (state.broken = true));
           throw error;
         }
-      };
-      try {
-        // The ledger's writes rely on each statement seeing what committed before it (a key skipped
-        // on conflict is then found), whatever the server's default isolation.
-        await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
-        const result = await fn(run);
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        broken ||= databaseErrorBreaksConnection(error);
-        if (!broken) await client.query("ROLLBACK").catch(() => (broken = true));
-        throw error;
-      } finally {
-        client.off("error", onError);
-        client.release(broken);
-      }
+      });
     },
     async withSession(fn) {
-      const client = await pool.connect();
-      // Migrations and seeds fill tables from millions of rows: not cut at a request's limits.
-      const unbounded = (text: string, values?: unknown[]) => client.query({ text, values, query_timeout: SESSION_READ_TIMEOUT_MS } as pg.QueryConfig);
-      let broken = false;
-      // A connection lost mid-session fails its statement; unheard, the client's error would end the process.
-      const onError = () => (broken = true);
-      client.on("error", onError);
-      try {
-        await client.query("SET statement_timeout = 0");
-        return await fn({
-          query: async (text, params) => (await unbounded(text, params)).rows,
-          exec: async (script) => void (await unbounded(script)),
-        });
-      } finally {
-        // Back to the pool's limit (the connection's default) for the requests that take it next.
-        if (!broken) await client.query("RESET statement_timeout").catch(() => (broken = true));
-        client.off("error", onError);
-        client.release(broken);
-      }
+      return onCheckedOut(await pool.connect(), async (client, state) => {
+        // Migrations and seeds fill tables from millions of rows: not cut at a request's limits.
+        const unbounded = (text: string, values?: unknown[]) => client.query({ text, values, query_timeout: SESSION_READ_TIMEOUT_MS } as pg.QueryConfig);
+        try {
+          await client.query("SET statement_timeout = 0");
+          return await fn({
+            query: async (text, params) => (await unbounded(text, params)).rows,
+            exec: async (script) => void (await unbounded(script)),
+          });
+        } finally {
+          // Back to the pool's limit (the connection's default) for the requests that take it next.
+          if (!state.broken) await client.query("RESET statement_timeout").catch(() => (state.broken = true));
+        }
+      });
     },
     async close() {
       await prisma.$disconnect();
       await pool.end();
     },
   };
+}
+
+/**
+ * Runs `fn` on a checked-out client and gives the client back. Its errors (the server ending the
+ * session) come as events, and one unheard crashes the process: heard, or marked by `fn` when a
+ * statement failed in a way that may leave the connection unusable, they make it leave the pool.
+ */
+async function onCheckedOut<T>(client: pg.PoolClient, fn: (client: pg.PoolClient, state: { broken: boolean }) => Promise<T>): Promise<T> {
+  const state = { broken: false };
+  const onError = () => (state.broken = true);
+  client.on("error", onError);
+  try {
+    return await fn(client, state);
+  } finally {
+    client.off("error", onError);
+    client.release(state.broken);
+  }
 }
 
 /** A ledger write that got no connection within its wait: refused, having written nothing. */

@@ -88,12 +88,12 @@ export async function writeFileSet(batches: AsyncIterable<{ rows: FocusRow[] }>,
   try {
     for await (const batch of batches) {
       for (let i = 0; i < batch.rows.length; i += CUT_EVERY_ROWS) {
-        const slice = batch.rows.slice(i, i + CUT_EVERY_ROWS);
+        const end = Math.min(i + CUT_EVERY_ROWS, batch.rows.length);
         file ??= open();
-        for (const row of slice) file.writer.add(row);
+        for (let j = i; j < end; j++) file.writer.add(batch.rows[j]!);
         await file.writer.flush();
-        file.rows += slice.length;
-        rows += slice.length;
+        file.rows += end - i;
+        rows += end - i;
         if (file.out.bytes >= set.maxFileBytes) await close(); // the next rows open the next part
       }
       if (!(await set.progress(rows, bytes()))) return null;
