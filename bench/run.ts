@@ -3,6 +3,7 @@
 //   npm run bench [-- --quick] [--rows 1000000] [--seconds 20] [--only dashboard,typename,rollups,ingestion,export]
 //   BENCH_DATABASE_URL=postgres://… (default postgres://postgres@127.0.0.1:5432/billing_bench)
 //   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…" adds Node flags to the gateway (a CPU profile, say)
+//   BENCH_GATEWAY_NODE=/path/to/node runs the gateway on another Node (PostGraphile runs on Node 24)
 //
 // Seeds (or reuses) a bulk workspace of `--rows` usage records and 1,500 executions on the local
 // PostgreSQL, starts the gateway as `npm start` does and PostGraphile v5 over the same tables
@@ -34,7 +35,7 @@ import { grantCredits } from "../src/domain/credits.js";
 import type { RunningServer } from "../test/helpers/cli.js";
 import { ledgerViolations } from "../test/helpers/ledger-invariants.js";
 import { ensureExecutions, PG_FUNCTIONS } from "./bench-data.js";
-import { BENCH_DATABASE_URL, benchKey, cpuMs, download, dropIngestWorkspaces, fmt, focusRowCount, median, memoryMb, openBenchWorkspace, postgresCpuMs, startBenchGateway } from "./shared.js";
+import { BENCH_DATABASE_URL, benchKey, GATEWAY_NODE, cpuMs, download, dropIngestWorkspaces, fmt, focusRowCount, median, memoryMb, openBenchWorkspace, postgresCpuMs, startBenchGateway } from "./shared.js";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, rows: { type: "string" }, seconds: { type: "string" }, only: { type: "string" } } });
 const quick = values.quick!;
@@ -225,7 +226,7 @@ try {
   await sleepUntil(30_000);
   const idleMb = memoryMb(server.pid, "VmRSS");
   console.log(`The gateway's resident memory: ${fmt(startedMb)} MB 2 s after start, ${fmt(idleMb)} MB idle 30 s after start.`);
-  console.log(`\nThe gateway (pid ${server.pid}) and PostGraphile (pid ${postgraphile.pid}) over ${os.cpus().length} cores; runs of ${seconds} s.`);
+  console.log(`\nThe gateway (pid ${server.pid}, Node ${GATEWAY_NODE.version}) and PostGraphile (pid ${postgraphile.pid}, Node 24) over ${os.cpus().length} cores; runs of ${seconds} s.`);
   const since = new Date(Date.now() - 30 * DAY).toISOString();
   const dashboards = {
     daily: { gateway: GATEWAY_DASHBOARD.replace("TIMEZONE", ""), postgraphile: POSTGRAPHILE_DASHBOARD.replace("ROLLUP", "benchUsageByModel") },

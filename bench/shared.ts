@@ -1,5 +1,6 @@
 // What the benchmarks share: the bench database on the local PostgreSQL with a bulk workspace
 // (seeded once, then reused), process memory and CPU from /proc, downloads, and number formats.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import pg from "pg";
@@ -92,10 +93,19 @@ function npmStart(): { env: Record<string, string>; nodeArgs: string[] } {
   return { env, nodeArgs: words.slice(node + 1).filter((word) => word.startsWith("--")) };
 }
 
+/** The Node that runs the gateway: this one, or BENCH_GATEWAY_NODE (another version, to compare them). */
+export const GATEWAY_NODE = (() => {
+  const path = process.env.BENCH_GATEWAY_NODE || process.execPath;
+  const version = spawnSync(path, ["--version"], { encoding: "utf8" }).stdout?.trim();
+  if (!version) throw new Error(`BENCH_GATEWAY_NODE: ${path} does not run`);
+  return { path, version };
+})();
+
 /** The gateway on the bench database, started as `npm start` starts it (its environment and V8 flags), with these settings. */
 export function startBenchGateway(env: Record<string, string>): Promise<RunningServer> {
   const start = npmStart();
-  return startServer({ ...start.env, DATABASE_URL: BENCH_DATABASE_URL, LOG_LEVEL: "warn", ...env }, 120_000, [...start.nodeArgs, ...(process.env.BENCH_NODE_ARGS?.split(" ") ?? [])]);
+  const nodeArgs = [...start.nodeArgs, ...(process.env.BENCH_NODE_ARGS?.split(" ") ?? [])];
+  return startServer({ ...start.env, DATABASE_URL: BENCH_DATABASE_URL, LOG_LEVEL: "warn", ...env }, 120_000, nodeArgs, GATEWAY_NODE.path);
 }
 
 /** Resident memory of a process in MB: now (VmRSS) or the peak since it started (VmHWM). */

@@ -21,6 +21,7 @@ import { REST_ROUTES } from "../rest/routes.js";
 import { createGraphQLRoute } from "./graphql-route.js";
 import { graphiqlAssetRoutes } from "../graphql/graphiql.js";
 import { createDashboard } from "./dashboard.js";
+import { exposedCollector, startIdleCollection } from "./idle-memory.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createSettings } from "./settings.js";
 import { buildRequestContext, type RequestFacts } from "./request-context.js";
@@ -75,9 +76,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxFileBytes: config.EXPORT_MAX_FILE_BYTES,
   });
   settings.exportJobs = focusExports;
+  // After a burst, a collection once requests have stopped for 5–10 s (idle-memory.ts).
+  const idleMemory = startIdleCollection(exposedCollector(), 5_000);
 
   const handle: http.RequestListener = (req, res) => {
     const started = process.hrtime.bigint();
+    idleMemory.requestArrived();
     const arrivedAt = clock.now();
     const incoming = req.headers["x-request-id"];
     const requestId = typeof incoming === "string" && /^[\w.-]{1,100}$/.test(incoming) ? incoming : crypto.randomUUID();
@@ -133,6 +137,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await closed;
         clearTimeout(timer);
       }
+      idleMemory.stop();
       await creditExpiry.stop();
       await focusExports.stop();
       await authenticate.close();

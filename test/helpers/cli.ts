@@ -43,10 +43,10 @@ export interface RunningServer {
   exited: Promise<number | string | null>;
 }
 
-/** Starts `serve` (with Node's `nodeArgs`) and resolves once its start-up banner is complete. */
-export function startServer(env: Record<string, string>, timeoutMs = 120_000, nodeArgs: string[] = []): Promise<RunningServer> {
+/** Starts `serve` (on `node`, with its `nodeArgs`) and resolves once its start-up banner is complete. */
+export function startServer(env: Record<string, string>, timeoutMs = 120_000, nodeArgs: string[] = [], node = process.execPath): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BIN, "serve"], { env: { ...BASE_ENV, PORT: "0", LOG_LEVEL: "info", ...env } });
+    const child: ChildProcess = spawn(node, [...nodeArgs, BIN, "serve"], { env: { ...BASE_ENV, PORT: "0", LOG_LEVEL: "info", ...env } });
     let output = "";
     const streams = { stdout: "", stderr: "" };
     const exited = new Promise<number | string | null>((done) => child.on("close", (code, signal) => done(code ?? signal)));
