@@ -1,10 +1,12 @@
 // Gives memory back once the gateway goes quiet after a burst of requests. Node 24's V8 runs its
-// memory reducer only when it measures allocation slowing down, and it measures at collections: a
-// process that falls idle collects nothing more, so the young generation and the old generation's
-// garbage stay resident (on the bench, 320 MB after its dashboard and ingestion load, 150 MB after
-// one collection that took 26 ms). So once no request has arrived for a while after some did, one
-// full collection that shrinks the heap. It needs Node's --expose-gc, which `npm start` sets;
-// without it (tests, a supervisor without the flag) nothing runs.
+// memory reducer only once allocation has slowed, and judges that from what it last measured: in
+// our traces (--trace-memory-reducer) a gateway that had fallen idle after load was found at "high
+// alloc" every 8 s and never collected, so its young generation and the old generation's garbage
+// stayed resident (on the bench, 321 MB after its dashboard and ingestion load, 147 MB after one
+// collection). Node 20's reducer did run. So once no request has arrived for a while after some
+// did, one full collection that shrinks the heap (26 ms for a 300 MB heap of garbage). It needs
+// Node's --expose-gc, which `npm start` sets; without it (tests, a supervisor without the flag)
+// nothing runs.
 
 /** A full collection that also gives pages back to the system (V8's "last resort" kind). */
 export type Collect = () => void;
@@ -23,12 +25,12 @@ export function exposedCollector(): Collect | null {
 
 /**
  * Checks every `checkMs`: once two checks in a row saw no new request, and some arrived since the
- * last collection, collects once. Quiet means between `checkMs` and twice that since the last
+ * last collection (or the process has just started), collects once. Quiet means between `checkMs` and twice that since the last
  * request; a long request still running (an export, a subscription) does not hold it off.
  */
 export function startIdleCollection(collect: Collect | null, checkMs: number): IdleCollection {
   if (!collect) return { requestArrived: () => {}, stop: () => {} };
-  let arrived = 0;
+  let arrived = 1; // start-up (migrations, caches) is the first burst
   let seen = 0;
   let collectedAt = 0;
   let quietChecks = 0;

@@ -1,5 +1,6 @@
-// The collection after a burst: once, after two checks without a new request; never while requests
-// keep arriving, never twice for the same burst, and not at all without Node's --expose-gc.
+// The collection after start-up and after each burst: once, after two checks without a new request;
+// never while requests keep arriving, never twice for the same burst, and not at all without Node's
+// --expose-gc.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { exposedCollector, startIdleCollection } from "../../src/http/idle-memory.js";
 
@@ -7,18 +8,22 @@ describe("startIdleCollection", () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  test("collects once after a burst, when two checks in a row saw no new request", () => {
+  test("collects once after start-up, and once after a burst, when two checks in a row saw no new request", () => {
     const collect = vi.fn();
     const idle = startIdleCollection(collect, 5_000);
+    vi.advanceTimersByTime(10_000); // start-up counts as a burst: the first check sees it, the second is quiet
+    expect(collect).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(5_000);
+    expect(collect).toHaveBeenCalledTimes(1);
     idle.requestArrived();
     idle.requestArrived();
     vi.advanceTimersByTime(5_000); // the first check sees the burst
     vi.advanceTimersByTime(5_000); // one quiet check
-    expect(collect).not.toHaveBeenCalled();
+    expect(collect).toHaveBeenCalledTimes(1);
     vi.advanceTimersByTime(5_000); // two quiet checks
-    expect(collect).toHaveBeenCalledTimes(1);
+    expect(collect).toHaveBeenCalledTimes(2);
     vi.advanceTimersByTime(60_000); // quiet on: the burst was collected already
-    expect(collect).toHaveBeenCalledTimes(1);
+    expect(collect).toHaveBeenCalledTimes(2);
     idle.stop();
   });
 
@@ -38,10 +43,9 @@ describe("startIdleCollection", () => {
     idle.stop();
   });
 
-  test("never collects a process that has served nothing, nor after stop()", () => {
+  test("collects nothing after stop()", () => {
     const collect = vi.fn();
     const idle = startIdleCollection(collect, 5_000);
-    vi.advanceTimersByTime(60_000);
     idle.requestArrived();
     idle.stop();
     vi.advanceTimersByTime(60_000);
