@@ -3,10 +3,10 @@
 // our traces (--trace-memory-reducer) a gateway that had fallen idle after load was found at "high
 // alloc" every 8 s and never collected, so its young generation and the old generation's garbage
 // stayed resident (on the bench, 321 MB after its dashboard and ingestion load, 147 MB after one
-// collection). Node 20's reducer did run. So once no request has arrived for a while after some
-// did, one full collection that shrinks the heap (26 ms for a 300 MB heap of garbage). It needs
-// Node's --expose-gc, which `npm start` sets; without it (tests, a supervisor without the flag)
-// nothing runs.
+// collection). Node 20's reducer did run. So once no request has arrived for a while after
+// start-up or after some did, one full collection that shrinks the heap (26 ms for a 300 MB heap
+// of garbage). It needs Node's --expose-gc, which `npm start` sets; without it (tests, a
+// supervisor without the flag) nothing runs.
 
 /** A full collection that also gives pages back to the system (V8's "last resort" kind). */
 export type Collect = () => void;
@@ -25,8 +25,9 @@ export function exposedCollector(): Collect | null {
 
 /**
  * Checks every `checkMs`: once two checks in a row saw no new request, and some arrived since the
- * last collection (or the process has just started), collects once. Quiet means between `checkMs` and twice that since the last
- * request; a long request still running (an export, a subscription) does not hold it off.
+ * last collection (or the process has just started), collects once. Quiet means between `checkMs`
+ * and twice that since the last request; a long request still running (an export, a
+ * subscription) does not hold it off.
  */
 export function startIdleCollection(collect: Collect | null, checkMs: number): IdleCollection {
   if (!collect) return { requestArrived: () => {}, stop: () => {} };
