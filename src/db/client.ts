@@ -164,28 +164,23 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     onQuery,
     async streamRows(text, params, onRow) {
       notify(text);
-      await onCheckedOut(await pool.connect(), async (client, state) => {
-        try {
-          await new Promise<void>((resolve, reject) => {
-            let failure: unknown = null;
-            const config: pg.QueryArrayConfig = { name: nameOf(text), text, values: params, rowMode: "array" };
-            // The callback also hears the driver's read timeout (query_timeout), which 'error' does not.
-            const query = new StreamedQuery(config, undefined, (error) => (error ? reject(error) : failure === null ? resolve() : reject(failure)));
-            query.on("row", (row: (string | null)[]) => {
-              if (failure !== null) return;
-              try {
-                onRow(row);
-              } catch (error) {
-                failure = error; // thrown here it would escape into the driver's socket handler
-              }
-            });
-            client.query(query);
+      await onCheckedOut(await pool.connect(), (client) =>
+        new Promise<void>((resolve, reject) => {
+          let failure: unknown = null;
+          const config: pg.QueryArrayConfig = { name: nameOf(text), text, values: params, rowMode: "array" };
+          // The callback also hears the driver's read timeout (query_timeout), which 'error' does not.
+          const query = new StreamedQuery(config, undefined, (error) => (error ? reject(error) : failure === null ? resolve() : reject(failure)));
+          query.on("row", (row: (string | null)[]) => {
+            if (failure !== null) return;
+            try {
+              onRow(row);
+            } catch (error) {
+              failure = error; // thrown here it would escape into the driver's socket handler
+            }
           });
-        } catch (error) {
-          state.broken ||= databaseErrorBreaksConnection(error);
-          throw error;
-        }
-      });
+          client.query(query);
+        }),
+      );
     },
     async query(text, params, options) {
       notify(text);
@@ -244,8 +239,9 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
 
 /**
  * Runs `fn` on a checked-out client and gives the client back. Its errors (the server ending the
- * session) come as events, and one unheard crashes the process: heard, or marked by `fn` when a
- * statement failed in a way that may leave the connection unusable, they make it leave the pool.
+ * session) come as events, and one unheard crashes the process. Heard, thrown by `fn` after a
+ * statement failed in a way that may leave the connection unusable, or marked by `fn` (a failure
+ * it caught), they make the connection leave the pool.
  */
 async function onCheckedOut<T>(client: pg.PoolClient, fn: (client: pg.PoolClient, state: { broken: boolean }) => Promise<T>): Promise<T> {
   const state = { broken: false };
@@ -253,6 +249,9 @@ async function onCheckedOut<T>(client: pg.PoolClient, fn: (client: pg.PoolClient
   client.on("error", onError);
   try {
     return await fn(client, state);
+  } catch (error) {
+    state.broken ||= databaseErrorBreaksConnection(error);
+    throw error;
   } finally {
     client.off("error", onError);
     client.release(state.broken);

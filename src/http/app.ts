@@ -76,7 +76,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxFileBytes: config.EXPORT_MAX_FILE_BYTES,
   });
   settings.exportJobs = focusExports;
-  // After a burst, a collection once requests have stopped for 5–10 s (idle-memory.ts).
+  // After start-up and after each burst, a collection once requests have stopped for 5–10 s (idle-memory.ts).
   const idleMemory = startIdleCollection(exposedCollector(), 5_000);
 
   const handle: http.RequestListener = (req, res) => {
