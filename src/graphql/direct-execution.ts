@@ -104,6 +104,10 @@ export function createDirectExecution(
   yoga: YogaServerInstance<ServerContext, GraphQLContext>,
   options: { contextFor: ContextFor; logger: Logger; metrics: Metrics; persistedOnly: boolean },
 ): DirectExecution {
+  // Documents this yoga has validated. Its rules are the same for every request (the schema's and
+  // the limits' fixed ones), and its parser cache hands back the same document for the same text;
+  // its own validation cache first joins the names of some thirty rules, 2–3% of `{ __typename }`.
+  const validDocuments = new WeakSet<DocumentNode>();
   return async (req, body, serverContext) => {
     // CORS headers (a browser's Origin) and persisted-only refusals are yoga's to write.
     if (!isJsonBody(req.headers["content-type"]) || req.headers.origin !== undefined || !mayAskAnyOperation(options.persistedOnly, req.headers.authorization)) return null;
@@ -111,14 +115,17 @@ export function createDirectExecution(
     const params = mediaType ? plainParams(body) : null;
     if (!mediaType || !params) return null;
     const request = requestOf(req);
-    // One object, as under yoga: parsing and validation see it, then it becomes the operation's context.
-    const context = { ...serverContext, request, params };
+    // What parsing and validation see, as under yoga; the operation's context then carries the same properties.
+    const context = { facts: serverContext.facts, operation: serverContext.operation, request, params };
     const enveloped = yoga.getEnveloped(context as never);
     let document: DocumentNode;
     try {
       document = enveloped.parse(params.query);
       // The limits' validation rules throw their refusals.
-      if (enveloped.validate(enveloped.schema, document).length) return null;
+      if (!validDocuments.has(document)) {
+        if (enveloped.validate(enveloped.schema, document).length) return null;
+        validDocuments.add(document);
+      }
     } catch {
       return null;
     }
@@ -130,7 +137,9 @@ export function createDirectExecution(
       try {
         // Built here rather than by envelop's contextFactory, whose only hook is yoga's call of this
         // same function, and whose orchestration cost about 25 µs of the 200 a request costs.
-        contextValue = Object.assign(context, await graphQLContext(options.contextFor, serverContext.facts, request));
+        // The few properties of the server's context go into the request's, not the other way
+        // round: copying the request context's dozen cost about 8 µs a request.
+        contextValue = Object.assign(await graphQLContext(options.contextFor, serverContext.facts, request), context);
       } catch (error) {
         return { errors: [contextError(error, serverContext.facts, options.logger)] };
       }

@@ -43,7 +43,10 @@ export function createGraphQLRoute(yoga: YogaServerInstance<ServerContext, Graph
     // A FOCUS field spends the caller's budget: the response says where it stands.
     const budget: Record<string, string> = {};
     const onRateLimit = (state: RateLimitState) => Object.assign(budget, rateLimitHeaders(state));
-    const serverContext: ServerContext = { facts: { ...facts, onRateLimit }, operation: newOperationRecord() };
+    const serverContext: ServerContext = {
+      facts: { requestId: facts.requestId, arrivedAt: facts.arrivedAt, anonymous: facts.anonymous, onRateLimit } satisfies Record<keyof ServerContext["facts"], unknown>,
+      operation: newOperationRecord(),
+    };
     const answer = body && (await direct(req, body, serverContext));
     if (answer) return send(res, answer.status, { ...answer.headers, ...budget }, Buffer.from(answer.body));
     const headers = new Headers();
