@@ -9,6 +9,7 @@ import { AuthError, type RequestFacts } from "../http/request-context.js";
 import { domainExtensions, executionErrorsPlugin, maskError } from "./error-masking.js";
 import type { GraphQLContext } from "./context.js";
 import type { Metrics } from "../http/metrics.js";
+import { compiledExecutionPlugin } from "./compiled-execution.js";
 import { queryLimitPlugins } from "./limits.js";
 import { operationMetricsPlugin, type OperationRecord } from "./operation-metrics.js";
 import { httpStatusPlugin } from "./http-status.js";
@@ -71,6 +72,7 @@ export function createGraphQLServer(options: {
       executionErrorsPlugin(),
       operationMetricsPlugin(options.metrics),
       httpStatusPlugin(),
+      compiledExecutionPlugin(logger),
     ],
     graphqlEndpoint: "/graphql",
     // The HTTP layer has read the body under its own 1 MB limit (graphql-route.ts); yoga's check
