@@ -1,6 +1,8 @@
 // Workspaces and organizations the caller may see. Lookups by id or slug return null (not found)
 // for anything outside the caller's tenancy, so that its existence does not leak.
 import type { Organization, Prisma, Workspace } from "../db/generated/client.js";
+import { directSql } from "../store/rows.js";
+import { workspaceByKey } from "../store/workspaces.js";
 import type { Scope } from "./access.js";
 import type { RequestContext } from "./context.js";
 import { NotFoundError, ValidationError } from "./errors.js";
@@ -20,24 +22,32 @@ export type Selection = { include?: object; select?: object };
 
 const isLoaded = (target: WorkspaceTarget): target is Workspace => "timeZone" in target;
 
-/** The where-clause for one visible workspace by id or slug, or the caller's default; null if none. */
-function workspaceWhere(ctx: RequestContext, lookup: Lookup): Prisma.WorkspaceWhereInput | null {
+/** The workspace a lookup names by id or slug, or the caller's default; null if none, or an id it may not see. */
+function workspaceKey(ctx: RequestContext, lookup: Lookup): { id: string } | { slug: string } | null {
   if (lookup.id && lookup.slug) throw ValidationError.single("id", "pass id or slug, not both");
   const slug = checkedName(lookup.slug, "slug");
   const id = lookup.id ?? (slug ? null : ctx.access.defaultWorkspaceId);
-  if (!id && !slug) return null;
-  if (id && (!UUID.test(id) || !ctx.access.canSee(id))) return null;
-  return { AND: [{ id: ctx.access.workspaces() }, id ? { id } : { slug: slug! }] };
+  if (id) return UUID.test(id) && ctx.access.canSee(id) ? { id } : null;
+  return slug ? { slug } : null;
 }
 
 /** Read at once, even when nothing will match: a selection left unread is a bug to plugin-prisma. */
 export const readSelection = (selection: Selection) => ({ ...selection });
 
+/** Whether GraphQL asked for relations of the workspace along with it (plugin-prisma's selection). */
+const asksRelations = (query: Selection) => query.select !== undefined || Object.keys(query.include ?? {}).length > 0;
+
 export async function findWorkspace(ctx: RequestContext, lookup: Lookup, selection: Selection = {}): Promise<Workspace | null> {
   const query = readSelection(selection);
-  const where = workspaceWhere(ctx, lookup);
-  // One statement for the workspace and its nested relations (relationJoins).
-  return where ? ((await ctx.db.prisma.workspace.findFirst({ ...query, where, relationLoadStrategy: "join" })) as Workspace | null) : null;
+  const key = workspaceKey(ctx, lookup);
+  if (!key) return null;
+  if (asksRelations(query)) {
+    // One statement for the workspace and its nested relations (relationJoins).
+    const where = { AND: [{ id: ctx.access.workspaces() }, key] };
+    return (await ctx.db.prisma.workspace.findFirst({ ...query, where, relationLoadStrategy: "join" })) as Workspace | null;
+  }
+  const workspace = await workspaceByKey(directSql(ctx.db), key);
+  return workspace && ctx.access.canSee(workspace.id) ? workspace : null;
 }
 
 /** The workspace a call is about, once the caller is known to hold `scope` in it. */
