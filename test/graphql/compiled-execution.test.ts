@@ -1,5 +1,5 @@
-// Queries and mutations run compiled by graphql-jit; subscriptions and operations whose variables
-// do not coerce are left to graphql-js, whose answers (BAD_USER_INPUT) the HTTP tests check.
+// Queries and mutations run compiled by graphql-jit; subscriptions, operations whose variables do
+// not coerce and documents answering a "__proto__" key are left to graphql-js.
 import { envelop, useEngine, useSchema } from "@envelop/core";
 import { execute, parse, specifiedRules, subscribe, validate, type ExecutionResult } from "graphql";
 import { describe, expect, it } from "vitest";
@@ -24,6 +24,12 @@ describe("compiled execution", () => {
     expect(result).toMatchObject({ data: { __typename: "Query" } });
     expect(typeof result.stringify).toBe("function");
     expect(lines).toEqual([]);
+  });
+
+  it("leaves a document with a field answered as __proto__ to graphql-js, which answers every key", async () => {
+    const result = await answer("{ __proto__: __typename, constructor: __typename }");
+    expect(result.stringify).toBeUndefined();
+    expect(JSON.stringify(result.data)).toBe('{"__proto__":"Query","constructor":"Query"}');
   });
 
   it("leaves an operation whose variables do not coerce to graphql-js, with its error", async () => {
