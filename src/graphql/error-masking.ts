@@ -35,7 +35,8 @@ function isGraphQLError(error: unknown): error is GraphQLError {
   return error instanceof Error && error.name === "GraphQLError";
 }
 
-export function maskError(error: unknown, message: string, scope: ErrorScope): GraphQLError {
+/** `faultsLogged`: fault codes already logged for the same result, which are not logged again. */
+export function maskError(error: unknown, message: string, scope: ErrorScope, faultsLogged?: Set<string>): GraphQLError {
   const original = isGraphQLError(error) ? error.originalError : error;
   const path = isGraphQLError(error) ? error.path : undefined;
   if (original instanceof DomainError) return new GraphQLError(original.message, { path, extensions: domainExtensions(original) });
@@ -43,7 +44,8 @@ export function maskError(error: unknown, message: string, scope: ErrorScope): G
   if (original instanceof AuthError) return new GraphQLError(original.message, { path, extensions: { code: "UNAUTHENTICATED" } });
   const unavailable = asUnavailable(original);
   if (unavailable) {
-    scope.logger.warn({ code: unavailable.code, err: (original as Error).message }, "database fault answered 503");
+    if (!faultsLogged?.has(unavailable.code)) scope.logger.warn({ code: unavailable.code, err: (original as Error).message }, "database fault answered 503");
+    faultsLogged?.add(unavailable.code);
     return new GraphQLError(unavailable.message, { path, extensions: domainExtensions(unavailable) });
   }
   // Pothos rejects malformed input such as global ids that do not decode.
@@ -69,7 +71,9 @@ const isAbort = (error: unknown) => (error as Error | null)?.constructor?.name =
 /** Masks the errors of every result an operation yields (a subscription's events too) with the request's id and logger. */
 export function executionErrorsPlugin(): Plugin {
   const masking = (scope: ErrorScope) => ({ result, setResult }: { result: ExecutionResult; setResult: (result: ExecutionResult) => void }) => {
-    if (result.errors?.length) setResult({ ...result, errors: result.errors.map((error) => maskError(error, "Unexpected error.", scope)) });
+    // One line per fault and result: the fifty fields of a page that one outage failed are one fault.
+    const faultsLogged = new Set<string>();
+    if (result.errors?.length) setResult({ ...result, errors: result.errors.map((error) => maskError(error, "Unexpected error.", scope, faultsLogged)) });
   };
   // The request context carries both (a child logger that writes the id on every line).
   const scopeOf = (contextValue: unknown) => contextValue as ErrorScope;

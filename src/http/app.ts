@@ -47,7 +47,11 @@ export interface App {
   creditExpiry: ExpiryJob;
   /** The export job runner of this process (every EXPORT_JOB_INTERVAL_MS). */
   focusExports: ExportJobRunner;
-  /** Stops the server (in-flight requests first, then open connections after `graceMs`), the job and the app's clients. */
+  /**
+   * Stops the server, the jobs and the app's clients: requests under way first, even those whose
+   * client has left, then, once `graceMs` has passed, whatever connections and requests remain.
+   * Calling it again returns the same stop.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -78,6 +82,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   settings.exportJobs = focusExports;
   // After start-up and after each burst, a collection once requests have stopped for 5–10 s (idle-memory.ts).
   const idleMemory = startIdleCollection(exposedCollector(), 5_000);
+
+  // Requests being handled, whether or not their client is still connected: close() waits for them.
+  const inFlight = new Set<Promise<void>>();
 
   const handle: http.RequestListener = (req, res) => {
     const started = process.hrtime.bigint();
@@ -110,7 +117,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (dashboard.serve(req, res, path)) return;
       return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `No route for ${req.method} ${path}` } });
     };
-    serve().catch((error: Error) => {
+    const handled = serve().catch((error: Error) => {
       const unavailable = asUnavailable(error);
       if (unavailable) logger.warn({ requestId, code: unavailable.code, err: error.message }, "database fault answered 503");
       else logger.error({ requestId, err: error.stack }, "unhandled request error");
@@ -118,9 +125,32 @@ export async function createApp(options: AppOptions): Promise<App> {
       else if (unavailable) sendJson(res, 503, { error: { code: unavailable.code, message: unavailable.message } }, { "Retry-After": String(unavailable.retryAfterSeconds) });
       else sendJson(res, 500, { error: { code: "INTERNAL_SERVER_ERROR", message: `Unexpected error; quote request id ${requestId}`, requestId } });
     });
+    inFlight.add(handled);
+    void handled.finally(() => inFlight.delete(handled));
   };
 
   let server: http.Server | null = null;
+  let closing: Promise<void> | null = null;
+  const stop = async (graceMs: number) => {
+    let graceTimer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, graceMs)));
+    if (server) {
+      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+      server.closeIdleConnections();
+      void graceOver.then(() => server!.closeAllConnections());
+      await closed;
+    }
+    // A request whose client has left holds no connection, but its work (a write under way) still
+    // runs: it ends within the grace, before the caller closes the database under it.
+    await Promise.race([Promise.all(inFlight), graceOver]);
+    clearTimeout(graceTimer);
+    idleMemory.stop();
+    await creditExpiry.stop();
+    await focusExports.stop();
+    await authenticate.close();
+    if (!options.rateLimiter) await settings.focusRateLimiter.close();
+    await settings.events.close();
+  };
   return {
     handle,
     creditExpiry,
@@ -129,21 +159,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       server = createHttpServer(handle);
       return listen(server, port, host);
     },
-    async close(graceMs = 0) {
-      if (server) {
-        const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
-        server.closeIdleConnections();
-        const timer = setTimeout(() => server!.closeAllConnections(), graceMs);
-        await closed;
-        clearTimeout(timer);
-      }
-      idleMemory.stop();
-      await creditExpiry.stop();
-      await focusExports.stop();
-      await authenticate.close();
-      if (!options.rateLimiter) await settings.focusRateLimiter.close();
-      await settings.events.close();
-    },
+    close: (graceMs = 0) => (closing ??= stop(graceMs)),
   };
 }
 

@@ -27,7 +27,8 @@ export interface TestGateway {
   focusExports: ExportJobRunner;
   /** This process's credit-expiry job (its timer is off unless CREDIT_EXPIRY_INTERVAL_S is set). */
   creditExpiry: ExpiryJob;
-  close(): Promise<void>;
+  /** Stops it as SIGTERM does, waiting up to `graceMs` for requests under way (none by default). */
+  close(graceMs?: number): Promise<void>;
   graphql<R, V>(document: TypedDocumentNode<R, V> | DocumentNode, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<R>>;
 }
 
@@ -67,7 +68,7 @@ export async function startGateway(db: Database, options: GatewayOptions = {}): 
     clock,
     creditExpiry: app.creditExpiry,
     focusExports: app.focusExports,
-    close: () => app.close(),
+    close: (graceMs) => app.close(graceMs),
     async graphql(document, variables, headers = {}) {
       const response = await fetch(`${url}/graphql`, {
         method: "POST",

@@ -104,20 +104,18 @@ describe.runIf(usingPostgres && canStartPostgres)("a PostgreSQL server restarted
 const test = databaseTest().extend("tenant", { scope: "file" }, ({ db }) => tenantWithCredits(db, "locked"));
 
 /** A gateway over its own pool of the file's database, with these limits; and another session to hold locks. */
-async function faultyGateway(url: string, pool: Partial<PostgresOptions>, env: Record<string, string> = {}) {
+async function faultyGateway(url: string, pool: Partial<PostgresOptions>, env: Record<string, string> = {}, logs?: { write(line: string): void }) {
   const db = await openPostgres(url, { ...POSTGRES_OPTIONS, ...pool });
-  const gateway = await startGateway(db, { env });
+  const gateway = await startGateway(db, { env, logs });
   const other = new pg.Client({ connectionString: url });
   await other.connect();
-  return {
-    gateway,
-    other,
-    async close() {
-      await other.end();
-      await gateway.close();
-      await db.close();
-    },
+  let closing: Promise<void> | null = null;
+  const closeAll = async () => {
+    await other.end();
+    await gateway.close();
+    await db.close();
   };
+  return { gateway, other, close: () => (closing ??= closeAll()) };
 }
 
 describe.runIf(usingPostgres)("a slow or busy database", () => {
@@ -162,6 +160,22 @@ describe.runIf(usingPostgres)("a slow or busy database", () => {
     }
   });
 
+  test("the fields that one fault failed are logged as one fault", async ({ database, tenant }) => {
+    const lines: string[] = [];
+    const { gateway, other, close } = await faultyGateway(database.url!, { DB_STATEMENT_TIMEOUT_MS: 300 }, {}, { write: (line) => void lines.push(line) });
+    try {
+      await other.query("BEGIN");
+      await other.query(`LOCK TABLE "UsageRecord" IN ACCESS EXCLUSIVE MODE`);
+      const fields = ["a", "b", "c"].map((alias) => `${alias}: usageRecords(first: 1) { totalCount }`).join(" ");
+      const query = await rawGraphql(gateway, tenant.keys.read, `{ workspace { ${fields} } }`);
+      expect([query.status, query.body.errors?.map((e) => e.extensions?.code)]).toEqual([503, ["TIMEOUT", "TIMEOUT", "TIMEOUT"]]);
+      expect(lines.filter((line) => line.includes("database fault answered 503"))).toHaveLength(1);
+    } finally {
+      await other.query("ROLLBACK");
+      await close();
+    }
+  });
+
   test("a fault in the middle of a streamed export cuts the connection, so the file cannot pass for whole, and counts as 500", async ({ database, tenant }) => {
     const { gateway, other, close } = await faultyGateway(database.url!, { DB_STATEMENT_TIMEOUT_MS: 300 });
     const cut = `billing_gateway_http_requests_total{route="/api/billing/focus-export",method="GET",status="500"}`;
@@ -197,5 +211,63 @@ describe.runIf(usingPostgres)("a slow or busy database", () => {
     } finally {
       await close();
     }
+  });
+
+  describe("stopping (SIGTERM's close with a grace) while a write waits for a lock", () => {
+    /** Sends one record and leaves once the write waits for the workspace's lock, as a client that gave up. */
+    async function writeAndLeave(gateway: TestGateway, db: Database, key: string, idempotencyKey: string) {
+      const client = new AbortController();
+      const sent = fetch(`${gateway.url}/api/v1/events`, {
+        method: "POST", signal: client.signal, headers: { "content-type": "application/json", ...bearer(key) },
+        body: JSON.stringify([{ idempotencyKey, sku: "storage-gb-hours", units: "1" }]),
+      }).catch(() => null);
+      const waiting = async () => Number((await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`, []) as { n: number }[])[0]!.n);
+      await expect.poll(waiting, { timeout: 5_000 }).toBe(1);
+      client.abort();
+      await sent;
+    }
+    const stored = (db: Database, workspaceId: string, idempotencyKey: string) => db.prisma.usageRecord.count({ where: { workspaceId, idempotencyKey } });
+
+    test("the write of a client that has left ends, stored, before close() returns and the database closes; nothing is logged as a fault", async ({ database, tenant }) => {
+      const lines: string[] = [];
+      const { gateway, other, close } = await faultyGateway(database.url!, {}, {}, { write: (line) => void lines.push(line) });
+      const probe = await openPostgres(database.url!, POSTGRES_OPTIONS);
+      try {
+        await other.query("BEGIN");
+        await other.query(`SELECT id FROM "Workspace" WHERE id = $1 FOR UPDATE`, [tenant.workspaceId]);
+        await writeAndLeave(gateway, probe, tenant.keys.write, "left-then-stopped");
+        let stopped = false;
+        const stopping = gateway.close(10_000).then(() => void (stopped = true));
+        await sleep(300);
+        expect(stopped).toBe(false); // the write still waits for the lock
+        await other.query("ROLLBACK");
+        await stopping;
+        expect(await stored(probe, tenant.workspaceId, "left-then-stopped")).toBe(1);
+        expect(lines.filter((line) => /fault|error/i.test(line))).toEqual([]);
+      } finally {
+        await close();
+        await probe.close();
+      }
+    });
+
+    test("past the grace, close() returns while the write still waits; the write is then whole or absent", async ({ database, tenant }) => {
+      const { gateway, other, close } = await faultyGateway(database.url!, {});
+      const probe = await openPostgres(database.url!, POSTGRES_OPTIONS);
+      try {
+        await other.query("BEGIN");
+        await other.query(`SELECT id FROM "Workspace" WHERE id = $1 FOR UPDATE`, [tenant.workspaceId]);
+        await writeAndLeave(gateway, probe, tenant.keys.write, "stopped-past-grace");
+        const started = performance.now();
+        await gateway.close(300);
+        expect(performance.now() - started).toBeLessThan(3_000);
+        await other.query("ROLLBACK");
+        await close(); // the pool ends once the write has given its connection back
+        expect(await stored(probe, tenant.workspaceId, "stopped-past-grace")).toBeLessThanOrEqual(1);
+        expect(await ledgerViolations(probe, tenant.workspaceId)).toEqual({});
+      } finally {
+        await close();
+        await probe.close();
+      }
+    });
   });
 });
