@@ -142,7 +142,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
     // A request whose client has left holds no connection, but its work (a write under way) still
     // runs: it ends within the grace, before the caller closes the database under it.
-    await Promise.race([Promise.all(inFlight), graceOver]);
+    await Promise.race([Promise.allSettled(inFlight), graceOver]);
     clearTimeout(graceTimer);
     idleMemory.stop();
     await creditExpiry.stop();
