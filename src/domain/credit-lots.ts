@@ -134,15 +134,23 @@ export interface Owed {
 export interface LotPlan {
   /** Per entry: the costUsd of its ledger row. */
   costs: Decimal[];
+  /** Per entry: what it drew from lots, as its ledger row's lotDraws; null when it drew from none. */
+  draws: (string | null)[];
   newLots: PlannedLot[];
   allocations: PlannedAllocation[];
   /** Lots of earlier writes whose remainder (or expiration) changed. */
   touched: OpenLot[];
   /** Owed rows of earlier writes that were settled, with what is still owed. */
   settled: Owed[];
-  /** Cost added to debits of earlier writes by settling what they owed. */
-  earlierCosts: Map<bigint, Decimal>;
+  /** Debits of earlier writes whose overdraft lots settled: the cost and the draws to add to each. */
+  earlier: Map<bigint, { costUsd: Decimal; draws: string }>;
 }
+
+/** One draw in a ledger row's lotDraws: "lot:credits:costUsd", decimals as exact text. */
+const drawText = (lotId: bigint, credits: Decimal, costUsd: Decimal) => `${lotId}:${credits.toFixed()}:${costUsd.toFixed()}`;
+
+/** A row's lotDraws with one more draw after those it has. */
+const withDraw = (draws: string | null, draw: string) => (draws === null ? draw : `${draws} ${draw}`);
 
 /** A planned lot as the store inserts it, once its ledger row has an id. */
 export function newLotRow(lot: PlannedLot, transactionId: bigint): NewLotRow {
@@ -179,7 +187,7 @@ export class LotBook {
    * writes still owe (needed only when the balance is negative).
    */
   plan(entries: LotEntry[], newLotIds: bigint[], owed: Owed[]): LotPlan {
-    const plan: LotPlan = { costs: entries.map(() => new Decimal(0)), newLots: [], allocations: [], touched: [], settled: [], earlierCosts: new Map() };
+    const plan: LotPlan = { costs: entries.map(() => new Decimal(0)), draws: entries.map(() => null), newLots: [], allocations: [], touched: [], settled: [], earlier: new Map() };
     const touched = new Set<OpenLot>();
     const created = new Set<OpenLot>(); // written whole by the insert, not as a change
     const ids = [...newLotIds];
@@ -192,8 +200,14 @@ export class LotBook {
       if (!lot.lastDrawnAt || at > lot.lastDrawnAt) lot.lastDrawnAt = at;
       if (!created.has(lot)) touched.add(lot);
       plan.allocations.push({ transaction, lotId: lot.id, credits, costUsd });
-      if (isEntry(transaction)) plan.costs[transaction.entry] = plan.costs[transaction.entry]!.plus(costUsd);
-      else plan.earlierCosts.set(transaction.id, (plan.earlierCosts.get(transaction.id) ?? new Decimal(0)).plus(costUsd));
+      const draw = drawText(lot.id, credits, costUsd);
+      if (isEntry(transaction)) {
+        plan.costs[transaction.entry] = plan.costs[transaction.entry]!.plus(costUsd);
+        plan.draws[transaction.entry] = withDraw(plan.draws[transaction.entry]!, draw);
+      } else {
+        const earlier = plan.earlier.get(transaction.id);
+        plan.earlier.set(transaction.id, earlier ? { costUsd: earlier.costUsd.plus(costUsd), draws: withDraw(earlier.draws, draw) } : { costUsd, draws: draw });
+      }
     };
 
     entries.forEach((entry, index) => {

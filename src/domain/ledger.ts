@@ -5,7 +5,7 @@
 import { errorText } from "../config/logger.js";
 import { Prisma, type CreditLot, type CreditTransaction, type CreditTransactionType, type Workspace } from "../db/generated/client.js";
 import {
-  addTransactionCosts, balanceWithOpenLots, insertAllocations, insertLots, openLots, owedAllocations, reduceOwed, updateLotRemainders, workspacesWithDueLots,
+  addSettlements, balanceWithOpenLots, insertAllocations, insertLots, openLots, owedAllocations, reduceOwed, updateLotRemainders, workspacesWithDueLots,
 } from "../store/credit-lots.js";
 import { allocateIds } from "../store/bulk-insert.js";
 import { insertLedgerRows, ledgerPage, lockWorkspace, setBalance, type LockedWorkspace } from "../store/ledger.js";
@@ -103,6 +103,7 @@ export async function appendLedger(run: Tx, workspace: LedgerLock, entries: Ledg
     expiresAt: entry.expiresAt ?? null,
     occurredAt: entry.occurredAt,
     costUsd: plan.costs[i]!.toFixed(),
+    lotDraws: plan.draws[i]!,
   })));
   const idOf = (ref: TxRef) => ("entry" in ref ? ids[ref.entry]! : ref.id);
   await insertLots(run, workspace.id, plan.newLots.map((lot) => newLotRow(lot, ids[lot.entry]!)));
@@ -112,7 +113,7 @@ export async function appendLedger(run: Tx, workspace: LedgerLock, entries: Ledg
   })));
   await insertAllocations(run, workspace.id, plan.allocations.map((a) => ({ transactionId: idOf(a.transaction), lotId: a.lotId, credits: a.credits.toFixed(), costUsd: a.costUsd.toFixed() })));
   await reduceOwed(run, plan.settled.map((debt) => ({ id: debt.id!, credits: debt.credits.toFixed() })));
-  await addTransactionCosts(run, new Map([...plan.earlierCosts].map(([id, cost]) => [id, cost.toFixed()])));
+  await addSettlements(run, [...plan.earlier].map(([id, { costUsd, draws }]) => ({ id, costUsd: costUsd.toFixed(), draws })));
   await setBalance(run, workspace.id, balance.toFixed());
   workspace.creditBalance = balance;
   return ids;

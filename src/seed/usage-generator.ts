@@ -121,7 +121,7 @@ class SeedLedger {
     this.ledgerRows.push([
       id, this.workspaceId, entry.type, entry.amount.toFixed(), this.balance.toFixed(),
       entry.money?.toFixed() ?? null, entry.money ? "USD" : null, entry.description, entry.usageRecordId ?? null, null,
-      entry.key ?? null, entry.expiresAt ?? null, entry.occurredAt, costUsd.toFixed(),
+      entry.key ?? null, entry.expiresAt ?? null, entry.occurredAt, costUsd.toFixed(), plan.draws[0],
     ]);
     for (const lot of plan.newLots) {
       const stored = Object.assign(lot, { transactionId: id });

@@ -145,12 +145,13 @@ export async function reduceOwed(run: RunSql, owed: { id: bigint; credits: strin
   );
 }
 
-/** Adds settled cost to debits posted by earlier writes. */
-export async function addTransactionCosts(run: RunSql, costs: Map<bigint, string>): Promise<void> {
-  if (costs.size === 0) return;
+/** Adds what lots settled to debits posted by earlier writes: its cost, and its draws after theirs. */
+export async function addSettlements(run: RunSql, settled: { id: bigint; costUsd: string; draws: string }[]): Promise<void> {
+  if (settled.length === 0) return;
   await run(
-    `UPDATE "CreditTransaction" c SET "costUsd" = c."costUsd" + u.cost FROM unnest($1::int8[], $2::numeric[]) AS u(id, cost) WHERE c.id = u.id`,
-    [[...costs.keys()].map(String), [...costs.values()]],
+    `UPDATE "CreditTransaction" c SET "costUsd" = c."costUsd" + u.cost, "lotDraws" = concat_ws(' ', c."lotDraws", u.draws)
+     FROM unnest($1::int8[], $2::numeric[], $3::text[]) AS u(id, cost, draws) WHERE c.id = u.id`,
+    [settled.map((s) => s.id.toString()), settled.map((s) => s.costUsd), settled.map((s) => s.draws)],
   );
 }
 

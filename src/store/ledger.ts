@@ -50,6 +50,7 @@ export interface LedgerRow {
   expiresAt: Date | null;
   occurredAt: Date;
   costUsd: string;
+  lotDraws: string | null;
 }
 
 /** The columns a new ledger row fills, in order (the seeds insert these too, after id and workspaceId). */
@@ -66,6 +67,7 @@ export const LEDGER_COLUMNS: ColumnSpec[] = [
   { name: "expiresAt", type: "timestamptz" },
   { name: "occurredAt", type: "timestamptz" },
   { name: "costUsd", type: "numeric" },
+  { name: "lotDraws", type: "text" },
 ];
 
 /** Appends rows in order; their ids ascend with the input. */
@@ -73,7 +75,7 @@ export async function insertLedgerRows(run: RunSql, workspaceId: string, rows: L
   const values = rows.map((r) => [
     r.type, r.amount, r.balanceAfter, r.moneyAmount, r.moneyAmount === null ? null : "USD", r.description,
     r.usageRecordId?.toString() ?? null, r.executionId?.toString() ?? null, r.idempotencyKey, r.expiresAt?.toISOString() ?? null,
-    r.occurredAt.toISOString(), r.costUsd,
+    r.occurredAt.toISOString(), r.costUsd, r.lotDraws,
   ]);
   const inserted = await insertRows(run, "CreditTransaction", LEDGER_COLUMNS, values, {
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
@@ -102,6 +104,7 @@ const ledgerRow = {
   expiresAt: col.date().nullable(),
   occurredAt: col.date(),
   costUsd: col.decimal(),
+  lotDraws: col.text().nullable(),
 } satisfies { [K in keyof CreditTransaction]: unknown };
 
 const LEDGER_ROW_SELECT = Object.keys(ledgerRow).map((name) => (name === "type" ? `"type"::text` : `"${name}"`)).join(", ");

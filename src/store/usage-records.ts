@@ -74,10 +74,8 @@ export async function existingUsageKeys(run: RunSql, workspaceId: string, keys: 
 /**
  * Usage records, read as text with the exact products computed by PostgreSQL (numeric), in
  * (occurredAt, id) order after a keyset position, with the cost their debit drew from the lots and
- * the credits each purchase lot gave ("lot:credits:cost", space-separated). The row comparison lets
- * the scan use the (workspaceId, occurredAt, id) index; an OR of the two conditions scans the whole window.
- * The purchase lots filter the aggregate, not the rows: a condition on lotId let a planner without
- * statistics walk a lot's whole index (a million allocations) for every row instead of the debit's few.
+ * what it drew from each (its lotDraws). The row comparison lets the scan use the
+ * (workspaceId, occurredAt, id) index; an OR of the two conditions scans the whole window.
  */
 const FOCUS_USAGE_SQL = `
   SELECT u.id::text, (extract(epoch FROM u."occurredAt") * 1000)::bigint::text, u."skuId",
@@ -87,10 +85,7 @@ const FOCUS_USAGE_SQL = `
     trim_scale(u.units * s."creditsPerUnit" * $4::numeric)::text,
     NULLIF(u."resourceId", ''), CASE WHEN u."resourceId" <> '' THEN lower(u."resourceKind"::text) END,
     NULLIF(u.model, ''), NULLIF(u."externalUserId", ''),
-    NULLIF(u."externalProjectId", ''), u."apiKeyId"::text,
-    (SELECT string_agg(a."lotId"::text || ':' || trim_scale(a.credits)::text || ':' || trim_scale(a."costUsd")::text, ' ' ORDER BY a.id)
-       FILTER (WHERE a."lotId" = ANY($8::int8[]))
-       FROM "CreditAllocation" a WHERE a."transactionId" = c.id)
+    NULLIF(u."externalProjectId", ''), u."apiKeyId"::text, c."lotDraws"
   FROM "UsageRecord" u JOIN "Sku" s ON s.id = u."skuId"
     LEFT JOIN "CreditTransaction" c ON c."usageRecordId" = u.id AND c.type = 'USAGE'
   WHERE u."workspaceId" = $1::uuid AND u."occurredAt" >= $2::timestamptz AND u."occurredAt" < $3::timestamptz
@@ -101,7 +96,7 @@ const FOCUS_USAGE_SQL = `
 /** Positions in a FOCUS usage row. */
 export const FOCUS_USAGE = {
   id: 0, atMs: 1, skuId: 2, units: 3, credits: 4, effectiveCost: 5, listCost: 6, contractedCost: 7,
-  resourceId: 8, resourceKind: 9, model: 10, externalUserId: 11, externalProjectId: 12, apiKeyId: 13, applied: 14,
+  resourceId: 8, resourceKind: 9, model: 10, externalUserId: 11, externalProjectId: 12, apiKeyId: 13, lotDraws: 14,
 } as const;
 
 /** A FOCUS usage row: text columns at the FOCUS_USAGE positions (the export's hot path reads arrays). */
@@ -113,10 +108,9 @@ export interface UsagePosition {
 }
 
 /** FOCUS usage rows of a window after a keyset position (epoch ms, id), `take` at a time, each to `onRow` as it arrives. */
-export function focusUsageReader(db: Database, query: { workspaceId: string; from: Date; to: Date; creditPriceUsd: string; purchaseLotIds: bigint[] }) {
+export function focusUsageReader(db: Database, query: { workspaceId: string; from: Date; to: Date; creditPriceUsd: string }) {
   const params = [query.workspaceId, query.from.toISOString(), query.to.toISOString(), query.creditPriceUsd];
-  const lots = query.purchaseLotIds.map(String);
-  return (after: UsagePosition, take: number, onRow: (row: FocusUsageRow) => void) => db.streamRows(FOCUS_USAGE_SQL, [...params, after.ms, after.id, take, lots], onRow);
+  return (after: UsagePosition, take: number, onRow: (row: FocusUsageRow) => void) => db.streamRows(FOCUS_USAGE_SQL, [...params, after.ms, after.id, take], onRow);
 }
 
 /** The newest change to each UTC day of a window: usage written, or a ledger row posted. */

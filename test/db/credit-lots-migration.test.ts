@@ -85,6 +85,9 @@ describe("the credit-lots migration", () => {
       ["EXPIRATION", "0", [[2, "300", "0"]]],
       ["ADJUSTMENT", "14", [[1, "1400", "14"], [3, "50", "0"], [4, "50", "0"]]],
     ]);
+    // What each debit drew, as the FOCUS export reads it (lotDraws, filled by a later migration).
+    const adjustment = ledger.find((t) => t.type === "ADJUSTMENT")!;
+    expect(adjustment.lotDraws).toBe(`${lots[1]!.id}:1400:14 ${lots[3]!.id}:50:0 ${lots[4]!.id}:50:0`);
     expect(lots[2]!.expirationTransactionId).toBe(ledger[5]!.id);
     // When each lot was drawn on: the purchase by usage from T+2h to the adjustment at T+8d.
     expect(lots.map((l) => [l.firstDrawnAt?.getTime() ?? null, l.lastDrawnAt?.getTime() ?? null])).toEqual([

@@ -1,6 +1,7 @@
 // What must hold of a workspace's ledger and lots after any history: the running balance, each
 // lot's credits and cost accounted for by its allocations, each debit paid in full (by lots or as
-// overdraft owed) at the cost of what it took, and the balance equal to the lots less what is owed.
+// overdraft owed) at the cost of what it took, and recorded as drawn (lotDraws), and the balance
+// equal to the lots less what is owed.
 import type { Database } from "../../src/db/client.js";
 
 const CHECKS: Record<string, string> = {
@@ -17,6 +18,9 @@ const CHECKS: Record<string, string> = {
     AND -c.amount <> (SELECT COALESCE(SUM(credits), 0) FROM "CreditAllocation" a WHERE a."transactionId" = c.id)`,
   "a debit costs what its allocations cost": `SELECT c.id FROM "CreditTransaction" c WHERE c."workspaceId" = $1::uuid AND c.amount < 0
     AND c."costUsd" <> (SELECT COALESCE(SUM("costUsd"), 0) FROM "CreditAllocation" a WHERE a."transactionId" = c.id)`,
+  "a row's lotDraws are its allocations from lots, in order": `SELECT c.id FROM "CreditTransaction" c WHERE c."workspaceId" = $1::uuid
+    AND c."lotDraws" IS DISTINCT FROM (SELECT string_agg(a."lotId"::text || ':' || trim_scale(a.credits)::text || ':' || trim_scale(a."costUsd")::text, ' ' ORDER BY a.id)
+      FROM "CreditAllocation" a WHERE a."transactionId" = c.id AND a."lotId" IS NOT NULL)`,
   "a row that adds credits makes one lot of them": `SELECT c.id FROM "CreditTransaction" c WHERE c."workspaceId" = $1::uuid AND c.amount > 0
     AND NOT EXISTS (SELECT 1 FROM "CreditLot" l WHERE l."transactionId" = c.id AND l."originalCredits" = c.amount)`,
   "a usage record is debited once": `SELECT u.id FROM "UsageRecord" u WHERE u."workspaceId" = $1::uuid

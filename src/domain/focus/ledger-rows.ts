@@ -1,7 +1,7 @@
 // Ledger rows that are not metered usage (purchases, grants, refunds, adjustments, expirations,
 // executions charged in credits) as FOCUS rows, following the spec's prepaid-credits example. Costs
 // come from the lots: a row's EffectiveCost is what the credits it took (or returned) had cost.
-import { Prisma, type CreditAllocation, type CreditTransaction } from "../../db/generated/client.js";
+import { Prisma, type CreditTransaction } from "../../db/generated/client.js";
 import { PURCHASE_TERM_DAYS } from "../../store/credit-lots.js";
 import { quotient } from "../rules/numbers.js";
 import { toRow, type FocusRow } from "./columns.js";
@@ -9,23 +9,13 @@ import { accountColumns, contractApplied, floorTo, HOUR_MS, NO_PRICE, periodColu
 
 const TERM_MS = PURCHASE_TERM_DAYS * 86_400_000;
 
-export type LedgerRowInput = CreditTransaction & { allocations: CreditAllocation[] };
-
 /** A purchase's validity: from when it was bought to its expiry, or a term later. */
 export function purchaseTerm(row: { occurredAt: Date; expiresAt: Date | null }): [number, number] {
   return [floorTo(row.occurredAt.getTime(), 1000), row.expiresAt?.getTime() ?? row.occurredAt.getTime() + TERM_MS];
 }
 
-/** The purchases a row's credits came from, as ContractApplied names them. */
-function appliedOf(ctx: FocusContext, row: LedgerRowInput): string | null {
-  return contractApplied(row.allocations.flatMap((a) => {
-    const contract = a.lotId === null ? undefined : ctx.contracts.get(a.lotId);
-    return contract === undefined ? [] : [{ contractId: contract.toString(), commitmentId: a.lotId!.toString(), costUsd: a.costUsd.toFixed(), credits: a.credits.toFixed() }];
-  }));
-}
-
 /** A ledger row that is not a metered charge: purchases, grants, refunds, adjustments, expirations, execution charges. */
-export function ledgerRow(ctx: FocusContext, row: LedgerRowInput): FocusRow {
+export function ledgerRow(ctx: FocusContext, row: CreditTransaction): FocusRow {
   const zero = "0";
   const at = row.occurredAt;
   const validity = periodColumns(at, ...purchaseTerm(row));
@@ -43,7 +33,7 @@ export function ledgerRow(ctx: FocusContext, row: LedgerRowInput): FocusRow {
     x_CreditTransactionId: row.id.toString(),
     x_CreditTransactionType: row.type.toLowerCase(),
     x_ExecutionId: row.executionId?.toString() ?? null,
-    ContractApplied: appliedOf(ctx, row),
+    ContractApplied: contractApplied(ctx, row.lotDraws),
   };
   switch (row.type) {
     case "PURCHASE": {

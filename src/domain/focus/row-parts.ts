@@ -8,8 +8,8 @@ export interface FocusContext {
   workspace: Workspace;
   organization: Organization;
   providerName: string;
-  /** Purchase lots by id, with the purchase (ledger row) that is their contract. */
-  contracts: Map<bigint, bigint>;
+  /** Purchase lots by id, with the purchase (ledger row) that is their contract; ids as text. */
+  contracts: Map<string, string>;
 }
 
 /** FOCUS date-times: UTC, whole seconds, no fraction. */
@@ -57,25 +57,21 @@ export const NO_PRICE = {
   Tags: null, x_UsageRecordId: null, x_ExecutionId: null, x_ApiKeyId: null, x_ExternalUserId: null, x_ExternalProjectId: null, x_Model: null,
 };
 
-/** Credits a purchase lot gave to a row: what ContractApplied names. */
-export interface AppliedCommitment {
-  /** The purchase's ledger row: the contract. */
-  contractId: string;
-  /** The purchase's lot: the commitment. */
-  commitmentId: string;
-  /** Exact decimal text. */
-  costUsd: string;
-  credits: string;
-}
-
 /**
- * ContractApplied in FOCUS 1.3's JSON object format, with the key casing of the spec's table and
- * examples (ContractID, ContractCommitmentID); decimals written from their exact text.
+ * ContractApplied of a ledger row from its lotDraws ("lot:credits:costUsd …", see drawText): the
+ * purchase lots it drew from, each a commitment of its purchase's contract; grants are no contract.
+ * FOCUS 1.3's JSON object format, with the key casing of the spec's table and examples (ContractID,
+ * ContractCommitmentID); decimals written from their exact text. Null when no purchase paid.
  */
-export function contractApplied(applied: AppliedCommitment[]): string | null {
-  if (applied.length === 0) return null;
-  const elements = applied.map((a) =>
-    `{"ContractID":${JSON.stringify(a.contractId)},"ContractCommitmentID":${JSON.stringify(a.commitmentId)},` +
-    `"ContractCommitmentAppliedCost":${a.costUsd},"ContractCommitmentAppliedQuantity":${a.credits},"ContractCommitmentAppliedUnit":"Credits"}`);
-  return `{"Elements":[${elements.join(",")}]}`;
+export function contractApplied(ctx: FocusContext, lotDraws: string | null): string | null {
+  if (lotDraws === null) return null;
+  const elements: string[] = [];
+  for (const draw of lotDraws.split(" ")) {
+    const [lot, credits, costUsd] = draw.split(":") as [string, string, string];
+    const contract = ctx.contracts.get(lot);
+    if (contract === undefined) continue;
+    elements.push(`{"ContractID":"${contract}","ContractCommitmentID":"${lot}","ContractCommitmentAppliedCost":${costUsd},` +
+      `"ContractCommitmentAppliedQuantity":${credits},"ContractCommitmentAppliedUnit":"Credits"}`);
+  }
+  return elements.length ? `{"Elements":[${elements.join(",")}]}` : null;
 }

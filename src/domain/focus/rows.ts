@@ -3,7 +3,7 @@
 // connections. docs/focus-mapping.md explains the mapping. Rows are read in keyset pages and
 // handed over one by one as they arrive, so that an export writes each at once and its memory
 // stays flat whatever its size.
-import type { Workspace } from "../../db/generated/client.js";
+import type { CreditTransaction, Workspace } from "../../db/generated/client.js";
 import { purchaseCommitments, workspacesWithDueLots } from "../../store/credit-lots.js";
 import { prismaSql } from "../../store/rows.js";
 import { FOCUS_USAGE, focusUsageReader, type FocusUsageRow, type UsagePosition } from "../../store/usage-records.js";
@@ -18,7 +18,7 @@ import { resolveWindow, type TimeWindow } from "../rules/windows.js";
 import { workspaceFor, type WorkspaceTarget } from "../workspaces.js";
 import { COMMITMENT_COLUMNS, FOCUS_COLUMNS, type FocusColumn, type FocusRow } from "./columns.js";
 import { commitmentRow } from "./commitment-rows.js";
-import { ledgerRow, type LedgerRowInput } from "./ledger-rows.js";
+import { ledgerRow } from "./ledger-rows.js";
 import type { FocusContext } from "./row-parts.js";
 import { usageMapper } from "./usage-rows.js";
 
@@ -89,7 +89,7 @@ async function focusContext(ctx: RequestContext, workspace: Workspace): Promise<
     ctx.db.prisma.organization.findUniqueOrThrow({ where: { id: workspace.organizationId } }),
     purchaseCommitments(prismaSql(ctx.db.prisma), workspace.id),
   ]);
-  return { workspace, organization, providerName: ctx.settings.focusProviderName, contracts: new Map(purchases.map((p) => [p.lotId, p.transactionId])) };
+  return { workspace, organization, providerName: ctx.settings.focusProviderName, contracts: new Map(purchases.map((p) => [p.lotId.toString(), p.transactionId.toString()])) };
 }
 
 /** Where a row is in its dataset: the cursor key after it (see startOf). */
@@ -200,7 +200,7 @@ export async function* focusRowPages(
 
   if (start.ledgerAfter !== null) {
     const firstId = start.ledgerAfter;
-    const read = wholePages<LedgerRowInput>((after, limit) =>
+    const read = wholePages<CreditTransaction>((after, limit) =>
       ctx.db.prisma.creditTransaction.findMany({
         where: {
           workspaceId: workspace.id,
@@ -208,7 +208,6 @@ export async function* focusRowPages(
           id: { gt: after?.id ?? firstId },
           NOT: { type: "USAGE", usageRecordId: { not: null } }, // metered usage comes from its usage record
         },
-        include: { allocations: { orderBy: { id: "asc" } } },
         orderBy: { id: "asc" },
         take: limit,
       }));
@@ -217,7 +216,7 @@ export async function* focusRowPages(
 
   const toUsageRow = usageMapper(focus, await ctx.db.prisma.sku.findMany());
   const readUsage = focusUsageReader(ctx.db, {
-    workspaceId: workspace.id, from: window.from, to: window.to, creditPriceUsd: workspace.creditPriceUsd.toFixed(), purchaseLotIds: [...focus.contracts.keys()],
+    workspaceId: workspace.id, from: window.from, to: window.to, creditPriceUsd: workspace.creditPriceUsd.toFixed(),
   });
   const read: PageRead<FocusUsageRow> = (after, limit, onRow) =>
     readUsage(after ? { ms: after[FOCUS_USAGE.atMs]!, id: after[FOCUS_USAGE.id]! } : start.usageAfter, limit, onRow);

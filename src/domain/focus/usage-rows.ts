@@ -71,13 +71,6 @@ function usageTags() {
 
 /** Maps usage rows to FOCUS rows; rows arrive in time order, so period strings are made once an hour. */
 export function usageMapper(ctx: FocusContext, skus: Sku[]) {
-  // "lot:credits:cost …" of purchase lots, as the store reads them; contracts by the lot id's text.
-  const contractOf = new Map([...ctx.contracts].map(([lot, contract]) => [lot.toString(), contract.toString()]));
-  const appliedOf = (text: string | null) =>
-    text === null ? null : contractApplied(text.split(" ").map((part) => {
-      const [lot, credits, costUsd] = part.split(":") as [string, string, string];
-      return { contractId: contractOf.get(lot)!, commitmentId: lot, credits, costUsd };
-    }));
   const templates = new Map(skus.map((sku) => [sku.id, { row: usageTemplate(ctx, sku), name: sku.name, unit: sku.unit }]));
   const tagsOf = usageTags();
   let hour = Number.NaN;
@@ -110,7 +103,7 @@ export function usageMapper(ctx: FocusContext, skus: Sku[]) {
     row[COLUMN.x_ExternalUserId] = r[U.externalUserId]!;
     row[COLUMN.x_ExternalProjectId] = r[U.externalProjectId]!;
     row[COLUMN.x_Model] = r[U.model]!;
-    row[COLUMN.ContractApplied] = appliedOf(r[U.applied]!);
+    row[COLUMN.ContractApplied] = contractApplied(ctx, r[U.lotDraws]!);
     return row;
   };
 }
