@@ -147,6 +147,24 @@ export async function ledgerPage(run: RunSql, q: LedgerPageQuery): Promise<Credi
   ));
 }
 
+/**
+ * A workspace's ledger rows that are not metered usage (purchases, grants, refunds, adjustments,
+ * expirations, execution charges) of a window, in id order after `afterId`: what a FOCUS export
+ * reads before the usage. The condition is the partial index's predicate as written there, so that
+ * the planner reads that index: Prisma compares the type with a cast parameter, from which it could
+ * not prove the predicate, and scanned every ledger row in parallel (300 ms before the first row of
+ * each export of a workspace of 1,000,000 debits).
+ */
+export async function unmeteredLedgerPage(run: RunSql, q: { workspaceId: string; from: Date; to: Date; afterId: bigint; take: number }): Promise<CreditTransaction[]> {
+  return parseRows(ledgerRow, await run(
+    `SELECT ${LEDGER_ROW_SELECT} FROM "CreditTransaction"
+     WHERE "workspaceId" = $1::uuid AND (type <> 'USAGE' OR "usageRecordId" IS NULL) AND id > $2::int8
+       AND "occurredAt" >= $3::timestamptz AND "occurredAt" < $4::timestamptz
+     ORDER BY id LIMIT $5::int4`,
+    [q.workspaceId, q.afterId.toString(), q.from.toISOString(), q.to.toISOString(), q.take],
+  ));
+}
+
 /** One ledger row of a workspace by id, or null. */
 export async function ledgerRowById(run: RunSql, workspaceId: string, id: bigint): Promise<CreditTransaction | null> {
   const [row] = parseRows(ledgerRow, await run(

@@ -5,19 +5,12 @@ import { describe, expect } from "vitest";
 import type { Database } from "../../src/db/client.js";
 import { seedBulk } from "../../src/seed/bulk.js";
 import { ledgerRowByKey } from "../../src/store/ledger.js";
-import { directSql, type RunSql } from "../../src/store/rows.js";
+import { directSql } from "../../src/store/rows.js";
 import { existingUsageKeys } from "../../src/store/usage-records.js";
 import { databaseTest } from "../helpers/fixtures.js";
+import { indexesOf } from "../helpers/plans.js";
 
 const test = databaseTest();
-
-interface PlanNode {
-  "Index Name"?: string;
-  "Index Cond"?: string;
-  Plans?: PlanNode[];
-}
-
-const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
 
 /** Gives `table` statistics from a time when `fresh` had no rows there, then copies `known`'s rows to it. */
 async function freshTenant(db: Database, table: string, known: string, fresh: string): Promise<void> {
@@ -34,24 +27,6 @@ async function freshTenant(db: Database, table: string, known: string, fresh: st
       [known, fresh],
     );
   });
-}
-
-/** The indexes a lookup's plan reads `table` by. A table this small is read whole: without that choice, which index would the planner take? */
-async function indexesOf(db: Database, table: string, lookup: (run: RunSql) => Promise<unknown>): Promise<PlanNode[]> {
-  let plan: PlanNode | undefined;
-  await db.withSession(async (session) => {
-    await session.exec("SET enable_seqscan = off");
-    try {
-      await lookup(async (sql, params) => {
-        const [row] = await session.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-        plan = (row!["QUERY PLAN"] as { Plan: PlanNode }[])[0]!.Plan;
-        return [];
-      });
-    } finally {
-      await session.exec("RESET enable_seqscan");
-    }
-  });
-  return nodes(plan!).filter((node) => node["Index Name"]?.startsWith(table));
 }
 
 describe("idempotency lookups of a tenant newer than the statistics", () => {

@@ -5,7 +5,8 @@
 // stays flat whatever its size.
 import type { CreditTransaction, Workspace } from "../../db/generated/client.js";
 import { purchaseCommitments, workspacesWithDueLots } from "../../store/credit-lots.js";
-import { prismaSql } from "../../store/rows.js";
+import { unmeteredLedgerPage } from "../../store/ledger.js";
+import { directSql, prismaSql } from "../../store/rows.js";
 import { FOCUS_USAGE, focusUsageReader, type FocusUsageRow, type UsagePosition } from "../../store/usage-records.js";
 import { settleExpirations } from "../ledger.js";
 import type { RateLimitState, RequestContext } from "../context.js";
@@ -200,17 +201,9 @@ export async function* focusRowPages(
 
   if (start.ledgerAfter !== null) {
     const firstId = start.ledgerAfter;
-    const read = wholePages<CreditTransaction>((after, limit) =>
-      ctx.db.prisma.creditTransaction.findMany({
-        where: {
-          workspaceId: workspace.id,
-          occurredAt: { gte: window.from, lt: window.to },
-          id: { gt: after?.id ?? firstId },
-          NOT: { type: "USAGE", usageRecordId: { not: null } }, // metered usage comes from its usage record
-        },
-        orderBy: { id: "asc" },
-        take: limit,
-      }));
+    // Metered usage comes from its usage records, below.
+    const read = wholePages<CreditTransaction>((after, take) =>
+      unmeteredLedgerPage(directSql(ctx.db), { workspaceId: workspace.id, from: window.from, to: window.to, afterId: after?.id ?? firstId, take }));
     yield* keysetPages(read, (row) => take(ledgerRow(focus, row), ["L", row.id.toString(), "-"]), batchSize, budget);
   }
 
