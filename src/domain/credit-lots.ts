@@ -149,6 +149,9 @@ export interface LotPlan {
 /** One draw in a ledger row's lotDraws: "lot:credits:costUsd", decimals as exact text. */
 const drawText = (lotId: bigint, credits: Decimal, costUsd: Decimal) => `${lotId}:${credits.toFixed()}:${costUsd.toFixed()}`;
 
+/** A row's lotDraws read back: [lot id, credits, costUsd] as text, in draw order. */
+export const readLotDraws = (lotDraws: string) => lotDraws.split(" ").map((draw) => draw.split(":") as [lotId: string, credits: string, costUsd: string]);
+
 /** A row's lotDraws with one more draw after those it has. */
 const withDraw = (draws: string | null, draw: string) => (draws === null ? draw : `${draws} ${draw}`);
 

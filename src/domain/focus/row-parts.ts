@@ -1,6 +1,7 @@
 // What every FOCUS row of a workspace shares: its accounts and providers, its periods, and the
 // price columns that rows without a SKU price leave null.
 import type { Organization, Workspace } from "../../db/generated/client.js";
+import { readLotDraws } from "../credit-lots.js";
 
 export const HOUR_MS = 3_600_000;
 
@@ -58,7 +59,7 @@ export const NO_PRICE = {
 };
 
 /**
- * ContractApplied of a ledger row from its lotDraws ("lot:credits:costUsd …", see drawText): the
+ * ContractApplied of a ledger row from its lotDraws (domain/credit-lots.ts writes and reads them): the
  * purchase lots it drew from, each a commitment of its purchase's contract; grants are no contract.
  * FOCUS 1.3's JSON object format, with the key casing of the spec's table and examples (ContractID,
  * ContractCommitmentID); decimals written from their exact text. Null when no purchase paid.
@@ -66,8 +67,7 @@ export const NO_PRICE = {
 export function contractApplied(ctx: FocusContext, lotDraws: string | null): string | null {
   if (lotDraws === null) return null;
   const elements: string[] = [];
-  for (const draw of lotDraws.split(" ")) {
-    const [lot, credits, costUsd] = draw.split(":") as [string, string, string];
+  for (const [lot, credits, costUsd] of readLotDraws(lotDraws)) {
     const contract = ctx.contracts.get(lot);
     if (contract === undefined) continue;
     elements.push(`{"ContractID":"${contract}","ContractCommitmentID":"${lot}","ContractCommitmentAppliedCost":${costUsd},` +
