@@ -73,6 +73,11 @@ describe.runIf(usingPostgres)("the gateway's PostgreSQL sessions", () => {
     expect(setting?.jit).toBe("off");
   });
 
+  test("run without parallel workers, whose start cost an export's last pages more than they saved", async ({ db }) => {
+    const [setting] = await db.prisma.$queryRawUnsafe<{ max_parallel_workers_per_gather: string }[]>("SHOW max_parallel_workers_per_gather");
+    expect(setting?.max_parallel_workers_per_gather).toBe("0");
+  });
+
   test("apply a migration that runs longer than a request may, and requests keep their limit after it", async () => {
     // A fill from millions of usage records (the hourly tables') outlasted both DB_STATEMENT_TIMEOUT_MS
     // and the driver's read timeout 5 s after it ("Query read timeout"), and the gateway would not start.
