@@ -146,9 +146,9 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     // JIT off: PostgreSQL turns it on from cost estimates alone, and compiling took 250 ms of each
     // 11 ms page of a FOCUS export once CreditAllocation's statistics were missing (3,000 rows/s
     // instead of 120,000); the gateway's statements are short, and none gains from it.
-    // No parallel workers, for the same reason: the last pages of a year's export planned two per
-    // page from the statistics' edge, and starting them cost PostgreSQL 3 s of a million-row
-    // export's 7; serial counts and rollups were as fast. Concurrent requests share the cores anyway.
+    // No parallel workers either: most of the last pages of a year's export planned two from the
+    // statistics' edge, and starting them cost PostgreSQL 3 s of a million-row export's 7; a
+    // serial count was as fast. Concurrent requests share the cores anyway.
     options: "-c jit=off -c max_parallel_workers_per_gather=0",
   });
   // An idle client losing its server must not crash the process; the next query reports it.
