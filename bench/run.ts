@@ -7,7 +7,8 @@
 //
 // Seeds (or reuses) a bulk workspace of `--rows` usage records and 1,500 executions on the local
 // PostgreSQL, starts the gateway as `npm start` does and PostGraphile v5 over the same tables
-// (bench/postgraphile.mjs), and measures, interleaved and as medians of three:
+// (bench/postgraphile.mjs), and measures, interleaved and as medians of three (each load after a
+// 5-second warm-up of each side):
 //   - the dashboard operation at 50 connections and at one, against PostGraphile running the same
 //     reads (the queries of both sides are printed first);
 //   - `{ __typename }` with an API key, against PostGraphile's (unauthenticated) floor;
@@ -107,10 +108,10 @@ interface Load {
   pgCpuMsPerRequest: number;
 }
 
-/** One autocannon run of `body` against `url`; CPU of `pid` and of PostgreSQL over the run. */
-async function load(url: string, pid: number, connections: number, body: string, headers: Record<string, string> = {}): Promise<Load> {
+/** One autocannon run of `body` against `url` (`duration` seconds); CPU of `pid` and of PostgreSQL over the run. */
+async function load(url: string, pid: number, connections: number, body: string, headers: Record<string, string> = {}, duration = seconds): Promise<Load> {
   const [node0, pg0] = [cpuMs(pid), postgresCpuMs()];
-  const result = await autocannon({ url, connections, duration: seconds, method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  const result = await autocannon({ url, connections, duration, method: "POST", headers: { "content-type": "application/json", ...headers }, body });
   const requests = result.requests.total;
   return {
     rps: result.requests.average,
@@ -123,8 +124,13 @@ async function load(url: string, pid: number, connections: number, body: string,
   };
 }
 
-/** Three runs of each side, interleaved; the median run of each side by req/s. */
-async function sideBySide(label: string, gateway: () => Promise<Load>, anchor: () => Promise<Load>): Promise<[Load, Load]> {
+/** Seconds each side first runs an operation unmeasured: its pool filled, its statements prepared, its code optimized. */
+const WARM_UP_SECONDS = Math.min(5, seconds);
+
+/** A warm-up run of each side, then three runs of each, interleaved; the median run of each side by req/s. */
+async function sideBySide(label: string, gateway: (duration?: number) => Promise<Load>, anchor: (duration?: number) => Promise<Load>): Promise<[Load, Load]> {
+  await gateway(WARM_UP_SECONDS);
+  await anchor(WARM_UP_SECONDS);
   const runs: [Load[], Load[]] = [[], []];
   for (let i = 0; i < REPEAT; i++) {
     runs[0].push(await gateway());
@@ -239,7 +245,7 @@ try {
     const body = (query: string, variables: object = {}) => JSON.stringify({ query, variables });
     const g = body(dashboard.gateway);
     const p = body(dashboard.postgraphile, { ws: workspace.id, since });
-    const [gateway, anchor] = await sideBySide(`dashboard (${variant}) 50 connections`, () => load(gatewayUrl, server.pid, 50, g, auth), () => load(pgUrl, postgraphile.pid!, 50, p));
+    const [gateway, anchor] = await sideBySide(`dashboard (${variant}) 50 connections`, (s) => load(gatewayUrl, server.pid, 50, g, auth, s), (s) => load(pgUrl, postgraphile.pid!, 50, p, {}, s));
     const ratio = gateway.rps / anchor.rps;
     report({
       figure: `dashboard, rollup from ${variant === "daily" ? "the daily table" : "usage rows"}, 50 connections`,
@@ -250,14 +256,14 @@ try {
       met: variant === "daily" ? ratio >= 1 && gateway.p99 <= 150 : null,
     });
     if (variant === "daily") {
-      const [one, oneAnchor] = await sideBySide("dashboard 1 connection", () => load(gatewayUrl, server.pid, 1, g, auth), () => load(pgUrl, postgraphile.pid!, 1, p));
+      const [one, oneAnchor] = await sideBySide("dashboard 1 connection", (s) => load(gatewayUrl, server.pid, 1, g, auth, s), (s) => load(pgUrl, postgraphile.pid!, 1, p, {}, s));
       report({ figure: "dashboard, 1 connection", gateway: `p50 ${fmt(one.p50)} ms`, anchor: `PostGraphile p50 ${fmt(oneAnchor.p50)} ms`, ratio: oneAnchor.p50 / Math.max(one.p50, 0.5), target: "p50 ≤ 10 ms", met: one.p50 <= 10 });
     }
   }
 
   const floor = JSON.stringify({ query: "{ __typename }" });
   if (measures("typename")) {
-    const [typename, typenameAnchor] = await sideBySide("{ __typename }", () => load(gatewayUrl, server.pid, 50, floor, auth), () => load(pgUrl, postgraphile.pid!, 50, floor));
+    const [typename, typenameAnchor] = await sideBySide("{ __typename }", (s) => load(gatewayUrl, server.pid, 50, floor, auth, s), (s) => load(pgUrl, postgraphile.pid!, 50, floor, {}, s));
     report({ figure: "{ __typename } with an API key, 50 connections", gateway: `${fmt(typename.rps)} req/s; Node ${(typename.nodeCpuMsPerRequest * 1000).toFixed(0)} µs CPU/req`, anchor: `PostGraphile (no auth) ${fmt(typenameAnchor.rps)} req/s; Node ${(typenameAnchor.nodeCpuMsPerRequest * 1000).toFixed(0)} µs CPU/req`, ratio: typename.rps / typenameAnchor.rps, target: "≥ 0.5×", met: typename.rps / typenameAnchor.rps >= 0.5 });
   }
 
