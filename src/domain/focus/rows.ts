@@ -202,8 +202,8 @@ export async function* focusRowPages(
   if (start.ledgerAfter !== null) {
     const firstId = start.ledgerAfter;
     // Metered usage comes from its usage records, below.
-    const read = wholePages<CreditTransaction>((after, take) =>
-      unmeteredLedgerPage(directSql(ctx.db), { workspaceId: workspace.id, from: window.from, to: window.to, afterId: after?.id ?? firstId, take }));
+    const read = wholePages<CreditTransaction>((after, limit) =>
+      unmeteredLedgerPage(directSql(ctx.db), { workspaceId: workspace.id, from: window.from, to: window.to, afterId: after?.id ?? firstId, take: limit }));
     yield* keysetPages(read, (row) => take(ledgerRow(focus, row), ["L", row.id.toString(), "-"]), batchSize, budget);
   }
 
