@@ -5,13 +5,43 @@ import { Prisma } from "../db/generated/client.js";
 
 /** Random per process, so that no client-supplied string can pass for a number. */
 const MARK = `~decimal-${crypto.randomBytes(12).toString("hex")}:`;
+const MARKED = new RegExp(`"${MARK}(-?[0-9.]+)"`, "g");
+
+/**
+ * The value with each Decimal and bigint replaced by its marked text; what holds none is returned
+ * as it is, uncopied. A walk rather than a JSON.stringify replacer: calling back into JavaScript
+ * for every key took a third of the time of a 1,000-record ingestion answer.
+ */
+function marked(value: unknown, found: { any: boolean }): unknown {
+  if (typeof value === "bigint") {
+    found.any = true;
+    return MARK + value.toString();
+  }
+  if (typeof value !== "object" || value === null) return value;
+  if (value instanceof Prisma.Decimal) {
+    found.any = true;
+    return MARK + value.toFixed();
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return value; // a Date: JSON.stringify asks it
+  if (Array.isArray(value)) {
+    let copy: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const item = marked(value[i], found);
+      if (item !== value[i]) (copy ??= value.slice())[i] = item;
+    }
+    return copy ?? value;
+  }
+  const object = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | null = null;
+  for (const key of Object.keys(object)) {
+    const item = marked(object[key], found);
+    if (item !== object[key]) (copy ??= { ...object })[key] = item;
+  }
+  return copy ?? object;
+}
 
 export function toJson(value: unknown): string {
-  // The holder's own value: JSON.stringify has already applied Decimal's toJSON to `v`.
-  return JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
-    const original = this[key];
-    if (original instanceof Prisma.Decimal) return MARK + original.toFixed();
-    if (typeof original === "bigint") return MARK + original.toString();
-    return v;
-  }).replace(new RegExp(`"${MARK}(-?[0-9.]+)"`, "g"), "$1");
+  const found = { any: false };
+  const json = JSON.stringify(marked(value, found));
+  return found.any ? json.replace(MARKED, "$1") : json;
 }
