@@ -19,10 +19,11 @@ export async function ensureExecutions(db: Database, workspaceId: string, count:
     }
     // Random but repeatable: costs of a few cents to a dollar, models and workflows in turn.
     await session.query(
-      `INSERT INTO "Execution" ("workspaceId", "workflowId", "startedAt", trigger, model, "inputTokens", "outputTokens", "costUsd")
+      `INSERT INTO "Execution" ("workspaceId", "workflowId", "startedAt", trigger, model, "inputTokens", "outputTokens", "costUsd", "monthToDateUsd")
        SELECT $1, w.ids[1 + i % array_length(w.ids, 1)], now() - (i * interval '365 days' / $2) - interval '1 minute',
               (ARRAY['api', 'schedule', 'webhook'])[1 + i % 3], ($3::text[])[1 + i % array_length($3::text[], 1)],
-              1000 + (i * 37) % 9000, 100 + (i * 53) % 2000, round((0.02 + ((i * 7919) % 1000) / 1000.0)::numeric, 8)
+              1000 + (i * 37) % 9000, 100 + (i * 53) % 2000, round((0.02 + ((i * 7919) % 1000) / 1000.0)::numeric, 8),
+              0 -- the running totals: rebuildAggregates, below
        FROM generate_series(1, $2) AS i, (SELECT array_agg(id ORDER BY name) AS ids FROM "Workflow" WHERE "workspaceId" = $1) AS w`,
       [workspaceId, count - have, [...LLM_MODELS]],
     );

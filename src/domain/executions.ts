@@ -1,6 +1,7 @@
 // Workflow executions: recording, listing, and billing against the monthly limit. Whether an
 // execution is Included or On-Demand is derived at read time from the running total of its
-// calendar month (in the workspace's zone) against the limit; it is never stored.
+// calendar month (in the workspace's zone, kept on the execution as it is written) against the
+// limit, which may change: the type itself is never stored.
 import { z } from "zod";
 import type { Execution, Prisma, Workflow, Workspace } from "../db/generated/client.js";
 import { addExecutionsToAggregates } from "../store/aggregates.js";

@@ -242,6 +242,7 @@ async function insertExecutions(
       { name: "outputTokens", type: "int4" }, { name: "costUsd", type: "numeric" }, { name: "costBreakdown", type: "jsonb" },
     ],
     rows,
+    { constants: [{ name: "monthToDateUsd", type: "numeric", value: "0" }] }, // the running totals: rebuildAggregates, after
   );
 }
 

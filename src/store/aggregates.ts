@@ -3,6 +3,7 @@
 // rows per day (or month, or hour at the edges) instead of every charge.
 // Writes upsert them in the transaction of the charge; rebuilds recompute a workspace after bulk
 // loads. Rollup reads combine them with raw rows at the edges of a window in one statement.
+import { rebuildMonthToDate } from "./executions.js";
 import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
 
 const USAGE_METRICS = `"quantity", "amount", "costUsd", "credits", "eventCount", "promptTokens", "completionTokens",
@@ -99,7 +100,10 @@ export async function addExecutionsToAggregates(run: RunSql, executionIds: bigin
   if (executionIds.length > 0) await run(UPSERT_EXECUTION_AGGREGATES, [executionIds.map(String)]);
 }
 
-/** Recomputes every aggregate table (daily, monthly, hourly) of a workspace. Run it inside a transaction. */
+/**
+ * Recomputes every aggregate table (daily, monthly, hourly) of a workspace, and its executions'
+ * running monthly totals. Run it inside a transaction.
+ */
 export async function rebuildAggregates(run: RunSql, workspaceId: string): Promise<void> {
   for (const table of USAGE_TABLES) {
     await run(`DELETE FROM "${table.table}" WHERE "workspaceId" = $1::uuid`, [workspaceId]);
@@ -107,6 +111,7 @@ export async function rebuildAggregates(run: RunSql, workspaceId: string): Promi
   }
   await run(`DELETE FROM "ExecutionDailyRollup" WHERE "workspaceId" = $1::uuid`, [workspaceId]);
   await run(`INSERT INTO "ExecutionDailyRollup" (${EXECUTION_AGGREGATE_COLUMNS}) ${executionAggregateSelect(`e."workspaceId" = $1::uuid`)}`, [workspaceId]);
+  await rebuildMonthToDate(run, workspaceId);
 }
 
 // ---- Rollup reads -------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // SQL of the execution family: workflows created on first use, and the running monthly totals
-// from which an execution's Included/On-Demand type is derived at read time.
+// (kept on each execution as it is written) from which its Included/On-Demand type is derived at
+// read time.
 import type { Execution, Workflow } from "../db/generated/client.js";
 import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
 
@@ -16,27 +17,34 @@ export async function upsertWorkflow(run: RunSql, workspaceId: string, name: str
 const runningTotal = { id: col.bigint(), cost: col.decimal(), running: col.decimal(), limit: col.decimal() };
 export type RunningTotal = RowOf<typeof runningTotal>;
 
-/**
- * Each execution's cost, its workspace's monthly limit, and the cost of its calendar month (in the
- * workspace's zone) up to and including it: whole earlier days from the daily aggregate, its own
- * day from raw rows. One statement for a whole page.
- */
+/** Each execution's cost, its running monthly total and its workspace's monthly limit: one statement for a whole page. */
 export async function monthToDateTotals(run: RunSql, executionIds: readonly bigint[]): Promise<RunningTotal[]> {
   if (executionIds.length === 0) return [];
   return parseRows(runningTotal, await run(
-    `SELECT p.id, p."costUsd" AS cost, w."monthlyLimitUsd" AS limit,
-      COALESCE((SELECT SUM(r."costUsd") FROM "ExecutionDailyRollup" r
-        WHERE r."workspaceId" = p."workspaceId"
-          AND r."day" >= date_trunc('month', p."startedAt" AT TIME ZONE w."timeZone")::date
-          AND r."day" < (p."startedAt" AT TIME ZONE w."timeZone")::date), 0)
-      + (SELECT SUM(e."costUsd") FROM "Execution" e
-        WHERE e."workspaceId" = p."workspaceId"
-          AND e."startedAt" >= ((p."startedAt" AT TIME ZONE w."timeZone")::date::timestamp AT TIME ZONE w."timeZone")
-          AND (e."startedAt", e.id) <= (p."startedAt", p.id)) AS running
+    `SELECT p.id, p."costUsd" AS cost, p."monthToDateUsd" AS running, w."monthlyLimitUsd" AS limit
     FROM "Execution" p JOIN "Workspace" w ON w.id = p."workspaceId"
     WHERE p.id = ANY($1::bigint[])`,
     [executionIds.map(String)],
   ));
+}
+
+/** The first instant of the calendar month, in zone `zone`, of the instant `at` (SQL expressions); months later with `plus`. */
+const monthStart = (at: string, zone: string, plus = "") => `((date_trunc('month', ${at} AT TIME ZONE ${zone})${plus}) AT TIME ZONE ${zone})`;
+
+/**
+ * Sets every execution's running monthly total of a workspace from its costs, for rows written
+ * without it (seeds and benchmarks insert executions in bulk, then rebuild what derives from them).
+ */
+export async function rebuildMonthToDate(run: RunSql, workspaceId: string): Promise<void> {
+  await run(
+    `UPDATE "Execution" e SET "monthToDateUsd" = r.running
+    FROM (
+      SELECT x.id, SUM(x."costUsd") OVER (PARTITION BY date_trunc('month', x."startedAt" AT TIME ZONE w."timeZone") ORDER BY x."startedAt", x.id) AS running
+      FROM "Execution" x JOIN "Workspace" w ON w.id = x."workspaceId" WHERE x."workspaceId" = $1::uuid
+    ) r
+    WHERE e.id = r.id AND e."monthToDateUsd" IS DISTINCT FROM r.running`,
+    [workspaceId],
+  );
 }
 
 /** An execution as Prisma's model has it. */
@@ -50,6 +58,7 @@ const executionRow = {
   inputTokens: col.int(),
   outputTokens: col.int(),
   costUsd: col.decimal(),
+  monthToDateUsd: col.decimal(),
   costBreakdown: col.json(),
   idempotencyKey: col.text().nullable(),
   createdAt: col.date(),
@@ -110,14 +119,28 @@ export async function executionsPage(run: RunSql, q: ExecutionPageQuery): Promis
   }));
 }
 
-/** A new execution: every column but its id. */
-export type NewExecution = Omit<Execution, "id">;
+/** A new execution: every column but its id and its running monthly total (the store's to compute). */
+export type NewExecution = Omit<Execution, "id" | "monthToDateUsd">;
 
-/** Stores an execution and returns it as stored. */
+/**
+ * Stores an execution and returns it as stored. Its running monthly total is the one of the
+ * month's execution just before it plus its cost; one that arrives after later executions of its
+ * month adds its cost to theirs. Both in one statement, which sees the rows as they were before it;
+ * callers hold the workspace's ledger lock, so that no other execution of the workspace is being
+ * written meanwhile.
+ */
 export async function insertExecution(run: RunSql, execution: NewExecution): Promise<Execution> {
+  const zone = `(SELECT "timeZone" FROM "Workspace" WHERE id = $1::uuid)`;
   const [row] = parseRows(executionRow, await run(
-    `INSERT INTO "Execution" AS e ("workspaceId", "workflowId", "startedAt", "trigger", "model", "inputTokens", "outputTokens", "costUsd", "costBreakdown", "idempotencyKey", "createdAt")
-     VALUES ($1::uuid, $2::uuid, $3::timestamptz, $4, $5, $6::int4, $7::int4, $8::numeric, $9::jsonb, $10, $11::timestamptz)
+    `WITH later AS (
+      UPDATE "Execution" x SET "monthToDateUsd" = x."monthToDateUsd" + $8::numeric
+      WHERE x."workspaceId" = $1::uuid AND x."startedAt" > $3::timestamptz AND x."startedAt" < ${monthStart("$3::timestamptz", zone, " + interval '1 month'")}
+    )
+    INSERT INTO "Execution" AS e ("workspaceId", "workflowId", "startedAt", "trigger", "model", "inputTokens", "outputTokens", "costUsd", "costBreakdown", "idempotencyKey", "createdAt", "monthToDateUsd")
+     VALUES ($1::uuid, $2::uuid, $3::timestamptz, $4, $5, $6::int4, $7::int4, $8::numeric, $9::jsonb, $10, $11::timestamptz, $8::numeric + COALESCE((
+       SELECT p."monthToDateUsd" FROM "Execution" p
+       WHERE p."workspaceId" = $1::uuid AND p."startedAt" <= $3::timestamptz AND p."startedAt" >= ${monthStart("$3::timestamptz", zone)}
+       ORDER BY p."startedAt" DESC, p.id DESC LIMIT 1), 0))
      RETURNING ${EXECUTION_ROW_SELECT}`,
     [
       execution.workspaceId, execution.workflowId, execution.startedAt.toISOString(), execution.trigger, execution.model, execution.inputTokens,

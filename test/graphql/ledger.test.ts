@@ -60,6 +60,11 @@ const RecordExecution = graphql(`
   }
 `);
 
+const MonthExecutions = graphql(`
+  query LedgerMonthExecutions($from: DateTime!) {
+    workspace { executions(from: $from, first: 50, order: OLDEST_FIRST) { edges { node { costUsd monthToDateUsd billingType } } } }
+  }
+`);
 const usage = (key: string, units = "1", sku = "llm-gpt-4o-input") => ({ idempotencyKey: key, sku, units });
 
 const test = gatewayTest().extend("acme", { scope: "file" }, async ({ db }) => {
@@ -312,5 +317,48 @@ describe("ledger writes", () => {
       bearer(acme.keys.admin),
     );
     expect(mismatch.data!.recordExecution).toMatchObject({ __typename: "ValidationError", issues: [{ path: ["costBreakdown"] }] });
+  });
+
+  test("keeps each execution's running monthly total when executions arrive late, by its workspace's calendar month", async ({ gateway, db, clock }) => {
+    const tenant = await createTenant(db, "late");
+    await db.prisma.workspace.update({ where: { id: tenant.workspaceId }, data: { timeZone: "Asia/Kolkata" } });
+    expect((await gateway.graphql(SetLimit, { limit: "20" }, bearer(tenant.keys.admin))).data!.setUsageLimit.__typename).toBe("Workspace");
+    // A month in Kolkata (UTC+05:30) two months before the clock's, and the next one.
+    const now = clock.now();
+    const HOUR = 3_600_000;
+    const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 2, 1) - 5.5 * HOUR;
+    const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1) - 5.5 * HOUR;
+    const record = async (key: string, at: number, costUsd: string) => {
+      const input = { workflow: "Late", trigger: "api", model: "gpt-4o", costUsd, idempotencyKey: key, startedAt: new Date(at).toISOString() };
+      const response = await gateway.graphql(RecordExecution, { input }, bearer(tenant.keys.admin));
+      expect(response.data!.recordExecution).toMatchObject({ duplicate: false });
+    };
+    await record("a", monthStart - HOUR / 2, "1"); // 23:30 on the last day of the month before
+    await record("b", monthStart + HOUR / 2, "2");
+    await record("c", monthStart + 48 * HOUR, "4");
+    await record("g", nextMonth + HOUR, "64");
+    await record("d", monthStart + 24 * HOUR, "8"); // late: before c
+    await record("e", monthStart + HOUR / 6, "16"); // late: first of its month
+    await record("f", monthStart + 48 * HOUR, "32"); // the same instant as c, recorded after it
+
+    const page = await gateway.graphql(MonthExecutions, { from: new Date(monthStart - HOUR).toISOString() }, bearer(tenant.keys.read));
+    expect(page.data!.workspace!.executions!.edges.map((e) => e.node)).toEqual([
+      { costUsd: "1", monthToDateUsd: "1", billingType: "INCLUDED" }, // a
+      { costUsd: "16", monthToDateUsd: "16", billingType: "INCLUDED" }, // e
+      { costUsd: "2", monthToDateUsd: "18", billingType: "INCLUDED" }, // b
+      { costUsd: "8", monthToDateUsd: "26", billingType: "ON_DEMAND" }, // d
+      { costUsd: "4", monthToDateUsd: "30", billingType: "ON_DEMAND" }, // c
+      { costUsd: "32", monthToDateUsd: "62", billingType: "ON_DEMAND" }, // f
+      { costUsd: "64", monthToDateUsd: "64", billingType: "ON_DEMAND" }, // g: the next month starts again
+    ]);
+    // What the writes kept is what the costs say, recomputed from scratch.
+    const drift = await db.prisma.$queryRawUnsafe<unknown[]>(
+      `SELECT id FROM (
+        SELECT e.id, e."monthToDateUsd", SUM(e."costUsd") OVER (PARTITION BY date_trunc('month', e."startedAt" AT TIME ZONE 'Asia/Kolkata') ORDER BY e."startedAt", e.id) AS running
+        FROM "Execution" e WHERE e."workspaceId" = $1::uuid) t
+      WHERE "monthToDateUsd" <> running`,
+      tenant.workspaceId,
+    );
+    expect(drift).toEqual([]);
   });
 });

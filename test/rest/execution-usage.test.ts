@@ -1,6 +1,8 @@
 // Execution usage (004): cursor walks both ways, Included/On-Demand types matching GraphQL, and the
 // CSV export with its columns, filename and 10,000-row cap.
 import { describe, expect } from "vitest";
+import { rebuildMonthToDate } from "../../src/store/executions.js";
+import { prismaSql } from "../../src/store/rows.js";
 import { graphql } from "../gql/index.js";
 import { gatewayTest } from "../helpers/fixtures.js";
 import { bearer, type TestGateway } from "../helpers/gateway.js";
@@ -100,11 +102,12 @@ describe("REST execution usage", () => {
   test("caps the export at 10,000 rows and says so in a header", async ({ gateway, db, acmeProd: { key, workspaceId } }) => {
     const workflow = await db.prisma.workflow.findFirstOrThrow({ where: { workspaceId } });
     await db.prisma.$executeRawUnsafe(
-      `INSERT INTO "Execution" ("workspaceId", "workflowId", "startedAt", "trigger", "model", "costUsd")
-       SELECT $1::uuid, $2::uuid, '2026-09-01T00:00:00Z'::timestamptz + n * interval '1 second', 'api', 'gpt-4o-mini', 0.001
+      `INSERT INTO "Execution" ("workspaceId", "workflowId", "startedAt", "trigger", "model", "costUsd", "monthToDateUsd")
+       SELECT $1::uuid, $2::uuid, '2026-09-01T00:00:00Z'::timestamptz + n * interval '1 second', 'api', 'gpt-4o-mini', 0.001, 0
        FROM generate_series(1, 10050) n`,
       workspaceId, workflow.id,
     );
+    await rebuildMonthToDate(prismaSql(db.prisma), workspaceId); // as the seeds do after a bulk insert
     const response = await get(gateway, key, "from=2026-09-01T00:00:00Z&to=2026-09-02T00:00:00Z", "/api/billing/usage/export");
     expect(response.headers.get("x-export-truncated")).toBe("true");
     expect(response.headers.get("x-export-row-limit")).toBe("10000");
