@@ -319,6 +319,25 @@ describe("ledger writes", () => {
     expect(mismatch.data!.recordExecution).toMatchObject({ __typename: "ValidationError", issues: [{ path: ["costBreakdown"] }] });
   });
 
+  test("deleting a workspace deletes its usage, ledger, lots and allocations", async ({ gateway, db }) => {
+    const tenant = await createTenant(db, "gone");
+    const written = await gateway.graphql(RecordUsage, { records: [usage("g-1", "10"), usage("g-2", "20")] }, bearer(tenant.keys.write));
+    expect(written.data!.recordUsage).toMatchObject({ accepted: 2 });
+    const rows = async () => {
+      const [counts] = await db.prisma.$queryRawUnsafe<Record<string, number>[]>(
+        `SELECT (SELECT COUNT(*)::int FROM "UsageRecord" WHERE "workspaceId" = $1::uuid) AS usage,
+          (SELECT COUNT(*)::int FROM "CreditTransaction" WHERE "workspaceId" = $1::uuid) AS ledger,
+          (SELECT COUNT(*)::int FROM "CreditLot" WHERE "workspaceId" = $1::uuid) AS lots,
+          (SELECT COUNT(*)::int FROM "CreditAllocation" WHERE "workspaceId" = $1::uuid) AS allocations`,
+        tenant.workspaceId,
+      );
+      return counts;
+    };
+    expect(await rows()).toEqual({ usage: 2, ledger: 3, lots: 1, allocations: 2 });
+    await db.prisma.workspace.delete({ where: { id: tenant.workspaceId } });
+    expect(await rows()).toEqual({ usage: 0, ledger: 0, lots: 0, allocations: 0 });
+  });
+
   test("keeps each execution's running monthly total when executions arrive late, by its workspace's calendar month", async ({ gateway, db, clock }) => {
     const tenant = await createTenant(db, "late");
     await db.prisma.workspace.update({ where: { id: tenant.workspaceId }, data: { timeZone: "Asia/Kolkata" } });
