@@ -39,7 +39,7 @@ export async function rebuildMonthToDate(run: RunSql, workspaceId: string): Prom
   await run(
     `UPDATE "Execution" e SET "monthToDateUsd" = r.running
     FROM (
-      SELECT x.id, SUM(x."costUsd") OVER (PARTITION BY date_trunc('month', x."startedAt" AT TIME ZONE w."timeZone") ORDER BY x."startedAt", x.id) AS running
+      SELECT x.id, SUM(x."costUsd") OVER (PARTITION BY ${monthStart('x."startedAt"', 'w."timeZone"')} ORDER BY x."startedAt", x.id) AS running
       FROM "Execution" x JOIN "Workspace" w ON w.id = x."workspaceId" WHERE x."workspaceId" = $1::uuid
     ) r
     WHERE e.id = r.id AND e."monthToDateUsd" IS DISTINCT FROM r.running`,
