@@ -65,6 +65,7 @@ const MonthExecutions = graphql(`
     workspace { executions(from: $from, first: 50, order: OLDEST_FIRST) { edges { node { costUsd monthToDateUsd billingType } } } }
   }
 `);
+
 const usage = (key: string, units = "1", sku = "llm-gpt-4o-input") => ({ idempotencyKey: key, sku, units });
 
 const test = gatewayTest().extend("acme", { scope: "file" }, async ({ db }) => {
