@@ -2,12 +2,12 @@
 // credits becomes a lot, every debit is allocated as the migration's comment says, and no balance
 // changes, not even later: credits whose expiry passed before the migration, and that the old
 // ledger still counted, keep counting.
-import { describe, expect, test as base } from "vitest";
+import { describe, expect } from "vitest";
 import type { Database } from "../../src/db/client.js";
 import { frozenClock } from "../../src/domain/clock.js";
 import { creditBalance } from "../../src/domain/ledger.js";
 import { migrate, readMigrationFiles } from "../../src/db/migrate.js";
-import { emptyDatabase } from "../helpers/database.js";
+import { emptyDatabaseTest } from "../helpers/fixtures.js";
 import { operatorAt } from "../helpers/gateway.js";
 import { ledgerViolations } from "../helpers/ledger-invariants.js";
 
@@ -16,11 +16,7 @@ const T = Date.parse("2026-03-01T00:00:00Z");
 const H = 3_600_000;
 const DAY = 24 * H;
 
-const test = base.extend("db", { scope: "file" }, async ({}, { onCleanup }) => {
-  const database = await emptyDatabase();
-  onCleanup(() => database.drop());
-  return database.open();
-});
+const test = emptyDatabaseTest();
 
 type Row = [type: string, amount: number, at: number, extra?: { money?: string; expiresAt?: number }];
 

@@ -1,8 +1,8 @@
 // The month-to-date migration fills each execution's running total from the executions already
 // stored: per workspace, per calendar month of the workspace's own zone, in (startedAt, id) order.
-import { describe, expect, test as base } from "vitest";
+import { describe, expect } from "vitest";
 import { migrate, readMigrationFiles } from "../../src/db/migrate.js";
-import { emptyDatabase } from "../helpers/database.js";
+import { emptyDatabaseTest } from "../helpers/fixtures.js";
 
 const MIGRATION = "20261210000000_execution_month_to_date";
 const H = 3_600_000;
@@ -10,11 +10,7 @@ const H = 3_600_000;
 const KOLKATA_MARCH = Date.parse("2026-02-28T18:30:00Z");
 const UTC_MARCH = Date.parse("2026-03-01T00:00:00Z");
 
-const test = base.extend("db", { scope: "file" }, async ({}, { onCleanup }) => {
-  const database = await emptyDatabase();
-  onCleanup(() => database.drop());
-  return database.open();
-});
+const test = emptyDatabaseTest();
 
 describe("the month-to-date migration", () => {
   test("fills every execution's running total by its workspace's calendar month", async ({ db }) => {

@@ -2,10 +2,11 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, test as base } from "vitest";
+import { describe, expect } from "vitest";
 import { migrate, MIGRATIONS_DIR, MigrationError, pendingMigrations, readMigrationFiles } from "../../src/db/migrate.js";
 import { openPostgres } from "../../src/db/client.js";
 import { createPostgresDatabase, emptyDatabase, POSTGRES_OPTIONS, usingPostgres } from "../helpers/database.js";
+import { emptyDatabaseTest } from "../helpers/fixtures.js";
 
 /** A migrations folder with the real migrations plus extra ones. */
 function migrationsWith(extra: Record<string, string>): string {
@@ -18,12 +19,7 @@ function migrationsWith(extra: Record<string, string>): string {
   return dir;
 }
 
-/** One empty database for the file; its tests run in order and build on each other's migrations. */
-const test = base.extend("db", { scope: "file" }, async ({}, { onCleanup }) => {
-  const database = await emptyDatabase();
-  onCleanup(() => database.drop());
-  return database.open();
-});
+const test = emptyDatabaseTest();
 
 describe("migration runner", () => {
   test("applies every migration once and records it in Prisma's ledger with a sha256 checksum", async ({ db }) => {

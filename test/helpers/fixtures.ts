@@ -4,7 +4,7 @@ import { test as base } from "vitest";
 import type { DemoOptions } from "../../src/seed/demo.js";
 import { seedDemo } from "../../src/seed/demo.js";
 import { hourOf, TestClock } from "./clock.js";
-import { createPostgresDatabase, createTestDatabase } from "./database.js";
+import { createPostgresDatabase, createTestDatabase, emptyDatabase } from "./database.js";
 import { startGateway } from "./gateway.js";
 import { createTenant } from "./tenants.js";
 
@@ -51,3 +51,11 @@ export function processesTest(options: GatewayTestOptions = {}) {
     return database;
   });
 }
+
+/** One empty, unmigrated database for the file (migration tests); its tests build on each other's migrations. */
+export const emptyDatabaseTest = () =>
+  base.extend("db", { scope: "file" }, async ({}, { onCleanup }) => {
+    const database = await emptyDatabase();
+    onCleanup(() => database.drop());
+    return database.open();
+  });
