@@ -3,6 +3,7 @@
 // rows per day (or month, or hour at the edges) instead of every charge.
 // Writes upsert them in the transaction of the charge; rebuilds recompute a workspace after bulk
 // loads. Rollup reads combine them with raw rows at the edges of a window in one statement.
+import { arrayLiteral } from "./bulk-insert.js";
 import { rebuildMonthToDate } from "./executions.js";
 import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
 
@@ -72,7 +73,7 @@ const UPSERT_USAGE_AGGREGATES = `WITH batch AS MATERIALIZED (SELECT * FROM "Usag
 
 /** Adds usage records to the usage tables. */
 export async function addUsageToAggregates(run: RunSql, usageRecordIds: bigint[]): Promise<void> {
-  if (usageRecordIds.length > 0) await run(UPSERT_USAGE_AGGREGATES, [usageRecordIds.map(String)]);
+  if (usageRecordIds.length > 0) await run(UPSERT_USAGE_AGGREGATES, [arrayLiteral(usageRecordIds)]);
 }
 
 const executionAggregateSelect = (where: string) => `

@@ -19,6 +19,36 @@ export interface InsertOptions {
 
 const isEnum = (type: string) => type.startsWith('"');
 
+// Text that an array literal keeps as it is without quotes: no quote, backslash, comma, brace or
+// space (numbers, ids, instants, most keys), and not the word NULL.
+const BARE = /^[\w.:+-]+$/;
+const NULL_WORD = /^null$/i;
+const ESCAPED = /["\\]/g;
+
+const unexpected = (value: object): never => {
+  throw new TypeError(`arrayLiteral: cannot write a ${value.constructor?.name ?? "object"} as an array element`);
+};
+
+/**
+ * A PostgreSQL array literal of these values (null and undefined as NULL, dates as ISO 8601), for
+ * a `$n::type[]` parameter. Written here rather than left to pg, whose arrayString builds the
+ * literal by adding element after element to a string, each quoted: for a batch of 1,000 usage
+ * records that was a quarter of everything the ingestion allocated (8 MB a batch).
+ */
+export function arrayLiteral(values: readonly unknown[]): string {
+  const elements = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value === null || value === undefined) {
+      elements[i] = "NULL";
+      continue;
+    }
+    const text = value instanceof Date ? value.toISOString() : typeof value === "object" ? unexpected(value) : String(value);
+    elements[i] = BARE.test(text) && !NULL_WORD.test(text) ? text : `"${text.replace(ESCAPED, "\\$&")}"`;
+  }
+  return `{${elements.join(",")}}`;
+}
+
 export async function insertRows(run: RunSql, table: string, columns: ColumnSpec[], rows: unknown[][], options: InsertOptions = {}): Promise<unknown[]> {
   if (rows.length === 0) return [];
   const constants = options.constants ?? [];
@@ -26,7 +56,7 @@ export async function insertRows(run: RunSql, table: string, columns: ColumnSpec
   const constantSql = constants.map((c, i) => `$${i + 1}::${c.type}`);
   // Enum values travel as text and are cast per element.
   const arrays = columns.map((column, i) => {
-    params.push(rows.map((row) => row[i] ?? null));
+    params.push(arrayLiteral(rows.map((row) => row[i])));
     return `$${params.length}::${isEnum(column.type) ? "text" : column.type}[]`;
   });
   const aliases = columns.map((_, i) => `c${i}`);

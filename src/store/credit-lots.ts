@@ -1,6 +1,6 @@
 // SQL of the credit-lot family: lots, the allocations that say which lot paid for which debit, and
 // the overdraft still owed. Writes run inside the ledger's transaction, under its workspace lock.
-import { insertRows, type ColumnSpec } from "./bulk-insert.js";
+import { arrayLiteral, insertRows, type ColumnSpec } from "./bulk-insert.js";
 import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
 
 const openLot = {
@@ -94,9 +94,9 @@ export async function updateLotRemainders(run: RunSql, lots: LotRemainder[]): Pr
      FROM unnest($1::int8[], $2::numeric[], $3::numeric[], $4::int8[], $5::timestamptz[], $6::timestamptz[]) AS u(id, credits, cost, expiration, first, last)
      WHERE l.id = u.id`,
     [
-      lots.map((lot) => lot.id.toString()), lots.map((lot) => lot.remainingCredits), lots.map((lot) => lot.remainingCostUsd),
-      lots.map((lot) => lot.expirationTransactionId?.toString() ?? null),
-      lots.map((lot) => lot.firstDrawnAt?.toISOString() ?? null), lots.map((lot) => lot.lastDrawnAt?.toISOString() ?? null),
+      arrayLiteral(lots.map((lot) => lot.id)), arrayLiteral(lots.map((lot) => lot.remainingCredits)), arrayLiteral(lots.map((lot) => lot.remainingCostUsd)),
+      arrayLiteral(lots.map((lot) => lot.expirationTransactionId)),
+      arrayLiteral(lots.map((lot) => lot.firstDrawnAt)), arrayLiteral(lots.map((lot) => lot.lastDrawnAt)),
     ],
   );
 }
@@ -136,12 +136,12 @@ export async function owedAllocations(run: RunSql, workspaceId: string): Promise
 /** Owed rows that lots settled: each shrinks to what is still owed, or goes when nothing is. */
 export async function reduceOwed(run: RunSql, owed: { id: bigint; credits: string }[]): Promise<void> {
   if (owed.length === 0) return;
-  await run(`DELETE FROM "CreditAllocation" WHERE id = ANY($1::int8[]) AND "lotId" IS NULL`, [owed.filter((o) => o.credits === "0").map((o) => o.id.toString())]);
+  await run(`DELETE FROM "CreditAllocation" WHERE id = ANY($1::int8[]) AND "lotId" IS NULL`, [arrayLiteral(owed.filter((o) => o.credits === "0").map((o) => o.id))]);
   const left = owed.filter((o) => o.credits !== "0");
   if (left.length === 0) return;
   await run(
     `UPDATE "CreditAllocation" a SET credits = u.credits FROM unnest($1::int8[], $2::numeric[]) AS u(id, credits) WHERE a.id = u.id`,
-    [left.map((o) => o.id.toString()), left.map((o) => o.credits)],
+    [arrayLiteral(left.map((o) => o.id)), arrayLiteral(left.map((o) => o.credits))],
   );
 }
 
@@ -151,7 +151,7 @@ export async function addSettlements(run: RunSql, settled: { id: bigint; costUsd
   await run(
     `UPDATE "CreditTransaction" c SET "costUsd" = c."costUsd" + u.cost, "lotDraws" = concat_ws(' ', c."lotDraws", u.draws)
      FROM unnest($1::int8[], $2::numeric[], $3::text[]) AS u(id, cost, draws) WHERE c.id = u.id`,
-    [settled.map((s) => s.id.toString()), settled.map((s) => s.costUsd), settled.map((s) => s.draws)],
+    [arrayLiteral(settled.map((s) => s.id)), arrayLiteral(settled.map((s) => s.costUsd)), arrayLiteral(settled.map((s) => s.draws))],
   );
 }
 

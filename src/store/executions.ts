@@ -2,6 +2,7 @@
 // (kept on each execution as it is written) from which its Included/On-Demand type is derived at
 // read time.
 import type { Execution, Workflow } from "../db/generated/client.js";
+import { arrayLiteral } from "./bulk-insert.js";
 import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
 
 /** The workflow of that name in the workspace, created if new. */
@@ -24,7 +25,7 @@ export async function monthToDateTotals(run: RunSql, executionIds: readonly bigi
     `SELECT p.id, p."costUsd" AS cost, p."monthToDateUsd" AS running, w."monthlyLimitUsd" AS limit
     FROM "Execution" p JOIN "Workspace" w ON w.id = p."workspaceId"
     WHERE p.id = ANY($1::bigint[])`,
-    [executionIds.map(String)],
+    [arrayLiteral(executionIds)],
   ));
 }
 

@@ -2,7 +2,7 @@
 // read of exact prices, and the newest change per UTC day that FOCUS metadata reports.
 import type { Database } from "../db/client.js";
 import { Prisma, type UsageRecord } from "../db/generated/client.js";
-import { allocateIds, insertRows, type ColumnSpec } from "./bulk-insert.js";
+import { allocateIds, arrayLiteral, insertRows, type ColumnSpec } from "./bulk-insert.js";
 import { col, parseRows, type RunSql } from "./rows.js";
 
 /** A usage record about to be stored; prices and credits already computed. */
@@ -44,7 +44,7 @@ export async function insertUsageRecords(run: RunSql, workspaceId: string, recor
 
 /** Removes records of the workspace inserted earlier in the same transaction (those the balance could not pay for). */
 export async function deleteUsageRecords(run: RunSql, workspaceId: string, ids: bigint[]): Promise<void> {
-  if (ids.length > 0) await run(`DELETE FROM "UsageRecord" WHERE "workspaceId" = $1::uuid AND id = ANY($2::int8[])`, [workspaceId, ids.map(String)]);
+  if (ids.length > 0) await run(`DELETE FROM "UsageRecord" WHERE "workspaceId" = $1::uuid AND id = ANY($2::int8[])`, [workspaceId, arrayLiteral(ids)]);
 }
 
 /**
@@ -64,7 +64,7 @@ export async function existingUsageKeys(run: RunSql, workspaceId: string, keys: 
   if (keys.length === 0) return new Map();
   const rows = parseRows({ idempotencyKey: col.text(), id: col.bigint() }, await run(
     `SELECT "idempotencyKey", id FROM "UsageRecord" WHERE "workspaceId" = (SELECT $1::uuid) AND "idempotencyKey" = ANY($2::text[])`,
-    [workspaceId, keys],
+    [workspaceId, arrayLiteral(keys)],
   ));
   return new Map(rows.map((row) => [row.idempotencyKey, row.id]));
 }
