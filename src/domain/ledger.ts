@@ -28,8 +28,11 @@ export type Decimal = Prisma.Decimal;
 /** A workspace locked for a ledger write, with its open lots. */
 export type LedgerLock = LockedWorkspace & { book: LotBook };
 
+const BALANCE_LIMIT = new Decimal("1e18");
+const NEGATIVE_BALANCE_LIMIT = BALANCE_LIMIT.neg();
+
 /** Balances are numeric(24, 6), overdraft or not: one that would not fit is refused before it is written. */
-export const balanceFits = (balance: Decimal) => balance.abs().lt("1e18");
+export const balanceFits = (balance: Decimal) => balance.lt(BALANCE_LIMIT) && balance.gt(NEGATIVE_BALANCE_LIMIT);
 
 export interface CreditBalance extends LotBalance {
   usdValue: Decimal;

@@ -18,7 +18,7 @@ export interface UsagePrice {
 
 /** One VCU buys $0.10 of compute; one DIEM buys $1 a day; bundled credits and credits count credits. */
 export function priceUsage(sku: SkuPrice, units: Decimal, currency: UsageCurrency): UsagePrice {
-  const pricePerUnitUsd = new Prisma.Decimal(sku.listPriceUsd);
+  const pricePerUnitUsd = Prisma.Decimal.isDecimal(sku.listPriceUsd) ? sku.listPriceUsd : new Prisma.Decimal(sku.listPriceUsd); // decimals never change
   const costUsd = units.mul(pricePerUnitUsd).toDecimalPlaces(8);
   const credits = units.mul(sku.creditsPerUnit).toDecimalPlaces(6);
   const amount =
@@ -31,10 +31,11 @@ export function priceUsage(sku: SkuPrice, units: Decimal, currency: UsageCurrenc
  * small enough that a day's totals still fit the aggregate columns.
  */
 export const MAX_CHARGE = new Prisma.Decimal("1e9");
+const MAX_AMOUNT = MAX_CHARGE.mul(10); // in VCU, a tenth of a dollar each
 
 /** Why a priced charge cannot be stored, or null. */
 export function chargeProblem(price: UsagePrice): string | null {
-  if (price.costUsd.gte(MAX_CHARGE) || price.amount.gte(MAX_CHARGE.mul(10)) || price.credits.gte(MAX_CHARGE)) {
+  if (price.costUsd.gte(MAX_CHARGE) || price.amount.gte(MAX_AMOUNT) || price.credits.gte(MAX_CHARGE)) {
     return "is too large: one charge may cost at most 1,000,000,000 USD or credits";
   }
   return null;

@@ -157,12 +157,15 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
       const existingId = storedMeanwhile.get(key);
       if (existingId !== undefined) {
         outcomes[candidate.index] = duplicate(candidate.index, key, existingId, workspace.id);
-      } else if (!canDebit(locked, balance, candidate.credits) || !balanceFits(balance.minus(candidate.credits))) {
+        continue;
+      }
+      const after = balance.minus(candidate.credits);
+      if (!canDebit(locked, balance, candidate.credits) || !balanceFits(after)) {
         outcomes[candidate.index] = rejected(candidate.index, key, "INSUFFICIENT_CREDITS", `Insufficient credits: balance ${balance.toFixed()}, required ${candidate.credits.toFixed()}`, []);
         const id = early?.inserted.get(key);
         if (id !== undefined) unaffordable.push(id);
       } else {
-        balance = balance.minus(candidate.credits);
+        balance = after;
         paid.push(candidate);
       }
     }

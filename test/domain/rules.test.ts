@@ -143,6 +143,36 @@ describe("numbers", () => {
     expect(mulDiv(new Prisma.Decimal("999999999999.99999999"), new Prisma.Decimal("1"), new Prisma.Decimal("3"), 8).toFixed()).toBe("333333333333.33333333");
     expect(quotient(new Prisma.Decimal(1), new Prisma.Decimal(8), 2).toFixed()).toBe("0.13"); // half up
   });
+
+  it("round a × b ÷ c once, half away from zero, in any sign, as decimals of 200 digits do", () => {
+    expect(mulDiv(D("-1"), D("1"), D("8"), 2).toFixed()).toBe("-0.13");
+    expect(mulDiv(D("1"), D("-1"), D("-8"), 2).toFixed()).toBe("0.13");
+    expect(mulDiv(D("0.000000005"), D("1"), D("1"), 8).toFixed()).toBe("0.00000001");
+    expect(mulDiv(D("-0.000000004"), D("1"), D("1"), 8).toFixed()).toBe("0"); // not "-0"
+    expect(mulDiv(D("7"), D("3"), D("2"), 0).toFixed()).toBe("11");
+    expect(mulDiv(D("12.5"), D("0.000001"), D("3.2"), 20).toFixed()).toBe("0.00000390625");
+    expect(() => mulDiv(D(1), D(1), D(0), 8)).toThrow(RangeError);
+    // Against decimal.js itself, with enough digits to compute the exact value before rounding it.
+    const Exact = Prisma.Decimal.clone({ precision: 200 });
+    let seed = 7;
+    const random = (digits: number) => {
+      let text = "";
+      for (let i = 0; i < digits; i++) text += String((seed = (seed * 48_271) % 2_147_483_647) % 10);
+      return text.replace(/^0+(?=\d)/, "");
+    };
+    const number = () => {
+      const scale = (seed = (seed * 48_271) % 2_147_483_647) % 11;
+      const whole = random(1 + (seed % 12));
+      return D(`${seed % 3 === 0 ? "-" : ""}${whole}${scale ? `.${random(scale)}` : ""}`);
+    };
+    for (let i = 0; i < 2_000; i++) {
+      const [a, b, c] = [number(), number(), number()];
+      if (c.isZero()) continue;
+      const places = [0, 2, 6, 8, 12, 20][i % 6]!;
+      const expected = new Exact(a.toFixed()).mul(b.toFixed()).div(c.toFixed()).toDecimalPlaces(places, Exact.ROUND_HALF_UP).toFixed();
+      expect([a, b, c, places, mulDiv(a, b, c, places).toFixed()].join(" ")).toBe([a, b, c, places, expected].join(" "));
+    }
+  });
 });
 
 describe("text", () => {
