@@ -1,5 +1,6 @@
 // SQL of code-generation activity: totals per calendar bucket (every bucket of the range, zeros
 // included), per space, and over the whole range.
+import { arrayLiteral } from "./bulk-insert.js";
 import { col, parseRows, type RunSql } from "./rows.js";
 
 export type ActivityUnit = "day" | "week" | "month" | "quarter";
@@ -32,7 +33,7 @@ const SUMS = `COALESCE(SUM("linesAdded"), 0) AS "linesAdded", COALESCE(SUM("line
 
 export async function readActivity(run: RunSql, q: ActivityQuery, perSpace: boolean) {
   const bucket = `date_trunc('${q.unit}', "occurredAt" AT TIME ZONE $4)::date`;
-  const params = [q.workspaceIds, q.from.toISOString(), q.to.toISOString(), q.timeZone];
+  const params = [arrayLiteral(q.workspaceIds), q.from.toISOString(), q.to.toISOString(), q.timeZone];
   const [periods, spaces, summary] = await Promise.all([
     run(
       `WITH buckets AS (
