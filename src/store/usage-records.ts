@@ -1,7 +1,7 @@
 // SQL of the usage record family: batch inserts with their idempotency probe, the FOCUS export's
 // read of exact prices, and the newest change per UTC day that FOCUS metadata reports.
 import type { Database } from "../db/client.js";
-import { Prisma, type UsageRecord } from "../db/generated/client.js";
+import type { UsageRecord } from "../db/generated/client.js";
 import { allocateIds, arrayLiteral, insertRows, type ColumnSpec } from "./bulk-insert.js";
 import { col, parseRows, type RunSql } from "./rows.js";
 
@@ -30,10 +30,11 @@ export async function insertUsageRecords(run: RunSql, workspaceId: string, recor
   if (records.length === 0) return new Map();
   const ids = await allocateIds(run, "UsageRecord", records.length);
   const byKey = records.map((record, i) => ({ record, id: ids[i]! })).sort((a, b) => (a.record.idempotencyKey < b.record.idempotencyKey ? -1 : 1));
-  const values = byKey.map(({ record, id }) => [id.toString(), ...USAGE_RECORD_COLUMNS.map(({ name, type }) => {
-    const value = record[name];
-    return value instanceof Date ? value.toISOString() : type === "numeric" ? (value as Prisma.Decimal).toFixed() : value;
-  })]);
+  const values = byKey.map(({ record, id }) => {
+    const row: unknown[] = [id];
+    for (const { name } of USAGE_RECORD_COLUMNS) row.push(record[name]);
+    return row;
+  });
   const rows = parseRows({ id: col.bigint(), idempotencyKey: col.text() }, await insertRows(run, "UsageRecord", [{ name: "id", type: "int8" }, ...USAGE_RECORD_COLUMNS], values, {
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
     onConflict: `ON CONFLICT ("workspaceId", "idempotencyKey") DO NOTHING`,
@@ -49,9 +50,11 @@ export async function deleteUsageRecords(run: RunSql, workspaceId: string, ids: 
 
 /**
  * A record as stored, without reading it back: every column is what was sent (decimals already
- * fit their columns, text is refused where PostgreSQL would change it).
+ * fit their columns, text is refused where PostgreSQL would change it). Completed in place, not
+ * copied: the caller made the record for this write, and a copy of its 24 columns for each of a
+ * batch's records was 2% of an ingestion's CPU.
  */
-export const storedUsageRecord = (workspaceId: string, record: NewUsageRecord, id: bigint): UsageRecord => ({ ...record, id, workspaceId });
+export const storedUsageRecord = (workspaceId: string, record: NewUsageRecord, id: bigint): UsageRecord => Object.assign(record, { id, workspaceId });
 
 /**
  * The ids of records already stored under some of these idempotency keys, looked up in the

@@ -2,6 +2,7 @@
 // (arrayLiteral), not by the driver: every value must come back from unnest exactly as it was sent,
 // on both databases, whatever it holds.
 import { describe, expect } from "vitest";
+import { Prisma } from "../../src/db/generated/client.js";
 import { arrayLiteral } from "../../src/store/bulk-insert.js";
 import { directSql } from "../../src/store/rows.js";
 import { databaseTest } from "../helpers/fixtures.js";
@@ -20,12 +21,14 @@ describe("arrayLiteral", () => {
     expect(rows.map((row) => row.v)).toEqual(values.map((value) => value ?? null));
   });
 
-  test("numbers, numerics, bigints, booleans and dates keep their values", async ({ db }) => {
+  test("numbers, numerics, decimals, bigints, booleans and dates keep their values", async ({ db }) => {
     const at = new Date("2026-03-29T01:30:00.123Z");
     const column = async (type: string, values: unknown[]) =>
       ((await directSql(db)(`SELECT v::text AS v FROM unnest($1::${type}[]) WITH ORDINALITY AS u(v, n) ORDER BY n`, [arrayLiteral(values)])) as { v: string | null }[])
         .map((row) => row.v);
     expect(await column("numeric", ["0.0000025", "-12.5", 7, null])).toEqual(["0.0000025", "-12.5", "7", null]);
+    // Decimals by their exact digits, never in exponent form.
+    expect(await column("numeric", [new Prisma.Decimal("1e-7"), new Prisma.Decimal("123456789012345678.123456")])).toEqual(["0.0000001", "123456789012345678.123456"]);
     expect(await column("int8", [9007199254740993n, "1"])).toEqual(["9007199254740993", "1"]);
     expect(await column("bool", [true, false])).toEqual(["true", "false"]);
     const [instant] = (await directSql(db)(`SELECT (($1::timestamptz[])[1] = $2::timestamptz) AS same`, [arrayLiteral([at, null]), at.toISOString()])) as { same: boolean }[];
@@ -39,5 +42,6 @@ describe("arrayLiteral", () => {
 
   test("refuses an object it cannot write, instead of sending its JSON", () => {
     expect(() => arrayLiteral([{ units: 1 }])).toThrow(/cannot write a Object/);
+    expect(() => arrayLiteral([[1, 2]])).toThrow(/cannot write a Array/);
   });
 });
