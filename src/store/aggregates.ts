@@ -307,7 +307,7 @@ export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSql
     const lastInstant = () => `(("day"::date + 1)::timestamp AT TIME ZONE ${dayZone()}) - interval '1 microsecond'`;
     // In the days' own zone a day's bucket is that of its date.
     const bucket = days.zone === q.timeZone && !days.late.length ? `date_trunc('${q.unit}', "day"::date::timestamp) AT TIME ZONE ${zone()}`
-      : bucketOf(days.late.length ? `CASE WHEN "day"::date = ANY(${param(days.late)}::date[]) THEN ${lastInstant()} ELSE ${firstInstant()} END` : firstInstant());
+      : bucketOf(days.late.length ? `CASE WHEN "day"::date = ANY(${param(arrayLiteral(days.late))}::date[]) THEN ${lastInstant()} ELSE ${firstInstant()} END` : firstInstant());
     // Each period's bucket is computed once and joined to its rows: zone arithmetic per row costs
     // more than the scan. OFFSET 0 keeps PostgreSQL from moving the arithmetic back above the join.
     const buckets = `SELECT "day"::date AS "day", ${bucket} AS b

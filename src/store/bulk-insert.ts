@@ -35,9 +35,10 @@ function objectText(value: object): string {
 
 /**
  * A PostgreSQL array literal of these values (null and undefined as NULL, dates as ISO 8601,
- * decimals as their exact digits), for a `$n::type[]` parameter. Written here rather than left to pg, whose arrayString builds the
- * literal by adding element after element to a string, each quoted: for a batch of 1,000 usage
- * records that was a quarter of everything the ingestion allocated (8 MB a batch).
+ * decimals as their exact digits), for a `$n::type[]` parameter; the stores pass every array so.
+ * Written here rather than left to pg, whose arrayString builds the literal by adding element
+ * after element to a string, each quoted: for a batch of 1,000 usage records that was a quarter
+ * of everything the ingestion allocated (8 MB a batch).
  */
 export function arrayLiteral(values: readonly unknown[]): string {
   const elements = new Array<string>(values.length);

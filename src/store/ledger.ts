@@ -1,6 +1,6 @@
 // SQL of the credit ledger family: the workspace row's balance and lock, and ledger rows.
 import type { CreditTransaction, CreditTransactionType } from "../db/generated/client.js";
-import { ascendingIds, insertRows, type ColumnSpec } from "./bulk-insert.js";
+import { arrayLiteral, ascendingIds, insertRows, type ColumnSpec } from "./bulk-insert.js";
 import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
 
 const lockedWorkspace = {
@@ -133,7 +133,7 @@ export async function ledgerPage(run: RunSql, q: LedgerPageQuery): Promise<Credi
   const param = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
   const where = [
     `"workspaceId" >= $1::uuid AND "workspaceId" <= $1::uuid`,
-    ...(q.types?.length ? [`"type"::text = ANY(${param(q.types, "text[]")})`] : []),
+    ...(q.types?.length ? [`"type"::text = ANY(${param(arrayLiteral(q.types), "text[]")})`] : []),
     ...(q.from ? [`"occurredAt" >= ${param(q.from.toISOString(), "timestamptz")}`] : []),
     ...(q.to ? [`"occurredAt" < ${param(q.to.toISOString(), "timestamptz")}`] : []),
     ...(q.above != null ? [`id > ${param(q.above.toString(), "int8")}`] : []),
