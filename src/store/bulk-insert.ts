@@ -1,6 +1,7 @@
 // One bulk insert for every table: INSERT … SELECT FROM unnest(…) WITH ORDINALITY, one statement
 // per batch. PGlite and PostgreSQL both take it, it is many times faster than row-by-row inserts,
-// and rows keep their input order (so do their ids).
+// and rows keep their input order (so do their ids). Its arrays are written by arrayLiteral, which
+// every store uses for its array parameters.
 import { Prisma } from "../db/generated/client.js";
 import { col, parseRows, type RunSql } from "./rows.js";
 
