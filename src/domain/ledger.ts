@@ -290,6 +290,13 @@ function lotStateFilter(state: LotState, now: Date): Prisma.CreditLotWhereInput 
   }
 }
 
+/** Lots of a workspace by id, for callers that may read billing (none for others): those its allocations name. */
+export async function creditLotsIn(ctx: RequestContext, workspaceId: string, ids: readonly bigint[]): Promise<Map<bigint, CreditLot>> {
+  if (!ctx.access.has(workspaceId, "read:billing")) return new Map();
+  const rows = await ctx.db.prisma.creditLot.findMany({ where: { workspaceId, id: { in: [...ids] } } });
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
 /** Workspace.creditLots: newest first, optionally only some states at the request's now. */
 export async function creditLotsConnection(ctx: RequestContext, target: WorkspaceTarget, filter: { states?: LotState[] | null }, args: ConnectionArgs): Promise<Connection<CreditLot>> {
   const workspace = await workspaceFor(ctx, target, "read:billing");

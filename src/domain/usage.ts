@@ -236,7 +236,7 @@ function priceRecord(ctx: RequestContext, input: ParsedRecord, sku: Sku | undefi
 /**
  * Usage records of a workspace by id, for callers that may read billing (none for others): the
  * records a batch's duplicates point at (a key that only writes gets their ids, not what other
- * writers stored under the keys it repeats), and those a live event names.
+ * writers stored under the keys it repeats), those USAGE ledger rows debit, and those a live event names.
  */
 export async function usageRecordsIn(ctx: RequestContext, workspaceId: string, ids: readonly bigint[]): Promise<Map<bigint, UsageRecord>> {
   if (!ctx.access.has(workspaceId, "read:billing")) return new Map();

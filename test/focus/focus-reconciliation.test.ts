@@ -109,7 +109,8 @@ describe("FOCUS reconciliation with the lots", () => {
 
       // ContractApplied names every credit a purchase lot gave, and its cost: no more, no less.
       const applied = appliedTotals(rows);
-      const fromPurchases = await db.prisma.creditAllocation.aggregate({ where: { workspaceId, lot: { source: "PURCHASE" } }, _sum: { credits: true, costUsd: true } });
+      const purchaseLots = await db.prisma.creditLot.findMany({ where: { workspaceId, source: "PURCHASE" }, select: { id: true } });
+      const fromPurchases = await db.prisma.creditAllocation.aggregate({ where: { workspaceId, lotId: { in: purchaseLots.map((lot) => lot.id) } }, _sum: { credits: true, costUsd: true } });
       expect([X.toText(applied.quantity), X.toText(applied.cost)]).toEqual([
         X.toText(X.parseExact(fromPurchases._sum.credits?.toFixed() ?? "0")!), X.toText(X.parseExact(fromPurchases._sum.costUsd?.toFixed() ?? "0")!),
       ]);

@@ -66,6 +66,10 @@ const MonthExecutions = graphql(`
   }
 `);
 
+const LedgerLinks = graphql(`
+  query LedgerLinks { workspace { creditTransactions(first: 10, order: OLDEST_FIRST) { nodes { type usageRecord { idempotencyKey } allocations { lot { id } credits } } } } }
+`);
+
 const usage = (key: string, units = "1", sku = "llm-gpt-4o-input") => ({ idempotencyKey: key, sku, units });
 
 const test = gatewayTest().extend("acme", { scope: "file" }, async ({ db }) => {
@@ -318,6 +322,31 @@ describe("ledger writes", () => {
       bearer(acme.keys.admin),
     );
     expect(mismatch.data!.recordExecution).toMatchObject({ __typename: "ValidationError", issues: [{ path: ["costBreakdown"] }] });
+  });
+
+  test("a USAGE row names the record it debits and each allocation its lot, read in one statement per page", async ({ gateway, db, acme: _withPriceList }) => {
+    const tenant = await createTenant(db, "links");
+    const other = await createTenant(db, "links-other");
+    await gateway.graphql(RecordUsage, { records: [usage("l-1", "10"), usage("l-2", "20")] }, bearer(tenant.keys.write));
+    await gateway.graphql(RecordUsage, { records: [usage("l-1", "30")] }, bearer(other.keys.write));
+    const grantLot = await db.prisma.creditLot.findFirstOrThrow({ where: { workspaceId: tenant.workspaceId } });
+    const statements: string[] = [];
+    const stop = db.onQuery((sql) => statements.push(sql));
+    const rows = (await gateway.graphql(LedgerLinks, {}, bearer(tenant.keys.admin))).data!.workspace!.creditTransactions!.nodes;
+    stop();
+    expect([/FROM "(public"\.")?UsageRecord"/, /FROM "(public"\.")?CreditLot"/].map((table) => statements.filter((sql) => table.test(sql)).length)).toEqual([1, 1]);
+    expect(rows).toEqual([
+      { type: "GRANT", usageRecord: null, allocations: [] },
+      { type: "USAGE", usageRecord: { idempotencyKey: "l-1" }, allocations: [{ lot: { id: expect.any(String) }, credits: "2.5" }] },
+      { type: "USAGE", usageRecord: { idempotencyKey: "l-2" }, allocations: [{ lot: { id: expect.any(String) }, credits: "5" }] },
+    ]);
+    expect(new Set(rows.flatMap((row) => row.allocations.map((a) => a.lot!.id)))).toEqual(new Set([rows[1]!.allocations[0]!.lot!.id]));
+    expect((await db.prisma.creditAllocation.findMany({ where: { workspaceId: tenant.workspaceId } })).map((a) => a.lotId)).toEqual([grantLot.id, grantLot.id]);
+    // The other tenant's ledger names only its own record and lot.
+    const theirs = (await gateway.graphql(LedgerLinks, {}, bearer(other.keys.admin))).data!.workspace!.creditTransactions!.nodes;
+    expect(theirs[1]).toMatchObject({ usageRecord: { idempotencyKey: "l-1" }, allocations: [{ credits: "7.5" }] });
+    expect(theirs[1]!.allocations[0]!.lot!.id).not.toBe(rows[1]!.allocations[0]!.lot!.id);
+    expect(await ledgerViolations(db, tenant.workspaceId)).toEqual({});
   });
 
   test("deleting a workspace deletes its usage, ledger, lots and allocations", async ({ gateway, db }) => {

@@ -1,7 +1,7 @@
 // What must hold of a workspace's ledger and lots after any history: the running balance, each
 // lot's credits and cost accounted for by its allocations, each debit paid in full (by lots or as
 // overdraft owed) at the cost of what it took, and recorded as drawn (lotDraws), and the balance
-// equal to the lots less what is owed.
+// equal to the lots less what is owed; and the links between them that no foreign key checks.
 import type { Database } from "../../src/db/client.js";
 
 const CHECKS: Record<string, string> = {
@@ -25,6 +25,13 @@ const CHECKS: Record<string, string> = {
     AND NOT EXISTS (SELECT 1 FROM "CreditLot" l WHERE l."transactionId" = c.id AND l."originalCredits" = c.amount)`,
   "a usage record is debited once": `SELECT u.id FROM "UsageRecord" u WHERE u."workspaceId" = $1::uuid
     AND (SELECT COUNT(*) FROM "CreditTransaction" c WHERE c."usageRecordId" = u.id AND c.type = 'USAGE') <> 1`,
+  // Links the database does not check (no foreign keys on the ledger's hot inserts): the ledger writes both ends.
+  "a USAGE row's record is one of its workspace's": `SELECT c.id FROM "CreditTransaction" c WHERE c."workspaceId" = $1::uuid AND c."usageRecordId" IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM "UsageRecord" u WHERE u.id = c."usageRecordId" AND u."workspaceId" = c."workspaceId")`,
+  "an allocation's lot is one of its workspace's": `SELECT a.id FROM "CreditAllocation" a WHERE a."workspaceId" = $1::uuid AND a."lotId" IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM "CreditLot" l WHERE l.id = a."lotId" AND l."workspaceId" = a."workspaceId")`,
+  "a usage record's key exists": `SELECT u.id FROM "UsageRecord" u WHERE u."workspaceId" = $1::uuid AND u."apiKeyId" IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM "ApiKey" k WHERE k.id = u."apiKeyId")`,
   "the balance is the lots less what is owed": `SELECT w.id FROM "Workspace" w WHERE w.id = $1::uuid AND w."creditBalance" <>
     (SELECT COALESCE(SUM("remainingCredits"), 0) FROM "CreditLot" WHERE "workspaceId" = w.id)
     - (SELECT COALESCE(SUM(credits), 0) FROM "CreditAllocation" WHERE "workspaceId" = w.id AND "lotId" IS NULL)`,

@@ -37,7 +37,12 @@ export const CreditLotRef = builder.prismaNode("CreditLot", {
 builder.prismaObject("CreditAllocation", {
   description: "Credits a lot gave to a debit or an expiration, and what they had cost.",
   fields: (t) => ({
-    lot: t.relation("lot", { nullable: true, description: "Null for overdraft still owed; the next lots the workspace receives settle it." }),
+    lot: t.field({
+      type: CreditLotRef,
+      nullable: true,
+      description: "Null for overdraft still owed; the next lots the workspace receives settle it.",
+      resolve: (a, _args, ctx) => (a.lotId === null ? null : ctx.loaders.creditLot.load({ workspaceId: a.workspaceId, id: a.lotId })),
+    }),
     credits: t.field({ type: "Decimal", description: "Credits the lot gave (or, without a lot, credits still owed).", resolve: (a) => a.credits }),
     costUsd: t.field({
       type: "Decimal",

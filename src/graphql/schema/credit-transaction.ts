@@ -6,6 +6,7 @@ import { builder } from "../builder.js";
 import { TOTAL_COUNT, totalCount } from "./connections.js";
 import { CreditTransactionTypeEnum, SortOrderEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
+import { UsageRecordRef } from "./usage-record.js";
 import { WorkspaceRef, workspaceTarget } from "./workspace.js";
 
 export const CreditTransactionRef = builder.prismaNode("CreditTransaction", {
@@ -47,7 +48,12 @@ export const CreditTransactionRef = builder.prismaNode("CreditTransaction", {
       description: "Which lots paid for a debit, or the lot an EXPIRATION row expired; what each gave and what that had cost.",
       query: { orderBy: { id: "asc" } },
     }),
-    usageRecord: t.relation("usageRecord", { nullable: true, description: "The metered charge a USAGE row debits; null otherwise." }),
+    usageRecord: t.field({
+      type: UsageRecordRef,
+      nullable: true,
+      description: "The metered charge a USAGE row debits; null otherwise.",
+      resolve: (row, _args, ctx) => (row.usageRecordId === null ? null : ctx.loaders.usageRecord.load({ workspaceId: row.workspaceId, id: row.usageRecordId })),
+    }),
     execution: t.relation("execution", { nullable: true, description: "The execution a USAGE row charges (chargeCredits); null otherwise." }),
   }),
 });

@@ -159,7 +159,7 @@ const UsageRecordResult = builder.objectRef<UsageOutcome>("UsageRecordResult").i
       nullable: true,
       description: "The stored record: the one accepted, or for a duplicate the one stored earlier under its key (null for a duplicate unless the caller has read:billing).",
       resolve: (r, _args, ctx) =>
-        r.status === "ACCEPTED" ? r.record : r.status === "DUPLICATE" ? ctx.loaders.duplicateRecord.load({ workspaceId: r.workspaceId, id: r.existingId }) : null,
+        r.status === "ACCEPTED" ? r.record : r.status === "DUPLICATE" ? ctx.loaders.usageRecord.load({ workspaceId: r.workspaceId, id: r.existingId }) : null,
     }),
     existingUsageRecordId: t.id({
       nullable: true,
