@@ -200,7 +200,7 @@ export class LotBook {
     const take = (lot: OpenLot, credits: Decimal, transaction: TxRef, at: Date) => {
       const costUsd = costOfTake(lot, credits);
       lot.remainingCredits = lot.remainingCredits.minus(credits);
-      lot.remainingCostUsd = lot.remainingCostUsd.minus(costUsd);
+      if (!costUsd.isZero()) lot.remainingCostUsd = lot.remainingCostUsd.minus(costUsd);
       if (!lot.firstDrawnAt || at < lot.firstDrawnAt) lot.firstDrawnAt = at;
       if (!lot.lastDrawnAt || at > lot.lastDrawnAt) lot.lastDrawnAt = at;
       if (!created.has(lot)) touched.add(lot);
