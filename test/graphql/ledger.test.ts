@@ -3,6 +3,7 @@
 import { describe, expect } from "vitest";
 import type { Database } from "../../src/db/client.js";
 import { Prisma } from "../../src/db/generated/client.js";
+import { encodeGlobalId } from "../../src/domain/rules/global-ids.js";
 import { insertPriceList } from "../../src/seed/price-list.js";
 import { graphql } from "../gql/index.js";
 import { gatewayTest } from "../helpers/fixtures.js";
@@ -325,11 +326,14 @@ describe("ledger writes", () => {
   });
 
   test("a USAGE row names the record it debits and each allocation its lot, read in one statement per page", async ({ gateway, db, acme: _withPriceList }) => {
-    const tenant = await createTenant(db, "links");
+    const tenant = await createTenant(db, "links"); // 1,000 credits at priority 50
     const other = await createTenant(db, "links-other");
+    // A lot drawn first and too small for the second record: the page names two lots.
+    await gateway.graphql(Grant, { input: { credits: "3", priority: 10 } }, bearer(tenant.keys.admin));
     await gateway.graphql(RecordUsage, { records: [usage("l-1", "10"), usage("l-2", "20")] }, bearer(tenant.keys.write));
     await gateway.graphql(RecordUsage, { records: [usage("l-1", "30")] }, bearer(other.keys.write));
-    const grantLot = await db.prisma.creditLot.findFirstOrThrow({ where: { workspaceId: tenant.workspaceId } });
+    const lots = await db.prisma.creditLot.findMany({ where: { workspaceId: tenant.workspaceId }, orderBy: { priority: "asc" } });
+    const [first, opening] = lots.map((lot) => ({ id: encodeGlobalId("CreditLot", lot.id) }));
     const statements: string[] = [];
     const stop = db.onQuery((sql) => statements.push(sql));
     const rows = (await gateway.graphql(LedgerLinks, {}, bearer(tenant.keys.admin))).data!.workspace!.creditTransactions!.nodes;
@@ -337,15 +341,14 @@ describe("ledger writes", () => {
     expect([/FROM "(public"\.")?UsageRecord"/, /FROM "(public"\.")?CreditLot"/].map((table) => statements.filter((sql) => table.test(sql)).length)).toEqual([1, 1]);
     expect(rows).toEqual([
       { type: "GRANT", usageRecord: null, allocations: [] },
-      { type: "USAGE", usageRecord: { idempotencyKey: "l-1" }, allocations: [{ lot: { id: expect.any(String) }, credits: "2.5" }] },
-      { type: "USAGE", usageRecord: { idempotencyKey: "l-2" }, allocations: [{ lot: { id: expect.any(String) }, credits: "5" }] },
+      { type: "GRANT", usageRecord: null, allocations: [] },
+      { type: "USAGE", usageRecord: { idempotencyKey: "l-1" }, allocations: [{ lot: first, credits: "2.5" }] },
+      { type: "USAGE", usageRecord: { idempotencyKey: "l-2" }, allocations: [{ lot: first, credits: "0.5" }, { lot: opening, credits: "4.5" }] },
     ]);
-    expect(new Set(rows.flatMap((row) => row.allocations.map((a) => a.lot!.id)))).toEqual(new Set([rows[1]!.allocations[0]!.lot!.id]));
-    expect((await db.prisma.creditAllocation.findMany({ where: { workspaceId: tenant.workspaceId } })).map((a) => a.lotId)).toEqual([grantLot.id, grantLot.id]);
     // The other tenant's ledger names only its own record and lot.
     const theirs = (await gateway.graphql(LedgerLinks, {}, bearer(other.keys.admin))).data!.workspace!.creditTransactions!.nodes;
-    expect(theirs[1]).toMatchObject({ usageRecord: { idempotencyKey: "l-1" }, allocations: [{ credits: "7.5" }] });
-    expect(theirs[1]!.allocations[0]!.lot!.id).not.toBe(rows[1]!.allocations[0]!.lot!.id);
+    const [theirLot] = await db.prisma.creditLot.findMany({ where: { workspaceId: other.workspaceId } });
+    expect(theirs[1]).toEqual({ type: "USAGE", usageRecord: { idempotencyKey: "l-1" }, allocations: [{ lot: { id: encodeGlobalId("CreditLot", theirLot!.id) }, credits: "7.5" }] });
     expect(await ledgerViolations(db, tenant.workspaceId)).toEqual({});
   });
 
