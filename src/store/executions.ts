@@ -114,8 +114,8 @@ export async function executionsPage(run: RunSql, q: ExecutionPageQuery): Promis
     params,
   );
   const workflows = parseRows(workflowColumns, rows);
-  return parseRows(executionRow, rows).map((execution, i) => ({
-    ...execution,
+  // Each row gets its workflow in place: a spread would copy its thirteen columns again.
+  return parseRows(executionRow, rows).map((execution, i) => Object.assign(execution, {
     workflow: { id: execution.workflowId, workspaceId: execution.workspaceId, name: workflows[i]!.workflowName, createdAt: workflows[i]!.workflowCreatedAt },
   }));
 }
