@@ -11,7 +11,7 @@ import { migrate } from "../src/db/migrate.js";
 import { createApiKey } from "../src/domain/api-keys.js";
 import type { Scope } from "../src/domain/access.js";
 import { seedBulk } from "../src/seed/bulk.js";
-import { startServer, type RunningServer } from "../test/helpers/cli.js";
+import { nodeCommandSettings, npmStartCommand, startServer, type RunningServer } from "../test/helpers/cli.js";
 
 export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/billing_bench";
 
@@ -84,14 +84,6 @@ export async function benchKey(db: Database, workspaceId: string, scopes: Scope[
   return secret;
 }
 
-/** The environment and Node flags of `npm start` ("NAME=value … node --flag … bin/… serve"). */
-function npmStart(): { env: Record<string, string>; nodeArgs: string[] } {
-  const { scripts } = JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: { start: string } };
-  const words = scripts.start.split(/\s+/);
-  const node = words.indexOf("node");
-  const env = Object.fromEntries(words.slice(0, node).map((word) => word.split("=") as [string, string]));
-  return { env, nodeArgs: words.slice(node + 1).filter((word) => word.startsWith("--")) };
-}
 
 /** The Node that runs the gateway: this one, or BENCH_GATEWAY_NODE (another version, to compare them). */
 export const GATEWAY_NODE = (() => {
@@ -103,7 +95,7 @@ export const GATEWAY_NODE = (() => {
 
 /** The gateway on the bench database, started as `npm start` starts it (its environment and V8 flags), with these settings. */
 export function startBenchGateway(env: Record<string, string>): Promise<RunningServer> {
-  const start = npmStart();
+  const start = nodeCommandSettings(npmStartCommand());
   const nodeArgs = [...start.nodeArgs, ...(process.env.BENCH_NODE_ARGS?.split(" ") ?? [])];
   return startServer({ ...start.env, DATABASE_URL: BENCH_DATABASE_URL, LOG_LEVEL: "warn", ...env }, 120_000, nodeArgs, GATEWAY_NODE.path);
 }

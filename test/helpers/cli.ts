@@ -1,8 +1,23 @@
 // Runs the real command line in a child process, as an operator would.
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const BIN = fileURLToPath(new URL("../../bin/billing-gateway.js", import.meta.url));
+
+/** What a command line that runs Node sets ("NAME=value … node --flag … script …"): its environment and Node's flags. */
+export function nodeCommandSettings(command: string): { env: Record<string, string>; nodeArgs: string[] } {
+  const words = command.trim().split(/\s+/);
+  const node = words.indexOf("node");
+  const env = Object.fromEntries(words.slice(0, node).map((word) => word.split("=") as [string, string]));
+  return { env, nodeArgs: words.slice(node + 1).filter((word) => word.startsWith("--")) };
+}
+
+/** `npm start`'s command line, from package.json. */
+export function npmStartCommand(): string {
+  const { scripts } = JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { scripts: { start: string } };
+  return scripts.start;
+}
 const BASE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "warn" };
 
 export interface CliResult {
