@@ -201,6 +201,21 @@ describe("FOCUS export", () => {
     }
   });
 
+  test("tags each usage row with its own record's model, external user and external project", async ({ db, focus: { jsonl } }) => {
+    const usage = jsonl.rows.map((_, i) => record(jsonl, i)).filter((r) => r.ChargeCategory === "Usage");
+    const ids = usage.map((r) => BigInt(r.x_UsageRecordId!));
+    const records = new Map((await db.prisma.usageRecord.findMany({ where: { id: { in: ids } } })).map((u) => [u.id.toString(), u]));
+    const tagsOf = (u: { model: string | null; externalUserId: string | null; externalProjectId: string | null }) => {
+      const present = Object.entries({ model: u.model, externalUserId: u.externalUserId, externalProjectId: u.externalProjectId }).filter(([, value]) => value);
+      return present.length ? Object.fromEntries(present.map(([name, value]) => [`bg/${name}`, value])) : null;
+    };
+    for (const r of usage) expect([r.x_UsageRecordId, r.Tags ? JSON.parse(r.Tags) : null]).toEqual([r.x_UsageRecordId, tagsOf(records.get(r.x_UsageRecordId!)!)]);
+    // Many combinations, some without a user or a project: a mix-up between them would show above.
+    const tags = usage.map((r) => (r.Tags ? (JSON.parse(r.Tags) as Record<string, string>) : {}));
+    expect(new Set(usage.map((r) => r.Tags)).size).toBeGreaterThan(10);
+    expect([tags.some((t) => !t["bg/externalUserId"]), tags.some((t) => !t["bg/externalProjectId"]), tags.some((t) => t["bg/externalProjectId"])]).toEqual([true, true, true]);
+  });
+
   test("describes exactly the file's columns in its metadata", async ({ gateway, focus: { key, jsonl } }) => {
     const response = await fetch(`${gateway.url}/api/billing/focus-metadata?from=${FROM}&to=${TO}`, { headers: bearer(key) });
     expect(response.headers.get("cache-control")).toBe("no-store");
