@@ -84,7 +84,6 @@ export async function benchKey(db: Database, workspaceId: string, scopes: Scope[
   return secret;
 }
 
-
 /** The Node that runs the gateway: this one, or BENCH_GATEWAY_NODE (another version, to compare them). */
 export const GATEWAY_NODE = (() => {
   const path = process.env.BENCH_GATEWAY_NODE || process.execPath;

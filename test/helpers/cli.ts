@@ -4,6 +4,7 @@ import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const BIN = fileURLToPath(new URL("../../bin/billing-gateway.js", import.meta.url));
+const BASE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "warn" };
 
 /** What a command line that runs Node sets ("NAME=value … node --flag … script …"): its environment and Node's flags. */
 export function nodeCommandSettings(command: string): { env: Record<string, string>; nodeArgs: string[] } {
@@ -18,7 +19,6 @@ export function npmStartCommand(): string {
   const { scripts } = JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { scripts: { start: string } };
   return scripts.start;
 }
-const BASE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "warn" };
 
 export interface CliResult {
   code: number | null;
