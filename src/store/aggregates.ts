@@ -7,69 +7,88 @@ import { arrayLiteral } from "./bulk-insert.js";
 import { rebuildMonthToDate } from "./executions.js";
 import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
 
-const USAGE_METRICS = `"quantity", "amount", "costUsd", "credits", "eventCount", "promptTokens", "completionTokens",
-  "cacheReadTokens", "cacheWriteTokens"`;
+const TOKENS = ["promptTokens", "completionTokens", "cacheReadTokens", "cacheWriteTokens"];
+const USAGE_METRICS = ["quantity", "amount", "costUsd", "credits", "eventCount", ...TOKENS];
 
-const USAGE_METRIC_SUMS = `SUM(u."units"), SUM(u."amount"), SUM(u."costUsd"), SUM(u."credits"), COUNT(*),
-  COALESCE(SUM(u."promptTokens"), 0), COALESCE(SUM(u."completionTokens"), 0),
-  COALESCE(SUM(u."cacheReadTokens"), 0), COALESCE(SUM(u."cacheWriteTokens"), 0)`;
+/**
+ * Records at the finest grain any usage table keeps: each one's local day and UTC hour (which a
+ * half-hour zone does not nest) and every dimension. A batch's records are grouped so once, and
+ * each table groups those few rows by its own keys, where it grouped every record (three times for
+ * the dimension tables): the statement takes about half as long for the bench's batches of 1,000
+ * records (medians 14.0 → 7.5 and 16.1 → 9.0 ms). A rebuild takes the records one by one, each
+ * table scanning them itself: a year of a bulk workspace's records rarely shares a grain, and
+ * grouping its 1,000,000 records first took 61–74 s instead of 44–51.
+ */
+function usageAtFinestGrain(records: string, where: string, grouped: boolean): string {
+  const metrics = grouped
+    ? `SUM(u."units"), SUM(u."amount"), SUM(u."costUsd"), SUM(u."credits"), COUNT(*), ${TOKENS.map((t) => `SUM(u."${t}")`).join(", ")}`
+    : `u."units", u."amount", u."costUsd", u."credits", 1, ${TOKENS.map((t) => `u."${t}"`).join(", ")}`;
+  return `SELECT u."workspaceId", (u."occurredAt" AT TIME ZONE w."timeZone")::date, date_trunc('hour', u."occurredAt", 'UTC'),
+      u."skuId", COALESCE(u."model", ''), COALESCE(u."apiKeyId"::text, ''), COALESCE(u."externalUserId", ''),
+      COALESCE(u."externalProjectId", ''), u."currency", u."resourceKind", ${metrics}
+    FROM ${records} u JOIN "Workspace" w ON w."id" = u."workspaceId"
+    WHERE ${where}
+    ${grouped ? "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10" : ""}`;
+}
 
-const LOCAL_DAY = `(u."occurredAt" AT TIME ZONE w."timeZone")::date`;
-const LOCAL_MONTH = `date_trunc('month', u."occurredAt" AT TIME ZONE w."timeZone")::date`;
-const UTC_HOUR = `date_trunc('hour', u."occurredAt", 'UTC')`;
+const FINEST_GRAIN_COLUMNS = `"workspaceId", "day", "hour", "skuId", "model", "apiKeyId", "externalUserId", "externalProjectId", "currency", "resourceKind", ${USAGE_METRICS.map((m) => `"${m}"`).join(", ")}`;
+
+// Periods of the finest grain, f: the local month is its local day's (a date as timestamp, not
+// timestamptz, so that the session's zone plays no part).
+const LOCAL_MONTH = `date_trunc('month', f."day"::timestamp)::date`;
 
 /** Each record counts once under each of the three high-cardinality dimensions. */
-const EACH_DIMENSION = `CROSS JOIN LATERAL (VALUES ('API_KEY'::"UsageDimension", u."apiKeyId"::text), ('EXTERNAL_USER', u."externalUserId"),
-  ('EXTERNAL_PROJECT', u."externalProjectId")) d ("dimension", "value")`;
+const EACH_DIMENSION = `CROSS JOIN LATERAL (VALUES ('API_KEY'::"UsageDimension", f."apiKeyId"), ('EXTERNAL_USER', f."externalUserId"),
+  ('EXTERNAL_PROJECT', f."externalProjectId")) d ("dimension", "value")`;
 
 /**
  * The usage tables: per day, every dimension; per day, month and UTC hour, without API key,
  * external user and external project (far fewer rows); and per day, month and UTC hour, each of
- * those three alone. Each key column comes with the expression that fills it.
+ * those three alone. Each key column comes with the expression that fills it from the finest grain.
  */
 const USAGE_TABLES = [
   {
     table: "UsageDailyRollup",
     keys: {
-      workspaceId: `u."workspaceId"`, day: LOCAL_DAY, skuId: `u."skuId"`,
-      model: `COALESCE(u."model", '')`, apiKeyId: `COALESCE(u."apiKeyId"::text, '')`, externalUserId: `COALESCE(u."externalUserId", '')`,
-      externalProjectId: `COALESCE(u."externalProjectId", '')`, currency: `u."currency"`, resourceKind: `u."resourceKind"`,
+      workspaceId: `f."workspaceId"`, day: `f."day"`, skuId: `f."skuId"`, model: `f."model"`, apiKeyId: `f."apiKeyId"`,
+      externalUserId: `f."externalUserId"`, externalProjectId: `f."externalProjectId"`, currency: `f."currency"`, resourceKind: `f."resourceKind"`,
     },
     join: "",
   },
-  ...([["UsageDailyTotal", "day", LOCAL_DAY], ["UsageMonthlyTotal", "month", LOCAL_MONTH], ["UsageHourlyTotal", "hour", UTC_HOUR]] as const).map(([table, period, local]) => ({
+  ...([["UsageDailyTotal", "day", `f."day"`], ["UsageMonthlyTotal", "month", LOCAL_MONTH], ["UsageHourlyTotal", "hour", `f."hour"`]] as const).map(([table, period, local]) => ({
     table,
-    keys: {
-      workspaceId: `u."workspaceId"`, [period]: local, skuId: `u."skuId"`,
-      model: `COALESCE(u."model", '')`, currency: `u."currency"`, resourceKind: `u."resourceKind"`,
-    },
+    keys: { workspaceId: `f."workspaceId"`, [period]: local, skuId: `f."skuId"`, model: `f."model"`, currency: `f."currency"`, resourceKind: `f."resourceKind"` },
     join: "",
   })),
-  ...([["UsageDailyByDimension", "day", LOCAL_DAY], ["UsageMonthlyByDimension", "month", LOCAL_MONTH], ["UsageHourlyByDimension", "hour", UTC_HOUR]] as const).map(([table, period, local]) => ({
+  ...([["UsageDailyByDimension", "day", `f."day"`], ["UsageMonthlyByDimension", "month", LOCAL_MONTH], ["UsageHourlyByDimension", "hour", `f."hour"`]] as const).map(([table, period, local]) => ({
     table,
-    keys: { workspaceId: `u."workspaceId"`, dimension: `d."dimension"`, [period]: local, value: `COALESCE(d."value", '')`, currency: `u."currency"` },
+    keys: { workspaceId: `f."workspaceId"`, dimension: `d."dimension"`, [period]: local, value: `d."value"`, currency: `f."currency"` },
     join: EACH_DIMENSION,
   })),
 ];
 
-/** The usage of `records` (a table or CTE of usage records, `u`, with their workspace `w`) by the table's keys, added to it or (not `upsert`) inserted. */
-function usageAggregateInsert({ table, keys, join }: { table: string; keys: Record<string, string>; join: string }, records: string, where: string, upsert: boolean): string {
+/** A metric's total over rows of the finest grain (tokens that no record has count 0). */
+const finestSum = (metric: string) => (TOKENS.includes(metric) ? `COALESCE(SUM(f."${metric}"), 0)` : `SUM(f."${metric}")`);
+
+/** The finest grain's usage (CTE `fine`) by the table's keys, added to it or (not `upsert`) inserted. */
+function usageAggregateInsert({ table, keys, join }: (typeof USAGE_TABLES)[number], upsert: boolean): string {
   const keyNames = Object.keys(keys).map((k) => `"${k}"`).join(", ");
   const groups = Object.keys(keys).map((_, i) => i + 1).join(", ");
-  const conflict = USAGE_METRICS.split(",").map((c) => c.trim()).map((c) => `${c} = "${table}".${c} + EXCLUDED.${c}`).join(", ");
-  return `INSERT INTO "${table}" (${keyNames}, ${USAGE_METRICS})
-    SELECT ${Object.values(keys).join(", ")}, ${USAGE_METRIC_SUMS}
-    FROM ${records} u JOIN "Workspace" w ON w."id" = u."workspaceId" ${join}
-    WHERE ${where}
+  const conflict = USAGE_METRICS.map((m) => `"${m}" = "${table}"."${m}" + EXCLUDED."${m}"`).join(", ");
+  return `INSERT INTO "${table}" (${keyNames}, ${USAGE_METRICS.map((m) => `"${m}"`).join(", ")})
+    SELECT ${Object.values(keys).join(", ")}, ${USAGE_METRICS.map(finestSum).join(", ")}
+    FROM fine f ${join}
     GROUP BY ${groups}
     ${upsert ? `ON CONFLICT (${keyNames}) DO UPDATE SET ${conflict}` : ""}`;
 }
 
-// One statement for every table: the batch's records are read once, in one round trip, instead
-// of once per table.
-const UPSERT_USAGE_AGGREGATES = `WITH batch AS MATERIALIZED (SELECT * FROM "UsageRecord" WHERE id = ANY($1::bigint[])),
-  ${USAGE_TABLES.map((t, i) => `t${i} AS (${usageAggregateInsert(t, "batch", "true", true)})`).join(",\n  ")}
+/** One statement for every table: a batch's records added (grouped once, in one round trip), or a workspace's inserted anew. */
+const usageAggregatesSql = (records: string, where: string, batch: boolean) =>
+  `WITH fine (${FINEST_GRAIN_COLUMNS}) AS ${batch ? "MATERIALIZED" : "NOT MATERIALIZED"} (${usageAtFinestGrain(records, where, batch)}),
+  ${USAGE_TABLES.map((t, i) => `t${i} AS (${usageAggregateInsert(t, batch)})`).join(",\n  ")}
   SELECT 1`;
+
+const UPSERT_USAGE_AGGREGATES = usageAggregatesSql(`"UsageRecord"`, `u.id = ANY($1::bigint[])`, true);
 
 /** Adds usage records to the usage tables. */
 export async function addUsageToAggregates(run: RunSql, usageRecordIds: bigint[]): Promise<void> {
@@ -106,10 +125,8 @@ export async function addExecutionsToAggregates(run: RunSql, executionIds: bigin
  * running monthly totals. Run it inside a transaction.
  */
 export async function rebuildAggregates(run: RunSql, workspaceId: string): Promise<void> {
-  for (const table of USAGE_TABLES) {
-    await run(`DELETE FROM "${table.table}" WHERE "workspaceId" = $1::uuid`, [workspaceId]);
-    await run(usageAggregateInsert(table, `"UsageRecord"`, `u."workspaceId" = $1::uuid`, false), [workspaceId]);
-  }
+  for (const { table } of USAGE_TABLES) await run(`DELETE FROM "${table}" WHERE "workspaceId" = $1::uuid`, [workspaceId]);
+  await run(usageAggregatesSql(`"UsageRecord"`, `u."workspaceId" = $1::uuid`, false), [workspaceId]);
   await run(`DELETE FROM "ExecutionDailyRollup" WHERE "workspaceId" = $1::uuid`, [workspaceId]);
   await run(`INSERT INTO "ExecutionDailyRollup" (${EXECUTION_AGGREGATE_COLUMNS}) ${executionAggregateSelect(`e."workspaceId" = $1::uuid`)}`, [workspaceId]);
   await rebuildMonthToDate(run, workspaceId);

@@ -275,6 +275,32 @@ describe("ledger writes", () => {
     expect(await usageTableViolations(db, acme.workspaceId)).toEqual({});
   });
 
+  test("adds a batch to every usage table by each record's local day and month and UTC hour, in a half-hour zone", async ({ gateway, db, clock, acme: _priceList }) => {
+    const tenant = await createTenant(db, "half-hour");
+    await db.prisma.workspace.update({ where: { id: tenant.workspaceId }, data: { timeZone: "Asia/Kolkata" } });
+    // Kolkata's (UTC+05:30) midnight starting last month: the UTC hour 18:00–19:00 before it holds
+    // the end of one local day and month and the start of the next.
+    const now = clock.now();
+    const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1) - 5.5 * 3_600_000;
+    const records = Array.from({ length: 48 }, (_, i) => ({
+      ...usage(`half-${i}`, String(1 + (i % 5)), i % 3 === 0 ? "llm-gpt-4o-output" : "llm-gpt-4o-input"),
+      occurredAt: new Date(monthStart + (i - 24) * 5 * 60_000).toISOString(), // 22:00 to 01:55 local, every 5 minutes
+      model: i % 4 === 0 ? null : "gpt-4o",
+      externalUserId: [null, "u-1", "u-2"][i % 3],
+      externalProjectId: i % 2 ? "p-1" : null,
+      promptTokens: i % 5 === 0 ? null : 10 * i,
+    }));
+    const batch = await gateway.graphql(RecordUsage, { records }, bearer(tenant.keys.write));
+    expect(batch.data!.recordUsage).toMatchObject({ accepted: 48 });
+    expect(await usageTableViolations(db, tenant.workspaceId)).toEqual({});
+    // Both local days, both local months and five UTC hours have rows of their own.
+    const periods = await db.prisma.$queryRawUnsafe<{ days: number; months: number; hours: number }[]>(
+      `SELECT (SELECT COUNT(DISTINCT day)::int FROM "UsageDailyTotal" WHERE "workspaceId" = $1::uuid) AS days,
+        (SELECT COUNT(DISTINCT month)::int FROM "UsageMonthlyByDimension" WHERE "workspaceId" = $1::uuid) AS months,
+        (SELECT COUNT(DISTINCT hour)::int FROM "UsageHourlyTotal" WHERE "workspaceId" = $1::uuid) AS hours`, tenant.workspaceId);
+    expect(periods).toEqual([{ days: 2, months: 2, hours: 5 }]);
+  });
+
   test("grants, purchases and adjusts credits idempotently, as admin only", async ({ gateway, db, acme }) => {
     const grant = await gateway.graphql(Grant, { input: { credits: "100", idempotencyKey: "g-1", description: "Promo" } }, bearer(acme.keys.admin));
     const again = await gateway.graphql(Grant, { input: { credits: "100", idempotencyKey: "g-1" } }, bearer(acme.keys.admin));
