@@ -67,7 +67,7 @@ const USAGE_TABLES = [
   })),
 ];
 
-/** A metric's total over rows of the finest grain (tokens that no record has count 0). */
+/** A metric's total over rows of the finest grain (a token count that no record gave is 0). */
 const finestSum = (metric: string) => (TOKENS.includes(metric) ? `COALESCE(SUM(f."${metric}"), 0)` : `SUM(f."${metric}")`);
 
 /** The finest grain's usage (CTE `fine`) by the table's keys, added to it or (not `upsert`) inserted. */
