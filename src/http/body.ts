@@ -43,3 +43,33 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
 export function mediaType(contentType: string | undefined): string {
   return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
 }
+
+/** Parts under V8's 128 KB limit for ordinary strings (see parseJsonArrayInParts). */
+const PART_BYTES = 96 * 1024;
+
+/**
+ * A JSON array of objects parsed in parts of about 96 KB, each cut where an object ends and the
+ * next begins ("},{"), or null where that does not give the array (a body that is small, invalid,
+ * not an array, or cut inside a string or a nested value: such a part does not parse, as it leaves
+ * a string or a bracket open). Decoded whole, a body of 128 KB or more became a string in V8's
+ * large-object space, on pages mapped afresh: 0.7 ms of page faults for a 1,000-record batch of
+ * 161 KB here, a ninth of the CPU that a batch of duplicates costs.
+ */
+export function parseJsonArrayInParts(body: Buffer): unknown[] | null {
+  const last = body.length - 1;
+  if (body.length <= PART_BYTES || body[0] !== 0x5b || body[last] !== 0x5d) return null; // "[" … "]"
+  const items: unknown[] = [];
+  for (let from = 1; from < last; ) {
+    const cut = from + PART_BYTES < last ? body.indexOf("},{", from + PART_BYTES) : -1;
+    const end = cut === -1 ? last : cut + 1;
+    let part: unknown[];
+    try {
+      part = JSON.parse(`[${body.toString("utf8", from, end)}]`) as unknown[];
+    } catch {
+      return null;
+    }
+    for (const item of part) items.push(item);
+    from = end + 1;
+  }
+  return items;
+}

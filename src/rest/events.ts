@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ValidationError } from "../domain/errors.js";
 import { encodeGlobalId } from "../domain/rules/global-ids.js";
 import { MAX_USAGE_BATCH, recordUsage, usageRecordInput, type UsageOutcome } from "../domain/usage.js";
-import { BodyTooLarge, mediaType, readBody } from "../http/body.js";
+import { BodyTooLarge, mediaType, parseJsonArrayInParts, readBody } from "../http/body.js";
 import { sendRestJson } from "./router.js";
 import { defineRoute, RestError } from "./route.js";
 import { decimalNumber, errorResponse, jsonResponse, workspaceIdParam } from "./schemas.js";
@@ -15,9 +15,9 @@ const JSON_TYPE = "application/json";
 const NDJSON_TYPE = "application/x-ndjson";
 
 /** The records of a JSON array or NDJSON body; a body that is neither is rejected whole. */
-function parseEventsBody(body: string, type: string): unknown[] {
+function parseEventsBody(body: Buffer, type: string): unknown[] {
   if (type === NDJSON_TYPE) {
-    return body.split(/\r?\n/).flatMap((line, i) => {
+    return body.toString("utf8").split(/\r?\n/).flatMap((line, i) => {
       if (line.trim() === "") return [];
       try {
         return [JSON.parse(line)];
@@ -26,9 +26,11 @@ function parseEventsBody(body: string, type: string): unknown[] {
       }
     });
   }
+  const inParts = parseJsonArrayInParts(body);
+  if (inParts) return inParts;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = JSON.parse(body.toString("utf8"));
   } catch {
     throw new RestError(400, "INVALID_BODY", "The body is not valid JSON; send an array of usage records or NDJSON", "body");
   }
@@ -93,7 +95,7 @@ export const eventRoutes = [
       const body = await readBody(req, MAX_BODY_BYTES).catch((error) => {
         throw error instanceof BodyTooLarge ? new RestError(413, "PAYLOAD_TOO_LARGE", error.message) : error;
       });
-      const records = parseEventsBody(body.toString("utf8"), type);
+      const records = parseEventsBody(body, type);
       const batch = await recordUsage(ctx, { id: query.workspaceId }, records).catch((error) => {
         // A batch refused whole is a problem of the body, as the client sent it.
         throw error instanceof ValidationError && error.param === "records" ? new RestError(400, "INVALID_BODY", error.message, "body") : error;

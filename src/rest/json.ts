@@ -40,8 +40,25 @@ function marked(value: unknown, found: { any: boolean }): unknown {
   return copy ?? object;
 }
 
-export function toJson(value: unknown): string {
+/**
+ * The value as JSON, in bytes. Not one string with the marks replaced: a string of 128 KB or more
+ * (a 1,000-record ingestion answer is about 130 KB) lives in V8's large-object space, each one on
+ * pages mapped afresh (0.6 ms of page faults here), and replacing the marks made a second one, and
+ * http, prepending the headers to a string body, a third. The text between marks is copied
+ * straight into the Buffer.
+ */
+export function jsonBytes(value: unknown): Buffer {
   const found = { any: false };
   const json = JSON.stringify(marked(value, found));
-  return found.any ? json.replace(MARKED, "$1") : json;
+  if (!found.any) return Buffer.from(json);
+  const bytes = Buffer.allocUnsafe(Buffer.byteLength(json));
+  let length = 0;
+  let copied = 0;
+  for (const mark of json.matchAll(MARKED)) {
+    length += bytes.write(json.slice(copied, mark.index), length);
+    length += bytes.write(mark[1]!, length);
+    copied = mark.index + mark[0].length;
+  }
+  length += bytes.write(json.slice(copied), length);
+  return bytes.subarray(0, length);
 }

@@ -10,12 +10,12 @@ import { DomainError, RateLimitedError, UnavailableError, ValidationError, type 
 import { rateLimitHeaders } from "../http/rate-limit.js";
 import { cutAnswer } from "../http/server.js";
 import { AuthError, type RequestFacts } from "../http/request-context.js";
-import { toJson } from "./json.js";
+import { jsonBytes } from "./json.js";
 import { RestError, type Route } from "./route.js";
 
 export function sendRestJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
-  const payload = toJson(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(payload), ...headers });
+  const payload = jsonBytes(body);
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": payload.length, ...headers });
   res.end(payload);
 }
 

@@ -1,10 +1,11 @@
 // Request bodies read whole up to a limit: a declared length over it is refused before reading, a
 // chunked upload over it is read to its end (so that the client reads the 413) unless it runs past
 // ten times the limit, and a body whose stream closes before its end is an error, never a body.
+// A large JSON array is parsed in parts cut between its objects, or not at all where a cut fails.
 import type http from "node:http";
 import { Readable } from "node:stream";
 import { describe, expect, test } from "vitest";
-import { BodyTooLarge, readBody } from "../../src/http/body.js";
+import { BodyTooLarge, parseJsonArrayInParts, readBody } from "../../src/http/body.js";
 
 /** A request stand-in: the chunks as a stream, with these headers. */
 function request(chunks: Buffer[], headers: http.IncomingHttpHeaders = {}) {
@@ -42,5 +43,37 @@ describe("readBody", () => {
     req.push(bytes(10));
     setImmediate(() => req.destroy());
     await expect(body).rejects.toThrow(/closed before its body ended/);
+  });
+});
+
+describe("parseJsonArrayInParts", () => {
+  const record = (i: number) => ({ idempotencyKey: `clé-${i}`, sku: "llm-gpt-4o-input", units: String(i), note: `"€" 😀 \\ ${"x".repeat(i % 40)}`, tokens: i % 3 ? null : i });
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+  test("parses a large array of objects in parts, as JSON.parse does whole", () => {
+    const records = Array.from({ length: 3_000 }, (_, i) => record(i));
+    const body = json(records);
+    expect(body.length).toBeGreaterThan(2 * 128 * 1024); // three parts at least
+    expect(parseJsonArrayInParts(body)).toEqual(records);
+  });
+
+  test("gives null where a cut falls inside a string or a nested value, which JSON.parse then reads whole", () => {
+    const inString = [{ text: `${"a".repeat(130_000)}},{"b":1}` }, ...Array.from({ length: 100 }, (_, i) => record(i))];
+    const nested = [{ list: Array.from({ length: 15_000 }, (_, i) => ({ i })) }, ...Array.from({ length: 100 }, (_, i) => record(i))];
+    for (const value of [inString, nested]) {
+      expect(json(value).length).toBeGreaterThan(128 * 1024);
+      expect(parseJsonArrayInParts(json(value))).toBeNull();
+      expect(JSON.parse(json(value).toString())).toEqual(value);
+    }
+  });
+
+  test("gives null for small bodies, bodies that are not an array, and invalid JSON", () => {
+    const records = Array.from({ length: 3_000 }, (_, i) => record(i));
+    expect(parseJsonArrayInParts(json(records.slice(0, 10)))).toBeNull();
+    expect(parseJsonArrayInParts(json({ records }))).toBeNull();
+    expect(parseJsonArrayInParts(Buffer.from(` ${JSON.stringify(records)}`))).toBeNull(); // not a bare array: read whole
+    const broken = json(records);
+    broken[broken.length - 2] = 0x2c; // "…},]": the last part does not parse
+    expect(parseJsonArrayInParts(broken)).toBeNull();
   });
 });

@@ -35,6 +35,19 @@ describe("REST credits and events", () => {
     expect(ndjson.body).toMatchObject({ accepted: 2, duplicates: 0, rejected: 0 });
   });
 
+  test("reads a batch of 1,000 records over 128 KB in order, each record as sent", async ({ gateway, tenants: { acme } }) => {
+    const records = events(`large-${"k".repeat(120)}`, 1_000).map((record, i) => ({ ...record, notes: `clé "${i}" }, { 😀` }));
+    records[500] = { ...records[500]!, units: "-1" };
+    const body = JSON.stringify(records);
+    expect(Buffer.byteLength(body)).toBeGreaterThan(128 * 1024);
+    const first = await post(gateway, body, "application/json", acme.keys.write);
+    expect(first.body).toMatchObject({ accepted: 999, duplicates: 0, rejected: 1 });
+    expect(first.body.results.map((r: { idempotencyKey: string }) => r.idempotencyKey)).toEqual(records.map((r) => r.idempotencyKey));
+    expect(first.body.results[500]).toMatchObject({ status: "rejected", error: { param: "units" } });
+    const again = await post(gateway, body, "application/json", acme.keys.write);
+    expect(again.body).toMatchObject({ accepted: 0, duplicates: 999, rejected: 1 });
+  });
+
   test("answers a retried batch from the stored keys, without pricing it or the workspace's lock, and the same as the first time", async ({ gateway, db, tenants: { acme } }) => {
     const batch = JSON.stringify([...events("retry", 3), { idempotencyKey: "retry-sku", sku: "no-such-sku", units: "1" }]);
     const first = await post(gateway, batch, "application/json", acme.keys.write);

@@ -2,11 +2,13 @@
 // everything else is what JSON.stringify writes, and the value given is left as it was.
 import { describe, expect, test } from "vitest";
 import { Prisma } from "../../src/db/generated/client.js";
-import { toJson } from "../../src/rest/json.js";
+import { jsonBytes } from "../../src/rest/json.js";
+
+const toJson = (value: unknown) => jsonBytes(value).toString("utf8");
 
 const { Decimal } = Prisma;
 
-describe("toJson", () => {
+describe("jsonBytes", () => {
   test("writes Decimals and bigints as exact numbers, nested in objects and arrays", () => {
     const value = {
       creditsDebited: new Decimal("12345678901234567890.123456"),
@@ -31,6 +33,15 @@ describe("toJson", () => {
     expect(toJson(value)).toBe(JSON.stringify(value));
     expect(toJson([])).toBe("[]");
     expect(toJson("plain")).toBe('"plain"');
+  });
+
+  test("keeps every character around the numbers, in answers of any size", () => {
+    const results = Array.from({ length: 3_000 }, (_, i) => ({ key: `clé-${i} "€" 😀\n`, credits: new Decimal(i).div(8), id: BigInt(i) }));
+    const value = { head: "naïve", results, tail: "ß" };
+    const text = toJson(value);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(128 * 1024);
+    expect(text).toBe(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? `#${v}` : v)).replace(/"#(\d+)"/g, "$1").replace(/"credits":"([\d.]+)"/g, '"credits":$1'));
+    expect(JSON.parse(text).results[1999]).toEqual({ key: 'clé-1999 "€" 😀\n', credits: 249.875, id: 1999 });
   });
 
   test("a client's string is never taken for a number, whatever it holds", () => {
