@@ -19,14 +19,14 @@ const USAGE_METRICS = ["quantity", "amount", "costUsd", "credits", "eventCount",
  * table scanning them itself: a year of a bulk workspace's records rarely shares a grain, and
  * grouping its 1,000,000 records first took 61–74 s instead of 44–51.
  */
-function usageAtFinestGrain(records: string, where: string, grouped: boolean): string {
+function usageAtFinestGrain(where: string, grouped: boolean): string {
   const metrics = grouped
     ? `SUM(u."units"), SUM(u."amount"), SUM(u."costUsd"), SUM(u."credits"), COUNT(*), ${TOKENS.map((t) => `SUM(u."${t}")`).join(", ")}`
     : `u."units", u."amount", u."costUsd", u."credits", 1, ${TOKENS.map((t) => `u."${t}"`).join(", ")}`;
   return `SELECT u."workspaceId", (u."occurredAt" AT TIME ZONE w."timeZone")::date, date_trunc('hour', u."occurredAt", 'UTC'),
       u."skuId", COALESCE(u."model", ''), COALESCE(u."apiKeyId"::text, ''), COALESCE(u."externalUserId", ''),
       COALESCE(u."externalProjectId", ''), u."currency", u."resourceKind", ${metrics}
-    FROM ${records} u JOIN "Workspace" w ON w."id" = u."workspaceId"
+    FROM "UsageRecord" u JOIN "Workspace" w ON w."id" = u."workspaceId"
     WHERE ${where}
     ${grouped ? "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10" : ""}`;
 }
@@ -83,12 +83,12 @@ function usageAggregateInsert({ table, keys, join }: (typeof USAGE_TABLES)[numbe
 }
 
 /** One statement for every table: a batch's records added (grouped once, in one round trip), or a workspace's inserted anew. */
-const usageAggregatesSql = (records: string, where: string, batch: boolean) =>
-  `WITH fine (${FINEST_GRAIN_COLUMNS}) AS ${batch ? "MATERIALIZED" : "NOT MATERIALIZED"} (${usageAtFinestGrain(records, where, batch)}),
+const usageAggregatesSql = (where: string, batch: boolean) =>
+  `WITH fine (${FINEST_GRAIN_COLUMNS}) AS ${batch ? "MATERIALIZED" : "NOT MATERIALIZED"} (${usageAtFinestGrain(where, batch)}),
   ${USAGE_TABLES.map((t, i) => `t${i} AS (${usageAggregateInsert(t, batch)})`).join(",\n  ")}
   SELECT 1`;
 
-const UPSERT_USAGE_AGGREGATES = usageAggregatesSql(`"UsageRecord"`, `u.id = ANY($1::bigint[])`, true);
+const UPSERT_USAGE_AGGREGATES = usageAggregatesSql(`u.id = ANY($1::bigint[])`, true);
 
 /** Adds usage records to the usage tables. */
 export async function addUsageToAggregates(run: RunSql, usageRecordIds: bigint[]): Promise<void> {
@@ -126,7 +126,7 @@ export async function addExecutionsToAggregates(run: RunSql, executionIds: bigin
  */
 export async function rebuildAggregates(run: RunSql, workspaceId: string): Promise<void> {
   for (const { table } of USAGE_TABLES) await run(`DELETE FROM "${table}" WHERE "workspaceId" = $1::uuid`, [workspaceId]);
-  await run(usageAggregatesSql(`"UsageRecord"`, `u."workspaceId" = $1::uuid`, false), [workspaceId]);
+  await run(usageAggregatesSql(`u."workspaceId" = $1::uuid`, false), [workspaceId]);
   await run(`DELETE FROM "ExecutionDailyRollup" WHERE "workspaceId" = $1::uuid`, [workspaceId]);
   await run(`INSERT INTO "ExecutionDailyRollup" (${EXECUTION_AGGREGATE_COLUMNS}) ${executionAggregateSelect(`e."workspaceId" = $1::uuid`)}`, [workspaceId]);
   await rebuildMonthToDate(run, workspaceId);
