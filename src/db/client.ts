@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
 import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { PrismaPGlite } from "pglite-prisma-adapter";
@@ -43,6 +44,11 @@ export interface Database {
    * the last row has been taken; an `onRow` that throws rejects it.
    */
   streamRows(text: string, params: unknown[], onRow: (row: (string | null)[]) => void): Promise<void>;
+  /**
+   * The text of `COPY (…) TO STDOUT` in chunks as PostgreSQL sends them, and no more while the
+   * caller is busy; leaving early gives up the connection. Absent on PGlite, which has no such stream.
+   */
+  copyOut?(text: string): AsyncIterable<Buffer>;
   /**
    * One parameterized read outside any transaction, rows as the driver gives them (numeric as
    * text): for hot reads whose rows Prisma's raw-query mapping costs more than the query itself.
@@ -184,6 +190,26 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
           client.query(query);
         }),
       );
+    },
+    async *copyOut(text) {
+      notify(text);
+      const client = await pool.connect();
+      const stream = copyTo(text);
+      const ignore = () => {};
+      client.on("error", ignore); // a connection lost mid-stream fails the stream instead
+      let finished = false;
+      try {
+        for await (const chunk of client.query(stream)) yield chunk as Buffer;
+        finished = true;
+      } finally {
+        // pg's read timeout (query_timeout) ends once the query's callback is called, which the COPY
+        // stream never does itself: unended, it would fail the stream a minute later.
+        (stream as unknown as { callback?: () => void }).callback?.();
+        stream.on("error", ignore);
+        client.off("error", ignore);
+        // Stopped mid-stream (or failed), the connection is still in its COPY: it cannot be reused.
+        client.release(!finished);
+      }
     },
     async query(text, params, options) {
       notify(text);

@@ -2,10 +2,13 @@
 // body of an export, or a file of an export job. The sink applies backpressure; a writer stops
 // being worth feeding once it says the sink is gone.
 import { FOCUS_SCHEMA_IDS } from "../domain/focus/metadata.js";
-import { FOCUS_DATASETS, type FocusDataset } from "../domain/focus/rows.js";
+import { FOCUS_DATASETS, type FocusDataset, type UsageCopyTaker } from "../domain/focus/rows.js";
+import type { FocusContext } from "../domain/focus/row-parts.js";
+import type { Sku } from "../db/generated/client.js";
 import type { FocusRow } from "../domain/focus/columns.js";
 import { parquetFile } from "./parquet-format.js";
 import { EncodedChunks, fileFormats } from "./text-formats.js";
+import { usageCopyWriter } from "./usage-copy.js";
 
 import type { ExportFormat } from "../domain/focus/export-jobs.js";
 
@@ -21,6 +24,8 @@ export interface FocusFileWriter {
   flush(): Promise<boolean>;
   /** Writes what remains (Parquet's last row group and footer); false if the sink went first. */
   end(): Promise<boolean>;
+  /** CSV and JSONL: the writer of usage records from COPY text, into the same file (focusRowPages' usageCopy). */
+  usageCopy?: (focus: FocusContext, skus: Sku[]) => UsageCopyTaker;
 }
 
 export const CONTENT_TYPES: Record<ExportFormat, string> = {
@@ -44,5 +49,5 @@ export function focusFileWriter(dataset: FocusDataset, format: ExportFormat, sin
     for (const chunk of out.take()) if (!(await sink.write(chunk, () => out.release(chunk)))) return false;
     return true;
   };
-  return { add: (row) => out.add(toLine(row)), flush: send, end: send };
+  return { add: (row) => out.add(toLine(row)), flush: send, end: send, usageCopy: (focus, skus) => usageCopyWriter(text, focus, skus, out) };
 }

@@ -56,6 +56,8 @@ export interface TextFormat {
   header: string;
   /** A line writer; one per export, as it remembers the previous row. */
   lines(): (row: FocusRow) => string;
+  /** A string value of a JSON or STRING column as it replaces a marker that the line writer wrote in its place. */
+  valueAtMarker(value: string): string;
 }
 
 /** The JSONL and CSV formats of one dataset's columns. */
@@ -67,10 +69,12 @@ export function fileFormats(columns: readonly FocusColumn[]): { jsonl: TextForma
   const jsonlValue: Render = (value, i) => keys[i]! + (value === null ? "null" : decimal[i] ? value : JSON.stringify(value));
   const csvValue: Render = (value, i) => csvField(value, neverQuoted[i]);
   return {
-    jsonl: { header: "", lines: () => lineWriter(columns.length, jsonlValue, "", "}\n") },
+    // A marker needs no escaping: JSONL wrote it within quotes, CSV as it is.
+    jsonl: { header: "", lines: () => lineWriter(columns.length, jsonlValue, "", "}\n"), valueAtMarker: (value) => JSON.stringify(value).slice(1, -1) },
     csv: {
       header: columns.map((column) => csvField(column.name)).join(",") + "\r\n",
       lines: () => lineWriter(columns.length, csvValue, ",", "\r\n"),
+      valueAtMarker: (value) => csvField(value),
     },
   };
 }
@@ -95,6 +99,25 @@ export class EncodedChunks {
       if (line.length * 3 > this.current.length) return void this.chunks.push(Buffer.from(line));
     }
     this.used += this.current.write(line, this.used);
+  }
+
+  /**
+   * The chunk to write `bytes` more into from `at` (a new one when the current lacks the room);
+   * null when they would not fit in any. `advance` then says how many were written.
+   */
+  room(bytes: number): Buffer | null {
+    if (this.used + bytes <= this.current.length) return this.current;
+    if (bytes > CHUNK_BYTES) return null;
+    this.cut();
+    return this.current;
+  }
+
+  get at(): number {
+    return this.used;
+  }
+
+  advance(bytes: number): void {
+    this.used += bytes;
   }
 
   /** The encoded bytes so far, in order. */

@@ -61,7 +61,7 @@ export const focusRoutes = [
       const file = focusFileWriter(dataset, format, { write: (chunk, written) => body!.write(chunk, written) });
       let rows = 0;
       // Each row is written as it arrives; between pages, the client's pace holds the reading back.
-      const pages = await primed(focusRowPages(ctx, workspace, window, (row) => file.add(row), { dataset }));
+      const pages = await primed(focusRowPages(ctx, workspace, window, (row) => file.add(row), { dataset, usageCopy: file.usageCopy }));
       body = openBody(req, res, {
         "Content-Type": CONTENT_TYPES[format],
         "Content-Disposition": `attachment; filename="${FILE_NAMES[dataset]}.${format}"`,

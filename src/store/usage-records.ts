@@ -1,5 +1,6 @@
 // SQL of the usage record family: batch inserts with their idempotency probe, the FOCUS export's
 // read of exact prices, and the newest change per UTC day that FOCUS metadata reports.
+import pg from "pg";
 import type { Database } from "../db/client.js";
 import type { UsageRecord } from "../db/generated/client.js";
 import { allocateIds, arrayLiteral, insertRows, type ColumnSpec } from "./bulk-insert.js";
@@ -78,28 +79,32 @@ export async function existingUsageKeys(run: RunSql, workspaceId: string, keys: 
  * Usage records, read as text with the exact products computed by PostgreSQL (numeric), in
  * (occurredAt, id) order after a keyset position, with the cost their debit drew from the lots and
  * what it drew from each (its lotDraws). The row comparison lets the scan use the
- * (workspaceId, occurredAt, id) index; an OR of the two conditions scans the whole window.
+ * (workspaceId, occurredAt, id) index; an OR of the two conditions scans the whole window. The
+ * values are parameters ($1…) or, for COPY, which takes none, literals.
  */
-const FOCUS_USAGE_SQL = `
+const focusUsageSql = (v: Record<"workspaceId" | "from" | "to" | "creditPriceUsd" | "afterMs" | "afterId" | "take", string>) => `
   SELECT u.id::text, (extract(epoch FROM u."occurredAt") * 1000)::bigint::text, u."skuId",
     trim_scale(u.units)::text, trim_scale(u.credits)::text,
     trim_scale(COALESCE(c."costUsd", 0))::text,
     trim_scale(u.units * s."listPriceUsd")::text,
-    trim_scale(u.units * s."creditsPerUnit" * $4::numeric)::text,
+    trim_scale(u.units * s."creditsPerUnit" * ${v.creditPriceUsd}::numeric)::text,
     NULLIF(u."resourceId", ''), CASE WHEN u."resourceId" <> '' THEN lower(u."resourceKind"::text) END,
     NULLIF(u.model, ''), NULLIF(u."externalUserId", ''),
-    NULLIF(u."externalProjectId", ''), u."apiKeyId"::text, c."lotDraws"
+    NULLIF(u."externalProjectId", ''), u."apiKeyId"::text, c."lotDraws", trim_scale(-u.credits)::text
   FROM "UsageRecord" u JOIN "Sku" s ON s.id = u."skuId"
     LEFT JOIN "CreditTransaction" c ON c."usageRecordId" = u.id AND c.type = 'USAGE'
-  WHERE u."workspaceId" = $1::uuid AND u."occurredAt" >= $2::timestamptz AND u."occurredAt" < $3::timestamptz
-    AND (u."occurredAt", u.id) > (timestamptz 'epoch' + $5::bigint * interval '1 millisecond', $6::bigint)
+  WHERE u."workspaceId" = ${v.workspaceId}::uuid AND u."occurredAt" >= ${v.from}::timestamptz AND u."occurredAt" < ${v.to}::timestamptz
+    AND (u."occurredAt", u.id) > (timestamptz 'epoch' + ${v.afterMs}::bigint * interval '1 millisecond', ${v.afterId}::bigint)
   ORDER BY u."occurredAt", u.id
-  LIMIT $7`;
+  LIMIT ${v.take}`;
+
+const FOCUS_USAGE_SQL = focusUsageSql({ workspaceId: "$1", from: "$2", to: "$3", creditPriceUsd: "$4", afterMs: "$5", afterId: "$6", take: "$7" });
 
 /** Positions in a FOCUS usage row. */
 export const FOCUS_USAGE = {
   id: 0, atMs: 1, skuId: 2, units: 3, credits: 4, effectiveCost: 5, listCost: 6, contractedCost: 7,
   resourceId: 8, resourceKind: 9, model: 10, externalUserId: 11, externalProjectId: 12, apiKeyId: 13, lotDraws: 14,
+  negatedCredits: 15,
 } as const;
 
 /** A FOCUS usage row: text columns at the FOCUS_USAGE positions (the export's hot path reads arrays). */
@@ -110,10 +115,31 @@ export interface UsagePosition {
   id: string;
 }
 
+export interface FocusUsageQuery {
+  workspaceId: string;
+  from: Date;
+  to: Date;
+  creditPriceUsd: string;
+}
+
 /** FOCUS usage rows of a window after a keyset position (epoch ms, id), `take` at a time, each to `onRow` as it arrives. */
-export function focusUsageReader(db: Database, query: { workspaceId: string; from: Date; to: Date; creditPriceUsd: string }) {
+export function focusUsageReader(db: Database, query: FocusUsageQuery) {
   const params = [query.workspaceId, query.from.toISOString(), query.to.toISOString(), query.creditPriceUsd];
   return (after: UsagePosition, take: number, onRow: (row: FocusUsageRow) => void) => db.streamRows(FOCUS_USAGE_SQL, [...params, after.ms, after.id, take], onRow);
+}
+
+/**
+ * The same rows as COPY text (the FOCUS_USAGE fields, tab-separated, \N for null, a row a line),
+ * `take` after a keyset position; null where the database streams no COPY (PGlite).
+ */
+export function focusUsageCopy(db: Database, query: FocusUsageQuery, after: UsagePosition, take: number): AsyncIterable<Buffer> | null {
+  if (!db.copyOut) return null;
+  const literal = pg.escapeLiteral;
+  const values = {
+    workspaceId: literal(query.workspaceId), from: literal(query.from.toISOString()), to: literal(query.to.toISOString()),
+    creditPriceUsd: literal(query.creditPriceUsd), afterMs: literal(after.ms), afterId: literal(after.id), take: String(Math.trunc(take)),
+  };
+  return db.copyOut(`COPY (${focusUsageSql(values)}) TO STDOUT`);
 }
 
 /** The newest change to each UTC day of a window: usage written, or a ledger row posted. */

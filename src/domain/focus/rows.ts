@@ -2,12 +2,13 @@
 // Commitment): the single source of the export files, their metadata's columns and the GraphQL
 // connections. docs/focus-mapping.md explains the mapping. Rows are read in keyset pages and
 // handed over one by one as they arrive, so that an export writes each at once and its memory
-// stays flat whatever its size.
-import type { CreditTransaction, Workspace } from "../../db/generated/client.js";
+// stays flat whatever its size; a whole CSV or JSONL export on PostgreSQL takes its usage records
+// as COPY text instead, which its writer turns into the file's bytes (exports/usage-copy.ts).
+import type { CreditTransaction, Sku, Workspace } from "../../db/generated/client.js";
 import { purchaseCommitments, workspacesWithDueLots } from "../../store/credit-lots.js";
 import { unmeteredLedgerPage } from "../../store/ledger.js";
 import { directSql, prismaSql } from "../../store/rows.js";
-import { FOCUS_USAGE, focusUsageReader, type FocusUsageRow, type UsagePosition } from "../../store/usage-records.js";
+import { FOCUS_USAGE, focusUsageCopy, focusUsageReader, type FocusUsageQuery, type FocusUsageRow, type UsagePosition } from "../../store/usage-records.js";
 import { settleExpirations } from "../ledger.js";
 import type { RateLimitState, RequestContext } from "../context.js";
 import { InvalidCursorError, RateLimitedError, UnavailableError } from "../errors.js";
@@ -173,6 +174,32 @@ async function* keysetPages<R>(read: PageRead<R>, onRow: (row: R) => void, batch
 }
 
 /**
+ * What takes usage records as COPY text (exports/usage-copy.ts writes them as a file's bytes):
+ * each chunk in order, returning the records it completed; `last` is where the last one was.
+ */
+export interface UsageCopyTaker {
+  (chunk: Buffer): number;
+  last(): UsagePosition;
+}
+
+/** Records per COPY statement: each a bounded statement, as a page is, however slowly the client reads. */
+const COPY_SEGMENT = 10_000;
+
+/** The usage part as COPY text, `segment` records at a time; yields the records each chunk completed. */
+async function* copiedUsage(ctx: RequestContext, query: FocusUsageQuery, after: UsagePosition, take: UsageCopyTaker, segment: number): AsyncGenerator<number> {
+  for (;;) {
+    let records = 0;
+    for await (const chunk of focusUsageCopy(ctx.db, query, after, segment)!) {
+      const completed = take(chunk);
+      records += completed;
+      if (completed > 0) yield completed;
+    }
+    if (records < segment) return;
+    after = take.last();
+  }
+}
+
+/**
  * Rows of a dataset, a workspace and a window, each given to `take` as it arrives (an export writes
  * it at once, so that no page of rows outlives it); yields each page's row count, so that the
  * caller can wait for its sink between pages. Cost and Usage: ledger rows (purchases, grants, …) in
@@ -185,7 +212,11 @@ export async function* focusRowPages(
   workspace: Workspace,
   window: TimeWindow,
   take: TakeRow,
-  options: { dataset?: FocusDataset; start?: Start; limit?: number; batchSize?: number } = {},
+  options: {
+    dataset?: FocusDataset; start?: Start; limit?: number; batchSize?: number;
+    /** A whole export's way with usage records where PostgreSQL streams COPY: given what maps them, what takes their text instead of `take`. */
+    usageCopy?: (focus: FocusContext, skus: Sku[]) => UsageCopyTaker;
+  } = {},
 ): AsyncGenerator<number> {
   const start = options.start ?? startOf(options.dataset ?? "cost-and-usage", null)!;
   const batchSize = options.batchSize ?? BATCH;
@@ -207,10 +238,15 @@ export async function* focusRowPages(
     yield* keysetPages(read, (row) => take(ledgerRow(focus, row), ["L", row.id.toString(), "-"]), batchSize, budget);
   }
 
-  const toUsageRow = usageMapper(focus, await ctx.db.prisma.sku.findMany());
-  const readUsage = focusUsageReader(ctx.db, {
-    workspaceId: workspace.id, from: window.from, to: window.to, creditPriceUsd: workspace.creditPriceUsd.toFixed(),
-  });
+  const skus = await ctx.db.prisma.sku.findMany();
+  const usageQuery = { workspaceId: workspace.id, from: window.from, to: window.to, creditPriceUsd: workspace.creditPriceUsd.toFixed() };
+  const copied = options.usageCopy && options.limit === undefined ? options.usageCopy(focus, skus) : null;
+  if (copied && ctx.db.copyOut) {
+    yield* copiedUsage(ctx, usageQuery, start.usageAfter, copied, options.batchSize ?? COPY_SEGMENT);
+    return;
+  }
+  const toUsageRow = usageMapper(focus, skus);
+  const readUsage = focusUsageReader(ctx.db, usageQuery);
   const read: PageRead<FocusUsageRow> = (after, limit, onRow) =>
     readUsage(after ? { ms: after[FOCUS_USAGE.atMs]!, id: after[FOCUS_USAGE.id]! } : start.usageAfter, limit, onRow);
   yield* keysetPages(read, (r) => take(toUsageRow(r), ["U", r[FOCUS_USAGE.atMs]!, r[FOCUS_USAGE.id]!]), batchSize, budget);

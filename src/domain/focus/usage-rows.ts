@@ -48,9 +48,6 @@ function usageTemplate(ctx: FocusContext, sku: Sku): FocusRow {
   } satisfies FocusRecord);
 }
 
-/** The negation of a decimal's text, exactly. */
-const negated = (value: string) => (value === "0" ? value : value.startsWith("-") ? value.slice(1) : `-${value}`);
-
 /**
  * Tags of a record; the few combinations of model, user and project repeat, so each is serialized
  * once. Looked up by model, then user, then project: a key string built for each row was about 3%
@@ -104,7 +101,7 @@ export function usageMapper(ctx: FocusContext, skus: Sku[]) {
     row[COLUMN.PricingQuantity] = r[U.units]!;
     row[COLUMN.ConsumedQuantity] = r[U.units]!;
     row[COLUMN.PricingCurrencyEffectiveCost] = r[U.credits]!;
-    row[COLUMN.x_Credits] = negated(r[U.credits]!);
+    row[COLUMN.x_Credits] = r[U.negatedCredits]!;
     row[COLUMN.ResourceId] = r[U.resourceId]!;
     row[COLUMN.ResourceType] = r[U.resourceKind]!;
     row[COLUMN.Tags] = tagsOf(r[U.model]!, r[U.externalUserId]!, r[U.externalProjectId]!);
