@@ -77,12 +77,14 @@ function contractTemplate(format: TextFormat, focus: FocusContext) {
   const render = (draws: string) => cutAtMarkers(format.valueAtMarker(contractApplied(markers, draws)!));
   const one = render(draw);
   const two = render(`${draw} ${draw}`);
+  const [head, tail, between] = [one[0]!.bytes, one.at(-1)!.bytes, two[one.length - 1]!.bytes];
+  const inner = one.slice(1, -1).map((part) => part.bytes);
   return {
-    head: one[0]!.bytes,
+    head, tail, between, inner,
     places: one.slice(0, -1).map((part) => part.place),
-    inner: one.slice(1, -1).map((part) => part.bytes),
-    between: two[one.length - 1]!.bytes,
-    tail: one.at(-1)!.bytes,
+    /** Constant bytes: of the whole, and at most of each draw. */
+    bytes: head.length + tail.length,
+    drawBytes: between.length + constantBytes(one.slice(1, -1)),
   };
 }
 
@@ -137,6 +139,7 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
   const markerMapper = usageMapper(focus, skus);
   const contract = contractTemplate(format, focus);
   const contractOfLot = new Map([...focus.contracts].map(([lot, id]) => [Number(lot), Buffer.from(id)]));
+  const longestContract = Math.max(0, ...[...contractOfLot.values()].map((id) => id.length));
   /** SKUs by a hash of their id's bytes: each id's bytes and its templates by null mask. */
   const skusByHash = new Map<number, { id: Buffer; templates: (LineTemplate | undefined)[] }[]>();
   const starts = new Int32Array(FIELDS);
@@ -169,7 +172,10 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
     return entry.templates;
   };
 
-  /** Finds the draws that name a contract; their count, or -1 when the record has more than MAX_DRAWS or a lot id past 2^53. */
+  /**
+   * Finds the draws that name a contract ("lot:credits:cost", space-separated); their count, or -1
+   * for a record the generic way writes: more than MAX_DRAWS, a lot id past 2^53, or draws it cannot read.
+   */
   const readDraws = (bytes: Buffer): number => {
     if (isNull(bytes, U.lotDraws)) return 0;
     let count = 0;
@@ -178,10 +184,11 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
     while (i < end) {
       const lotStart = i;
       let lot = 0;
-      for (; bytes[i] !== COLON; i++) lot = lot * 10 + bytes[i]! - 48;
+      for (; i < end && bytes[i] !== COLON; i++) lot = lot * 10 + bytes[i]! - 48;
       const lotEnd = i++;
       const creditsStart = i;
-      while (bytes[i] !== COLON) i++;
+      while (i < end && bytes[i] !== COLON) i++;
+      if (i >= end) return -1;
       const creditsEnd = i++;
       const costStart = i;
       while (i < end && bytes[i] !== SPACE) i++;
@@ -198,7 +205,7 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
   };
 
   const writeRow = (bytes: Buffer, plain: boolean) => {
-    const drawCount = plain ? readDraws(bytes) : -1;
+    const drawCount = plain && bytes[starts[U.atMs]!] !== 45 /* '-': before 1970 */ ? readDraws(bytes) : -1;
     if (drawCount < 0) return writeGeneric(bytes);
     let mask = drawCount === 0 ? CONTRACT_BIT : 0;
     for (let bit = 0; bit < NULLABLE.length; bit++) if (isNull(bytes, NULLABLE[bit]!)) mask |= 1 << bit;
@@ -215,7 +222,7 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
     }
     // At most: the constants, each field as often as it appears, the periods, the draws (each at most the whole field).
     const fieldBytes = ends[FIELDS - 1]! - starts[0]!;
-    const target = out.room(line.bytes + line.copies * fieldBytes + 4 * 20 + contract.head.length + contract.tail.length + drawCount * (256 + fieldBytes));
+    const target = out.room(line.bytes + line.copies * fieldBytes + 4 * 20 + contract.bytes + drawCount * (contract.drawBytes + longestContract + fieldBytes));
     if (target === null) return writeGeneric(bytes); // a record larger than a chunk
     const from = out.at;
     let at = from;
