@@ -94,6 +94,16 @@ const SPACE = 32;
 const COLON = 58;
 const BACKSLASH = 92;
 const N = 78;
+/**
+ * A young-generation collection every COLLECT_BYTES of COPY text, when Node runs with --expose-gc
+ * (npm start): this writer allocates next to nothing on V8's heap, so collections came rarely while
+ * the chunks it had read (the driver's buffers, outside the heap) piled up: an export's peak was
+ * 186 MB instead of 158 (interleaved pairs), and its rows/s no better. Each costs about a millisecond.
+ */
+const COLLECT_BYTES = 2 * 1024 * 1024;
+const exposedGc = (globalThis as { gc?: (options: object) => void }).gc;
+const collectYoung = exposedGc ? () => exposedGc({ type: "minor" }) : () => {};
+
 /** Draws of one record written here; a record with more goes the generic way. */
 const MAX_DRAWS = 16;
 
@@ -287,7 +297,12 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
     return [rowStart, rows];
   };
 
+  let read = 0;
   const write = (chunk: Buffer) => {
+    if ((read += chunk.length) >= COLLECT_BYTES) {
+      read = 0;
+      collectYoung();
+    }
     let rows = 0;
     let from = 0;
     if (rest !== null) {
