@@ -13,7 +13,7 @@ import { COLUMN } from "../domain/focus/columns.js";
 import { contractApplied, floorTo, HOUR_MS, periodColumns, type FocusContext } from "../domain/focus/row-parts.js";
 import type { UsageCopyTaker } from "../domain/focus/rows.js";
 import { usageMapper } from "../domain/focus/usage-rows.js";
-import { FOCUS_USAGE as U, type FocusUsageRow, type UsagePosition } from "../store/usage-records.js";
+import { FOCUS_USAGE as U, type FocusUsageRow } from "../store/usage-records.js";
 import type { EncodedChunks, TextFormat } from "./text-formats.js";
 
 const FIELDS = Object.keys(U).length;
@@ -47,14 +47,19 @@ interface LineTemplate {
   copies: number;
 }
 
-/** The line of a SKU's records whose null fields are those of `mask`. */
-function lineTemplate(format: TextFormat, mapper: ReturnType<typeof usageMapper>, skuId: string, mask: number): LineTemplate {
+/**
+ * The line of a SKU's records whose null fields are those of `mask`; null when a value the line
+ * takes from the SKU, the workspace or the provider holds the marker character itself: those
+ * records are written the generic way.
+ */
+function lineTemplate(format: TextFormat, mapper: ReturnType<typeof usageMapper>, skuId: string, mask: number): LineTemplate | null {
   const record: FocusUsageRow = Array.from({ length: FIELDS }, (_, field) => marker(field));
   record[U.atMs] = "0";
   record[U.skuId] = skuId;
   record[U.lotDraws] = null;
   NULLABLE.forEach((field, bit) => mask & (1 << bit) && (record[field] = null));
   if (record[U.resourceId] === null) record[U.resourceKind] = null;
+  if (mapper(record.map((value) => (value?.startsWith(MARK) ? "0" : value))).some((value) => value?.includes(MARK))) return null;
   const row = mapper(record);
   PERIOD_COLUMNS.forEach((column, i) => (row[COLUMN[column]] = marker(PERIOD + i)));
   row[COLUMN.ContractApplied] = mask & CONTRACT_BIT ? null : marker(CONTRACT);
@@ -151,7 +156,7 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
   const contractOfLot = new Map([...focus.contracts].map(([lot, id]) => [Number(lot), Buffer.from(id)]));
   const longestContract = Math.max(0, ...[...contractOfLot.values()].map((id) => id.length));
   /** SKUs by a hash of their id's bytes: each id's bytes and its templates by null mask. */
-  const skusByHash = new Map<number, { id: Buffer; templates: (LineTemplate | undefined)[] }[]>();
+  const skusByHash = new Map<number, { id: Buffer; templates: (LineTemplate | null | undefined)[] }[]>();
   const starts = new Int32Array(FIELDS);
   const ends = new Int32Array(FIELDS);
   // The draws of the current record that name a contract: where their lot, credits and cost are.
@@ -160,8 +165,6 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
   let hour = Number.NaN;
   let periods: Buffer[] = [];
   let rest: Buffer | null = null; // the start of a record the last chunk cut
-  let last: UsagePosition = { ms: "0", id: "0" };
-  const lastAt = new Int32Array(4); // where the last whole record's epoch ms and id are
 
   const isNull = (bytes: Buffer, field: number) => ends[field]! - starts[field]! === 2 && bytes[starts[field]!] === BACKSLASH && bytes[starts[field]! + 1] === N;
 
@@ -170,7 +173,7 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
     out.add(genericLine(generic(record)));
   };
 
-  const templatesOf = (bytes: Buffer): (LineTemplate | undefined)[] => {
+  const templatesOf = (bytes: Buffer): (LineTemplate | null | undefined)[] => {
     const [start, end] = [starts[U.skuId]!, ends[U.skuId]!];
     let hash = 0x811c9dc5; // FNV-1a
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 16777619);
@@ -220,7 +223,9 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
     let mask = drawCount === 0 ? CONTRACT_BIT : 0;
     for (let bit = 0; bit < NULLABLE.length; bit++) if (isNull(bytes, NULLABLE[bit]!)) mask |= 1 << bit;
     const templates = templatesOf(bytes);
-    const line = (templates[mask] ??= lineTemplate(format, markerMapper, copyText(bytes, starts[U.skuId]!, ends[U.skuId]!)!, mask));
+    let line = templates[mask];
+    if (line === undefined) line = templates[mask] = lineTemplate(format, markerMapper, copyText(bytes, starts[U.skuId]!, ends[U.skuId]!)!, mask);
+    if (line === null) return writeGeneric(bytes);
 
     let ms = 0;
     for (let i = starts[U.atMs]!; i < ends[U.atMs]!; i++) ms = ms * 10 + bytes[i]! - 48;
@@ -283,7 +288,6 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
         ends[field] = i;
         if (field !== FIELDS - 1) throw new Error(`a COPY row of ${field + 1} fields, expected ${FIELDS}`);
         writeRow(bytes, plain);
-        [lastAt[0], lastAt[1], lastAt[2], lastAt[3]] = [starts[U.atMs]!, ends[U.atMs]!, starts[U.id]!, ends[U.id]!];
         rows++;
         rowStart = i + 1;
         field = 0;
@@ -293,7 +297,6 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
         plain = false; // control characters, '"' and ','
       }
     }
-    if (rows > 0) last = { ms: bytes.toString("latin1", lastAt[0], lastAt[1]), id: bytes.toString("latin1", lastAt[2], lastAt[3]) };
     return [rowStart, rows];
   };
 
@@ -319,5 +322,5 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
     rest = rowStart < chunk.length ? chunk.subarray(rowStart) : null;
     return rows + written;
   };
-  return Object.assign(write, { last: () => last });
+  return write;
 }

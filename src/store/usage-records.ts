@@ -128,18 +128,48 @@ export function focusUsageReader(db: Database, query: FocusUsageQuery) {
   return (after: UsagePosition, take: number, onRow: (row: FocusUsageRow) => void) => db.streamRows(FOCUS_USAGE_SQL, [...params, after.ms, after.id, take], onRow);
 }
 
+/** FOCUS usage records as COPY text: its chunks, how many records they hold, and where the last one is. */
+export interface CopiedUsage {
+  chunks: Buffer[];
+  records: number;
+  last: UsagePosition | null;
+}
+
 /**
  * The same rows as COPY text (the FOCUS_USAGE fields, tab-separated, \N for null, a row a line),
- * `take` after a keyset position; null where the database streams no COPY (PGlite).
+ * `take` after a keyset position, read whole before the caller writes any: the statement lasts as
+ * long as PostgreSQL takes to send them, however slowly the caller's client reads, and holds its
+ * connection no longer. Null where the database streams no COPY (PGlite).
  */
-export function focusUsageCopy(db: Database, query: FocusUsageQuery, after: UsagePosition, take: number): AsyncIterable<Buffer> | null {
+export async function focusUsageCopy(db: Database, query: FocusUsageQuery, after: UsagePosition, take: number): Promise<CopiedUsage | null> {
   if (!db.copyOut) return null;
   const literal = pg.escapeLiteral;
   const values = {
     workspaceId: literal(query.workspaceId), from: literal(query.from.toISOString()), to: literal(query.to.toISOString()),
     creditPriceUsd: literal(query.creditPriceUsd), afterMs: literal(after.ms), afterId: literal(after.id), take: String(Math.trunc(take)),
   };
-  return db.copyOut(`COPY (${focusUsageSql(values)}) TO STDOUT`);
+  const chunks: Buffer[] = [];
+  let records = 0;
+  for await (const chunk of db.copyOut(`COPY (${focusUsageSql(values)}) TO STDOUT`)) {
+    chunks.push(chunk);
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) records++;
+  }
+  return { chunks, records, last: records === 0 ? null : positionOf(lastLine(chunks)) };
+}
+
+/** The last line of COPY text, without its newline. */
+function lastLine(chunks: Buffer[]): Buffer {
+  for (let from = chunks.length - 1; ; from--) {
+    const tail = Buffer.concat(chunks.slice(from));
+    const start = tail.lastIndexOf(10, tail.length - 2);
+    if (start >= 0 || from === 0) return tail.subarray(start + 1, tail.length - 1);
+  }
+}
+
+/** Where a record of COPY text is in (occurredAt, id) order: its first two fields, the id and the epoch ms. */
+function positionOf(line: Buffer): UsagePosition {
+  const [id, ms] = line.toString("latin1").split("\t", 2);
+  return { ms: ms!, id: id! };
 }
 
 /** The newest change to each UTC day of a window: usage written, or a ledger row posted. */

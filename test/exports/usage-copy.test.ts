@@ -13,7 +13,8 @@ import { focusFileWriter } from "../../src/exports/focus-file.js";
 import { EncodedChunks, fileFormats } from "../../src/exports/text-formats.js";
 import { usageCopyWriter } from "../../src/exports/usage-copy.js";
 import { FOCUS_USAGE as U, type FocusUsageRow } from "../../src/store/usage-records.js";
-import { usingPostgres } from "../helpers/database.js";
+import { openPostgres } from "../../src/db/client.js";
+import { POSTGRES_OPTIONS, usingPostgres } from "../helpers/database.js";
 import { gatewayTest } from "../helpers/fixtures.js";
 import { bearer, operatorAt } from "../helpers/gateway.js";
 
@@ -99,10 +100,22 @@ describe("usage records from COPY text", () => {
         const written = cut(copyText, sizes).reduce((sum, chunk) => sum + write(chunk), 0);
         expect(written).toBe(rows.length);
         expect(Buffer.concat(out.take()).equals(expected)).toBe(true);
-        expect(write.last()).toEqual({ ms: rows.at(-1)![U.atMs], id: rows.at(-1)![U.id] });
       }
     });
   }
+
+  it("writes the generic way the records whose SKU or workspace names hold the marker character", () => {
+    const marked: FocusContext = { ...FOCUS, workspace: { ...FOCUS.workspace, name: "Prod\uE000x" } as Workspace };
+    const skus = [{ ...SKUS[0]!, name: "N\uE000\uE101" }, ...SKUS.slice(1)];
+    for (const format of [formats.csv, formats.jsonl]) {
+      const [toRow, toLine] = [usageMapper(marked, skus), format.lines()];
+      const expected = Buffer.from(rows.map((row) => toLine(toRow(row))).join(""));
+      expect(expected.includes("Prod\uE000x")).toBe(true);
+      const out = new EncodedChunks();
+      usageCopyWriter(format, marked, skus, out)(copyText);
+      expect(Buffer.concat(out.take()).equals(expected)).toBe(true);
+    }
+  });
 
   it("refuses COPY text that is not FOCUS_USAGE's fields rather than writing a wrong line", () => {
     const write = usageCopyWriter(formats.csv, FOCUS, SKUS, new EncodedChunks());
@@ -157,6 +170,27 @@ describe.runIf(usingPostgres)("a FOCUS export on PostgreSQL", () => {
       expect(response.status).toBe(200);
       expect(Buffer.from(await response.arrayBuffer()).equals(generic.bytes)).toBe(true);
       expect(generic.bytes.toString().split(format === "csv" ? "\r\n" : "\n").length).toBeGreaterThan(count);
+    }
+  });
+
+  test("holds no connection while its client does not read: each COPY statement is read whole first", async ({ database, clock, acmeProd: { workspaceId } }) => {
+    const db = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1, DB_CONNECTION_TIMEOUT_MS: 3_000 });
+    try {
+      const ctx = await operatorAt(db, clock);
+      const writer = focusFileWriter("cost-and-usage", "csv", { write: async () => true });
+      const { workspace, window } = await focusRequest(ctx, { id: workspaceId }, { from: new Date(FROM), to: new Date(TO) });
+      let copies = 0;
+      const stop = db.onQuery((sql) => void (sql.startsWith("COPY") && copies++));
+      const pages = focusRowPages(ctx, workspace, window, (row) => writer.add(row), { usageCopy: writer.usageCopy, batchSize: 7 });
+      // Up to the first usage records written, then no more: the export's client has stopped reading.
+      while (copies === 0) expect((await pages.next()).done).toBe(false);
+      expect((await pages.next()).done).toBe(false);
+      // The pool's one connection is free (a streaming COPY would hold it until the client read on).
+      expect(await db.query(`SELECT 1 AS one`, [])).toEqual([{ one: 1 }]);
+      await pages.return(undefined);
+      stop();
+    } finally {
+      await db.close();
     }
   });
 });

@@ -8,7 +8,7 @@ import type { CreditTransaction, Sku, Workspace } from "../../db/generated/clien
 import { purchaseCommitments, workspacesWithDueLots } from "../../store/credit-lots.js";
 import { unmeteredLedgerPage } from "../../store/ledger.js";
 import { directSql, prismaSql } from "../../store/rows.js";
-import { FOCUS_USAGE, focusUsageCopy, focusUsageReader, type FocusUsageQuery, type FocusUsageRow, type UsagePosition } from "../../store/usage-records.js";
+import { FOCUS_USAGE, focusUsageCopy, focusUsageReader, type CopiedUsage, type FocusUsageQuery, type FocusUsageRow, type UsagePosition } from "../../store/usage-records.js";
 import { settleExpirations } from "../ledger.js";
 import type { RateLimitState, RequestContext } from "../context.js";
 import { InvalidCursorError, RateLimitedError, UnavailableError } from "../errors.js";
@@ -175,27 +175,30 @@ async function* keysetPages<R>(read: PageRead<R>, onRow: (row: R) => void, batch
 
 /**
  * What takes usage records as COPY text (exports/usage-copy.ts writes them as a file's bytes):
- * each chunk in order, returning the records it completed; `last` is where the last one was.
+ * each chunk in order, returning the records it completed.
  */
-export interface UsageCopyTaker {
-  (chunk: Buffer): number;
-  last(): UsagePosition;
-}
+export type UsageCopyTaker = (chunk: Buffer) => number;
 
-/** Records per COPY statement: each a bounded statement, as a page is, however slowly the client reads. */
+/** Records per COPY statement: a statement of PostgreSQL's pace, read whole before it is written out. */
 const COPY_SEGMENT = 10_000;
 
-/** The usage part as COPY text, `segment` records at a time; yields the records each chunk completed. */
+/**
+ * The usage part as COPY text, `segment` records at a time; yields the records each chunk
+ * completed. The next segment is read while the caller writes this one (and dropped if it stops).
+ */
 async function* copiedUsage(ctx: RequestContext, query: FocusUsageQuery, after: UsagePosition, take: UsageCopyTaker, segment: number): AsyncGenerator<number> {
-  for (;;) {
-    let records = 0;
-    for await (const chunk of focusUsageCopy(ctx.db, query, after, segment)!) {
-      const completed = take(chunk);
-      records += completed;
-      if (completed > 0) yield completed;
+  const read = (from: UsagePosition) => {
+    const copied = focusUsageCopy(ctx.db, query, from, segment) as Promise<CopiedUsage>;
+    copied.catch(() => {}); // awaited below; if the caller stops first, nobody waits for it
+    return copied;
+  };
+  for (let next: Promise<CopiedUsage> | null = read(after); next !== null; ) {
+    const copied: CopiedUsage = await next;
+    next = copied.records === segment ? read(copied.last!) : null;
+    for (const chunk of copied.chunks) {
+      const records = take(chunk);
+      if (records > 0) yield records;
     }
-    if (records < segment) return;
-    after = take.last();
   }
 }
 
