@@ -149,9 +149,9 @@ const copyText = (bytes: Buffer, start: number, end: number): string | null => {
  * into `out`, as `format`'s lines. It takes each chunk in order (a record may straddle two).
  */
 export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: Sku[], out: EncodedChunks): UsageCopyTaker {
-  const generic = usageMapper(focus, skus);
+  // One mapper for records and templates alike: marker records only add a few entries to its tags cache.
+  const mapper = usageMapper(focus, skus);
   const genericLine = format.lines();
-  const markerMapper = usageMapper(focus, skus);
   const contract = contractTemplate(format, focus);
   const contractOfLot = new Map([...focus.contracts].map(([lot, id]) => [Number(lot), Buffer.from(id)]));
   const longestContract = Math.max(0, ...[...contractOfLot.values()].map((id) => id.length));
@@ -170,7 +170,7 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
 
   const writeGeneric = (bytes: Buffer) => {
     const record: FocusUsageRow = Array.from({ length: FIELDS }, (_, field) => copyText(bytes, starts[field]!, ends[field]!));
-    out.add(genericLine(generic(record)));
+    out.add(genericLine(mapper(record)));
   };
 
   const templatesOf = (bytes: Buffer): (LineTemplate | null | undefined)[] => {
@@ -224,7 +224,7 @@ export function usageCopyWriter(format: TextFormat, focus: FocusContext, skus: S
     for (let bit = 0; bit < NULLABLE.length; bit++) if (isNull(bytes, NULLABLE[bit]!)) mask |= 1 << bit;
     const templates = templatesOf(bytes);
     let line = templates[mask];
-    if (line === undefined) line = templates[mask] = lineTemplate(format, markerMapper, copyText(bytes, starts[U.skuId]!, ends[U.skuId]!)!, mask);
+    if (line === undefined) line = templates[mask] = lineTemplate(format, mapper, copyText(bytes, starts[U.skuId]!, ends[U.skuId]!)!, mask);
     if (line === null) return writeGeneric(bytes);
 
     let ms = 0;

@@ -139,10 +139,10 @@ export interface CopiedUsage {
  * The same rows as COPY text (the FOCUS_USAGE fields, tab-separated, \N for null, a row a line),
  * `take` after a keyset position, read whole before the caller writes any: the statement lasts as
  * long as PostgreSQL takes to send them, however slowly the caller's client reads, and holds its
- * connection no longer. Null where the database streams no COPY (PGlite).
+ * connection no longer. Only where the database streams COPY (PostgreSQL; Database.copyOut).
  */
-export async function focusUsageCopy(db: Database, query: FocusUsageQuery, after: UsagePosition, take: number): Promise<CopiedUsage | null> {
-  if (!db.copyOut) return null;
+export async function focusUsageCopy(db: Database, query: FocusUsageQuery, after: UsagePosition, take: number): Promise<CopiedUsage> {
+  if (!db.copyOut) throw new Error("COPY needs PostgreSQL");
   const literal = pg.escapeLiteral;
   const values = {
     workspaceId: literal(query.workspaceId), from: literal(query.from.toISOString()), to: literal(query.to.toISOString()),

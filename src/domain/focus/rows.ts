@@ -188,7 +188,7 @@ const COPY_SEGMENT = 10_000;
  */
 async function* copiedUsage(ctx: RequestContext, query: FocusUsageQuery, after: UsagePosition, take: UsageCopyTaker, segment: number): AsyncGenerator<number> {
   const read = (from: UsagePosition) => {
-    const copied = focusUsageCopy(ctx.db, query, from, segment) as Promise<CopiedUsage>;
+    const copied = focusUsageCopy(ctx.db, query, from, segment);
     copied.catch(() => {}); // awaited below; if the caller stops first, nobody waits for it
     return copied;
   };
@@ -243,9 +243,8 @@ export async function* focusRowPages(
 
   const skus = await ctx.db.prisma.sku.findMany();
   const usageQuery = { workspaceId: workspace.id, from: window.from, to: window.to, creditPriceUsd: workspace.creditPriceUsd.toFixed() };
-  const copied = options.usageCopy && options.limit === undefined ? options.usageCopy(focus, skus) : null;
-  if (copied && ctx.db.copyOut) {
-    yield* copiedUsage(ctx, usageQuery, start.usageAfter, copied, options.batchSize ?? COPY_SEGMENT);
+  if (options.usageCopy && options.limit === undefined && ctx.db.copyOut) {
+    yield* copiedUsage(ctx, usageQuery, start.usageAfter, options.usageCopy(focus, skus), options.batchSize ?? COPY_SEGMENT);
     return;
   }
   const toUsageRow = usageMapper(focus, skus);
