@@ -1,6 +1,7 @@
 // One Database handle for both engines: Prisma for the domain layer, plus a raw SQL session for the
 // migration runner and bulk loads, which need multi-statement scripts and a single connection.
 import fs from "node:fs";
+import type { Writable } from "node:stream";
 import path from "node:path";
 import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
@@ -139,24 +140,7 @@ export type PostgresOptions = Pick<
 const SESSION_READ_TIMEOUT_MS = 3_600_000;
 
 export async function openPostgres(url: string, options: PostgresOptions): Promise<Database> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.DB_POOL_SIZE,
-    connectionTimeoutMillis: options.DB_CONNECTION_TIMEOUT_MS,
-    idleTimeoutMillis: options.DB_IDLE_TIMEOUT_MS,
-    statement_timeout: options.DB_STATEMENT_TIMEOUT_MS,
-    // The client's own limit, after the server's: a query on a connection whose server vanished
-    // without a reset (a network partition) fails instead of waiting for TCP to give up.
-    query_timeout: options.DB_STATEMENT_TIMEOUT_MS + 5_000,
-    keepAlive: true,
-    // JIT off: PostgreSQL turns it on from cost estimates alone, and compiling took 250 ms of each
-    // 11 ms page of a FOCUS export once CreditAllocation's statistics were missing (3,000 rows/s
-    // instead of 120,000); the gateway's statements are short, and none gains from it.
-    // No parallel workers either: most of the last pages of a year's export planned two from the
-    // statistics' edge, and starting them cost PostgreSQL 3 s of a million-row export's 7; a
-    // serial count was as fast. Concurrent requests share the cores anyway.
-    options: "-c jit=off -c max_parallel_workers_per_gather=0",
-  });
+  const pool = new pg.Pool(poolSettings(url, options));
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   try {
@@ -167,6 +151,11 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   }
   const { prisma, onQuery, notify } = observedClient(new PrismaPg(pool));
   const nameOf = statementNames();
+  // Reads in pipelines (batchedReads) on connections of their own: pg refuses COPY and cursors on
+  // a pipelined connection, and a transaction's statements wait for each other anyway.
+  const readPool = new pg.Pool({ ...poolSettings(url, options), pipeline: true });
+  readPool.on("error", () => {});
+  const read = batchedReads(readPool);
   return {
     kind: "postgres",
     prisma,
@@ -213,9 +202,13 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     },
     async query(text, params, options) {
       notify(text);
-      return (await pool.query({ name: options?.prepare === false ? undefined : nameOf(text), text, values: params })).rows;
+      return (await read({ name: options?.prepare === false ? undefined : nameOf(text), text, values: params })).rows;
     },
-    connections: () => ({ idle: pool.idleCount, busy: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
+    connections: () => ({
+      idle: pool.idleCount + readPool.idleCount,
+      busy: pool.totalCount - pool.idleCount + readPool.totalCount - readPool.idleCount,
+      waiting: pool.waitingCount + readPool.waitingCount,
+    }),
     listen: (channel, handlers) => listenOnOwnConnection(url, channel, handlers),
     async transaction(fn, { maxWaitMs }) {
       return onCheckedOut(await connectWithin(pool, maxWaitMs), async (client, state) => {
@@ -264,9 +257,79 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     },
     async close() {
       await prisma.$disconnect();
-      await pool.end();
+      await Promise.all([pool.end(), readPool.end()]);
     },
   };
+}
+
+function poolSettings(url: string, options: PostgresOptions): pg.PoolConfig {
+  return {
+    connectionString: url,
+    max: options.DB_POOL_SIZE,
+    connectionTimeoutMillis: options.DB_CONNECTION_TIMEOUT_MS,
+    idleTimeoutMillis: options.DB_IDLE_TIMEOUT_MS,
+    statement_timeout: options.DB_STATEMENT_TIMEOUT_MS,
+    // The client's own limit, after the server's: a query on a connection whose server vanished
+    // without a reset (a network partition) fails instead of waiting for TCP to give up.
+    query_timeout: options.DB_STATEMENT_TIMEOUT_MS + 5_000,
+    keepAlive: true,
+    // JIT off: PostgreSQL turns it on from cost estimates alone, and compiling took 250 ms of each
+    // 11 ms page of a FOCUS export once CreditAllocation's statistics were missing (3,000 rows/s
+    // instead of 120,000); the gateway's statements are short, and none gains from it.
+    // No parallel workers either: most of the last pages of a year's export planned two from the
+    // statistics' edge, and starting them cost PostgreSQL 3 s of a million-row export's 7; a
+    // serial count was as fast. Concurrent requests share the cores anyway.
+    options: "-c jit=off -c max_parallel_workers_per_gather=0",
+  };
+}
+
+interface PendingRead {
+  config: pg.QueryConfig;
+  resolve: (result: pg.QueryResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Reads asked for in the same turn of the event loop (a GraphQL operation's sibling fields, say),
+ * sent together on one connection of a pipelined pool in one write, each answered as its result
+ * comes. Each statement sent alone cost a write to the socket and woke a PostgreSQL process: with
+ * the dashboard's four sibling reads sent together, a request cost 0.6 ms less of Node's CPU and
+ * 0.4 ms less of PostgreSQL's (A/B, interleaved; README, Speed). The turn ends as DataLoader's does
+ * (the promise jobs queued so far, then a tick). Statements run in order on their connection, each
+ * in its own implicit transaction (a Sync each), so one failing does not fail the others.
+ */
+function batchedReads(pool: pg.Pool): (config: pg.QueryConfig) => Promise<pg.QueryResult> {
+  let batch: PendingRead[] | null = null;
+  const send = async (reads: PendingRead[]) => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      for (const read of reads) read.reject(error);
+      return;
+    }
+    await onCheckedOut(client, async (client, state) => {
+      // pg writes each query when asked (its own cork and uncork); corked around them, the socket writes once.
+      const socket = (client as unknown as { connection: { stream: Writable } }).connection.stream;
+      socket.cork();
+      const answered = reads.map((read) => client.query(read.config).then(read.resolve, (error: unknown) => {
+        state.broken ||= databaseErrorBreaksConnection(error);
+        read.reject(error);
+      }));
+      socket.uncork();
+      await Promise.all(answered);
+    });
+  };
+  return (config) => new Promise((resolve, reject) => {
+    if (!batch) {
+      const reads: PendingRead[] = (batch = []);
+      void Promise.resolve().then(() => process.nextTick(() => {
+        batch = null;
+        void send(reads);
+      }));
+    }
+    batch.push({ config, resolve, reject });
+  });
 }
 
 /**

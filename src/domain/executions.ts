@@ -129,9 +129,9 @@ export async function executionsConnection(ctx: RequestContext, target: Workspac
     workspaceId: workspace.id,
     ...timeIdKey,
     encode: (row) => timeIdKey.encode(row.startedAt, row.id),
-    read: (range) => executionsPage(directSql(ctx.db), {
+    read: async (range) => withLimit(await executionsPage(directSql(ctx.db), {
       workspaceId: workspace.id, ...match, ...keyBounds(range, descending), descending: descending !== range.backwards, take: range.take,
-    }),
+    }), workspace),
     count: () => ctx.db.prisma.execution.count({ where }),
   }, args, GRAPHQL_PAGE);
 }
@@ -172,6 +172,16 @@ export async function executionBilling(ctx: RequestContext, executions: readonly
   const totals = await monthToDateTotals(directSql(ctx.db), executions.map((e) => e.id));
   return new Map(totals.map((row) => [row.id, billingOf(row.cost, row.running, row.limit)]));
 }
+
+/** An execution read, under read:billing, with its workspace at hand: its billing needs no statement of its own. */
+export type ExecutionWithLimit = Execution & { monthlyLimitUsd: Decimal };
+
+const withLimit = <E extends Execution>(executions: E[], workspace: Workspace): (E & ExecutionWithLimit)[] =>
+  executions.map((execution) => Object.assign(execution, { monthlyLimitUsd: workspace.monthlyLimitUsd }));
+
+/** The billing of an execution read with its workspace's limit; null for one read without it. */
+export const knownBilling = (execution: Execution & { monthlyLimitUsd?: Decimal }): ExecutionBilling | null =>
+  execution.monthlyLimitUsd ? billingOf(execution.costUsd, execution.monthToDateUsd, execution.monthlyLimitUsd) : null;
 
 /** Included while the month's running cost stays within the limit; the part past it is on demand. */
 export function billingOf(cost: Decimal, running: Decimal, limit: Decimal): ExecutionBilling {
@@ -258,11 +268,10 @@ export async function executionUsage(ctx: RequestContext, target: WorkspaceTarge
   const limit = pageSize(query.limit, EXECUTION_USAGE_PAGE, "limit");
   const cursor = query.startingAfter ? { id: query.startingAfter, field: "starting_after" as const } : query.endingBefore ? { id: query.endingBefore, field: "ending_before" as const } : null;
   const { data, more, older } = await executionPage(ctx, workspace, window, limit, cursor);
-  const billing = await executionBilling(ctx, data);
   return {
     workspace,
     window,
-    rows: data.map((execution) => ({ execution, billing: billing.get(execution.id)! })),
+    rows: data.map((execution) => ({ execution, billing: billingOf(execution.costUsd, execution.monthToDateUsd, workspace.monthlyLimitUsd) })),
     // Stripe-style: hasMore is about the direction walked; the cursors say where to go next.
     hasMore: more,
     nextCursor: data.length && (older ? more : true) ? data.at(-1)!.id.toString() : null,

@@ -44,7 +44,8 @@ describe.runIf(usingPostgres)("Database.copyOut", () => {
     const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
     try {
       await db.query(`SELECT 1`, []);
-      const afterQuery = timers(); // the pool's idle timer for the one connection, and whatever else runs
+      await db.transaction((run) => run(`SELECT 1`, []), { maxWaitMs: 1_000 }); // on the pool that COPY takes its connection from
+      const afterQuery = timers(); // the pools' idle timers for their one connection each, and whatever else runs
       expect(await text(db.copyOut!(series(2)))).toBe("1\trow 1\t\\N\n2\trow 2\t\\N\n");
       expect(timers()).toBe(afterQuery);
       expect(await db.query(`SELECT 1 AS one`, [])).toEqual([{ one: 1 }]);

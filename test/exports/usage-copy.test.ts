@@ -185,8 +185,9 @@ describe.runIf(usingPostgres)("a FOCUS export on PostgreSQL", () => {
       // Up to the first usage records written, then no more: the export's client has stopped reading.
       while (copies === 0) expect((await pages.next()).done).toBe(false);
       expect((await pages.next()).done).toBe(false);
-      // The pool's one connection is free (a streaming COPY would hold it until the client read on).
-      expect(await db.query(`SELECT 1 AS one`, [])).toEqual([{ one: 1 }]);
+      // The pool's one connection is free (a streaming COPY would hold it until the client read on):
+      // a transaction takes it from the pool COPY takes its connections from.
+      expect(await db.transaction((run) => run(`SELECT 1 AS one`, []), { maxWaitMs: 1_000 })).toEqual([{ one: 1 }]);
       await pages.return(undefined);
       stop();
     } finally {

@@ -195,19 +195,31 @@ describe.runIf(usingPostgres)("a slow or busy database", () => {
     }
   });
 
-  test("a pool with no connection free within DB_CONNECTION_TIMEOUT_MS: 503 OVERLOADED", async ({ database, tenant }) => {
+  // Two pools of DB_POOL_SIZE: the reads' pipelines, and Prisma's statements, transactions and exports.
+  test.for([
+    { pool: "the reads' pool", locked: "CreditLot", request: "balance" },
+    { pool: "the other pool", locked: "UsageRecord", request: "usage count" },
+  ] as const)("$pool with no connection free within DB_CONNECTION_TIMEOUT_MS: 503 OVERLOADED", async ({ locked, request }, { database, tenant }) => {
     const { gateway, other, close } = await faultyGateway(database.url!, { DB_POOL_SIZE: 1, DB_CONNECTION_TIMEOUT_MS: 300, DB_STATEMENT_TIMEOUT_MS: 5_000 }, { DB_CONNECTION_TIMEOUT_MS: "300" });
+    // The balance reads its lots on the reads' pool; the usage count is Prisma's.
+    const ask = async () => {
+      if (request === "balance") {
+        const response = await fetch(`${gateway.url}/api/mcp/credits/balance`, { headers: bearer(tenant.keys.read) });
+        return [response.status, response.status === 200 ? null : ((await response.json()) as { error: { code: string } }).error.code];
+      }
+      const response = await rawGraphql(gateway, tenant.keys.read, UsageQuery);
+      return [response.status, response.body.errors?.[0]?.extensions?.code ?? null];
+    };
     try {
       await other.query("BEGIN");
-      await other.query(`LOCK TABLE "UsageRecord" IN ACCESS EXCLUSIVE MODE`);
-      // The one connection waits for the lock; the next request waits for the connection.
-      const holder = rawGraphql(gateway, tenant.keys.read, UsageQuery);
+      await other.query(`LOCK TABLE "${locked}" IN ACCESS EXCLUSIVE MODE`);
+      // The pool's one connection waits for the lock; the next request waits for the connection.
+      const holder = ask();
       await sleep(100);
-      const refused = await fetch(`${gateway.url}/api/mcp/credits/balance`, { headers: bearer(tenant.keys.read) });
-      expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([503, "OVERLOADED"]);
+      expect(await ask()).toEqual([503, "OVERLOADED"]);
       await other.query("ROLLBACK");
-      expect((await holder).status).toBe(200);
-      expect((await fetch(`${gateway.url}/api/mcp/credits/balance`, { headers: bearer(tenant.keys.read) })).status).toBe(200);
+      expect(await holder).toEqual([200, null]);
+      expect(await ask()).toEqual([200, null]);
     } finally {
       await close();
     }

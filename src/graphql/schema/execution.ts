@@ -1,6 +1,6 @@
 import type { Execution, Workflow } from "../../db/generated/client.js";
 import { InsufficientCreditsError } from "../../domain/errors.js";
-import { executionsConnection, recordExecution, spending, workflows, type ExecutionBilling, type Spending } from "../../domain/executions.js";
+import { executionsConnection, knownBilling, recordExecution, spending, workflows, type ExecutionBilling, type Spending } from "../../domain/executions.js";
 import { builder } from "../builder.js";
 import type { GraphQLContext } from "../context.js";
 import { TOTAL_COUNT, totalCount } from "./connections.js";
@@ -36,11 +36,13 @@ const CallCost = builder.objectRef<{ model: string; inputTokens: number; outputT
   }),
 });
 
-/** A billing field, batched over the page by the per-request loader. */
+/** A billing field: from the page's rows where they carry their workspace's limit, else batched over the page by the per-request loader. */
 const billing =
   <K extends keyof ExecutionBilling>(key: K) =>
-  (execution: Execution, _args: unknown, ctx: GraphQLContext) =>
-    ctx.loaders.executionBilling.load(execution).then((b) => b[key]);
+  (execution: Execution, _args: unknown, ctx: GraphQLContext) => {
+    const known = knownBilling(execution);
+    return known ? known[key] : ctx.loaders.executionBilling.load(execution).then((b) => b[key]);
+  };
 
 export const ExecutionRef = builder.prismaNode("Execution", {
   id: { field: "id" },
