@@ -37,6 +37,12 @@ export interface Credentials {
   /** The workspace a session names (X-Workspace-Id, or a REST route's workspaceId). */
   workspaceId: string | null;
   now: Date;
+  /**
+   * An API key read from the database, not the cache: the cache hears of a revocation by
+   * PostgreSQL's NOTIFY, a moment after it commits, and a subscription's event written just after
+   * the revocation could otherwise still be told to the revoked key.
+   */
+  uncached?: boolean;
 }
 
 /** The token of `Authorization: Bearer <token>`: undefined without the header, null when it is malformed. */
@@ -84,14 +90,15 @@ export async function createAuthenticator(db: Database, config: Config, logger: 
     throw new AuthError("invalid");
   }
 
-  const authenticate = async ({ authorization, workspaceId, now }: Credentials): Promise<Actor> => {
+  const authenticate = async ({ authorization, workspaceId, now, uncached }: Credentials): Promise<Actor> => {
     const token = bearerToken(authorization);
     if (token === undefined) throw new AuthError("missing");
     if (token === null) throw new AuthError("malformed");
     if (token.startsWith("bgk_")) {
       if (!looksLikeApiKey(token)) throw new AuthError("malformed");
       const secretHash = hashApiKey(token);
-      const actor = liveApiKeyActor(await keys.lookup(secretHash, () => apiKeyRecord(db, secretHash)), now);
+      const load = () => apiKeyRecord(db, secretHash);
+      const actor = liveApiKeyActor(await (uncached ? load() : keys.lookup(secretHash, load)), now);
       if (!actor) throw new AuthError("invalid");
       touchApiKey(actor.apiKeyId, now);
       return actor;

@@ -27,8 +27,8 @@ export interface ContextDeps {
 }
 
 /** Authenticates the request and builds its context; AuthError when the credentials do not hold. */
-export async function buildRequestContext(deps: ContextDeps, facts: RequestFacts): Promise<RequestContext> {
-  const access = facts.anonymous ? Access.nobody() : Access.of(await deps.authenticate({ authorization: facts.authorization, workspaceId: facts.workspaceId, now: facts.arrivedAt }));
+export async function buildRequestContext(deps: ContextDeps, facts: RequestFacts, { uncached = false } = {}): Promise<RequestContext> {
+  const access = facts.anonymous ? Access.nobody() : Access.of(await deps.authenticate({ authorization: facts.authorization, workspaceId: facts.workspaceId, now: facts.arrivedAt, uncached }));
   return createRequestContext({
     db: deps.db,
     access,
@@ -37,7 +37,8 @@ export async function buildRequestContext(deps: ContextDeps, facts: RequestFacts
     logger: requestLogger(deps.logger, facts.requestId),
     requestId: facts.requestId,
     onRateLimit: facts.onRateLimit,
-    renew: () => buildRequestContext(deps, { ...facts, arrivedAt: deps.settings.clock.now() }),
+    // A subscription's next event may follow a revocation sooner than the cache hears of it.
+    renew: () => buildRequestContext(deps, { ...facts, arrivedAt: deps.settings.clock.now() }, { uncached: true }),
   });
 }
 

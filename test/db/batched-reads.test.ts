@@ -49,7 +49,7 @@ describe.runIf(usingPostgres)("Database.query's pipelines", () => {
   test("a connection lost mid-pipeline fails each of its reads, and the next turn gets a new one", async ({ database }) => {
     const db = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1 });
     try {
-      const [{ pid }] = (await backend(db, 0)) as [{ pid: number }];
+      const { pid } = (await backend(db, 0))[0]!;
       const answers = await Promise.allSettled([
         db.query(`SELECT pg_terminate_backend(pg_backend_pid())`, []),
         backend(db, 2),

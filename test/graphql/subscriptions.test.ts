@@ -138,6 +138,22 @@ describe("subscriptions over SSE", () => {
     expect(ended?.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect(await balance.next()).toBeNull();
   });
+
+  test("end at their next event even before the key cache hears of the revocation", async ({ gateway, db, clock, prices, tenants: { acme } }) => {
+    expect(prices).toBe(true);
+    const operator = await operatorAt(db, clock);
+    const created = await createApiKey(operator, { name: "live reader", scopes: ["read:billing"], workspaceId: acme.workspaceId });
+    const balance = await subscribe(gateway, BALANCE, created.secret);
+    expect((await balance.next())?.data?.creditBalanceChanged.credits).toMatch(/^\d/);
+    // Revoked without its trigger (and so without the NOTIFY that empties the cache), as if the
+    // message were still on its way when the next write commits.
+    await db.withSession((session) => session.exec(
+      `SET session_replication_role = replica; UPDATE "ApiKey" SET "revokedAt" = now() WHERE id = '${created.apiKey.id}'; RESET session_replication_role`,
+    ));
+    await record(gateway, acme.keys.admin, ["live-revoked-unheard"]);
+    expect((await balance.next())?.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect(await balance.next()).toBeNull();
+  });
 });
 
 describe.runIf(canStartRedis)("subscriptions across gateway processes", () => {
