@@ -12,11 +12,11 @@ export const prismaSql =
   (sql, params) =>
     client.$queryRawUnsafe<unknown[]>(sql, ...params);
 
-/** A RunSql for reads outside transactions, past Prisma's row mapping; prepared unless `prepare` is false. */
+/** A RunSql for reads outside transactions, past Prisma's row mapping (prepared: Database.query). */
 export const directSql =
-  (db: { query(text: string, params: unknown[], options?: { prepare?: boolean }): Promise<unknown[]> }, options?: { prepare?: boolean }): RunSql =>
+  (db: { query(text: string, params: unknown[]): Promise<unknown[]> }): RunSql =>
   (sql, params) =>
-    db.query(sql, params, options);
+    db.query(sql, params);
 
 /** A column's value as the domain takes it; throws when the driver gave something else. */
 export type Column<T> = (value: unknown, name: string) => T;
