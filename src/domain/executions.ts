@@ -173,10 +173,8 @@ export async function executionBilling(ctx: RequestContext, executions: readonly
   return new Map(totals.map((row) => [row.id, billingOf(row.cost, row.running, row.limit)]));
 }
 
-/** An execution read, under read:billing, with its workspace at hand: its billing needs no statement of its own. */
-export type ExecutionWithLimit = Execution & { monthlyLimitUsd: Decimal };
-
-const withLimit = <E extends Execution>(executions: E[], workspace: Workspace): (E & ExecutionWithLimit)[] =>
+/** Executions read under read:billing with their workspace at hand, carrying its limit: their billing needs no statement of its own. */
+const withLimit = <E extends Execution>(executions: E[], workspace: Workspace) =>
   executions.map((execution) => Object.assign(execution, { monthlyLimitUsd: workspace.monthlyLimitUsd }));
 
 /** The billing of an execution read with its workspace's limit; null for one read without it. */

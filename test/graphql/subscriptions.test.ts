@@ -4,6 +4,7 @@ import crypto from "node:crypto";
 import { describe, expect } from "vitest";
 import { insertPriceList } from "../../src/seed/price-list.js";
 import { createApiKey, revokeApiKey } from "../../src/domain/api-keys.js";
+import type { RequestContext } from "../../src/domain/context.js";
 import { signSessionToken } from "../../src/auth/session-token.js";
 import { gatewayTest, processesTest } from "../helpers/fixtures.js";
 import { bearer, operatorAt, startGateway, TEST_JWT_SECRET, type TestGateway } from "../helpers/gateway.js";
@@ -126,31 +127,21 @@ describe("subscriptions over SSE", () => {
     }
   });
 
-  test("end with UNAUTHENTICATED once their key is revoked", async ({ gateway, db, clock, prices, tenants: { acme } }) => {
+  // Revoked through the API, or without the trigger (and so without the NOTIFY that empties the key
+  // cache), as if the message were still on its way when the next write commits.
+  test.for([
+    { how: "through the API", revoke: (operator: RequestContext, id: string) => revokeApiKey(operator, id) },
+    { how: "before the key cache hears of it", revoke: (operator: RequestContext, id: string) => operator.db.withSession((session) => session.exec(
+      `SET session_replication_role = replica; UPDATE "ApiKey" SET "revokedAt" = now() WHERE id = '${id}'; RESET session_replication_role`,
+    )) },
+  ])("end with UNAUTHENTICATED at their next event once their key is revoked $how", async ({ revoke }, { gateway, db, clock, prices, tenants: { acme } }) => {
     expect(prices).toBe(true);
     const operator = await operatorAt(db, clock);
     const created = await createApiKey(operator, { name: "live reader", scopes: ["read:billing"], workspaceId: acme.workspaceId });
     const balance = await subscribe(gateway, BALANCE, created.secret);
     expect((await balance.next())?.data?.creditBalanceChanged.credits).toMatch(/^\d/);
-    await revokeApiKey(operator, created.apiKey.id);
-    await record(gateway, acme.keys.admin, ["live-revoked"]);
-    const ended = await balance.next();
-    expect(ended?.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
-    expect(await balance.next()).toBeNull();
-  });
-
-  test("end at their next event even before the key cache hears of the revocation", async ({ gateway, db, clock, prices, tenants: { acme } }) => {
-    expect(prices).toBe(true);
-    const operator = await operatorAt(db, clock);
-    const created = await createApiKey(operator, { name: "live reader", scopes: ["read:billing"], workspaceId: acme.workspaceId });
-    const balance = await subscribe(gateway, BALANCE, created.secret);
-    expect((await balance.next())?.data?.creditBalanceChanged.credits).toMatch(/^\d/);
-    // Revoked without its trigger (and so without the NOTIFY that empties the cache), as if the
-    // message were still on its way when the next write commits.
-    await db.withSession((session) => session.exec(
-      `SET session_replication_role = replica; UPDATE "ApiKey" SET "revokedAt" = now() WHERE id = '${created.apiKey.id}'; RESET session_replication_role`,
-    ));
-    await record(gateway, acme.keys.admin, ["live-revoked-unheard"]);
+    await revoke(operator, created.apiKey.id);
+    await record(gateway, acme.keys.admin, [`live-revoked-${crypto.randomUUID()}`]);
     expect((await balance.next())?.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect(await balance.next()).toBeNull();
   });
