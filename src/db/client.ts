@@ -53,9 +53,9 @@ export interface Database {
   /**
    * One parameterized read outside any transaction, rows as the driver gives them (numeric as
    * text): for hot reads whose rows Prisma's raw-query mapping costs more than the query itself.
-   * Prepared on each connection (statementNames), planned once for any parameters (readPool).
+   * Prepared on each connection unless `prepare` is false (statementNames).
    */
-  query(text: string, params: unknown[]): Promise<Record<string, unknown>[]>;
+  query(text: string, params: unknown[], options?: { prepare?: boolean }): Promise<Record<string, unknown>[]>;
   /** Calls `listener` with every SQL statement Prisma sends; returns the unsubscribe function. */
   onQuery(listener: (sql: string) => void): () => void;
   /** The connections at this moment (for metrics); PGlite has one. */
@@ -153,12 +153,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   const nameOf = statementNames();
   // Reads in pipelines (batchedReads) on connections of their own: pg refuses COPY and cursors on
   // a pipelined connection, and a transaction's statements wait for each other anyway.
-  // Generic plans: PostgreSQL planned the dashboard's ledger and executions pages anew for each
-  // request (their custom plans looked cheaper), and every rollup, which was not prepared: about
-  // 0.6 ms of the 3 ms of PostgreSQL's CPU a dashboard request cost (A/B, README, Speed). Planned
-  // without their values, the reads are written for the plan that suits any (ranges and limits
-  // that an index serves), and a plan does not turn on a tenant's statistics.
-  const readPool = new pg.Pool({ ...poolSettings(url, options, ["plan_cache_mode=force_generic_plan"]), pipeline: true });
+  const readPool = new pg.Pool({ ...poolSettings(url, options), pipeline: true });
   readPool.on("error", () => {});
   const read = batchedReads(readPool);
   return {
@@ -205,9 +200,9 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
         client.release(!finished);
       }
     },
-    async query(text, params) {
+    async query(text, params, options) {
       notify(text);
-      return (await read({ name: nameOf(text), text, values: params })).rows;
+      return (await read({ name: options?.prepare === false ? undefined : nameOf(text), text, values: params })).rows;
     },
     connections: () => ({
       idle: pool.idleCount + readPool.idleCount,
@@ -267,7 +262,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   };
 }
 
-function poolSettings(url: string, options: PostgresOptions, settings: string[] = []): pg.PoolConfig {
+function poolSettings(url: string, options: PostgresOptions): pg.PoolConfig {
   return {
     connectionString: url,
     max: options.DB_POOL_SIZE,
@@ -284,7 +279,7 @@ function poolSettings(url: string, options: PostgresOptions, settings: string[] 
     // No parallel workers either: most of the last pages of a year's export planned two from the
     // statistics' edge, and starting them cost PostgreSQL 3 s of a million-row export's 7; a
     // serial count was as fast. Concurrent requests share the cores anyway.
-    options: ["jit=off", "max_parallel_workers_per_gather=0", ...settings].map((setting) => `-c ${setting}`).join(" "),
+    options: "-c jit=off -c max_parallel_workers_per_gather=0",
   };
 }
 

@@ -97,7 +97,9 @@ export async function usageRollup(ctx: RequestContext, target: WorkspaceTarget, 
   const unit = UNITS[granularity];
   const plan = rollupPlan(window, workspace.timeZone, timeZone, unit, ctx.clock.now());
   const metrics = args.metrics ?? ALL_METRICS;
-  const rows = await readRollup(directSql(ctx.db), {
+  // Not prepared: the best plan of an analytic read depends on its window and zone, and after five
+  // runs of one text PostgreSQL may settle on a generic plan that ignores them.
+  const rows = await readRollup(directSql(ctx.db, { prepare: false }), {
     source, workspaceId: workspace.id, timeZone, unit, dims: groupBy, from: window.from, ...plan, metrics: metrics.map((m) => METRIC_COLUMNS[m]),
   });
   const result = rows.map((row) => withMetrics({

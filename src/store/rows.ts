@@ -12,11 +12,11 @@ export const prismaSql =
   (sql, params) =>
     client.$queryRawUnsafe<unknown[]>(sql, ...params);
 
-/** A RunSql for reads outside transactions, past Prisma's row mapping (prepared: Database.query). */
+/** A RunSql for reads outside transactions, past Prisma's row mapping; prepared unless `prepare` is false. */
 export const directSql =
-  (db: { query(text: string, params: unknown[]): Promise<unknown[]> }): RunSql =>
+  (db: { query(text: string, params: unknown[], options?: { prepare?: boolean }): Promise<unknown[]> }, options?: { prepare?: boolean }): RunSql =>
   (sql, params) =>
-    db.query(sql, params);
+    db.query(sql, params, options);
 
 /** A column's value as the domain takes it; throws when the driver gave something else. */
 export type Column<T> = (value: unknown, name: string) => T;

@@ -1,6 +1,6 @@
 // Database.query on PostgreSQL: reads asked for in the same turn go on one connection, in one
 // pipeline, each answered on its own: one failing or timing out leaves the others' answers and the
-// connection usable; reads of later turns take connections as before. Their plans are generic.
+// connection usable; reads of later turns take connections as before.
 import { describe, expect } from "vitest";
 import { openPostgres, type Database } from "../../src/db/client.js";
 import { POSTGRES_OPTIONS, usingPostgres } from "../helpers/database.js";
@@ -44,12 +44,6 @@ describe.runIf(usingPostgres)("Database.query's pipelines", () => {
     } finally {
       await db.close();
     }
-  });
-
-  test("are planned once for any parameters, on connections of their own", async ({ db }) => {
-    expect(await db.query(`SELECT current_setting('plan_cache_mode') AS mode`, [])).toEqual([{ mode: "force_generic_plan" }]);
-    // The other pool plans as the server does by default.
-    expect(await db.transaction((run) => run(`SELECT current_setting('plan_cache_mode') AS mode`, []), { maxWaitMs: 1_000 })).toEqual([{ mode: "auto" }]);
   });
 
   test("a connection lost mid-pipeline fails each of its reads, and the next turn gets a new one", async ({ database }) => {
