@@ -139,6 +139,9 @@ export type PostgresOptions = Pick<
  */
 const SESSION_READ_TIMEOUT_MS = 3_600_000;
 
+/** How much longer than the statement timeout the driver waits for an answer. */
+const READ_TIMEOUT_MARGIN_MS = 5_000;
+
 export async function openPostgres(url: string, options: PostgresOptions): Promise<Database> {
   const pool = new pg.Pool(poolSettings(url, options));
   // An idle client losing its server must not crash the process; the next query reports it.
@@ -155,7 +158,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   // a pipelined connection, and a transaction's statements wait for each other anyway.
   const readPool = new pg.Pool({ ...poolSettings(url, options), pipeline: true });
   readPool.on("error", () => {});
-  const read = batchedReads(readPool);
+  const read = batchedReads(readPool, options.DB_STATEMENT_TIMEOUT_MS);
   return {
     kind: "postgres",
     prisma,
@@ -271,7 +274,7 @@ function poolSettings(url: string, options: PostgresOptions): pg.PoolConfig {
     statement_timeout: options.DB_STATEMENT_TIMEOUT_MS,
     // The client's own limit, after the server's: a query on a connection whose server vanished
     // without a reset (a network partition) fails instead of waiting for TCP to give up.
-    query_timeout: options.DB_STATEMENT_TIMEOUT_MS + 5_000,
+    query_timeout: options.DB_STATEMENT_TIMEOUT_MS + READ_TIMEOUT_MARGIN_MS,
     keepAlive: true,
     // JIT off: PostgreSQL turns it on from cost estimates alone, and compiling took 250 ms of each
     // 11 ms page of a FOCUS export once CreditAllocation's statistics were missing (3,000 rows/s
@@ -289,6 +292,9 @@ interface PendingRead {
   reject: (error: unknown) => void;
 }
 
+/** The most reads one pipeline carries; more of one turn go in further pipelines, on further connections. */
+const PIPELINE_MAX_READS = 8;
+
 /**
  * Reads asked for in the same turn of the event loop (a GraphQL operation's sibling fields, say),
  * sent together on one connection of a pipelined pool in one write, each answered as its result
@@ -298,7 +304,7 @@ interface PendingRead {
  * (the promise jobs queued so far, then a tick). Statements run in order on their connection, each
  * in its own implicit transaction (a Sync each), so one failing does not fail the others.
  */
-function batchedReads(pool: pg.Pool): (config: pg.QueryConfig) => Promise<pg.QueryResult> {
+function batchedReads(pool: pg.Pool, statementTimeoutMs: number): (config: pg.QueryConfig) => Promise<pg.QueryResult> {
   let batch: PendingRead[] | null = null;
   const send = async (reads: PendingRead[]) => {
     let client: pg.PoolClient;
@@ -311,20 +317,32 @@ function batchedReads(pool: pg.Pool): (config: pg.QueryConfig) => Promise<pg.Que
     await onCheckedOut(client, async (client, state) => {
       // pg writes each query when asked (its own cork and uncork); corked around them, the socket writes once.
       const socket = (client as unknown as { connection: { stream: Writable } }).connection.stream;
+      const answered: Promise<void>[] = [];
       socket.cork();
-      const answered = reads.map((read) => client.query(read.config).then(read.resolve, (error: unknown) => {
-        state.broken ||= databaseErrorBreaksConnection(error);
-        read.reject(error);
-      }));
-      socket.uncork();
+      try {
+        reads.forEach((read, position) => {
+          // pg's read timeout runs from the moment a query is sent: one behind others may wait for
+          // each of them to reach the statement timeout before its own turn comes.
+          const config = { ...read.config, query_timeout: (position + 1) * statementTimeoutMs + READ_TIMEOUT_MARGIN_MS };
+          answered.push(client.query(config).then(read.resolve, (error: unknown) => {
+            state.broken ||= databaseErrorBreaksConnection(error);
+            read.reject(error);
+          }));
+        });
+      } catch (error) {
+        // Not reached with the configurations above; should pg throw, the reads not sent fail with it.
+        for (const read of reads.slice(answered.length)) read.reject(error);
+      } finally {
+        socket.uncork();
+      }
       await Promise.all(answered);
     });
   };
   return (config) => new Promise((resolve, reject) => {
-    if (!batch) {
+    if (!batch || batch.length === PIPELINE_MAX_READS) {
       const reads: PendingRead[] = (batch = []);
       void Promise.resolve().then(() => process.nextTick(() => {
-        batch = null;
+        if (batch === reads) batch = null;
         void send(reads);
       }));
     }

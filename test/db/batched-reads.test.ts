@@ -1,6 +1,7 @@
 // Database.query on PostgreSQL: reads asked for in the same turn go on one connection, in one
 // pipeline, each answered on its own: one failing or timing out leaves the others' answers and the
-// connection usable; reads of later turns take connections as before.
+// connection usable; reads of later turns take connections as before; a pipeline carries at most
+// eight, and the driver waits for each as long as the reads before it may take.
 import { describe, expect } from "vitest";
 import { openPostgres, type Database } from "../../src/db/client.js";
 import { POSTGRES_OPTIONS, usingPostgres } from "../helpers/database.js";
@@ -21,6 +22,44 @@ describe.runIf(usingPostgres)("Database.query's pipelines", () => {
       const slow = (value: number) => new Promise<{ pid: number }[]>((resolve) => setImmediate(() => resolve(db.query(`SELECT pg_backend_pid() AS pid, pg_sleep(0.2), $1::int`, [value]) as never)));
       const apart = await Promise.all([slow(1), slow(2), slow(3)]);
       expect(new Set(apart.map(([row]) => row!.pid)).size).toBe(3);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test("carry at most eight reads each: more of one turn go on another connection", async ({ database }) => {
+    const db = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 4 });
+    try {
+      const rows = (await Promise.all(Array.from({ length: 10 }, (_, value) => backend(db, value)))).map(([row]) => row!);
+      expect(rows.map((row) => row.value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      const perBackend = new Map<number, number>();
+      for (const row of rows) perBackend.set(row.pid, (perBackend.get(row.pid) ?? 0) + 1);
+      expect([...perBackend.values()]).toEqual([8, 2]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test("a read behind slow ones waits for them, however long they take within the statement timeout", async ({ database }) => {
+    // The driver's read timeout is the statement timeout and 5 s: the last of eight reads of 0.8 s
+    // each is answered after 6.4 s, and is not given up on (nor its connection with it) at 6 s.
+    const db = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1, DB_STATEMENT_TIMEOUT_MS: 1_000 });
+    try {
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, value) => db.query(`SELECT pg_sleep(0.8), $1::int AS value`, [value])));
+      expect(answers.map(([row]) => row!.value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    } finally {
+      await db.close();
+    }
+  }, 20_000);
+
+  test("go on while a transaction holds the other pool's only connection", async ({ database }) => {
+    const db = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1, DB_CONNECTION_TIMEOUT_MS: 1_000 });
+    try {
+      let release!: () => void;
+      const held = db.transaction(() => new Promise<void>((resolve) => (release = resolve)), { maxWaitMs: 1_000 });
+      expect((await backend(db, 1))[0]!.value).toBe(1);
+      release();
+      await held;
     } finally {
       await db.close();
     }
