@@ -177,9 +177,16 @@ export async function executionBilling(ctx: RequestContext, executions: readonly
 const withLimit = <E extends Execution>(executions: E[], workspace: Workspace) =>
   executions.map((execution) => Object.assign(execution, { monthlyLimitUsd: workspace.monthlyLimitUsd }));
 
+/** Billing computed from a row, once for all of its billing fields. */
+const billed = new WeakMap<Execution, ExecutionBilling>();
+
 /** The billing of an execution read with its workspace's limit; null for one read without it. */
-export const knownBilling = (execution: Execution & { monthlyLimitUsd?: Decimal }): ExecutionBilling | null =>
-  execution.monthlyLimitUsd ? billingOf(execution.costUsd, execution.monthToDateUsd, execution.monthlyLimitUsd) : null;
+export function knownBilling(execution: Execution & { monthlyLimitUsd?: Decimal }): ExecutionBilling | null {
+  if (!execution.monthlyLimitUsd) return null;
+  let billing = billed.get(execution);
+  if (!billing) billed.set(execution, (billing = billingOf(execution.costUsd, execution.monthToDateUsd, execution.monthlyLimitUsd)));
+  return billing;
+}
 
 /** Included while the month's running cost stays within the limit; the part past it is on demand. */
 export function billingOf(cost: Decimal, running: Decimal, limit: Decimal): ExecutionBilling {
