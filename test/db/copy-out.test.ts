@@ -38,18 +38,35 @@ describe.runIf(usingPostgres)("Database.copyOut", () => {
   });
 
   test("leaves no read timeout armed once the COPY has ended, as a plain query leaves none", async ({ database }) => {
-    // pg arms its read timeout (query_timeout) around each query and clears it in the query's
-    // callback, which a COPY stream never calls: left armed, it would fail the ended stream later.
-    const db = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1 });
-    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
+    // pg arms its read timeout (query_timeout: the statement timeout and 5 s) around each query and
+    // clears it in the query's callback, which a COPY stream never calls: left armed, it would fail
+    // the ended stream later. The timers of that length armed meanwhile, and not cleared, are
+    // counted: the process's other timers (pools' idle timers, other tests') come and go.
+    const db = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1, DB_STATEMENT_TIMEOUT_MS: 61_234 });
+    const readTimeoutMs = 61_234 + 5_000;
+    const armed = new Set<unknown>();
+    let seen = 0;
+    const [setTimer, clearTimer] = [globalThis.setTimeout, globalThis.clearTimeout];
+    globalThis.setTimeout = ((callback: () => void, ms?: number) => {
+      const timer = setTimer(callback, ms);
+      if (ms === readTimeoutMs) {
+        armed.add(timer);
+        seen++;
+      }
+      return timer;
+    }) as typeof setTimeout;
+    globalThis.clearTimeout = ((timer: NodeJS.Timeout | undefined) => {
+      armed.delete(timer);
+      clearTimer(timer);
+    }) as typeof clearTimeout;
     try {
-      await db.query(`SELECT 1`, []);
       await db.transaction((run) => run(`SELECT 1`, []), { maxWaitMs: 1_000 }); // on the pool that COPY takes its connection from
-      const afterQuery = timers(); // the pools' idle timers for their one connection each, and whatever else runs
+      expect([seen > 0, armed.size]).toEqual([true, 0]); // its statements armed and cleared theirs
       expect(await text(db.copyOut!(series(2)))).toBe("1\trow 1\t\\N\n2\trow 2\t\\N\n");
-      expect(timers()).toBe(afterQuery);
+      expect(armed.size).toBe(0);
       expect(await db.query(`SELECT 1 AS one`, [])).toEqual([{ one: 1 }]);
     } finally {
+      [globalThis.setTimeout, globalThis.clearTimeout] = [setTimer, clearTimer];
       await db.close();
     }
   });
