@@ -13,6 +13,7 @@ import type { Config } from "../config/config.js";
 import { StartupError } from "../config/startup-error.js";
 import { UnavailableError } from "../domain/errors.js";
 import { databaseFault } from "./faults.js";
+import { gatewayTypes } from "./timestamps.js";
 
 export type { PrismaClient };
 export type DatabaseKind = "pglite" | "postgres";
@@ -276,6 +277,7 @@ function poolSettings(url: string, options: PostgresOptions): pg.PoolConfig {
     // without a reset (a network partition) fails instead of waiting for TCP to give up.
     query_timeout: options.DB_STATEMENT_TIMEOUT_MS + READ_TIMEOUT_MARGIN_MS,
     keepAlive: true,
+    types: gatewayTypes,
     // JIT off: PostgreSQL turns it on from cost estimates alone, and compiling took 250 ms of each
     // 11 ms page of a FOCUS export once CreditAllocation's statistics were missing (3,000 rows/s
     // instead of 120,000); the gateway's statements are short, and none gains from it.

@@ -188,17 +188,16 @@ export function knownBilling(execution: Execution & { monthlyLimitUsd?: Decimal 
   return billing;
 }
 
+/** Decimals are immutable: every included execution shares this zero. */
+const NONE = new Decimal(0);
+
 /** Included while the month's running cost stays within the limit; the part past it is on demand. */
 export function billingOf(cost: Decimal, running: Decimal, limit: Decimal): ExecutionBilling {
-  const over = Decimal.max(0, running.minus(limit));
-  const onDemand = Decimal.min(cost, over);
-  return {
-    monthToDateUsd: running,
-    monthlyLimitUsd: limit,
-    billingType: running.gt(limit) ? "ON_DEMAND" : "INCLUDED",
-    includedCostUsd: cost.minus(onDemand),
-    onDemandCostUsd: onDemand,
-  };
+  // Within the limit (costs are never negative), all of it is included: no arithmetic, no new Decimals.
+  if (!running.gt(limit)) return { monthToDateUsd: running, monthlyLimitUsd: limit, billingType: "INCLUDED", includedCostUsd: cost, onDemandCostUsd: NONE };
+  const over = running.minus(limit);
+  const onDemand = over.lt(cost) ? over : cost;
+  return { monthToDateUsd: running, monthlyLimitUsd: limit, billingType: "ON_DEMAND", includedCostUsd: cost.minus(onDemand), onDemandCostUsd: onDemand };
 }
 
 export interface Spending {

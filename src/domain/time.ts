@@ -17,23 +17,54 @@ export function assertTimeZone(timeZone: string, field = "timeZone"): string {
   return timeZone;
 }
 
+/** A local day of a zone: its first instant, the next day's first instant (ms), and its date. */
+interface LocalDay {
+  start: number;
+  end: number;
+  date: string;
+}
+
+/**
+ * Local days by zone and UTC quarter hour. Every window's edges ask for their days, and Luxon
+ * allocated about 1 KB per question: a dashboard's 30-day rollup asked a dozen (a tenth of the
+ * request's garbage). A quarter hour is remembered only when it lies wholly in one day: zones'
+ * boundaries today fall on quarter hours, older ones (local mean time) may not.
+ */
+const localDays = new Map<string, LocalDay>();
+const QUARTER_HOUR_MS = 900_000;
+const MAX_REMEMBERED_DAYS = 10_000;
+
+function localDay(instant: number, timeZone: string): LocalDay {
+  const quarter = Math.floor(instant / QUARTER_HOUR_MS);
+  const key = `${timeZone} ${quarter}`;
+  const known = localDays.get(key);
+  if (known) return known;
+  const start = DateTime.fromMillis(instant, { zone: timeZone }).startOf("day");
+  const day = { start: start.toMillis(), end: nextStart(start, "day").toMillis(), date: start.toISODate()! };
+  if (day.start <= quarter * QUARTER_HOUR_MS && (quarter + 1) * QUARTER_HOUR_MS <= day.end) {
+    if (localDays.size >= MAX_REMEMBERED_DAYS) localDays.clear();
+    localDays.set(key, day);
+  }
+  return day;
+}
+
 /** The first instant of the local day containing `instant`. */
 function startOfLocalDay(instant: Date, timeZone: string): Date {
-  return DateTime.fromJSDate(instant, { zone: timeZone }).startOf("day").toJSDate();
+  return new Date(localDay(instant.getTime(), timeZone).start);
 }
 
 /** The local date (YYYY-MM-DD) of an instant. */
 export function localDate(instant: Date, timeZone: string): string {
-  return DateTime.fromJSDate(instant, { zone: timeZone }).toISODate()!;
+  return localDay(instant.getTime(), timeZone).date;
 }
 
 /** The whole local days inside a window, or null when there are none. */
 export function wholeDays(window: { from: Date; to: Date }, timeZone: string): { from: Date; to: Date; firstDay: string; endDay: string } | null {
-  const firstStart = startOfLocalDay(window.from, timeZone);
-  const from = firstStart.getTime() === window.from.getTime() ? firstStart : nextStart(DateTime.fromJSDate(firstStart, { zone: timeZone }), "day").toJSDate();
-  const to = startOfLocalDay(window.to, timeZone);
-  if (from >= to) return null;
-  return { from, to, firstDay: localDate(from, timeZone), endDay: localDate(to, timeZone) };
+  const first = localDay(window.from.getTime(), timeZone);
+  const from = first.start === window.from.getTime() ? first : localDay(first.end, timeZone);
+  const to = localDay(window.to.getTime(), timeZone);
+  if (from.start >= to.start) return null;
+  return { from: new Date(from.start), to: new Date(to.start), firstDay: from.date, endDay: to.date };
 }
 
 /**
@@ -120,24 +151,31 @@ function withWholeHours<R extends Range>(range: R, zone: string, unit: RollupQue
  * counts in the neighbouring bucket, and its days are read instead.
  */
 function wholeMonths(days: { zone: string; firstDay: string; endDay: string; late: string[] }, zone: string, unit: "month" | "quarter" | null): PeriodRange | null {
-  const date = (iso: string) => DateTime.fromISO(iso, { zone: "UTC" });
-  const first = date(days.firstDay).startOf("month");
-  let month = first.toISODate() === days.firstDay ? first : first.plus({ months: 1 });
-  const end = date(days.endDay);
-  const sameBucket = (firstDay: DateTime, lastDay: DateTime) => unit === null || zone === days.zone || bucketOfDay(firstDay, days, zone, unit) === bucketOfDay(lastDay, days, zone, unit);
-  let run = null as PeriodRange | null;
-  for (; month.plus({ months: 1 }) <= end; month = month.plus({ months: 1 })) {
-    const next = month.plus({ months: 1 });
-    if (sameBucket(month, next.minus({ days: 1 }))) run = { first: run?.first ?? month.toISODate()!, end: next.toISODate()! };
+  // Months counted as year × 12 + month, each turned into its first day only where needed: Luxon's
+  // arithmetic allocated a few DateTimes per month stepped over.
+  const [firstDay, endDay] = [DateTime.fromISO(days.firstDay, { zone: "UTC" }), DateTime.fromISO(days.endDay, { zone: "UTC" })];
+  const end = endDay.toMillis();
+  const sameBucket = (month: number) => unit === null || zone === days.zone ||
+    bucketOfDay(isoDate(monthStart(month)), days, zone, unit) === bucketOfDay(isoDate(monthStart(month + 1) - DAY_MS), days, zone, unit);
+  let run = null as { first: number; end: number } | null;
+  for (let month = firstDay.year * 12 + firstDay.month - 1 + (firstDay.day === 1 ? 0 : 1); monthStart(month + 1) <= end; month++) {
+    if (sameBucket(month)) run = { first: run?.first ?? monthStart(month), end: monthStart(month + 1) };
     else if (run) break;
   }
-  return run;
+  return run && { first: isoDate(run.first), end: isoDate(run.end) };
 }
 
-/** The bucket (its start, in ms) of a local day of `days.zone`: that of its first instant or, if late, its last. */
-function bucketOfDay(day: DateTime, days: { zone: string; late: string[] }, zone: string, unit: CalendarUnit): number {
-  const start = DateTime.fromISO(day.toISODate()!, { zone: days.zone }).startOf("day");
-  const instant = days.late.includes(day.toISODate()!) ? nextStart(start, "day").minus({ milliseconds: 1 }) : start;
+const DAY_MS = 86_400_000;
+
+/** The first instant (UTC, ms) of a month counted as year × 12 + month (0–11); setUTCFullYear takes years 0–99 as they are. */
+const monthStart = (month: number) => new Date(0).setUTCFullYear(Math.floor(month / 12), ((month % 12) + 12) % 12, 1);
+
+const isoDate = (ms: number) => DateTime.fromMillis(ms, { zone: "UTC" }).toISODate()!;
+
+/** The bucket (its start, in ms) of a local day (YYYY-MM-DD) of `days.zone`: that of its first instant or, if late, its last. */
+function bucketOfDay(day: string, days: { zone: string; late: string[] }, zone: string, unit: CalendarUnit): number {
+  const start = DateTime.fromISO(day, { zone: days.zone }).startOf("day");
+  const instant = days.late.includes(day) ? nextStart(start, "day").minus({ milliseconds: 1 }) : start;
   return instant.setZone(zone).startOf(unit).toMillis();
 }
 
@@ -163,7 +201,7 @@ function edgeDays(window: Range, whole: NonNullable<ReturnType<typeof wholeDays>
   }
   const tail = { from: whole.to, to: window.to };
   if (tail.from < tail.to) {
-    const rest = { from: window.to, to: nextStart(DateTime.fromJSDate(whole.to, { zone: dayZone }), "day").toJSDate() };
+    const rest = { from: window.to, to: new Date(localDay(whole.to.getTime(), dayZone).end) };
     if (dayInOneBucket && rowsIn(rest) < rowsIn(tail)) {
       plan.endDay = localDate(rest.to, dayZone);
       plan.subtract.push(rest);
