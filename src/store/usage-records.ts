@@ -80,10 +80,13 @@ export async function existingUsageKeys(run: RunSql, workspaceId: string, keys: 
  * (occurredAt, id) order after a keyset position, with the cost their debit drew from the lots and
  * what it drew from each (its lotDraws). The row comparison lets the scan use the
  * (workspaceId, occurredAt, id) index; an OR of the two conditions scans the whole window. The
- * values are parameters ($1…) or, for COPY, which takes none, literals.
+ * values are parameters ($1…) or, for COPY, which takes none, literals. The instant's milliseconds
+ * come from date_part's double (exact for a millisecond column: its error is far below half a
+ * millisecond, and round() takes the nearest), not extract's numeric: 0.3 s less of PostgreSQL's
+ * CPU per 1,000,000 rows (2026-12-07).
  */
 const focusUsageSql = (v: Record<"workspaceId" | "from" | "to" | "creditPriceUsd" | "afterMs" | "afterId" | "take", string>) => `
-  SELECT u.id::text, (extract(epoch FROM u."occurredAt") * 1000)::bigint::text, u."skuId",
+  SELECT u.id::text, round(date_part('epoch', u."occurredAt") * 1000)::bigint::text, u."skuId",
     trim_scale(u.units)::text, trim_scale(u.credits)::text,
     trim_scale(COALESCE(c."costUsd", 0))::text,
     trim_scale(u.units * s."listPriceUsd")::text,
