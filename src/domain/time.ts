@@ -27,8 +27,10 @@ interface LocalDay {
 /**
  * Local days by zone and UTC quarter hour. Every window's edges ask for their days, and Luxon
  * allocated about 1 KB per question: a dashboard's 30-day rollup asked a dozen (a tenth of the
- * request's garbage). A quarter hour is remembered only when it lies wholly in one day: zones'
- * boundaries today fall on quarter hours, older ones (local mean time) may not.
+ * request's garbage). Only a plain day is remembered: 24 hours at one offset, so that it is one
+ * span of instants, and only for a quarter hour wholly inside it. A day with a change of offset may
+ * not be one span (St John's fell back from 00:01 to 23:01 until 2011: a quarter hour held
+ * instants of two dates), and older boundaries (local mean time) need not fall on quarter hours.
  */
 const localDays = new Map<string, LocalDay>();
 const QUARTER_HOUR_MS = 900_000;
@@ -40,8 +42,10 @@ function localDay(instant: number, timeZone: string): LocalDay {
   const known = localDays.get(key);
   if (known) return known;
   const start = DateTime.fromMillis(instant, { zone: timeZone }).startOf("day");
-  const day = { start: start.toMillis(), end: nextStart(start, "day").toMillis(), date: start.toISODate()! };
-  if (day.start <= quarter * QUARTER_HOUR_MS && (quarter + 1) * QUARTER_HOUR_MS <= day.end) {
+  const end = nextStart(start, "day");
+  const day = { start: start.toMillis(), end: end.toMillis(), date: start.toISODate()! };
+  const plain = day.end - day.start === 86_400_000 && start.offset === end.minus({ milliseconds: 1 }).offset;
+  if (plain && day.start <= quarter * QUARTER_HOUR_MS && (quarter + 1) * QUARTER_HOUR_MS <= day.end) {
     if (localDays.size >= MAX_REMEMBERED_DAYS) localDays.clear();
     localDays.set(key, day);
   }

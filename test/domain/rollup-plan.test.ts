@@ -2,8 +2,9 @@
 // America/Santiago, 2026-09-06 starts at 01:00 (clocks jump from 00:00 to 01:00) and every later
 // day at 00:00 again. (The rollup-versus-raw-rows tests in test/graphql/dashboard.test.ts cover
 // the SQL; the demo's window holds no skipped midnight.)
+import { DateTime } from "luxon";
 import { describe, expect, test } from "vitest";
-import { rollupPlan } from "../../src/domain/time.js";
+import { localDate, rollupPlan, wholeDays } from "../../src/domain/time.js";
 
 const at = (iso: string) => new Date(iso);
 const iso = (date: Date) => date.toISOString();
@@ -134,5 +135,27 @@ describe("rollupPlan's whole hours", () => {
     // One bucket: every whole hour of a window shorter than a day.
     const short = rollupPlan({ from: at("2026-12-14T02:30:00Z"), to: at("2026-12-14T10:20:00Z") }, "UTC", "Asia/Kolkata", null);
     expect(short.raw.map(hours)).toEqual([["2026-12-14T03:00:00.000Z", "2026-12-14T10:00:00.000Z"]]);
+  });
+});
+
+describe("local days", () => {
+  // Days around changes of offset, walked every five minutes forwards then backwards, so that each
+  // answer may come from what an earlier question remembered: St John's fell back from 00:01 to
+  // 23:01 (a UTC quarter hour held instants of two dates), Santiago skips its midnight, Adak changed
+  // its date with its owner in 1867, Monrovia left an offset of -00:44:30 in 1972.
+  const changes: [string, string][] = [
+    ["America/St_Johns", "1995-10-29T02:31:00Z"], ["America/St_Johns", "2010-03-14T03:31:00Z"], ["America/Santiago", "2026-09-06T04:00:00Z"],
+    ["America/Adak", "1867-10-19T00:30:00Z"], ["Africa/Monrovia", "1972-01-07T00:44:30Z"], ["Asia/Kolkata", "2026-12-07T18:30:00Z"],
+  ];
+  test.each(changes)("in %s around %s are Luxon's, however they were asked before", (zone, change) => {
+    const instants = Array.from({ length: 24 * 12 * 2 }, (_, i) => new Date(Date.parse(change) - 86_400_000 + i * 300_000));
+    for (const instant of [...instants, ...instants.reverse()]) {
+      expect(localDate(instant, zone), `${zone} ${instant.toISOString()}`).toBe(DateTime.fromJSDate(instant, { zone }).toISODate());
+      const days = wholeDays({ from: instant, to: new Date(instant.getTime() + 3 * 86_400_000) }, zone)!;
+      const firstStart = DateTime.fromJSDate(instant, { zone }).startOf("day");
+      const expected = firstStart.toMillis() === instant.getTime() ? firstStart : firstStart.plus({ days: 1 }).startOf("day");
+      expect(days.firstDay, `${zone} ${instant.toISOString()}`).toBe(expected.toISODate());
+      expect(days.from.getTime(), `${zone} ${instant.toISOString()}`).toBe(expected.toMillis());
+    }
   });
 });
