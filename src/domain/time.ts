@@ -34,6 +34,7 @@ interface LocalDay {
  */
 const localDays = new Map<string, LocalDay>();
 const QUARTER_HOUR_MS = 900_000;
+const DAY_MS = 86_400_000;
 const MAX_REMEMBERED_DAYS = 10_000;
 
 function localDay(instant: number, timeZone: string): LocalDay {
@@ -44,7 +45,7 @@ function localDay(instant: number, timeZone: string): LocalDay {
   const start = DateTime.fromMillis(instant, { zone: timeZone }).startOf("day");
   const end = nextStart(start, "day");
   const day = { start: start.toMillis(), end: end.toMillis(), date: start.toISODate()! };
-  const plain = day.end - day.start === 86_400_000 && start.offset === end.minus({ milliseconds: 1 }).offset;
+  const plain = day.end - day.start === DAY_MS && start.offset === end.minus({ milliseconds: 1 }).offset;
   if (plain && day.start <= quarter * QUARTER_HOUR_MS && (quarter + 1) * QUARTER_HOUR_MS <= day.end) {
     if (localDays.size >= MAX_REMEMBERED_DAYS) localDays.clear();
     localDays.set(key, day);
@@ -169,7 +170,6 @@ function wholeMonths(days: { zone: string; firstDay: string; endDay: string; lat
   return run && { first: isoDate(run.first), end: isoDate(run.end) };
 }
 
-const DAY_MS = 86_400_000;
 
 /** The first instant (UTC, ms) of a month counted as year × 12 + month (0–11); setUTCFullYear takes years 0–99 as they are. */
 const monthStart = (month: number) => new Date(0).setUTCFullYear(Math.floor(month / 12), ((month % 12) + 12) % 12, 1);
