@@ -1,4 +1,5 @@
 // Calendar arithmetic in IANA time zones (Luxon); windows and their rules are in rules/windows.ts.
+import { LRUCache } from "lru-cache";
 import { DateTime, IANAZone } from "luxon";
 import type { PeriodRange, RollupQuery } from "../store/aggregates.js";
 import { ValidationError } from "./errors.js";
@@ -32,10 +33,9 @@ interface LocalDay {
  * not be one span (St John's fell back from 00:01 to 23:01 until 2011: a quarter hour held
  * instants of two dates), and older boundaries (local mean time) need not fall on quarter hours.
  */
-const localDays = new Map<string, LocalDay>();
+const localDays = new LRUCache<string, LocalDay>({ max: 10_000 });
 const QUARTER_HOUR_MS = 900_000;
 const DAY_MS = 86_400_000;
-const MAX_REMEMBERED_DAYS = 10_000;
 
 function localDay(instant: number, timeZone: string): LocalDay {
   const quarter = Math.floor(instant / QUARTER_HOUR_MS);
@@ -46,10 +46,7 @@ function localDay(instant: number, timeZone: string): LocalDay {
   const end = nextStart(start, "day");
   const day = { start: start.toMillis(), end: end.toMillis(), date: start.toISODate()! };
   const plain = day.end - day.start === DAY_MS && start.offset === end.minus({ milliseconds: 1 }).offset;
-  if (plain && day.start <= quarter * QUARTER_HOUR_MS && (quarter + 1) * QUARTER_HOUR_MS <= day.end) {
-    if (localDays.size >= MAX_REMEMBERED_DAYS) localDays.clear();
-    localDays.set(key, day);
-  }
+  if (plain && day.start <= quarter * QUARTER_HOUR_MS && (quarter + 1) * QUARTER_HOUR_MS <= day.end) localDays.set(key, day);
   return day;
 }
 
@@ -58,16 +55,11 @@ function localDay(instant: number, timeZone: string): LocalDay {
  * another zone asked Luxon about its twelve month boundaries and each month's first and last day on
  * every request, about 8 ms of Node's CPU a request in its offset arithmetic (2026-12-07).
  */
-const remembered = new Map<string, number>();
-const MAX_REMEMBERED = 10_000;
+const remembered = new LRUCache<string, number>({ max: 10_000 });
 
 function remember(key: string, compute: () => number): number {
   let value = remembered.get(key);
-  if (value === undefined) {
-    value = compute();
-    if (remembered.size >= MAX_REMEMBERED) remembered.clear();
-    remembered.set(key, value);
-  }
+  if (value === undefined) remembered.set(key, (value = compute()));
   return value;
 }
 
