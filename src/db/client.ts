@@ -36,6 +36,8 @@ export interface Database {
    * Runs `fn` in a transaction on one connection, rows as the driver gives them: the ledger's
    * writes, whose large statements cost about 10 ms more each through Prisma's interactive
    * transactions. A connection not free within `maxWaitMs` fails as OVERLOADED; `fn` throwing rolls back.
+   * Statements asked for before the earlier ones answer run in the order asked, sent together on
+   * PostgreSQL (a pipeline); once one fails, those after it fail too, as the transaction is aborted.
    */
   transaction<T>(fn: (run: (sql: string, params: unknown[]) => Promise<unknown[]>) => Promise<T>, options: { maxWaitMs: number }): Promise<T>;
   /**
@@ -156,10 +158,16 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   const { prisma, onQuery, notify } = observedClient(new PrismaPg(pool));
   const nameOf = statementNames();
   // Reads in pipelines (batchedReads) on connections of their own: pg refuses COPY and cursors on
-  // a pipelined connection, and a transaction's statements wait for each other anyway.
+  // a pipelined connection, and reads of other requests must not wait behind a transaction.
   const readPool = new pg.Pool({ ...poolSettings(url, options), pipeline: true });
   readPool.on("error", () => {});
   const read = batchedReads(readPool, options.DB_STATEMENT_TIMEOUT_MS);
+  // Transactions on pipelined connections of their own: statements a ledger write asks for
+  // together (`together`: the lock and the open lots; the lots, allocations and balance) go out in
+  // one write instead of each after the answer to the one before, a round trip that a write held
+  // its workspace's lock for, waiting on the event loop (docs/operations.md, Runtime).
+  const writePool = new pg.Pool({ ...poolSettings(url, options), pipeline: true });
+  writePool.on("error", () => {});
   return {
     kind: "postgres",
     prisma,
@@ -209,24 +217,30 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       return (await read({ name: options?.prepare === false ? undefined : nameOf(text), text, values: params })).rows;
     },
     connections: () => ({
-      idle: pool.idleCount + readPool.idleCount,
-      busy: pool.totalCount - pool.idleCount + readPool.totalCount - readPool.idleCount,
-      waiting: pool.waitingCount + readPool.waitingCount,
+      idle: pool.idleCount + readPool.idleCount + writePool.idleCount,
+      busy: pool.totalCount - pool.idleCount + readPool.totalCount - readPool.idleCount + writePool.totalCount - writePool.idleCount,
+      waiting: pool.waitingCount + readPool.waitingCount + writePool.waitingCount,
     }),
     listen: (channel, handlers) => listenOnOwnConnection(url, channel, handlers),
     async transaction(fn, { maxWaitMs }) {
-      return onCheckedOut(await connectWithin(pool, maxWaitMs), async (client, state) => {
+      return onCheckedOut(await connectWithin(writePool, maxWaitMs), async (client, state) => {
+        let sent = 0;
         const run = async (text: string, params: unknown[]) => {
           notify(text);
+          // pg's read timeout runs from the moment a statement is sent: one sent behind others may
+          // wait for each of them to reach the statement timeout before its own turn (batchedReads).
+          const query_timeout = ++sent * options.DB_STATEMENT_TIMEOUT_MS + READ_TIMEOUT_MARGIN_MS;
           try {
             // Prepared too (statementNames): planning the ledger's and the aggregates' statements
             // anew took 5 ms of each ingested batch. Not those without parameters, whose few texts
             // carry their values (SET LOCAL lock_timeout = …).
-            return (await client.query({ name: params.length > 0 ? nameOf(text) : undefined, text, values: params })).rows;
+            return (await client.query({ name: params.length > 0 ? nameOf(text) : undefined, text, values: params, query_timeout } as pg.QueryConfig)).rows;
           } catch (error) {
             // A connection that failed mid-statement may be unusable: it leaves the pool.
             state.broken ||= databaseErrorBreaksConnection(error);
             throw error;
+          } finally {
+            sent--;
           }
         };
         try {
@@ -261,7 +275,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     },
     async close() {
       await prisma.$disconnect();
-      await Promise.all([pool.end(), readPool.end()]);
+      await Promise.all([pool.end(), readPool.end(), writePool.end()]);
     },
   };
 }

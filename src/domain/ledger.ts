@@ -9,7 +9,7 @@ import {
 } from "../store/credit-lots.js";
 import { allocateIds } from "../store/bulk-insert.js";
 import { insertLedgerRows, ledgerPage, lockWorkspace, setBalance, type LockedWorkspace } from "../store/ledger.js";
-import { directSql, prismaSql, type RunSql } from "../store/rows.js";
+import { directSql, prismaSql, together, type RunSql } from "../store/rows.js";
 import { GRAPHQL_PAGE, keyBounds, keysetConnection, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
 import { balanceAt, expirationKey, LotBook, newLotRow, type LotBalance, type LotEntry, type LotState, type TxRef } from "./credit-lots.js";
@@ -109,15 +109,18 @@ export async function appendLedger(run: Tx, workspace: LedgerLock, entries: Ledg
     lotDraws: plan.draws[i]!,
   })));
   const idOf = (ref: TxRef) => ("entry" in ref ? ids[ref.entry]! : ref.id);
-  await insertLots(run, workspace.id, plan.newLots.map((lot) => newLotRow(lot, ids[lot.entry]!)));
-  await updateLotRemainders(run, plan.touched.map((lot) => ({
-    id: lot.id, remainingCredits: lot.remainingCredits.toFixed(), remainingCostUsd: lot.remainingCostUsd.toFixed(),
-    expirationTransactionId: lot.expiredBy === undefined ? null : ids[lot.expiredBy]!, firstDrawnAt: lot.firstDrawnAt, lastDrawnAt: lot.lastDrawnAt,
-  })));
-  await insertAllocations(run, workspace.id, plan.allocations.map((a) => ({ transactionId: idOf(a.transaction), lotId: a.lotId, credits: a.credits.toFixed(), costUsd: a.costUsd.toFixed() })));
-  await reduceOwed(run, plan.settled.map((debt) => ({ id: debt.id!, credits: debt.credits.toFixed() })));
-  await addSettlements(run, [...plan.earlier].map(([id, { costUsd, draws }]) => ({ id, costUsd: costUsd.toFixed(), draws })));
-  await setBalance(run, workspace.id, balance.toFixed());
+  // Asked for together, sent together (Database.transaction): one round trip under the lock, not six.
+  await together([
+    insertLots(run, workspace.id, plan.newLots.map((lot) => newLotRow(lot, ids[lot.entry]!))),
+    updateLotRemainders(run, plan.touched.map((lot) => ({
+      id: lot.id, remainingCredits: lot.remainingCredits.toFixed(), remainingCostUsd: lot.remainingCostUsd.toFixed(),
+      expirationTransactionId: lot.expiredBy === undefined ? null : ids[lot.expiredBy]!, firstDrawnAt: lot.firstDrawnAt, lastDrawnAt: lot.lastDrawnAt,
+    }))),
+    insertAllocations(run, workspace.id, plan.allocations.map((a) => ({ transactionId: idOf(a.transaction), lotId: a.lotId, credits: a.credits.toFixed(), costUsd: a.costUsd.toFixed() }))),
+    reduceOwed(run, plan.settled.map((debt) => ({ id: debt.id!, credits: debt.credits.toFixed() }))),
+    addSettlements(run, [...plan.earlier].map(([id, { costUsd, draws }]) => ({ id, costUsd: costUsd.toFixed(), draws }))),
+    setBalance(run, workspace.id, balance.toFixed()),
+  ]);
   workspace.creditBalance = balance;
   return ids;
 }
@@ -149,10 +152,14 @@ function ledgerTransaction<P, T>(
         await waitWithinBudget(run);
         prepared = await prepare(run);
       }
-      await waitWithinBudget(run);
-      const locked = await lockWorkspace(run, workspaceId);
-      await run(`SET LOCAL lock_timeout = ${Math.trunc(lockMs)}`, []);
-      return fn(run, { ...locked, book: new LotBook(await openLots(run, workspaceId)) }, prepared);
+      // One round trip: the lock, then (once it is held) the lock wait for later statements and the open lots.
+      const [, locked, , lots] = await together([
+        waitWithinBudget(run),
+        lockWorkspace(run, workspaceId),
+        run(`SET LOCAL lock_timeout = ${Math.trunc(lockMs)}`, []),
+        openLots(run, workspaceId),
+      ]);
+      return fn(run, { ...locked, book: new LotBook(lots) }, prepared);
     }, { maxWaitMs: Math.min(connectionMs, remainingMs) });
   };
   return ctx.settings.ledgerWrites.run(workspaceId, write, prepare ? LEDGER_WRITES_PER_WORKSPACE : 1);

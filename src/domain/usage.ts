@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { ApiKey, Prisma, Sku, UsageRecord } from "../db/generated/client.js";
 import { addUsageToAggregates } from "../store/aggregates.js";
 import { workspaceMayPay } from "../store/ledger.js";
-import { directSql, type RunSql } from "../store/rows.js";
+import { directSql, together, type RunSql } from "../store/rows.js";
 import { deleteUsageRecords, existingUsageKeys, insertUsageRecords, storedUsageRecord, type NewUsageRecord } from "../store/usage-records.js";
 import { GRAPHQL_PAGE, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
@@ -177,14 +177,17 @@ export async function recordUsage(ctx: RequestContext, target: WorkspaceTarget, 
       if (id === undefined) throw new Error(`usage key of record ${candidate.index} neither inserted nor found stored`);
       return { ...candidate, id };
     });
-    await appendLedger(run, locked, accepted.map((a) => ({
-      type: "USAGE" as const,
-      amount: a.credits.neg(),
-      description: a.description,
-      usageRecordId: a.id,
-      occurredAt: a.record.occurredAt,
-    })));
-    await addUsageToAggregates(run, accepted.map((a) => a.id));
+    // The aggregates need only the records' ids: sent with the ledger's first statement (Database.transaction).
+    await together([
+      appendLedger(run, locked, accepted.map((a) => ({
+        type: "USAGE" as const,
+        amount: a.credits.neg(),
+        description: a.description,
+        usageRecordId: a.id,
+        occurredAt: a.record.occurredAt,
+      }))),
+      addUsageToAggregates(run, accepted.map((a) => a.id)),
+    ]);
     return accepted;
   }, insertEarly).then((accepted) => accepted.map((a) => ({ index: a.index, record: storedUsageRecord(workspace.id, a.record, a.id), credits: a.credits })));
 

@@ -6,6 +6,17 @@ import { Prisma } from "../db/generated/client.js";
 /** Runs one parameterised statement ($1, $2 …) on whatever connection the caller holds. */
 export type RunSql = (sql: string, params: unknown[]) => Promise<unknown[]>;
 
+/**
+ * Statements asked for together on one transaction (sent together on PostgreSQL: Database.transaction),
+ * awaited as one. A failure aborts the transaction, so those asked after it fail too, and their
+ * rejections may settle first: what is thrown is the first failure in the order asked.
+ */
+export async function together<T extends readonly unknown[] | []>(statements: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = (await Promise.allSettled(statements)) as PromiseSettledResult<unknown>[];
+  for (const one of settled) if (one.status === "rejected") throw one.reason;
+  return settled.map((one) => (one as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
 /** A RunSql over a Prisma client or transaction. */
 export const prismaSql =
   (client: { $queryRawUnsafe<T = unknown>(sql: string, ...params: unknown[]): Promise<T> }): RunSql =>

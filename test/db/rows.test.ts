@@ -2,7 +2,7 @@
 // them: node-postgres (numeric and int8 as text), PGlite (int8 as a number), Prisma (Decimal, bigint).
 import { describe, expect, it } from "vitest";
 import { Prisma } from "../../src/db/generated/client.js";
-import { col, parseRows, RowShapeError } from "../../src/store/rows.js";
+import { col, parseRows, RowShapeError, together } from "../../src/store/rows.js";
 
 describe("row parsers", () => {
   const schema = { id: col.bigint(), amount: col.decimal(), n: col.count(), at: col.date().nullable(), name: col.text().nullable() };
@@ -43,5 +43,19 @@ describe("row parsers", () => {
       expect(() => parseRows(schema, [row]), message.source).toThrow(RowShapeError);
       expect(() => parseRows(schema, [row])).toThrow(message);
     }
+  });
+});
+
+describe("together", () => {
+  const later = <T>(ms: number, settle: () => T) => new Promise<T>((resolve) => setTimeout(() => resolve(settle()), ms));
+
+  it("answers each statement's result in the order asked", async () => {
+    expect(await together([later(20, () => 1), Promise.resolve("two"), later(5, () => [3])])).toEqual([1, "two", [3]]);
+  });
+
+  it("throws the first failure in the order asked, though a later one settled first", async () => {
+    const first = later(30, () => Promise.reject(new Error("the statement that failed")));
+    const aborted = Promise.reject(new Error("current transaction is aborted"));
+    await expect(together([later(10, () => "ok"), first, aborted])).rejects.toThrow("the statement that failed");
   });
 });

@@ -3,6 +3,7 @@
 import { describe, expect } from "vitest";
 import { openPostgres } from "../../src/db/client.js";
 import { UnavailableError } from "../../src/domain/errors.js";
+import { together } from "../../src/store/rows.js";
 import { POSTGRES_OPTIONS, usingPostgres } from "../helpers/database.js";
 import { databaseTest } from "../helpers/fixtures.js";
 
@@ -25,6 +26,26 @@ describe("Database.transaction", () => {
       await run(`INSERT INTO tx_probe VALUES ($1::int)`, [1]);
     }, { maxWaitMs: 1_000 })).rejects.toThrow();
     expect(await db.query(`SELECT n FROM tx_probe ORDER BY n`, [])).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  test("runs statements asked for together in the order asked; once one fails, those after it fail and nothing is kept", async ({ db }) => {
+    await db.query(`CREATE TABLE tx_order (n int PRIMARY KEY)`, []);
+    // Each insert answers how many rows it found before its own: 0, 1, 2 in the order asked.
+    const insert = (run: (sql: string, params: unknown[]) => Promise<unknown[]>, n: number) =>
+      run(`INSERT INTO tx_order VALUES ($1::int) RETURNING (SELECT count(*) FROM tx_order)::int AS before`, [n]);
+    const answers = await db.transaction((run) => together([insert(run, 1), insert(run, 2), insert(run, 3)]), { maxWaitMs: 1_000 });
+    expect(answers).toEqual([[{ before: 0 }], [{ before: 1 }], [{ before: 2 }]]);
+
+    const settled = await db.transaction(async (run) => {
+      const all = await Promise.allSettled([insert(run, 10), insert(run, 1), insert(run, 11)]);
+      const failed = all.find((one) => one.status === "rejected");
+      if (failed) throw Object.assign(new Error("a statement failed"), { all });
+      return all;
+    }, { maxWaitMs: 1_000 }).catch((error: { all: PromiseSettledResult<unknown>[] }) => error.all);
+    expect(settled.map((one) => one.status)).toEqual(["fulfilled", "rejected", "rejected"]);
+    const codes = settled.map((one) => (one.status === "rejected" ? (one.reason as { code?: string }).code : null));
+    expect(codes).toEqual([null, "23505", "25P02"]); // the duplicate, then "current transaction is aborted"
+    expect(await db.query(`SELECT n FROM tx_order ORDER BY n`, [])).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 
   test.runIf(!usingPostgres)("on PGlite, gives up within its wait while another transaction holds the one connection, and never runs late", async ({ db }) => {
@@ -67,7 +88,7 @@ describe("Database.transaction", () => {
     const small = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1 });
     try {
       let release!: () => void;
-      const held = small.withSession(() => new Promise<void>((resolve) => (release = resolve)));
+      const held = small.transaction(() => new Promise<void>((resolve) => (release = resolve)), { maxWaitMs: 1_000 });
       const started = performance.now();
       const refused = await small.transaction(async () => "never", { maxWaitMs: 100 }).catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(UnavailableError);
