@@ -109,7 +109,7 @@ export async function appendLedger(run: Tx, workspace: LedgerLock, entries: Ledg
     lotDraws: plan.draws[i]!,
   })));
   const idOf = (ref: TxRef) => ("entry" in ref ? ids[ref.entry]! : ref.id);
-  // Asked for together, sent together (Database.transaction): one round trip under the lock, not six.
+  // Asked for together, sent together (Database.transaction): one round trip under the lock, not one each.
   await together([
     insertLots(run, workspace.id, plan.newLots.map((lot) => newLotRow(lot, ids[lot.entry]!))),
     updateLotRemainders(run, plan.touched.map((lot) => ({
