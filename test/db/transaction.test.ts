@@ -36,12 +36,11 @@ describe("Database.transaction", () => {
     const answers = await db.transaction((run) => together([insert(run, 1), insert(run, 2), insert(run, 3)]), { maxWaitMs: 1_000 });
     expect(answers).toEqual([[{ before: 0 }], [{ before: 1 }], [{ before: 2 }]]);
 
-    const settled = await db.transaction(async (run) => {
-      const all = await Promise.allSettled([insert(run, 10), insert(run, 1), insert(run, 11)]);
-      const failed = all.find((one) => one.status === "rejected");
-      if (failed) throw Object.assign(new Error("a statement failed"), { all });
-      return all;
-    }, { maxWaitMs: 1_000 }).catch((error: { all: PromiseSettledResult<unknown>[] }) => error.all);
+    let settled: PromiseSettledResult<unknown>[] = [];
+    await expect(db.transaction(async (run) => {
+      settled = await Promise.allSettled([insert(run, 10), insert(run, 1), insert(run, 11)]);
+      throw new Error("a statement failed");
+    }, { maxWaitMs: 1_000 })).rejects.toThrow("a statement failed");
     expect(settled.map((one) => one.status)).toEqual(["fulfilled", "rejected", "rejected"]);
     const codes = settled.map((one) => (one.status === "rejected" ? (one.reason as { code?: string }).code : null));
     expect(codes).toEqual([null, "23505", "25P02"]); // the duplicate, then "current transaction is aborted"
