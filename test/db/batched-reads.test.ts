@@ -56,7 +56,10 @@ describe.runIf(usingPostgres)("Database.query's pipelines", () => {
     const db = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1, DB_CONNECTION_TIMEOUT_MS: 1_000 });
     try {
       let release!: () => void;
-      const held = db.transaction(() => new Promise<void>((resolve) => (release = resolve)), { maxWaitMs: 1_000 });
+      let holding!: () => void;
+      const inside = new Promise<void>((resolve) => (holding = resolve));
+      const held = db.transaction(() => new Promise<void>((resolve) => ((release = resolve), holding())), { maxWaitMs: 1_000 });
+      await inside; // the transaction's pool opens its connection on demand: read only once it is held
       expect((await backend(db, 1))[0]!.value).toBe(1);
       release();
       await held;

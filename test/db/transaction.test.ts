@@ -87,7 +87,10 @@ describe("Database.transaction", () => {
     const small = await openPostgres(database.url!, { ...POSTGRES_OPTIONS, DB_POOL_SIZE: 1 });
     try {
       let release!: () => void;
-      const held = small.transaction(() => new Promise<void>((resolve) => (release = resolve)), { maxWaitMs: 1_000 });
+      let holding!: () => void;
+      const inside = new Promise<void>((resolve) => (holding = resolve));
+      const held = small.transaction(() => new Promise<void>((resolve) => ((release = resolve), holding())), { maxWaitMs: 1_000 });
+      await inside;
       const started = performance.now();
       const refused = await small.transaction(async () => "never", { maxWaitMs: 100 }).catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(UnavailableError);
