@@ -168,6 +168,8 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   // its workspace's lock for, waiting on the event loop (docs/operations.md, Runtime).
   const writePool = new pg.Pool({ ...poolSettings(url, options), pipeline: true });
   writePool.on("error", () => {});
+  const pools = [pool, readPool, writePool];
+  const sum = (count: (pool: pg.Pool) => number) => pools.reduce((total, each) => total + count(each), 0);
   return {
     kind: "postgres",
     prisma,
@@ -217,9 +219,9 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       return (await read({ name: options?.prepare === false ? undefined : nameOf(text), text, values: params })).rows;
     },
     connections: () => ({
-      idle: pool.idleCount + readPool.idleCount + writePool.idleCount,
-      busy: pool.totalCount - pool.idleCount + readPool.totalCount - readPool.idleCount + writePool.totalCount - writePool.idleCount,
-      waiting: pool.waitingCount + readPool.waitingCount + writePool.waitingCount,
+      idle: sum((each) => each.idleCount),
+      busy: sum((each) => each.totalCount - each.idleCount),
+      waiting: sum((each) => each.waitingCount),
     }),
     listen: (channel, handlers) => listenOnOwnConnection(url, channel, handlers),
     async transaction(fn, { maxWaitMs }) {
@@ -275,7 +277,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     },
     async close() {
       await prisma.$disconnect();
-      await Promise.all([pool.end(), readPool.end(), writePool.end()]);
+      await Promise.all(pools.map((each) => each.end()));
     },
   };
 }

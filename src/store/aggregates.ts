@@ -347,19 +347,26 @@ export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSql
       ...(months.end < days.endDay ? [aggregatePart(days, { first: months.end, end: days.endDay }, "day")] : []),
     ];
   };
-  /** A range's rows: its whole hours from the hourly twin where the plan gives them and the table has one, the rest raw. */
+  /** A range cut into its whole hours, read from the hourly twin where the plan gives them and the table has one, and the raw rows around them. */
+  const pieces = (range: RowRange): { raw: RowRange[]; hours: RowRange | null } => {
+    const hours = aggregate.hourly ? range.hours : undefined;
+    if (!hours) return { raw: [range], hours: null };
+    return {
+      raw: [...(range.from < hours.from ? [{ from: range.from, to: hours.from }] : []), ...(hours.to < range.to ? [{ from: hours.to, to: range.to }] : [])],
+      hours,
+    };
+  };
+  /** A range's rows: its whole hours from the hourly twin, the rest raw. */
   const rangePart = (range: RowRange, sign = "") => {
     // Zone arithmetic per row cost more than reading the row: a range in one bucket has it once.
     const bucket = bucketOfRange(range);
-    const hours = aggregate.hourly ? range.hours : undefined;
-    if (!hours) return rawPart(range, sign, bucket);
+    const { raw, hours } = pieces(range);
     const dimSql = dims.map(({ dimension, alias }) => `${aggregate.dims[dimension]} AS ${alias}`);
-    const filters = [`"workspaceId" = $1::uuid`, `"hour" >= ${param(hours.from.toISOString())}::timestamptz`, `"hour" < ${param(hours.to.toISOString())}::timestamptz`, ...(aggregate.where ? [aggregate.where] : [])];
+    const hourly = hours && [`"workspaceId" = $1::uuid`, `"hour" >= ${param(hours.from.toISOString())}::timestamptz`, `"hour" < ${param(hours.to.toISOString())}::timestamptz`, ...(aggregate.where ? [aggregate.where] : [])];
     return [
-      ...(range.from < hours.from ? [rawPart({ from: range.from, to: hours.from }, sign, bucket)] : []),
-      `SELECT ${[`${bucket} AS b`, ...dimSql].join(", ")}, ${sums(aggregate.metrics, sign)} FROM ${aggregate.hourly}
-        WHERE ${filters.join(" AND ")} GROUP BY ${groupList(dims.length)}`,
-      ...(hours.to < range.to ? [rawPart({ from: hours.to, to: range.to }, sign, bucket)] : []),
+      ...raw.map((piece) => rawPart(piece, sign, bucket)),
+      ...(hourly ? [`SELECT ${[`${bucket} AS b`, ...dimSql].join(", ")}, ${sums(aggregate.metrics, sign)} FROM ${aggregate.hourly}
+        WHERE ${hourly.join(" AND ")} GROUP BY ${groupList(dims.length)}`] : []),
     ].join(" UNION ALL ");
   };
   /**
@@ -375,14 +382,9 @@ export async function readRollup(run: RunSql, q: RollupQuery): Promise<RollupSql
     const hourly: Part[] = [];
     for (const move of moves) {
       const [owner, bucket] = [bucketAt(move.owner), bucketOfRange(move)];
-      const hours = aggregate.hourly ? move.hours : undefined;
-      if (!hours) {
-        raw.push({ ...move, owner, bucket });
-        continue;
-      }
-      if (move.from < hours.from) raw.push({ from: move.from, to: hours.from, owner, bucket });
-      hourly.push({ ...hours, owner, bucket });
-      if (hours.to < move.to) raw.push({ from: hours.to, to: move.to, owner, bucket });
+      const { raw: edges, hours } = pieces(move);
+      for (const edge of edges) raw.push({ from: edge.from, to: edge.to, owner, bucket });
+      if (hours) hourly.push({ from: hours.from, to: hours.to, owner, bucket });
     }
     // Each range: its instants, its owner's bucket, and its rows' bucket where they share one.
     const ranges = (list: Part[]) => `(VALUES ${list.map((r) =>
