@@ -18,7 +18,8 @@
 //   - ingestion by 4 clients in 1,000-record batches, new and then all duplicates, against COPY of
 //     the same rows into a table of the same shape, in three passes after one unmeasured; the ledger
 //     is checked afterwards;
-//   - the FOCUS export in CSV and JSONL, against `COPY (SELECT …) TO STDOUT CSV` through psql;
+//   - the FOCUS export in CSV and JSONL, downloaded by curl (lines counted by wc), against
+//     `COPY (SELECT …) TO STDOUT CSV` through psql;
 //   - CPU per request of Node and PostgreSQL, and the gateway's memory idle (2 s and 30 s after start) and at its peak.
 // `--quick` runs 5-second load runs, fewer batches and one export per format (under five minutes
 // once the workspace is seeded); `--only` measures some sections.

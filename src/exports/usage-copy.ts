@@ -112,10 +112,13 @@ const collectYoung = exposedGc ? () => exposedGc({ type: "minor" }) : () => {};
 /** Draws of one record written here; a record with more goes the generic way. */
 const MAX_DRAWS = 16;
 
-/** Writes `constant` into `target` at `at`; returns where it ends. Short ones by a loop: set() costs more than it copies. */
+/**
+ * Writes `constant` into `target` at `at`; returns where it ends. Only the shortest by a loop: from
+ * about 10 bytes set() costs less (a CSV record 1.57 → 1.32 µs with the loop up to 10 bytes instead of 32).
+ */
 function put(target: Buffer, at: number, constant: Buffer): number {
   const length = constant.length;
-  if (length > 32) {
+  if (length > 10) {
     target.set(constant, at);
     return at + length;
   }
