@@ -1,6 +1,6 @@
 // SQL of the credit ledger family: the workspace row's balance and lock, and ledger rows.
 import type { CreditTransaction, CreditTransactionType } from "../db/generated/client.js";
-import { arrayLiteral, ascendingIds, insertRows, type ColumnSpec } from "./bulk-insert.js";
+import { arrayLiteral, insertReturningIds, type ColumnSpec } from "./bulk-insert.js";
 import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
 
 const lockedWorkspace = {
@@ -71,17 +71,11 @@ export const LEDGER_COLUMNS: ColumnSpec[] = [
 ];
 
 /** Appends rows in order; their ids ascend with the input. */
-export async function insertLedgerRows(run: RunSql, workspaceId: string, rows: LedgerRow[]): Promise<bigint[]> {
-  const values = rows.map((r) => [
-    r.type, r.amount, r.balanceAfter, r.moneyAmount, r.moneyAmount === null ? null : "USD", r.description,
-    r.usageRecordId?.toString() ?? null, r.executionId?.toString() ?? null, r.idempotencyKey, r.expiresAt?.toISOString() ?? null,
-    r.occurredAt.toISOString(), r.costUsd, r.lotDraws,
-  ]);
-  const inserted = await insertRows(run, "CreditTransaction", LEDGER_COLUMNS, values, {
+export function insertLedgerRows(run: RunSql, workspaceId: string, rows: LedgerRow[]): Promise<bigint[]> {
+  const value = (name: string) => (name === "moneyCurrency" ? (r: LedgerRow) => (r.moneyAmount === null ? null : "USD") : (r: LedgerRow) => r[name as keyof LedgerRow]);
+  return insertReturningIds(run, "CreditTransaction", LEDGER_COLUMNS.map((column) => ({ ...column, values: rows.map(value(column.name)) })), {
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
-    returning: "id",
   });
-  return ascendingIds(inserted);
 }
 
 export async function setBalance(run: RunSql, workspaceId: string, balance: string): Promise<void> {

@@ -3,7 +3,7 @@
 import pg from "pg";
 import type { Database } from "../db/client.js";
 import type { UsageRecord } from "../db/generated/client.js";
-import { allocateIds, arrayLiteral, insertRows, type ColumnSpec } from "./bulk-insert.js";
+import { allocateIds, arrayLiteral, insertReturningIds, type ColumnSpec } from "./bulk-insert.js";
 import { col, parseRows, type RunSql } from "./rows.js";
 
 /** A usage record about to be stored; prices and credits already computed. */
@@ -30,18 +30,17 @@ export const USAGE_RECORD_COLUMNS: (ColumnSpec & { name: keyof NewUsageRecord })
 export async function insertUsageRecords(run: RunSql, workspaceId: string, records: NewUsageRecord[]): Promise<Map<string, bigint>> {
   if (records.length === 0) return new Map();
   const ids = await allocateIds(run, "UsageRecord", records.length);
-  const byKey = records.map((record, i) => ({ record, id: ids[i]! })).sort((a, b) => (a.record.idempotencyKey < b.record.idempotencyKey ? -1 : 1));
-  const values = byKey.map(({ record, id }) => {
-    const row: unknown[] = [id];
-    for (const { name } of USAGE_RECORD_COLUMNS) row.push(record[name]);
-    return row;
-  });
-  const rows = parseRows({ id: col.bigint(), idempotencyKey: col.text() }, await insertRows(run, "UsageRecord", [{ name: "id", type: "int8" }, ...USAGE_RECORD_COLUMNS], values, {
+  const byKey = records.map((_, i) => i).sort((a, b) => (records[a]!.idempotencyKey < records[b]!.idempotencyKey ? -1 : 1));
+  const inserted = await insertReturningIds(run, "UsageRecord", [
+    { name: "id", type: "int8", values: byKey.map((i) => ids[i]) },
+    ...USAGE_RECORD_COLUMNS.map((column) => ({ ...column, values: byKey.map((i) => records[i]![column.name]) })),
+  ], {
     constants: [{ name: "workspaceId", type: "uuid", value: workspaceId }],
     onConflict: `ON CONFLICT ("workspaceId", "idempotencyKey") DO NOTHING`,
-    returning: `id, "idempotencyKey"`,
-  }));
-  return new Map(rows.map((row) => [row.idempotencyKey, row.id]));
+  });
+  // The ids were given in input order: each inserted one names its record.
+  const indexOfId = new Map(ids.map((id, i) => [id, i]));
+  return new Map(inserted.map((id) => [records[indexOfId.get(id)!]!.idempotencyKey, id]));
 }
 
 /** Removes records of the workspace inserted earlier in the same transaction (those the balance could not pay for). */

@@ -29,6 +29,9 @@ describe("arrayLiteral", () => {
     expect(await column("numeric", ["0.0000025", "-12.5", 7, null])).toEqual(["0.0000025", "-12.5", "7", null]);
     // Decimals by their exact digits, never in exponent form.
     expect(await column("numeric", [new Prisma.Decimal("1e-7"), new Prisma.Decimal("123456789012345678.123456")])).toEqual(["0.0000001", "123456789012345678.123456"]);
+    // The same object down a column is written once and reused: only while it repeats.
+    const [price, other] = [new Prisma.Decimal("0.0000025"), new Prisma.Decimal("2.5")];
+    expect(await column("numeric", [price, price, other, price, null, price])).toEqual(["0.0000025", "0.0000025", "2.5", "0.0000025", null, "0.0000025"]);
     expect(await column("int8", [9007199254740993n, "1"])).toEqual(["9007199254740993", "1"]);
     expect(await column("bool", [true, false])).toEqual(["true", "false"]);
     const [instant] = (await directSql(db)(`SELECT (($1::timestamptz[])[1] = $2::timestamptz) AS same`, [arrayLiteral([at, null]), at.toISOString()])) as { same: boolean }[];
