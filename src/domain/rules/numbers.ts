@@ -2,6 +2,7 @@
 // "0x10" and " 5" are refused, not read as 10, 16 and 5); decimals must fit the column they go to.
 import { z } from "zod";
 import { Prisma } from "../../db/generated/client.js";
+import { problemCheck } from "./text.js";
 
 /** An integer query parameter, written in decimal digits, within [min, max]. */
 export function integerParam(min: number, max: number) {
@@ -52,10 +53,7 @@ export function decimal(rule: DecimalRule) {
   return z
     .union([z.string(), z.number()])
     .transform((value) => (typeof value === "number" ? String(value) : value.trim()))
-    .superRefine((value, ctx) => {
-      const problem = decimalProblem(value, rule);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    });
+    .check(problemCheck((value: string) => decimalProblem(value, rule)));
 }
 
 /** A count from a JSON body: a whole number within a PostgreSQL int4 unless a smaller max is given. */

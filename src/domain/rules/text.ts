@@ -16,15 +16,22 @@ export function controlProblem(value: string, freeText = false): string | null {
   return freeText ? "must not contain control characters other than line breaks and tabs" : "must not contain control characters";
 }
 
-const noControl = (freeText: boolean) => (value: string, ctx: z.RefinementCtx) => {
-  const problem = controlProblem(value, freeText);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
+/**
+ * A zod check whose issue is what `problemOf` finds wrong, if anything. A check on zod's payload
+ * rather than a superRefine, which makes a function for each value it checks: several a usage
+ * record, thousands an ingestion batch.
+ */
+export const problemCheck = <T>(problemOf: (value: T) => string | null) => (payload: z.core.ParsePayload<T>) => {
+  const problem = problemOf(payload.value);
+  if (problem) payload.issues.push({ code: "custom", message: problem, input: payload.value });
 };
+
+const noControl = (freeText: boolean) => problemCheck((value: string) => controlProblem(value, freeText));
 
 const atMost = (max: number) => `must be at most ${max} characters`;
 
 /** A name, key or filter value: trimmed, 1–max characters, no control characters. */
-export const name = (max = 200) => z.string().trim().min(1, "must not be empty").max(max, atMost(max)).superRefine(noControl(false));
+export const name = (max = 200) => z.string().trim().min(1, "must not be empty").max(max, atMost(max)).check(noControl(false));
 
 /** Free text (notes, descriptions): up to max characters, line breaks and tabs allowed. */
-export const freeText = (max: number) => z.string().max(max, atMost(max)).superRefine(noControl(true));
+export const freeText = (max: number) => z.string().max(max, atMost(max)).check(noControl(true));
