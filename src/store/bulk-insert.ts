@@ -73,6 +73,8 @@ export function arrayLiteral(values: readonly unknown[]): string {
 /** A column of a bulk insert with its values, in row order. */
 export type InsertColumn = ColumnSpec & { values: readonly unknown[] };
 
+const noRows = (columns: InsertColumn[]) => (columns[0]?.values.length ?? 0) === 0;
+
 function insertStatement(table: string, columns: InsertColumn[], options: InsertOptions): { sql: string; params: unknown[] } {
   const constants = options.constants ?? [];
   const params: unknown[] = constants.map((c) => c.value);
@@ -93,7 +95,7 @@ function insertStatement(table: string, columns: InsertColumn[], options: Insert
 
 /** Inserts rows given column by column (a store that has its values by column need not make a row of each). */
 export async function insertColumns(run: RunSql, table: string, columns: InsertColumn[], options: InsertOptions = {}): Promise<unknown[]> {
-  if ((columns[0]?.values.length ?? 0) === 0) return [];
+  if (noRows(columns)) return [];
   const { sql, params } = insertStatement(table, columns, options);
   return run(sql, params);
 }
@@ -108,7 +110,7 @@ export function insertRows(run: RunSql, table: string, columns: ColumnSpec[], ro
  * the driver a row object and a parse apiece.
  */
 export async function insertReturningIds(run: RunSql, table: string, columns: InsertColumn[], options: Omit<InsertOptions, "returning"> = {}): Promise<bigint[]> {
-  if ((columns[0]?.values.length ?? 0) === 0) return [];
+  if (noRows(columns)) return [];
   const { sql, params } = insertStatement(table, columns, { ...options, returning: "id" });
   return idList(await run(`WITH inserted AS (${sql}) SELECT array_agg(id ORDER BY id)::text AS ids FROM inserted`, params));
 }
