@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { Execution, Prisma, Workflow, Workspace } from "../db/generated/client.js";
 import { addExecutionsToAggregates } from "../store/aggregates.js";
-import { executionByKey, executionsPage, insertExecution, monthToDateTotals, upsertWorkflow } from "../store/executions.js";
+import { executionByKey, executionsPage, insertExecution, monthToDateTotals, upsertWorkflow, type ExecutionColumn, type PagedExecution } from "../store/executions.js";
 import { directSql } from "../store/rows.js";
 import { GRAPHQL_PAGE, keyBounds, keysetConnection, timeIdKey, timeIdOrder, timeIdRange, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
@@ -106,7 +106,9 @@ export interface ExecutionFilter {
 }
 
 /** Workspace.executions: in (startedAt, id) order, newest first by default. */
-export async function executionsConnection(ctx: RequestContext, target: WorkspaceTarget, filter: ExecutionFilter, args: ConnectionArgs): Promise<Connection<Execution>> {
+export async function executionsConnection<K extends ExecutionColumn = ExecutionColumn>(
+  ctx: RequestContext, target: WorkspaceTarget, filter: ExecutionFilter, args: ConnectionArgs, columns?: readonly K[],
+): Promise<Connection<PagedExecution<K>>> {
   const workspace = await workspaceFor(ctx, target, "read:billing");
   const workflowId = checkedName(filter.workflowId, "workflowId");
   const match = {
@@ -131,7 +133,7 @@ export async function executionsConnection(ctx: RequestContext, target: Workspac
     encode: (row) => timeIdKey.encode(row.startedAt, row.id),
     read: async (range) => withLimit(await executionsPage(directSql(ctx.db), {
       workspaceId: workspace.id, ...match, ...keyBounds(range, descending), descending: descending !== range.backwards, take: range.take,
-    }), workspace),
+    }, columns), workspace),
     count: () => ctx.db.prisma.execution.count({ where }),
   }, args, GRAPHQL_PAGE);
 }
@@ -173,15 +175,20 @@ export async function executionBilling(ctx: RequestContext, executions: readonly
   return new Map(totals.map((row) => [row.id, billingOf(row.cost, row.running, row.limit)]));
 }
 
+export type { ExecutionColumn };
+
+/** What an execution's billing is computed from, with its workspace's limit. */
+type BilledColumns = Pick<Execution, "costUsd" | "monthToDateUsd">;
+
 /** Executions read under read:billing with their workspace at hand, carrying its limit: their billing needs no statement of its own. */
-const withLimit = <E extends Execution>(executions: E[], workspace: Workspace) =>
+const withLimit = <E extends BilledColumns>(executions: E[], workspace: Workspace) =>
   executions.map((execution) => Object.assign(execution, { monthlyLimitUsd: workspace.monthlyLimitUsd }));
 
 /** Billing computed from a row, once for all of its billing fields. */
-const billed = new WeakMap<Execution, ExecutionBilling>();
+const billed = new WeakMap<BilledColumns, ExecutionBilling>();
 
 /** The billing of an execution read with its workspace's limit; null for one read without it. */
-export function knownBilling(execution: Execution & { monthlyLimitUsd?: Decimal }): ExecutionBilling | null {
+export function knownBilling(execution: BilledColumns & { monthlyLimitUsd?: Decimal }): ExecutionBilling | null {
   if (!execution.monthlyLimitUsd) return null;
   let billing = billed.get(execution);
   if (!billing) billed.set(execution, (billing = billingOf(execution.costUsd, execution.monthToDateUsd, execution.monthlyLimitUsd)));

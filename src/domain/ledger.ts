@@ -3,12 +3,12 @@
 // update is lost; the balance on the workspace row, the lots and their allocations move in the same
 // transaction as the rows. Each write first posts the expirations that are due.
 import { errorText } from "../config/logger.js";
-import { Prisma, type CreditLot, type CreditTransaction, type CreditTransactionType, type Workspace } from "../db/generated/client.js";
+import { Prisma, type CreditLot, type CreditTransactionType, type Workspace } from "../db/generated/client.js";
 import {
   addSettlements, balanceWithOpenLots, insertAllocations, insertLots, openLots, owedAllocations, reduceOwed, updateLotRemainders, workspacesWithDueLots,
 } from "../store/credit-lots.js";
 import { allocateIds } from "../store/bulk-insert.js";
-import { insertLedgerRows, ledgerPage, lockWorkspace, setBalance, type LockedWorkspace } from "../store/ledger.js";
+import { insertLedgerRows, ledgerPage, lockWorkspace, setBalance, type LedgerColumn, type LedgerPageRow, type LockedWorkspace } from "../store/ledger.js";
 import { directSql, prismaSql, together, type RunSql } from "../store/rows.js";
 import { GRAPHQL_PAGE, keyBounds, keysetConnection, type Connection, type ConnectionArgs } from "./connections.js";
 import type { RequestContext } from "./context.js";
@@ -261,7 +261,9 @@ export interface LedgerFilter {
 }
 
 /** Workspace.creditTransactions: the ledger in id order, newest first by default. */
-export async function creditTransactionsConnection(ctx: RequestContext, target: WorkspaceTarget, filter: LedgerFilter, args: ConnectionArgs): Promise<Connection<CreditTransaction>> {
+export async function creditTransactionsConnection<K extends LedgerColumn = LedgerColumn>(
+  ctx: RequestContext, target: WorkspaceTarget, filter: LedgerFilter, args: ConnectionArgs, columns?: readonly K[],
+): Promise<Connection<LedgerPageRow<K>>> {
   const workspace = await workspaceFor(ctx, target, "read:billing");
   const filters: Prisma.CreditTransactionWhereInput = {
     ...(filter.types?.length ? { type: { in: filter.types } } : {}),
@@ -277,13 +279,13 @@ export async function creditTransactionsConnection(ctx: RequestContext, target: 
     read: (range) => ledgerPage(directSql(ctx.db), {
       workspaceId: workspace.id, types: filter.types, from: filter.from, to: filter.to,
       ...keyBounds(range, descending), descending: descending !== range.backwards, take: range.take,
-    }),
+    }, columns),
     count: () => ctx.db.prisma.creditTransaction.count({ where: { workspaceId: workspace.id, ...filters } }),
   }, args, GRAPHQL_PAGE);
 }
 
 
-export type { LotState };
+export type { LedgerColumn, LotState };
 
 /** Which lots are in each state at `now` (lotState's rule as a filter). */
 function lotStateFilter(state: LotState, now: Date): Prisma.CreditLotWhereInput {

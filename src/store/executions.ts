@@ -3,7 +3,7 @@
 // read time.
 import type { Execution, Workflow } from "../db/generated/client.js";
 import { arrayLiteral } from "./bulk-insert.js";
-import { col, parseRows, type RowOf, type RunSql } from "./rows.js";
+import { col, parseRows, pickColumns, type RowOf, type RunSql } from "./rows.js";
 
 /** The workflow of that name in the workspace, created if new. */
 export async function upsertWorkflow(run: RunSql, workspaceId: string, name: string, createdAt: Date): Promise<string> {
@@ -65,11 +65,16 @@ const executionRow = {
   createdAt: col.date(),
 } satisfies { [K in keyof Execution]: unknown };
 
-const EXECUTION_ROW_SELECT = Object.keys(executionRow).map((name) => `e."${name}"`).join(", ");
+const executionSelect = (names: string[]) => names.map((name) => `e."${name}"`).join(", ");
+const EXECUTION_ROW_SELECT = executionSelect(Object.keys(executionRow));
 const workflowColumns = { workflowName: col.text(), workflowCreatedAt: col.date() };
 
-/** An execution with its workflow, which a page reads in the same statement. */
-export type PagedExecution = Execution & { workflow: Workflow };
+export type ExecutionColumn = keyof Execution;
+/** What a page reads whatever columns it is asked for: its cursor's key, the workspace and workflow, what billing needs. */
+const PAGE_KEY = ["id", "workspaceId", "workflowId", "startedAt", "costUsd", "monthToDateUsd"] as const;
+
+/** An execution (`K` and the page's key, or whole) with its workflow, which a page reads in the same statement. */
+export type PagedExecution<K extends ExecutionColumn = ExecutionColumn> = Pick<Execution, K | (typeof PAGE_KEY)[number]> & { workflow: Workflow };
 
 /** A position in (startedAt, id) order. */
 export interface StartKey {
@@ -91,8 +96,14 @@ export interface ExecutionPageQuery {
   take: number;
 }
 
-/** A page of a workspace's executions in (startedAt, id) order, along its (workspaceId, startedAt, id) index. */
-export async function executionsPage(run: RunSql, q: ExecutionPageQuery): Promise<PagedExecution[]> {
+/**
+ * A page of a workspace's executions in (startedAt, id) order, along its (workspaceId, startedAt, id)
+ * index: whole, or only `columns` (and the key) when given.
+ */
+export async function executionsPage<K extends ExecutionColumn = ExecutionColumn>(
+  run: RunSql, q: ExecutionPageQuery, columns?: readonly K[],
+): Promise<PagedExecution<K>[]> {
+  const schema = columns ? pickColumns(executionRow, [...PAGE_KEY, ...columns]) : executionRow;
   const params: unknown[] = [q.workspaceId];
   const param = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
   const position = (key: StartKey) => `(${param(key.at.toISOString(), "timestamptz")}, ${param(key.id.toString(), "int8")})`;
@@ -108,14 +119,15 @@ export async function executionsPage(run: RunSql, q: ExecutionPageQuery): Promis
   ];
   const direction = q.descending ? "DESC" : "ASC";
   const rows = await run(
-    `SELECT ${EXECUTION_ROW_SELECT}, w.name AS "workflowName", w."createdAt" AS "workflowCreatedAt"
+    `SELECT ${columns ? executionSelect(Object.keys(schema)) : EXECUTION_ROW_SELECT}, w.name AS "workflowName", w."createdAt" AS "workflowCreatedAt"
      FROM "Execution" e JOIN "Workflow" w ON w.id = e."workflowId" WHERE ${where.join(" AND ")}
      ORDER BY e."startedAt" ${direction}, e.id ${direction} LIMIT ${param(q.take, "int4")}`,
     params,
   );
   const workflows = parseRows(workflowColumns, rows);
   // Each row gets its workflow in place: a spread would copy its thirteen columns again.
-  return parseRows(executionRow, rows).map((execution, i) => Object.assign(execution, {
+  // The generic Pick is beyond what TypeScript can follow through the schema; executionRow's `satisfies` ties them.
+  return (parseRows(schema, rows) as Pick<Execution, K | (typeof PAGE_KEY)[number]>[]).map((execution, i) => Object.assign(execution, {
     workflow: { id: execution.workflowId, workspaceId: execution.workspaceId, name: workflows[i]!.workflowName, createdAt: workflows[i]!.workflowCreatedAt },
   }));
 }

@@ -80,6 +80,11 @@ export const col = {
 export type RowSchema = Record<string, Column<unknown>>;
 export type RowOf<S extends RowSchema> = { [K in keyof S]: ReturnType<S[K]> };
 
+/** The schema of these columns only (in the schema's order), for a read of fewer columns. */
+export function pickColumns<S extends RowSchema, K extends keyof S & string>(schema: S, names: readonly K[]): Pick<S, K> {
+  return Object.fromEntries(Object.entries(schema).filter(([name]) => names.includes(name as K))) as Pick<S, K>;
+}
+
 /** The rows with the schema's columns only, each converted by its column. */
 export function parseRows<S extends RowSchema>(schema: S, rows: unknown[]): RowOf<S>[] {
   const names = Object.keys(schema);

@@ -387,6 +387,57 @@ describe("dashboard reads", () => {
     expect(() => domain.totals.quantity).toThrow(/quantity was not summed/);
   });
 
+  test("pages read only the columns their selection needs (through fragments, aliases and nodes), with the values of whole rows", async ({ gateway, db, keys }) => {
+    type Page = { edges?: { node: Record<string, unknown> }[]; nodes?: Record<string, unknown>[] };
+    const read = async (query: string) => {
+      const statements: string[] = [];
+      const stop = db.onQuery((sql) => statements.push(sql));
+      const response = await gateway.graphql(parse(query), {}, bearer(keys.acme)).finally(stop);
+      expect(response.errors).toBeUndefined();
+      const workspace = (response.data as { workspace: Record<string, Page> }).workspace;
+      const rows = (name: string) => workspace[name]!.edges?.map((edge) => edge.node) ?? workspace[name]!.nodes!;
+      const page = (table: string) => {
+        const [sql, ...more] = statements.filter((text) => text.includes(`FROM "${table}"`) && text.includes("LIMIT"));
+        expect(more).toEqual([]);
+        return sql!;
+      };
+      return { ledger: rows("creditTransactions"), executions: rows("executions"), ledgerSql: page("CreditTransaction"), executionsSql: page("Execution") };
+    };
+    const pick = (rows: Record<string, unknown>[], ...fields: string[]) => rows.map((row) => Object.fromEntries(fields.map((field) => [field, row[field]])));
+
+    const narrow = await read(`{ workspace {
+      creditTransactions(first: 30) { edges { node { ...Entry } } }
+      executions(first: 30) { nodes { startedAt cost: costUsd billingType workflow { name } } }
+    } }
+    fragment Entry on CreditTransaction { type amount balanceAfter occurredAt }`);
+    const whole = await read(`{ workspace {
+      creditTransactions(first: 30) { nodes { id type amount balanceAfter occurredAt description moneyAmount costUsd usageRecord { id } allocations { credits } } }
+      executions(first: 30) { nodes { startedAt costUsd billingType workflow { name } trigger model totalTokens costBreakdown { model } idempotencyKey } }
+    } }`);
+    for (const column of ['"amount"', '"balanceAfter"', '"occurredAt"']) expect(narrow.ledgerSql).toContain(column);
+    for (const column of ['"description"', '"lotDraws"', '"moneyAmount"', '"usageRecordId"']) expect(narrow.ledgerSql, column).not.toContain(column);
+    for (const column of ['e."trigger"', 'e."costBreakdown"', 'e."inputTokens"', 'e."idempotencyKey"']) expect(narrow.executionsSql, column).not.toContain(column);
+    // A field that names no columns of its own (a relation) reads the rows whole.
+    expect(whole.ledgerSql).toContain('"lotDraws"');
+    expect(whole.executionsSql).toContain('e."costBreakdown"');
+
+    expect(narrow.ledger.length).toBe(30);
+    expect(narrow.ledger).toEqual(pick(whole.ledger, "type", "amount", "balanceAfter", "occurredAt"));
+    expect(narrow.executions.length).toBeGreaterThan(0);
+    expect(narrow.executions).toEqual(whole.executions.map((row) => ({ startedAt: row.startedAt, cost: row.costUsd, billingType: row.billingType, workflow: row.workflow })));
+
+    // Fields with columns of their own read those, and answer as whole rows do.
+    const some = await read(`{ workspace {
+      creditTransactions(first: 30) { nodes { description usageRecord { id } } }
+      executions(first: 30) { edges { node { model totalTokens } } }
+    } }`);
+    expect(some.ledgerSql).toContain('"usageRecordId"');
+    expect(some.ledgerSql).not.toContain('"lotDraws"');
+    expect(some.ledger).toEqual(pick(whole.ledger, "description", "usageRecord"));
+    expect(some.ledger.some((row) => row.usageRecord !== null)).toBe(true);
+    expect(some.executions).toEqual(pick(whole.executions, "model", "totalTokens"));
+  });
+
   test("rejects operations past the depth, alias, token and page limits with 400", async ({ gateway, keys }) => {
     const nested = (depth: number): string => (depth === 0 ? "slug" : `organization { workspaces { ${nested(depth - 1)} } }`);
     const cases: [string, RegExp][] = [

@@ -1,7 +1,8 @@
 import type { Execution, Workflow } from "../../db/generated/client.js";
 import { InsufficientCreditsError } from "../../domain/errors.js";
-import { executionsConnection, knownBilling, recordExecution, spending, workflows, type ExecutionBilling, type Spending } from "../../domain/executions.js";
+import { executionsConnection, knownBilling, recordExecution, spending, workflows, type ExecutionBilling, type ExecutionColumn, type Spending } from "../../domain/executions.js";
 import { builder } from "../builder.js";
+import { columnsFor, selectedOnNodes } from "../selection.js";
 import type { GraphQLContext } from "../context.js";
 import { TOTAL_COUNT, totalCount } from "./connections.js";
 import { SortOrderEnum } from "./enums.js";
@@ -105,6 +106,29 @@ const SpendingRef = builder.objectRef<Spending>("Spending").implement({
   }),
 });
 
+/**
+ * The columns each field of an execution reads beyond those a page always reads (its key, workflow
+ * and what billing needs), so that a page reads only those its selection needs. A field missing
+ * here makes the page read its rows whole.
+ */
+const COLUMNS_OF_FIELD: Partial<Record<string, readonly ExecutionColumn[]>> = {
+  id: [],
+  startedAt: [],
+  workflow: [],
+  costUsd: [],
+  billingType: [],
+  monthToDateUsd: [],
+  includedCostUsd: [],
+  onDemandCostUsd: [],
+  trigger: ["trigger"],
+  model: ["model"],
+  inputTokens: ["inputTokens"],
+  outputTokens: ["outputTokens"],
+  totalTokens: ["inputTokens", "outputTokens"],
+  costBreakdown: ["costBreakdown"],
+  idempotencyKey: ["idempotencyKey"],
+};
+
 builder.prismaObjectFields("Workspace", (t) => ({
   executions: t.connection(
     {
@@ -119,7 +143,8 @@ builder.prismaObjectFields("Workspace", (t) => ({
         trigger: t.arg.string({ required: false, description: "Only executions with exactly this trigger (stored in lower case)." }),
         order: t.arg({ type: SortOrderEnum, required: false, defaultValue: "NEWEST_FIRST", description: "By startedAt." }),
       },
-      resolve: (workspace, args, ctx) => executionsConnection(ctx, workspace, { ...args, workflowId: args.workflowId?.id }, args),
+      resolve: (workspace, args, ctx, info) =>
+        executionsConnection(ctx, workspace, { ...args, workflowId: args.workflowId?.id }, args, columnsFor(selectedOnNodes(info), COLUMNS_OF_FIELD)),
     },
     {
       description: "A page of a workspace's executions.",
