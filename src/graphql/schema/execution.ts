@@ -37,7 +37,7 @@ const CallCost = builder.objectRef<{ model: string; inputTokens: number; outputT
   }),
 });
 
-/** A billing field: from the page's rows where they carry their workspace's limit, else batched over the page by the per-request loader. */
+/** A billing field: from the page's rows, which carry it, else batched over the page by the per-request loader. */
 const billing =
   <K extends keyof ExecutionBilling>(key: K) =>
   (execution: Execution, _args: unknown, ctx: GraphQLContext) => {
