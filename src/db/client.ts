@@ -102,8 +102,9 @@ const PREPARED_STATEMENTS_MAX = 500;
  * parsed and planned anew: about 2.9 ms of a dashboard request's PostgreSQL time (server log),
  * more than running most of them. Prepared, a connection parses a text once, and where PostgreSQL
  * finds a generic plan no worse than the custom ones it stops planning too. Their texts come from
- * the stores' code (values are parameters), a bounded set; the limit guards against a bug that
- * inlines values.
+ * the stores' code (values are parameters) and, for a page, the columns its selection reads: a
+ * bounded set; the limit guards against a bug that inlines values, and against a client that asks
+ * for many different selections (past it they run unprepared).
  */
 export function statementNames(): (text: string) => string | undefined {
   const names = new Map<string, string>();
