@@ -436,6 +436,21 @@ describe("dashboard reads", () => {
     expect(some.ledger).toEqual(pick(whole.ledger, "description", "usageRecord"));
     expect(some.ledger.some((row) => row.usageRecord !== null)).toBe(true);
     expect(some.executions).toEqual(pick(whole.executions, "model", "totalTokens"));
+
+    // Two aliases of one connection each read their own columns.
+    const statements: string[] = [];
+    const stop = db.onQuery((sql) => statements.push(sql));
+    const aliased = await gateway.graphql(parse(`{ workspace {
+      a: creditTransactions(first: 30) { nodes { amount } }
+      b: creditTransactions(first: 30) { nodes { description } }
+    } }`), {}, bearer(keys.acme)).finally(stop);
+    expect(aliased.errors).toBeUndefined();
+    const pages = statements.filter((text) => text.includes('FROM "CreditTransaction"') && text.includes("LIMIT"));
+    expect(pages.filter((sql) => sql.includes('"amount"') && !sql.includes('"description"'))).toHaveLength(1);
+    expect(pages.filter((sql) => sql.includes('"description"') && !sql.includes('"amount"'))).toHaveLength(1);
+    const both = (aliased.data as { workspace: Record<string, { nodes: Record<string, unknown>[] }> }).workspace;
+    expect(both.a!.nodes).toEqual(pick(whole.ledger, "amount"));
+    expect(both.b!.nodes).toEqual(pick(whole.ledger, "description"));
   });
 
   test("rejects operations past the depth, alias, token and page limits with 400", async ({ gateway, keys }) => {
