@@ -73,8 +73,10 @@ export type ExecutionColumn = keyof Execution;
 /** What a page reads whatever columns it is asked for: its cursor's key, the workspace and workflow, what billing needs. */
 const PAGE_KEY = ["id", "workspaceId", "workflowId", "startedAt", "costUsd", "monthToDateUsd"] as const;
 
-/** An execution (`K` and the page's key, or whole) with its workflow, which a page reads in the same statement. */
-export type PagedExecution<K extends ExecutionColumn = ExecutionColumn> = Pick<Execution, K | (typeof PAGE_KEY)[number]> & { workflow: Workflow };
+/** An execution as a page reads it: `K` and the key, or whole. */
+type PageColumns<K extends ExecutionColumn> = Pick<Execution, K | (typeof PAGE_KEY)[number]>;
+/** An execution of a page with its workflow, which the page reads in the same statement. */
+export type PagedExecution<K extends ExecutionColumn = ExecutionColumn> = PageColumns<K> & { workflow: Workflow };
 
 /** A position in (startedAt, id) order. */
 export interface StartKey {
@@ -125,9 +127,9 @@ export async function executionsPage<K extends ExecutionColumn = ExecutionColumn
     params,
   );
   const workflows = parseRows(workflowColumns, rows);
-  // Each row gets its workflow in place: a spread would copy its thirteen columns again.
+  // Each row gets its workflow in place: a spread would copy its columns again.
   // The generic Pick is beyond what TypeScript can follow through the schema; executionRow's `satisfies` ties them.
-  return (parseRows(schema, rows) as Pick<Execution, K | (typeof PAGE_KEY)[number]>[]).map((execution, i) => Object.assign(execution, {
+  return (parseRows(schema, rows) as PageColumns<K>[]).map((execution, i) => Object.assign(execution, {
     workflow: { id: execution.workflowId, workspaceId: execution.workspaceId, name: workflows[i]!.workflowName, createdAt: workflows[i]!.workflowCreatedAt },
   }));
 }
