@@ -70,7 +70,12 @@ const USAGE_TABLES = [
 /** A metric's total over rows of the finest grain (a token count that no record gave is 0). */
 const finestSum = (metric: string) => (TOKENS.includes(metric) ? `COALESCE(SUM(f."${metric}"), 0)` : `SUM(f."${metric}")`);
 
-/** The finest grain's usage (CTE `fine`) by the table's keys, added to it or (not `upsert`) inserted. */
+/**
+ * The finest grain's usage (CTE `fine`) by the table's keys, added to it or (not `upsert`) inserted
+ * in key order, day after day as live writes add them. In hash order, a rebuild left the 30 days
+ * that the bench's dashboard reads on 345 of its daily table's pages instead of 37 (the rollup
+ * statement 0.91 ms instead of 0.62).
+ */
 function usageAggregateInsert({ table, keys, join }: (typeof USAGE_TABLES)[number], upsert: boolean): string {
   const keyNames = Object.keys(keys).map((k) => `"${k}"`).join(", ");
   const groups = Object.keys(keys).map((_, i) => i + 1).join(", ");
@@ -79,7 +84,7 @@ function usageAggregateInsert({ table, keys, join }: (typeof USAGE_TABLES)[numbe
     SELECT ${Object.values(keys).join(", ")}, ${USAGE_METRICS.map(finestSum).join(", ")}
     FROM fine f ${join}
     GROUP BY ${groups}
-    ${upsert ? `ON CONFLICT (${keyNames}) DO UPDATE SET ${conflict}` : ""}`;
+    ${upsert ? `ON CONFLICT (${keyNames}) DO UPDATE SET ${conflict}` : `ORDER BY ${groups}`}`;
 }
 
 /** One statement for every table: a batch's records added (grouped once, in one round trip), or a workspace's inserted anew. */
@@ -128,7 +133,7 @@ export async function rebuildAggregates(run: RunSql, workspaceId: string): Promi
   for (const { table } of USAGE_TABLES) await run(`DELETE FROM "${table}" WHERE "workspaceId" = $1::uuid`, [workspaceId]);
   await run(usageAggregatesSql(`u."workspaceId" = $1::uuid`, false), [workspaceId]);
   await run(`DELETE FROM "ExecutionDailyRollup" WHERE "workspaceId" = $1::uuid`, [workspaceId]);
-  await run(`INSERT INTO "ExecutionDailyRollup" (${EXECUTION_AGGREGATE_COLUMNS}) ${executionAggregateSelect(`e."workspaceId" = $1::uuid`)}`, [workspaceId]);
+  await run(`INSERT INTO "ExecutionDailyRollup" (${EXECUTION_AGGREGATE_COLUMNS}) ${executionAggregateSelect(`e."workspaceId" = $1::uuid`)} ORDER BY 1, 2, 3, 4, 5`, [workspaceId]);
   await rebuildMonthToDate(run, workspaceId);
 }
 
