@@ -19,6 +19,6 @@ describe("the gateway's runtime settings", () => {
 
   test("bound the allocator and both generations, keep request objects young, and allow the idle collection", () => {
     expect(npmStart.env).toMatchObject({ MALLOC_ARENA_MAX: "2" });
-    expect(npmStart.nodeArgs).toEqual(expect.arrayContaining(["--heap-growing-percent=25", "--max-semi-space-size=16", "--no-allocation-site-pretenuring", "--expose-gc"]));
+    expect(npmStart.nodeArgs).toEqual(expect.arrayContaining(["--heap-growing-percent=25", "--max-semi-space-size=8", "--no-allocation-site-pretenuring", "--expose-gc"]));
   });
 });
