@@ -7,9 +7,10 @@
 // 186 MB instead of 261. --max-semi-space-size=8: the young generation stays at 16 MB instead of
 // 32 (Node 24: 64 and more) under load. With 16 the process held about 195 MB after a burst of
 // ingestion instead of 179, and an export that followed peaked at 201 (its target is 200); 8 costs
-// the dashboard about 13% of its requests a second. --no-allocation-site-pretenuring: under concurrent load a request's objects
-// outlive young collections, V8 then allocates them in the old generation from then on, and every
-// later request paid for it (`{ __typename }` cost twice the CPU after a dashboard load).
+// the dashboard about 13% of its requests a second. --no-allocation-site-pretenuring: under
+// concurrent load a request's objects outlive young collections, V8 then allocates them in the old
+// generation from then on, and every later request paid for it (`{ __typename }` cost twice the
+// CPU after a dashboard load).
 // --expose-gc: the gateway collects once it goes quiet after a burst (src/http/idle-memory.ts),
 // which Node 24 needs.
 import { pathToFileURL } from "node:url";
