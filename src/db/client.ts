@@ -56,9 +56,10 @@ export interface Database {
   /**
    * One parameterized read outside any transaction, rows as the driver gives them (numeric as
    * text): for hot reads whose rows Prisma's raw-query mapping costs more than the query itself.
-   * Prepared on each connection unless `prepare` is false (statementNames).
+   * Its plan (ReadPlan): by default prepared on each connection (statementNames), PostgreSQL
+   * choosing when to stop planning it anew.
    */
-  query(text: string, params: unknown[], options?: { prepare?: boolean }): Promise<Record<string, unknown>[]>;
+  query(text: string, params: unknown[], options?: { plan?: ReadPlan }): Promise<Record<string, unknown>[]>;
   /** Calls `listener` with every SQL statement Prisma sends; returns the unsubscribe function. */
   onQuery(listener: (sql: string) => void): () => void;
   /** The connections at this moment (for metrics); PGlite has one. */
@@ -67,6 +68,18 @@ export interface Database {
   listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/**
+ * How a read is planned on PostgreSQL where the default (prepared; PostgreSQL plans it anew for
+ * its values, or keeps one generic plan once five custom ones cost no less) does not fit.
+ * "generic": prepared on connections that plan each text once, for any values
+ * (plan_cache_mode): for reads whose every condition is an index's key or range, read in that
+ * index's order (a lookup, a keyset page, a rollup's parts), which one plan suits, and which
+ * PostgreSQL otherwise planned anew on every request at more cost than running them. "custom":
+ * unprepared, planned for its values each time: for reads where they decide which index pays (a
+ * ledger page's window). PGlite plans every statement for its values.
+ */
+export type ReadPlan = "custom" | "generic";
 
 export interface ListenHandlers {
   onMessage(payload: string): void;
@@ -98,6 +111,13 @@ function observedClient(adapter: PrismaPg | PrismaPGlite) {
 const PREPARED_STATEMENTS_MAX = 500;
 
 /**
+ * Distinct texts of generic reads prepared on each connection of theirs, each holding its plan
+ * (a rollup's, about 200 KB): 20 MB a connection at most. Rollups come in many shapes (dimensions,
+ * metrics, a window's cut days); past the bound they are planned for their values instead.
+ */
+const GENERIC_STATEMENTS_MAX = 100;
+
+/**
  * Names for the hot reads' prepared statements, one per distinct text. Sent unnamed, each was
  * parsed and planned anew: about 2.9 ms of a dashboard request's PostgreSQL time (server log),
  * more than running most of them. Prepared, a connection parses a text once, and where PostgreSQL
@@ -106,11 +126,11 @@ const PREPARED_STATEMENTS_MAX = 500;
  * bounded set; the limit guards against a bug that inlines values, and against a client that asks
  * for many different selections (past it they run unprepared).
  */
-export function statementNames(): (text: string) => string | undefined {
+export function statementNames(max = PREPARED_STATEMENTS_MAX, prefix = "gw"): (text: string) => string | undefined {
   const names = new Map<string, string>();
   return (text) => {
     let name = names.get(text);
-    if (name === undefined && names.size < PREPARED_STATEMENTS_MAX) names.set(text, (name = `gw${names.size}`));
+    if (name === undefined && names.size < max) names.set(text, (name = `${prefix}${names.size}`));
     return name;
   };
 }
@@ -158,18 +178,29 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   }
   const { prisma, onQuery, notify } = observedClient(new PrismaPg(pool));
   const nameOf = statementNames();
+  const genericNameOf = statementNames(GENERIC_STATEMENTS_MAX, "gwg");
   // Reads in pipelines (batchedReads) on connections of their own: pg refuses COPY and cursors on
   // a pipelined connection, and reads of other requests must not wait behind a transaction.
   const readPool = new pg.Pool({ ...poolSettings(url, options), pipeline: true });
   readPool.on("error", () => {});
   const read = batchedReads(readPool, options.DB_STATEMENT_TIMEOUT_MS);
+  // Reads that keep one generic plan per text ("generic"), on connections of their own. The
+  // dashboard's were planned anew on every request: its rollup (about 0.8 ms, PostgreSQL never
+  // choosing the generic plan, whose estimate for a window of unknown width came to 16 times the
+  // custom plans'), its pages and lookups (binds longer than their runs). The setting cannot be
+  // the reads' pool's: a ledger page over a year's window took 1.2 s on a generic plan, 0.3 ms on
+  // a custom one.
+  const genericSettings = poolSettings(url, options);
+  const genericPool = new pg.Pool({ ...genericSettings, options: `${genericSettings.options} -c plan_cache_mode=force_generic_plan`, pipeline: true });
+  genericPool.on("error", () => {});
+  const readGeneric = batchedReads(genericPool, options.DB_STATEMENT_TIMEOUT_MS);
   // Transactions on pipelined connections of their own: statements a ledger write asks for
   // together (`together`: the lock and the open lots; the lots, allocations and balance) go out in
   // one write instead of each after the answer to the one before, a round trip that a write held
   // its workspace's lock for, waiting on the event loop (docs/operations.md, Runtime).
   const writePool = new pg.Pool({ ...poolSettings(url, options), pipeline: true });
   writePool.on("error", () => {});
-  const pools = [pool, readPool, writePool];
+  const pools = [pool, readPool, genericPool, writePool];
   const sum = (count: (pool: pg.Pool) => number) => pools.reduce((total, each) => total + count(each), 0);
   return {
     kind: "postgres",
@@ -217,7 +248,11 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     },
     async query(text, params, options) {
       notify(text);
-      return (await read({ name: options?.prepare === false ? undefined : nameOf(text), text, values: params })).rows;
+      const plan = options?.plan;
+      const generic = plan === "generic" ? genericNameOf(text) : undefined;
+      if (generic !== undefined) return (await readGeneric({ name: generic, text, values: params })).rows;
+      // Past the generic texts' bound, a generic read is planned for its values, as a custom one.
+      return (await read({ name: plan === undefined ? nameOf(text) : undefined, text, values: params })).rows;
     },
     connections: () => ({
       idle: sum((each) => each.idleCount),

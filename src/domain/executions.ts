@@ -131,7 +131,9 @@ export async function executionsConnection<K extends ExecutionColumn = Execution
     workspaceId: workspace.id,
     ...timeIdKey,
     encode: (row) => timeIdKey.encode(row.startedAt, row.id),
-    read: async (range) => withBilling(await executionsPage(directSql(ctx.db), {
+    // Along the (workspaceId, startedAt, id) index whatever the window: one plan fits, unless a
+    // workflow is asked for, whose own index may pay (left to PostgreSQL).
+    read: async (range) => withBilling(await executionsPage(directSql(ctx.db, { plan: match.workflowId ? undefined : "generic" }), {
       workspaceId: workspace.id, ...match, ...keyBounds(range, descending), descending: descending !== range.backwards, take: range.take,
     }, columns), workspace),
     count: () => ctx.db.prisma.execution.count({ where }),
@@ -171,7 +173,7 @@ export interface ExecutionBilling {
  */
 export async function executionBilling(ctx: RequestContext, executions: readonly Pick<Execution, "id" | "workspaceId">[]): Promise<Map<bigint, ExecutionBilling>> {
   for (const workspaceId of new Set(executions.map((e) => e.workspaceId))) ctx.access.assert(workspaceId, "read:billing");
-  const totals = await monthToDateTotals(directSql(ctx.db), executions.map((e) => e.id));
+  const totals = await monthToDateTotals(directSql(ctx.db, { plan: "generic" }), executions.map((e) => e.id));
   return new Map(totals.map((row) => [row.id, billingOf(row.cost, row.running, row.limit)]));
 }
 

@@ -50,7 +50,7 @@ export async function creditBalance(ctx: RequestContext, target: WorkspaceTarget
 
 /** The balance of a workspace the caller has already been let into (a write answers with it). */
 export async function balanceOf(ctx: RequestContext, workspace: Pick<Workspace, "id" | "creditPriceUsd">): Promise<CreditBalance> {
-  const { stored, lots } = await balanceWithOpenLots(directSql(ctx.db), workspace.id);
+  const { stored, lots } = await balanceWithOpenLots(directSql(ctx.db, { plan: "generic" }), workspace.id);
   const now = ctx.clock.now();
   const balance = balanceAt(new Decimal(stored), lots, now);
   return { ...balance, usdValue: balance.credits.mul(workspace.creditPriceUsd).toDecimalPlaces(8), asOf: now };
@@ -243,7 +243,7 @@ export const SUMMARY_TRANSACTIONS_PAGE: PageRule = { default: 10, max: 200 };
 export async function recentCreditTransactions(ctx: RequestContext, target: WorkspaceTarget, limit: number | null, rule = RECENT_TRANSACTIONS_PAGE) {
   const take = pageSize(limit, rule, "limit");
   const workspace = await workspaceFor(ctx, target, "read:billing");
-  const rows = await ledgerPage(directSql(ctx.db), { workspaceId: workspace.id, descending: true, take });
+  const rows = await ledgerPage(directSql(ctx.db, { plan: "generic" }), { workspaceId: workspace.id, descending: true, take });
   return { workspace, limit: take, rows };
 }
 
@@ -276,7 +276,10 @@ export async function creditTransactionsConnection<K extends LedgerColumn = Ledg
     parts: 1,
     encode: (row) => [row.id.toString()],
     decode: ([id]) => rowId(id!),
-    read: (range) => ledgerPage(directSql(ctx.db), {
+    // A window is planned for its width: a generic plan, which PostgreSQL adopted after five pages,
+    // read a year's window along the time index and sorted it (650 ms a page of 50 on the bench's
+    // 1,000,000 rows) where walking the ledger's order takes 0.3 ms; a narrow old window is the reverse.
+    read: (range) => ledgerPage(directSql(ctx.db, { plan: filter.from || filter.to ? "custom" : "generic" }), {
       workspaceId: workspace.id, types: filter.types, from: filter.from, to: filter.to,
       ...keyBounds(range, descending), descending: descending !== range.backwards, take: range.take,
     }, columns),

@@ -97,9 +97,11 @@ export async function usageRollup(ctx: RequestContext, target: WorkspaceTarget, 
   const unit = UNITS[granularity];
   const plan = rollupPlan(window, workspace.timeZone, timeZone, unit, ctx.clock.now());
   const metrics = args.metrics ?? ALL_METRICS;
-  // Not prepared: the best plan of an analytic read depends on its window and zone, and after five
-  // runs of one text PostgreSQL may settle on a generic plan that ignores them.
-  const rows = await readRollup(directSql(ctx.db, { prepare: false }), {
+  // Read from aggregates, each part of the statement is an index range that the plan bounds (raw
+  // rows within an hour, hours within a day, then days or months): one generic plan per shape suits
+  // any window, and planning the dashboard's took longer than running it. Hourly buckets read a
+  // window's raw rows (up to 31 days): planned for its width, 115–140 ms instead of 150–200.
+  const rows = await readRollup(directSql(ctx.db, { plan: plan.days === null ? "custom" : "generic" }), {
     source, workspaceId: workspace.id, timeZone, unit, dims: groupBy, from: window.from, ...plan, metrics: metrics.map((m) => METRIC_COLUMNS[m]),
   });
   const result = rows.map((row) => withMetrics({

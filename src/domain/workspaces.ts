@@ -46,7 +46,7 @@ export async function findWorkspace(ctx: RequestContext, lookup: Lookup, selecti
     const where = { AND: [{ id: ctx.access.workspaces() }, key] };
     return (await ctx.db.prisma.workspace.findFirst({ ...query, where, relationLoadStrategy: "join" })) as Workspace | null;
   }
-  const workspace = await workspaceByKey(directSql(ctx.db), key);
+  const workspace = await workspaceByKey(directSql(ctx.db, { plan: "generic" }), key);
   return workspace && ctx.access.canSee(workspace.id) ? workspace : null;
 }
 

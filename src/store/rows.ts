@@ -1,6 +1,7 @@
 // Rows that raw SQL returns are parsed, not cast: a column that changes type fails loudly here
 // instead of travelling through the domain as the wrong thing. Written by hand rather than with
 // zod: its schemas took 1.9 ms to parse a 250-row rollup, more than PostgreSQL took to compute it.
+import type { Database, ReadPlan } from "../db/client.js";
 import { Prisma } from "../db/generated/client.js";
 
 /** Runs one parameterised statement ($1, $2 …) on whatever connection the caller holds. */
@@ -23,9 +24,9 @@ export const prismaSql =
   (sql, params) =>
     client.$queryRawUnsafe<unknown[]>(sql, ...params);
 
-/** A RunSql for reads outside transactions, past Prisma's row mapping; prepared unless `prepare` is false. */
+/** A RunSql for reads outside transactions, past Prisma's row mapping; planned as `plan` says (Database.query). */
 export const directSql =
-  (db: { query(text: string, params: unknown[], options?: { prepare?: boolean }): Promise<unknown[]> }, options?: { prepare?: boolean }): RunSql =>
+  (db: Pick<Database, "query">, options?: { plan?: ReadPlan }): RunSql =>
   (sql, params) =>
     db.query(sql, params, options);
 
