@@ -131,9 +131,9 @@ export async function executionsConnection<K extends ExecutionColumn = Execution
     workspaceId: workspace.id,
     ...timeIdKey,
     encode: (row) => timeIdKey.encode(row.startedAt, row.id),
-    // Along the (workspaceId, startedAt, id) index whatever the window: one plan fits, unless a
-    // workflow is asked for, whose own index may pay (left to PostgreSQL).
-    read: async (range) => withBilling(await executionsPage(directSql(ctx.db, { plan: match.workflowId ? undefined : "generic" }), {
+    // Along the (workspaceId, startedAt, id) index whatever the window: one plan fits. For one
+    // workflow, how many executions it has decides between that walk and the workflow's index.
+    read: async (range) => withBilling(await executionsPage(directSql(ctx.db, { plan: match.workflowId ? "custom" : "generic" }), {
       workspaceId: workspace.id, ...match, ...keyBounds(range, descending), descending: descending !== range.backwards, take: range.take,
     }, columns), workspace),
     count: () => ctx.db.prisma.execution.count({ where }),

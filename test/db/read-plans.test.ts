@@ -1,8 +1,8 @@
 // How reads are planned (Database.query's `plan`) and which reads ask for which plan: the
 // dashboard's lookups and pages and a rollup from the aggregates keep one generic plan per text
-// (at most 100 texts); an hourly rollup (raw rows of a whole window) and a ledger page of a window
-// are planned for their values each time; others, an executions page of one workflow among them,
-// are prepared and left to PostgreSQL.
+// (at most 100 texts); an hourly rollup (raw rows of a whole window), a ledger page of a window and
+// an executions page of one workflow are planned for their values each time; others are prepared
+// and left to PostgreSQL.
 import { describe, expect } from "vitest";
 import type { Database, ReadPlan } from "../../src/db/client.js";
 import { executionBilling, executionsConnection } from "../../src/domain/executions.js";
@@ -71,7 +71,7 @@ describe("the reads' plans", () => {
     expect(planOf("CreditTransaction")).toEqual(["custom", "generic"]);
   });
 
-  test("the workspace, its balance, execution pages and their billing are generic; a page of one workflow is left to PostgreSQL", async ({ db, clock, acmeProd }) => {
+  test("the workspace, its balance, execution pages and their billing are generic; a page of one workflow custom", async ({ db, clock, acmeProd }) => {
     const { noted, planOf } = noting(db);
     const ctx = await operatorAt(noted, clock);
     await creditBalance(ctx, { id: acmeProd.workspaceId });
@@ -79,7 +79,7 @@ describe("the reads' plans", () => {
     const page = await executionsConnection(ctx, { id: acmeProd.workspaceId }, {}, { first: 3 });
     expect(page.edges.length).toBe(3);
     await executionsConnection(ctx, { id: acmeProd.workspaceId }, { workflowId: page.edges[0]!.node.workflowId }, { first: 3 });
-    expect(planOf("Execution")).toEqual(["generic", undefined]);
+    expect(planOf("Execution")).toEqual(["generic", "custom"]);
     await executionBilling(ctx, page.edges.map((edge) => edge.node));
     expect(planOf("Execution").at(-1)).toBe("generic");
     await findWorkspace(ctx, { slug: "acme-prod" });
