@@ -179,10 +179,15 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   const { prisma, onQuery, notify } = observedClient(new PrismaPg(pool));
   const nameOf = statementNames();
   const genericNameOf = statementNames(GENERIC_STATEMENTS_MAX, "gwg");
+  // Pipelined pools (below) each with its session settings, their idle clients' errors heard as the first pool's.
+  const pipelinedPool = (sessionSettings?: string) => {
+    const pipelined = new pg.Pool({ ...poolSettings(url, options, sessionSettings), pipeline: true });
+    pipelined.on("error", () => {});
+    return pipelined;
+  };
   // Reads in pipelines (batchedReads) on connections of their own: pg refuses COPY and cursors on
   // a pipelined connection, and reads of other requests must not wait behind a transaction.
-  const readPool = new pg.Pool({ ...poolSettings(url, options), pipeline: true });
-  readPool.on("error", () => {});
+  const readPool = pipelinedPool();
   const read = batchedReads(readPool, options.DB_STATEMENT_TIMEOUT_MS);
   // Reads that keep one generic plan per text ("generic"), on connections of their own. The
   // dashboard's were planned anew on every request: its rollup (about 0.8 ms, PostgreSQL never
@@ -190,16 +195,13 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   // custom plans'), its pages and lookups (binds longer than their runs). The setting cannot be
   // the reads' pool's: a ledger page over a year's window took 1.2 s on a generic plan, 0.3 ms on
   // a custom one.
-  const genericSettings = poolSettings(url, options);
-  const genericPool = new pg.Pool({ ...genericSettings, options: `${genericSettings.options} -c plan_cache_mode=force_generic_plan`, pipeline: true });
-  genericPool.on("error", () => {});
+  const genericPool = pipelinedPool("-c plan_cache_mode=force_generic_plan");
   const readGeneric = batchedReads(genericPool, options.DB_STATEMENT_TIMEOUT_MS);
   // Transactions on pipelined connections of their own: statements a ledger write asks for
   // together (`together`: the lock and the open lots; the lots, allocations and balance) go out in
   // one write instead of each after the answer to the one before, a round trip that a write held
   // its workspace's lock for, waiting on the event loop (docs/operations.md, Runtime).
-  const writePool = new pg.Pool({ ...poolSettings(url, options), pipeline: true });
-  writePool.on("error", () => {});
+  const writePool = pipelinedPool();
   const pools = [pool, readPool, genericPool, writePool];
   const sum = (count: (pool: pg.Pool) => number) => pools.reduce((total, each) => total + count(each), 0);
   return {
@@ -318,7 +320,8 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   };
 }
 
-function poolSettings(url: string, options: PostgresOptions): pg.PoolConfig {
+/** A pool's connection settings; `sessionSettings` (`-c name=value …`) add to every session's. */
+function poolSettings(url: string, options: PostgresOptions, sessionSettings = ""): pg.PoolConfig {
   return {
     connectionString: url,
     max: options.DB_POOL_SIZE,
@@ -336,7 +339,7 @@ function poolSettings(url: string, options: PostgresOptions): pg.PoolConfig {
     // No parallel workers either: most of the last pages of a year's export planned two from the
     // statistics' edge, and starting them cost PostgreSQL 3 s of a million-row export's 7; a
     // serial count was as fast. Concurrent requests share the cores anyway.
-    options: "-c jit=off -c max_parallel_workers_per_gather=0",
+    options: `-c jit=off -c max_parallel_workers_per_gather=0 ${sessionSettings}`.trim(),
   };
 }
 
