@@ -148,7 +148,7 @@ function ledgerTransaction<P, T>(
     return ctx.db.transaction(async (run) => {
       let prepared: P | undefined;
       if (prepare) {
-        // Its row locks (a foreign key's, a key another write is inserting) wait within the budget too.
+        // Its row locks (a parent check's, a key another write is inserting) wait within the budget too.
         await waitWithinBudget(run);
         prepared = await prepare(run);
       }

@@ -16,7 +16,7 @@ export type LockedWorkspace = RowOf<typeof lockedWorkspace>;
 /**
  * Locks the workspace row for the rest of the transaction and reads its balance. FOR NO KEY
  * UPDATE, which ledger writers take in turn, lets rows that reference the workspace be inserted
- * meanwhile (their foreign-key checks take FOR KEY SHARE): a usage batch inserts its records before
+ * meanwhile (their parent checks take FOR KEY SHARE): a usage batch inserts its records before
  * it waits for the lock, and FOR UPDATE would deadlock with the batch holding the lock.
  */
 export async function lockWorkspace(run: RunSql, workspaceId: string): Promise<LockedWorkspace> {

@@ -17,6 +17,7 @@ interface DmmfField {
   dbName: string | null;
   relationFromFields?: string[];
   relationToFields?: string[];
+  relationOnDelete?: string;
 }
 interface DmmfModel { name: string; dbName: string | null; fields: DmmfField[] }
 interface DmmfIndex { model: string; type: "id" | "unique" | "normal" | "fulltext"; dbName?: string; fields: { name: string }[] }
@@ -60,6 +61,9 @@ function expectedType(field: DmmfField): string {
 }
 
 const test = databaseTest();
+
+/** The relations that ingestion writes in thousands, checked per statement by triggers instead of per row by foreign keys. */
+const PER_STATEMENT = new Set(["UsageRecord_workspaceId_fkey", "UsageRecord_skuId_fkey", "CreditTransaction_workspaceId_fkey", "CreditAllocation_transactionId_fkey"]);
 const queryRows = <T>(db: Database, sql: string) => db.prisma.$queryRawUnsafe<T[]>(sql);
 
 describe("migrations and schema.prisma", () => {
@@ -119,22 +123,50 @@ describe("migrations and schema.prisma", () => {
     expect(actual).toEqual(expected);
   });
 
-  test("create the modelled foreign keys", async ({ db }) => {
+  test("keep every modelled relation: by a foreign key, or by the triggers that check it per statement", async ({ db }) => {
     const query = <T>(sql: string) => queryRows<T>(db, sql);
-    const rows = await query<{ fk: string }>(`
+    const keys = await query<{ fk: string; onDelete: string }>(`
       SELECT format('%s(%s)->%s(%s)', c.conrelid::regclass::text,
         (SELECT string_agg(a.attname, ',') FROM unnest(c.conkey) k JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k),
         c.confrelid::regclass::text,
-        (SELECT string_agg(a.attname, ',') FROM unnest(c.confkey) k JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k)) AS fk
+        (SELECT string_agg(a.attname, ',') FROM unnest(c.confkey) k JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k)) AS fk,
+        c.confdeltype::text AS "onDelete"
       FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.contype = 'f' AND n.nspname = 'public'`);
-    const actual = rows.map((r) => r.fk.replace(/"/g, "")).sort();
+    // A relation kept by triggers has four (migration 20261214000000): its child's inserts and updates
+    // checked, its parents' deletes and key changes followed; arguments as that migration documents them.
+    const triggers = await query<{ table: string; name: string; fn: string; args: string }>(`
+      SELECT c.relname AS "table", t.tgname AS name, p.proname AS fn, encode(t.tgargs, 'escape') AS args
+      FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
+      WHERE NOT t.tgisinternal AND p.proname IN ('parent_rows_exist', 'delete_child_rows', 'update_child_keys')`);
+    const kept = new Map<string, string[]>();
+    const keep = (relation: string, part: string) => kept.set(relation, [...(kept.get(relation) ?? []), part].sort());
+    for (const t of triggers) {
+      const args = t.args.split("\\000").filter(Boolean);
+      if (t.fn === "parent_rows_exist") keep(`${t.table}(${args[1]})->${args[2]}(id)`, `check ${t.name}`);
+      else if (t.fn === "delete_child_rows") keep(`${args[1]}(${args[2]})->${t.table}(id)`, `delete ${args[3]} ${t.name}`);
+      else keep(`${args[0]}(${args[1]})->${t.table}(id)`, `update ${t.name}`);
+    }
+    const DELETE_ACTIONS: Record<string, string> = { c: "Cascade", r: "Restrict", a: "NoAction", n: "SetNull", d: "SetDefault" };
+    const actual = [
+      ...keys.map((k) => `${k.fk.replace(/"/g, "")} ${DELETE_ACTIONS[k.onDelete]}`),
+      ...[...kept].map(([relation, parts]) => `${relation} ${parts.join("; ")}`),
+    ].sort();
     const expected = dmmf.datamodel.models
       .flatMap((m) =>
         m.fields
           .filter((f) => f.kind === "object" && f.relationFromFields?.length)
-          .map((f) => `${m.name}(${f.relationFromFields!.join(",")})->${f.type}(${f.relationToFields!.join(",")})`),
+          .map((f) => {
+            const relation = `${m.name}(${f.relationFromFields!.join(",")})->${f.type}(${f.relationToFields!.join(",")})`;
+            // Prisma's default for a required relation is Restrict, which the migrations write as such.
+            const onDelete = f.relationOnDelete ?? (f.isRequired ? "Restrict" : "SetNull");
+            const key = `${m.name}_${f.relationFromFields!.join("_")}_fkey`;
+            return PER_STATEMENT.has(key)
+              ? `${relation} ${[`check ${key}_insert`, `check ${key}_update`, `delete ${onDelete.toUpperCase()} ${key}_parent_delete`, `update ${key}_parent_update`].sort().join("; ")}`
+              : `${relation} ${onDelete}`;
+          }),
       )
       .sort();
+    expect(kept.size).toBe(PER_STATEMENT.size);
     expect(actual).toEqual(expected);
   });
 });

@@ -1,0 +1,111 @@
+-- Four relations that ingestion writes a thousand rows of at a time are checked once per statement
+-- instead of once per row: a usage record's workspace and SKU, a ledger row's workspace and an
+-- allocation's ledger row. A foreign key checks each new row on its own (a query per row, under
+-- a lock on the parent row that concurrent batches share): 5 ms per 1,000 rows and relation, a
+-- third of PostgreSQL's CPU during ingestion. The triggers below keep what the keys guaranteed:
+-- - the child's statement locks each distinct parent FOR KEY SHARE, as the key's check does (so
+--   that the parent cannot be deleted or its key changed until the writer commits), and fails
+--   with foreign_key_violation (23503), naming the key it replaces, if one is missing;
+-- - deleting parents deletes their children (ON DELETE CASCADE) or is refused while children
+--   name them (RESTRICT), and changing a parent's key changes the children's (ON UPDATE CASCADE).
+-- Each trigger is named after the key it replaces and the event it follows (transition tables take
+-- one event a trigger); its arguments say which relation it keeps.
+
+ALTER TABLE "UsageRecord" DROP CONSTRAINT "UsageRecord_workspaceId_fkey";
+ALTER TABLE "UsageRecord" DROP CONSTRAINT "UsageRecord_skuId_fkey";
+ALTER TABLE "CreditTransaction" DROP CONSTRAINT "CreditTransaction_workspaceId_fkey";
+ALTER TABLE "CreditAllocation" DROP CONSTRAINT "CreditAllocation_transactionId_fkey";
+
+-- Arguments: the key's name, the child's column, the parent table (whose key is its "id").
+CREATE FUNCTION parent_rows_exist() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  key_name text := TG_ARGV[0];
+  child_column text := TG_ARGV[1];
+  parent_table text := TG_ARGV[2];
+  wanted bigint;
+  locked bigint;
+  missing text;
+BEGIN
+  EXECUTE format('SELECT count(DISTINCT %I) FROM new_rows', child_column) INTO wanted;
+  IF wanted = 0 THEN RETURN NULL; END IF;
+  EXECUTE format(
+    'SELECT count(*) FROM (SELECT 1 FROM %I p WHERE p.id = ANY (ARRAY(SELECT DISTINCT %I FROM new_rows)) FOR KEY SHARE OF p) locked',
+    parent_table, child_column) INTO locked;
+  IF locked < wanted THEN
+    EXECUTE format('SELECT n.%1$I::text FROM new_rows n WHERE n.%1$I IS NOT NULL AND NOT EXISTS (SELECT 1 FROM %2$I p WHERE p.id = n.%1$I) LIMIT 1',
+      child_column, parent_table) INTO missing;
+    RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, key_name
+      USING ERRCODE = 'foreign_key_violation', CONSTRAINT = key_name, TABLE = TG_TABLE_NAME,
+        DETAIL = format('Key (%s)=(%s) is not present in table "%s".', child_column, missing, parent_table);
+  END IF;
+  RETURN NULL;
+END $$;
+
+-- Arguments: the key's name, the child table, its column, and what deleting a parent does: CASCADE or RESTRICT.
+CREATE FUNCTION delete_child_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  key_name text := TG_ARGV[0];
+  child_table text := TG_ARGV[1];
+  child_column text := TG_ARGV[2];
+  action text := TG_ARGV[3];
+  named text;
+BEGIN
+  IF action = 'CASCADE' THEN
+    EXECUTE format('DELETE FROM %I WHERE %I = ANY (ARRAY(SELECT id FROM old_rows))', child_table, child_column);
+  ELSE
+    EXECUTE format('SELECT %2$I::text FROM %1$I WHERE %2$I = ANY (ARRAY(SELECT id FROM old_rows)) LIMIT 1', child_table, child_column) INTO named;
+    IF named IS NOT NULL THEN
+      RAISE EXCEPTION 'update or delete on table "%" violates foreign key constraint "%" on table "%"', TG_TABLE_NAME, key_name, child_table
+        USING ERRCODE = 'foreign_key_violation', CONSTRAINT = key_name, TABLE = child_table,
+          DETAIL = format('Key (id)=(%s) is still referenced from table "%s".', named, child_table);
+    END IF;
+  END IF;
+  RETURN NULL;
+END $$;
+
+-- Arguments: the child table and its column. Fires only when the parent's key changes.
+CREATE FUNCTION update_child_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('UPDATE %I SET %I = $1 WHERE %I = $2', TG_ARGV[0], TG_ARGV[1], TG_ARGV[1]) USING NEW.id, OLD.id;
+  RETURN NULL;
+END $$;
+
+-- UsageRecord.workspaceId -> Workspace.id, ON DELETE CASCADE, ON UPDATE CASCADE.
+CREATE TRIGGER "UsageRecord_workspaceId_fkey_insert" AFTER INSERT ON "UsageRecord"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('UsageRecord_workspaceId_fkey', 'workspaceId', 'Workspace');
+CREATE TRIGGER "UsageRecord_workspaceId_fkey_update" AFTER UPDATE ON "UsageRecord"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('UsageRecord_workspaceId_fkey', 'workspaceId', 'Workspace');
+CREATE TRIGGER "UsageRecord_workspaceId_fkey_parent_delete" AFTER DELETE ON "Workspace"
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION delete_child_rows('UsageRecord_workspaceId_fkey', 'UsageRecord', 'workspaceId', 'CASCADE');
+CREATE TRIGGER "UsageRecord_workspaceId_fkey_parent_update" AFTER UPDATE OF id ON "Workspace"
+  FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION update_child_keys('UsageRecord', 'workspaceId');
+
+-- UsageRecord.skuId -> Sku.id, ON DELETE RESTRICT, ON UPDATE CASCADE.
+CREATE TRIGGER "UsageRecord_skuId_fkey_insert" AFTER INSERT ON "UsageRecord"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('UsageRecord_skuId_fkey', 'skuId', 'Sku');
+CREATE TRIGGER "UsageRecord_skuId_fkey_update" AFTER UPDATE ON "UsageRecord"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('UsageRecord_skuId_fkey', 'skuId', 'Sku');
+CREATE TRIGGER "UsageRecord_skuId_fkey_parent_delete" AFTER DELETE ON "Sku"
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION delete_child_rows('UsageRecord_skuId_fkey', 'UsageRecord', 'skuId', 'RESTRICT');
+CREATE TRIGGER "UsageRecord_skuId_fkey_parent_update" AFTER UPDATE OF id ON "Sku"
+  FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION update_child_keys('UsageRecord', 'skuId');
+
+-- CreditTransaction.workspaceId -> Workspace.id, ON DELETE CASCADE, ON UPDATE CASCADE.
+CREATE TRIGGER "CreditTransaction_workspaceId_fkey_insert" AFTER INSERT ON "CreditTransaction"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('CreditTransaction_workspaceId_fkey', 'workspaceId', 'Workspace');
+CREATE TRIGGER "CreditTransaction_workspaceId_fkey_update" AFTER UPDATE ON "CreditTransaction"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('CreditTransaction_workspaceId_fkey', 'workspaceId', 'Workspace');
+CREATE TRIGGER "CreditTransaction_workspaceId_fkey_parent_delete" AFTER DELETE ON "Workspace"
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION delete_child_rows('CreditTransaction_workspaceId_fkey', 'CreditTransaction', 'workspaceId', 'CASCADE');
+CREATE TRIGGER "CreditTransaction_workspaceId_fkey_parent_update" AFTER UPDATE OF id ON "Workspace"
+  FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION update_child_keys('CreditTransaction', 'workspaceId');
+
+-- CreditAllocation.transactionId -> CreditTransaction.id, ON DELETE CASCADE, ON UPDATE CASCADE.
+CREATE TRIGGER "CreditAllocation_transactionId_fkey_insert" AFTER INSERT ON "CreditAllocation"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('CreditAllocation_transactionId_fkey', 'transactionId', 'CreditTransaction');
+CREATE TRIGGER "CreditAllocation_transactionId_fkey_update" AFTER UPDATE ON "CreditAllocation"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('CreditAllocation_transactionId_fkey', 'transactionId', 'CreditTransaction');
+CREATE TRIGGER "CreditAllocation_transactionId_fkey_parent_delete" AFTER DELETE ON "CreditTransaction"
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION delete_child_rows('CreditAllocation_transactionId_fkey', 'CreditAllocation', 'transactionId', 'CASCADE');
+CREATE TRIGGER "CreditAllocation_transactionId_fkey_parent_update" AFTER UPDATE OF id ON "CreditTransaction"
+  FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION update_child_keys('CreditAllocation', 'transactionId');
