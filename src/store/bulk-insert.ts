@@ -1,7 +1,8 @@
 // One bulk insert for every table: INSERT … SELECT FROM unnest(…) WITH ORDINALITY, one statement
 // per batch. PGlite and PostgreSQL both take it, it is many times faster than row-by-row inserts,
-// and rows keep their input order (so do their ids). Its arrays are written by arrayLiteral, which
-// every store uses for its array parameters.
+// and rows keep their input order (so do their ids). A column that differs between rows is an
+// array written by arrayLiteral, which every store uses for its array parameters; one that holds
+// the same value in every row is one parameter.
 import { Prisma } from "../db/generated/client.js";
 import { col, parseRows, type RunSql } from "./rows.js";
 
@@ -75,20 +76,38 @@ export type InsertColumn = ColumnSpec & { values: readonly unknown[] };
 
 const noRows = (columns: InsertColumn[]) => (columns[0]?.values.length ?? 0) === 0;
 
+/**
+ * The text every value of a column has (null for NULL), or undefined where they differ: such a
+ * column is sent as one parameter instead of an array of a value a row. Most of a usage batch's
+ * columns hold one value (its SKU, price, currency, key, creation time, and the optional fields it
+ * leaves out), and PostgreSQL reads an array parameter element by element when it binds the
+ * statement: 6 ms of a 1,000-record batch's insert for 24 arrays (server log).
+ */
+function commonText(values: readonly unknown[]): string | null | undefined {
+  const textOf = (value: unknown) => (value === null || value === undefined ? null : typeof value === "object" ? objectText(value) : String(value));
+  const first = values[0];
+  const text = textOf(first);
+  for (let i = 1; i < values.length; i++) if (values[i] !== first && textOf(values[i]) !== text) return undefined;
+  return text;
+}
+
 function insertStatement(table: string, columns: InsertColumn[], options: InsertOptions): { sql: string; params: unknown[] } {
-  const constants = options.constants ?? [];
-  const params: unknown[] = constants.map((c) => c.value);
-  const constantSql = constants.map((c, i) => `$${i + 1}::${c.type}`);
+  const params: unknown[] = [];
+  const param = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
+  const constants = (options.constants ?? []).map((c) => param(c.value, c.type));
   // Enum values travel as text and are cast per element.
-  const arrays = columns.map((column) => {
-    params.push(arrayLiteral(column.values));
-    return `$${params.length}::${isEnum(column.type) ? "text" : column.type}[]`;
+  const arrays: string[] = [];
+  const select = columns.map((column, i) => {
+    // The first column stays an array whatever it holds: unnest needs one to give the rows.
+    const common = i === 0 ? undefined : commonText(column.values);
+    if (common !== undefined) return param(common, column.type);
+    arrays.push(param(arrayLiteral(column.values), `${isEnum(column.type) ? "text" : column.type}[]`));
+    return isEnum(column.type) ? `c${arrays.length - 1}::${column.type}` : `c${arrays.length - 1}`;
   });
-  const aliases = columns.map((_, i) => `c${i}`);
-  const select = columns.map((column, i) => (isEnum(column.type) ? `c${i}::${column.type}` : `c${i}`));
-  const names = [...constants, ...columns].map((column) => `"${column.name}"`).join(", ");
+  const aliases = arrays.map((_, i) => `c${i}`);
+  const names = [...(options.constants ?? []), ...columns].map((column) => `"${column.name}"`).join(", ");
   const sql = `INSERT INTO "${table}" (${names})
-    SELECT ${[...constantSql, ...select].join(", ")} FROM unnest(${arrays.join(", ")}) WITH ORDINALITY AS r(${aliases.join(", ")}, n)
+    SELECT ${[...constants, ...select].join(", ")} FROM unnest(${arrays.join(", ")}) WITH ORDINALITY AS r(${aliases.join(", ")}, n)
     ORDER BY n ${options.onConflict ?? ""} ${options.returning ? `RETURNING ${options.returning}` : ""}`;
   return { sql, params };
 }
