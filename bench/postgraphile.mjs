@@ -7,12 +7,26 @@ import { postgraphile } from "postgraphile";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { grafserv } from "postgraphile/grafserv/node";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
+import { jsonPgSmartTags } from "postgraphile/utils";
 
 const port = Number(process.env.PORT);
 // The gateway's pool size (DB_POOL_SIZE's default), so that neither side has more connections.
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+// The relations that the gateway's database keeps by triggers rather than foreign keys (migration
+// 20261214000000), which PostGraphile would not otherwise see: declared as its smart tags say.
+const relations = jsonPgSmartTags({
+  version: 1,
+  config: {
+    class: {
+      UsageRecord: { tags: { foreignKey: ['("workspaceId") references "Workspace" (id)', '("skuId") references "Sku" (id)'] } },
+      CreditTransaction: { tags: { foreignKey: '("workspaceId") references "Workspace" (id)' } },
+      CreditAllocation: { tags: { foreignKey: '("transactionId") references "CreditTransaction" (id)' } },
+    },
+  },
+});
 const preset = {
   extends: [PostGraphileAmberPreset],
+  plugins: [relations],
   pgServices: [makePgService({ pool, schemas: ["public", "bench"] })],
   grafserv: { port, graphqlPath: "/graphql", graphiql: false, watch: false },
   grafast: { explain: false },

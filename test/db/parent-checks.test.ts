@@ -110,6 +110,26 @@ describe("relations checked per statement", () => {
     expect(await count(db, "Sku", `id = $1`, [unused])).toBe(0);
   });
 
+  test("check and follow the same whatever the caller's search_path", async ({ db }) => {
+    const workspaceId = await newWorkspace(db);
+    const skuId = await newSku(db);
+    await db.withSession(async (session) => {
+      await session.query("SET search_path = pg_catalog");
+      try {
+        const insert = (workspace: string) => session.query(
+          `INSERT INTO public."UsageRecord" ${RECORD_COLUMNS} VALUES ($1::uuid, now(), $2, 1, 0.01, 0.01, 'USD', 0.01, 1, 'INFERENCE', $3)`,
+          [workspace, skuId, `key-${crypto.randomUUID()}`],
+        );
+        expect(await refusal(insert(crypto.randomUUID()))).toMatchObject({ refused: true, code: "23503", constraint: "UsageRecord_workspaceId_fkey" });
+        await insert(workspaceId);
+        await session.query(`DELETE FROM public."Workspace" WHERE id = $1::uuid`, [workspaceId]);
+      } finally {
+        await session.query("RESET search_path");
+      }
+    });
+    expect(await count(db, "UsageRecord", `"skuId" = $1`, [skuId])).toBe(0);
+  });
+
   // Two connections: PGlite has one.
   test.runIf(usingPostgres)("a writer's statement holds its parents until it commits, as a foreign key's check does, and a deleted parent refuses later writers", async ({ db }) => {
     const workspaceId = await newWorkspace(db);
