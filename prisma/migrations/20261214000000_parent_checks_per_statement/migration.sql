@@ -72,42 +72,27 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- UsageRecord.workspaceId -> Workspace.id, ON DELETE CASCADE, ON UPDATE CASCADE.
-CREATE TRIGGER "UsageRecord_workspaceId_fkey_insert" AFTER INSERT ON "UsageRecord"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('UsageRecord_workspaceId_fkey', 'workspaceId', 'Workspace');
-CREATE TRIGGER "UsageRecord_workspaceId_fkey_update" AFTER UPDATE ON "UsageRecord"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('UsageRecord_workspaceId_fkey', 'workspaceId', 'Workspace');
-CREATE TRIGGER "UsageRecord_workspaceId_fkey_parent_delete" AFTER DELETE ON "Workspace"
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION delete_child_rows('UsageRecord_workspaceId_fkey', 'UsageRecord', 'workspaceId', 'CASCADE');
-CREATE TRIGGER "UsageRecord_workspaceId_fkey_parent_update" AFTER UPDATE OF id ON "Workspace"
-  FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION update_child_keys('UsageRecord', 'workspaceId');
-
--- UsageRecord.skuId -> Sku.id, ON DELETE RESTRICT, ON UPDATE CASCADE.
-CREATE TRIGGER "UsageRecord_skuId_fkey_insert" AFTER INSERT ON "UsageRecord"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('UsageRecord_skuId_fkey', 'skuId', 'Sku');
-CREATE TRIGGER "UsageRecord_skuId_fkey_update" AFTER UPDATE ON "UsageRecord"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('UsageRecord_skuId_fkey', 'skuId', 'Sku');
-CREATE TRIGGER "UsageRecord_skuId_fkey_parent_delete" AFTER DELETE ON "Sku"
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION delete_child_rows('UsageRecord_skuId_fkey', 'UsageRecord', 'skuId', 'RESTRICT');
-CREATE TRIGGER "UsageRecord_skuId_fkey_parent_update" AFTER UPDATE OF id ON "Sku"
-  FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION update_child_keys('UsageRecord', 'skuId');
-
--- CreditTransaction.workspaceId -> Workspace.id, ON DELETE CASCADE, ON UPDATE CASCADE.
-CREATE TRIGGER "CreditTransaction_workspaceId_fkey_insert" AFTER INSERT ON "CreditTransaction"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('CreditTransaction_workspaceId_fkey', 'workspaceId', 'Workspace');
-CREATE TRIGGER "CreditTransaction_workspaceId_fkey_update" AFTER UPDATE ON "CreditTransaction"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('CreditTransaction_workspaceId_fkey', 'workspaceId', 'Workspace');
-CREATE TRIGGER "CreditTransaction_workspaceId_fkey_parent_delete" AFTER DELETE ON "Workspace"
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION delete_child_rows('CreditTransaction_workspaceId_fkey', 'CreditTransaction', 'workspaceId', 'CASCADE');
-CREATE TRIGGER "CreditTransaction_workspaceId_fkey_parent_update" AFTER UPDATE OF id ON "Workspace"
-  FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION update_child_keys('CreditTransaction', 'workspaceId');
-
--- CreditAllocation.transactionId -> CreditTransaction.id, ON DELETE CASCADE, ON UPDATE CASCADE.
-CREATE TRIGGER "CreditAllocation_transactionId_fkey_insert" AFTER INSERT ON "CreditAllocation"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('CreditAllocation_transactionId_fkey', 'transactionId', 'CreditTransaction');
-CREATE TRIGGER "CreditAllocation_transactionId_fkey_update" AFTER UPDATE ON "CreditAllocation"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist('CreditAllocation_transactionId_fkey', 'transactionId', 'CreditTransaction');
-CREATE TRIGGER "CreditAllocation_transactionId_fkey_parent_delete" AFTER DELETE ON "CreditTransaction"
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION delete_child_rows('CreditAllocation_transactionId_fkey', 'CreditAllocation', 'transactionId', 'CASCADE');
-CREATE TRIGGER "CreditAllocation_transactionId_fkey_parent_update" AFTER UPDATE OF id ON "CreditTransaction"
-  FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION update_child_keys('CreditAllocation', 'transactionId');
+-- The four relations: child, its column, parent, what deleting a parent does. Each has a check of
+-- its child's inserts and one of its updates, and follows its parents' deletes and key changes.
+DO $$
+DECLARE
+  r record;
+  key_name text;
+BEGIN
+  FOR r IN SELECT * FROM (VALUES
+    ('UsageRecord', 'workspaceId', 'Workspace', 'CASCADE'),
+    ('UsageRecord', 'skuId', 'Sku', 'RESTRICT'),
+    ('CreditTransaction', 'workspaceId', 'Workspace', 'CASCADE'),
+    ('CreditAllocation', 'transactionId', 'CreditTransaction', 'CASCADE')
+  ) AS relation (child, child_column, parent, on_delete) LOOP
+    key_name := format('%s_%s_fkey', r.child, r.child_column);
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist(%L, %L, %L)',
+      key_name || '_insert', r.child, key_name, r.child_column, r.parent);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION parent_rows_exist(%L, %L, %L)',
+      key_name || '_update', r.child, key_name, r.child_column, r.parent);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION delete_child_rows(%L, %L, %L, %L)',
+      key_name || '_parent_delete', r.parent, key_name, r.child, r.child_column, r.on_delete);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE OF id ON %I FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION update_child_keys(%L, %L)',
+      key_name || '_parent_update', r.parent, r.child, r.child_column);
+  END LOOP;
+END $$;
