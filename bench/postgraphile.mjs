@@ -13,17 +13,18 @@ const port = Number(process.env.PORT);
 // The gateway's pool size (DB_POOL_SIZE's default), so that neither side has more connections.
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 // The relations that the gateway's database keeps by triggers rather than foreign keys (migration
-// 20261214000000), which PostGraphile would not otherwise see: declared as its smart tags say.
-const relations = jsonPgSmartTags({
-  version: 1,
-  config: {
-    class: {
-      UsageRecord: { tags: { foreignKey: ['("workspaceId") references "Workspace" (id)', '("skuId") references "Sku" (id)'] } },
-      CreditTransaction: { tags: { foreignKey: '("workspaceId") references "Workspace" (id)' } },
-      CreditAllocation: { tags: { foreignKey: '("transactionId") references "CreditTransaction" (id)' } },
-    },
-  },
-});
+// 20261214000000), which PostGraphile would not otherwise see: read from the triggers that check
+// them (their arguments: key, column, parent) and declared as its smart tags say.
+const { rows: checked } = await pool.query(`
+  SELECT c.relname AS child, t.tgargs AS args FROM pg_trigger t
+  JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
+  WHERE p.proname = 'parent_rows_exist' AND (t.tgtype & 4) <> 0`); // the INSERT triggers, one a relation
+const foreignKeys = {};
+for (const { child, args } of checked) {
+  const [, column, parent] = args.toString("utf8").split("\0");
+  (foreignKeys[child] ??= { tags: { foreignKey: [] } }).tags.foreignKey.push(`("${column}") references "${parent}" (id)`);
+}
+const relations = jsonPgSmartTags({ version: 1, config: { class: foreignKeys } });
 const preset = {
   extends: [PostGraphileAmberPreset],
   plugins: [relations],
