@@ -62,6 +62,15 @@ const envSchema = z.object({
   WRITE_MAX_WAIT_MS: integer(100, 600_000).default(10_000),
   // Writes to one workspace that may wait in this process at once; more are refused at once.
   WRITE_QUEUE_MAX_DEPTH: integer(1, 100_000).default(500),
+  // API requests (GraphQL and REST) worked on at once in a process; the others wait their turn,
+  // at most REQUEST_QUEUE_MAX_DEPTH of them and for at most REQUEST_MAX_WAIT_MS, else 503
+  // OVERLOADED. A request still running after REQUEST_SLOW_MS lets the next one start beside it:
+  // a dashboard operation takes about 10 ms under load, and what runs longer is waiting on
+  // something other than this process's CPU (src/http/admission.ts).
+  REQUESTS_AT_ONCE: integer(1, 10_000).default(4),
+  REQUEST_MAX_WAIT_MS: integer(100, 600_000).default(10_000),
+  REQUEST_QUEUE_MAX_DEPTH: integer(1, 100_000).default(1_000),
+  REQUEST_SLOW_MS: integer(1, 600_000).default(50),
   // When set, /metrics needs Authorization: Bearer <METRICS_TOKEN>.
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

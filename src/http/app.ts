@@ -18,7 +18,8 @@ import { startFocusExportJobs, type ExportJobRunner } from "../jobs/focus-export
 import { OPENAPI_DOCUMENT } from "../rest/openapi.js";
 import { createRestHandler } from "../rest/router.js";
 import { REST_ROUTES } from "../rest/routes.js";
-import { createGraphQLRoute } from "./graphql-route.js";
+import { AdmissionRefused, RequestAdmission } from "./admission.js";
+import { createGraphQLRoute, sendGraphQLError } from "./graphql-route.js";
 import { graphiqlAssetRoutes } from "../graphql/graphiql.js";
 import { createDashboard } from "./dashboard.js";
 import { exposedCollector, startIdleCollection } from "./idle-memory.js";
@@ -58,9 +59,15 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const { db, config, logger } = options;
   const clock = options.clock ?? systemClock;
-  // The metrics read the settings' write queue at scrape time; the settings count into the metrics.
+  const admission = new RequestAdmission({
+    atOnce: config.REQUESTS_AT_ONCE,
+    maxWaitMs: config.REQUEST_MAX_WAIT_MS,
+    maxDepth: config.REQUEST_QUEUE_MAX_DEPTH,
+    slowMs: config.REQUEST_SLOW_MS,
+  });
+  // The metrics read the queues at scrape time; the settings count into the metrics.
   let settings: Settings | null = null;
-  const metrics = createMetrics(db, () => settings?.ledgerWrites.waiting ?? 0);
+  const metrics = createMetrics(db, { waitingWrites: () => settings?.ledgerWrites.waiting ?? 0, waitingRequests: () => admission.queued });
   settings = await createSettings(db, config, { meter: metrics.meter, rateLimiter: options.rateLimiter, clock, logger });
   const shared = settings;
   // Last of what can fail: it listens for key changes until closed.
@@ -96,7 +103,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     const url = URL.canParse(req.url ?? "/", "http://gateway") ? new URL(req.url ?? "/", "http://gateway") : null;
     const path = url?.pathname ?? "(malformed)";
     // Metrics name the route's pattern, never the path: label values stay bounded.
-    const route = path === "/graphql" || serviceRoutes[path] ? path : (rest.routeOf(path) ?? dashboard.routeOf(path) ?? "(unmatched)");
+    const restRoute = rest.routeOf(path);
+    const route = path === "/graphql" || serviceRoutes[path] ? path : (restRoute ?? dashboard.routeOf(path) ?? "(unmatched)");
     // "close" comes after "finish", and alone when the connection ended first: count both kinds.
     res.once("close", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -105,15 +113,24 @@ export async function createApp(options: AppOptions): Promise<App> {
       logger.info({ requestId, method: req.method, path, status, durationMs: seconds * 1000 }, "request");
     });
 
+    /** An API request, once its turn comes; a refusal in its route's own error shape, its body left unread. */
+    const admitted = (work: () => Promise<unknown>): Promise<void> =>
+      admission.run(work).then(() => undefined, (error: unknown) => {
+        if (!(error instanceof AdmissionRefused)) throw error;
+        req.resume();
+        const retryAfter = { "Retry-After": String(error.retryAfterSeconds) };
+        if (path === "/graphql") sendGraphQLError(res, 503, error.code, error.message, retryAfter);
+        else sendJson(res, 503, { error: { code: error.code, message: error.message } }, retryAfter);
+      });
     const serve = async () => {
       if (!url) return sendJson(res, 400, { error: { code: "BAD_REQUEST", message: "The request target is not a valid path" } });
-      if (path === "/graphql") return graphql(req, res, url, { requestId, arrivedAt });
+      if (path === "/graphql") return admitted(() => graphql(req, res, url, { requestId, arrivedAt }));
       const service = serviceRoutes[path];
       if (service) {
         if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: `${req.method} is not allowed on ${path}` } }, { Allow: "GET, HEAD" });
         return service(req, res);
       }
-      if (await rest(req, res, url, { requestId, arrivedAt })) return;
+      if (restRoute) return admitted(() => rest(req, res, url, { requestId, arrivedAt }));
       if (dashboard.serve(req, res, path)) return;
       return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `No route for ${req.method} ${path}` } });
     };

@@ -16,7 +16,7 @@ import { sendJson } from "./server.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-function sendGraphQLError(res: http.ServerResponse, status: number, code: string, message: string, headers: http.OutgoingHttpHeaders = {}) {
+export function sendGraphQLError(res: http.ServerResponse, status: number, code: string, message: string, headers: http.OutgoingHttpHeaders = {}) {
   sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
 }
 

@@ -31,8 +31,13 @@ export interface Metrics {
 /** For processes that serve no metrics (the command line). */
 export const NO_METER: Meter = { usageRecords() {}, focusRowsExported() {}, rateLimited() {}, creditExpirations() {} };
 
-/** `waitingWrites` reads the ledger's write queue at scrape time. */
-export function createMetrics(db: Database, waitingWrites: () => number): Metrics {
+/** The queues' lengths, read at scrape time: the ledger's writes and the API requests waiting their turn. */
+export interface Queues {
+  waitingWrites(): number;
+  waitingRequests(): number;
+}
+
+export function createMetrics(db: Database, queues: Queues): Metrics {
   const registry = new Registry();
   const registers = [registry];
   const httpRequests = new Counter({ name: "billing_gateway_http_requests_total", help: "HTTP requests answered, by route pattern, method and status.", labelNames: ["route", "method", "status"], registers });
@@ -58,7 +63,15 @@ export function createMetrics(db: Database, waitingWrites: () => number): Metric
     help: "Ledger writes queued in this process behind an earlier write to the same workspace.",
     registers,
     collect() {
-      this.set(waitingWrites());
+      this.set(queues.waitingWrites());
+    },
+  });
+  new Gauge({
+    name: "billing_gateway_requests_waiting",
+    help: "API requests waiting in this process for their turn (REQUESTS_AT_ONCE are worked on at once).",
+    registers,
+    collect() {
+      this.set(queues.waitingRequests());
     },
   });
   // Pre-declared so that a scrape shows every outcome from the start, at zero.

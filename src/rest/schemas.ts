@@ -60,7 +60,7 @@ export const STANDARD_ERRORS: ZodOpenApiResponsesObject = {
   "405": errorResponse("The path exists with other methods (METHOD_NOT_ALLOWED).", { Allow: z.string().meta({ description: "The methods the path takes." }) }),
   "500": errorResponse("An unexpected error (INTERNAL_SERVER_ERROR), with the request id to quote."),
   "503": errorResponse(
-    "Overload or an outage, never a lost write: the database is unreachable or restarting (DATABASE_UNAVAILABLE), did not answer in time (TIMEOUT), or the gateway or this workspace's writes are busy (OVERLOADED). Retry after Retry-After; a refused write wrote nothing.",
+    "Overload or an outage, never a lost write: the database is unreachable or restarting (DATABASE_UNAVAILABLE), did not answer in time (TIMEOUT), or the gateway (more requests waiting than REQUEST_QUEUE_MAX_DEPTH, or one waiting past REQUEST_MAX_WAIT_MS) or this workspace's writes are busy (OVERLOADED). Retry after Retry-After; a refused write wrote nothing.",
     { "Retry-After": retryAfter },
   ),
 };
@@ -82,7 +82,7 @@ export const RATE_LIMIT_HEADERS = {
 export const RATE_LIMIT_ERRORS: ZodOpenApiResponsesObject = {
   "429": errorResponse("More than FOCUS_RATE_LIMIT_PER_MINUTE FOCUS requests a minute (10 by default), REST and GraphQL together (RATE_LIMITED).", { "Retry-After": retryAfter, ...RATE_LIMIT_HEADERS }),
   "503": errorResponse(
-    "The rate limiter's store (Redis) is unreachable (RATE_LIMITER_UNAVAILABLE), or the database is unavailable, slow or busy (DATABASE_UNAVAILABLE, TIMEOUT, OVERLOADED); retry after Retry-After.",
+    "The rate limiter's store (Redis) is unreachable (RATE_LIMITER_UNAVAILABLE), or the gateway or the database is unavailable, slow or busy (DATABASE_UNAVAILABLE, TIMEOUT, OVERLOADED); retry after Retry-After.",
     { "Retry-After": retryAfter },
   ),
 };

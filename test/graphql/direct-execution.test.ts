@@ -29,7 +29,7 @@ const test = gatewayTest().extend("graphql", { scope: "file" }, async ({ db, clo
 async function bothPipelines(db: Database, clock: TestClock, persistedOnly: boolean, contextFails?: () => Error) {
   const config = loadConfig({ LOG_LEVEL: "silent", JWT_SECRET: TEST_JWT_SECRET, FOCUS_RATE_LIMIT_PER_MINUTE: "100000", CREDIT_EXPIRY_INTERVAL_S: "0" });
   const logger = createLogger("silent");
-  const metrics = createMetrics(db, () => 0);
+  const metrics = createMetrics(db, { waitingWrites: () => 0, waitingRequests: () => 0 });
   const settings = await createSettings(db, config, { meter: metrics.meter, clock, logger });
   const authenticate = await createAuthenticator(db, config, logger);
   const contextFor: ContextFor = async (facts) => {

@@ -78,6 +78,7 @@ describe("/metrics", () => {
     for (const state of ["idle", "busy", "waiting"]) expect(pool(state)).toBeGreaterThanOrEqual(0);
     if (db.kind === "pglite") expect(pool("idle")! + pool("busy")!).toBe(1); // its one connection
     expect(after.get("billing_gateway_ledger_writes_waiting")).toBe(0);
+    expect(after.get("billing_gateway_requests_waiting")).toBe(0);
     expect(after.has("billing_gateway_credit_expirations_total")).toBe(true);
     expect(after.get("process_resident_memory_bytes")).toBeGreaterThan(0);
     expect([...after.keys()].some((name) => name.startsWith("nodejs_eventloop_lag"))).toBe(true);
