@@ -1,8 +1,8 @@
 // API requests worked on at once in this process; the others wait in arrival order, their bodies
 // still unread. Node's one thread works every admitted request's rows, resolvers and answer
-// between its database reads: fifty at once each took fifty times as long, their objects outlived
-// V8's young collections and were copied into the old generation, and collecting that cost a
-// third of the process's CPU (README, Speed). A few at once finish within a collection or two.
+// between its database reads: with fifty under way at once, each stayed alive while the others
+// ran, its objects outlived V8's young collections and were copied into the old generation, and
+// collecting them cost a third of the process's CPU (README, Speed). A few at once finish fast.
 // A request still running after `slowMs` (a long export, a subscription's stream, a read waiting
 // on the database) gives its place to the next, so that slow work never holds up quick work.
 // Past `maxDepth` waiting, or `maxWaitMs` waited, a request is refused with 503 OVERLOADED and a
