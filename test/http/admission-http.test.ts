@@ -30,7 +30,7 @@ describe("admission of API requests", () => {
       const waiting = post(`{ viewer { kind } }`);
       // Once it holds the queue's one seat (the metrics count it), the next requests are refused at once.
       const waitingNow = async () => /^billing_gateway_requests_waiting (\d+)$/m.exec(await (await fetch(`${gateway.url}/metrics`)).text())?.[1];
-      await expect.poll(waitingNow).toBe("1");
+      await expect.poll(waitingNow, { timeout: 10_000 }).toBe("1");
       const graphqlRefusal = await post(`{ __typename }`);
       expect(graphqlRefusal.status).toBe(503);
       expect(graphqlRefusal.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);

@@ -3,7 +3,7 @@
 // when the queue is full or a wait too long, and a refused request never runs. The same rules
 // over HTTP, in both error shapes, are in admission-http.test.ts.
 import { AsyncLocalStorage } from "node:async_hooks";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { AdmissionRefused, RequestAdmission, type AdmissionLimits } from "../../src/http/admission.js";
 
 /** Work that runs until released, recording when it started and ended. */
@@ -39,21 +39,32 @@ describe("the admission of API requests", () => {
   });
 
   test("a request still running after slowMs lets the next start beside it, and gives no place back twice", async () => {
-    const queue = admission({ atOnce: 1, slowMs: 30 });
-    const log: string[] = [];
-    const [slow, second, third] = [gate(log, "slow"), gate(log, "second"), gate(log, "third")];
-    const results = [queue.run(slow.work), queue.run(second.work), queue.run(third.work)];
-    await settle();
-    expect(log).toEqual(["start slow"]);
-    await expect.poll(() => log).toEqual(["start slow", "start second"]);
-    // The slow request ending does not free a second place: the third waits for the second.
-    slow.release();
-    await settle();
-    expect(log).toEqual(["start slow", "start second", "end slow"]);
-    second.release();
-    await expect.poll(() => log.at(-1)).toBe("start third");
-    third.release();
-    expect(await Promise.all(results)).toEqual(["slow", "second", "third"]);
+    // The clock of timers only: slowMs passes when the test says, however slow the machine.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const queue = admission({ atOnce: 1, slowMs: 30 });
+      const log: string[] = [];
+      const [slow, second, third] = [gate(log, "slow"), gate(log, "second"), gate(log, "third")];
+      const results = [queue.run(slow.work), queue.run(second.work), queue.run(third.work)];
+      await settle();
+      vi.advanceTimersByTime(29);
+      await settle();
+      expect(log).toEqual(["start slow"]);
+      vi.advanceTimersByTime(1);
+      await settle();
+      expect(log).toEqual(["start slow", "start second"]);
+      // The slow request ending does not free a second place: the third waits for the second.
+      slow.release();
+      await settle();
+      expect(log).toEqual(["start slow", "start second", "end slow"]);
+      second.release();
+      await settle();
+      expect(log.slice(3)).toEqual(["end second", "start third"]);
+      third.release();
+      expect(await Promise.all(results)).toEqual(["slow", "second", "third"]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test("refuses a request at once when maxDepth are waiting, with OVERLOADED and Retry-After; it never runs", async () => {
