@@ -3,8 +3,9 @@
 // between its database reads: with fifty under way at once, each stayed alive while the others
 // ran, its objects outlived V8's young collections and were copied into the old generation, and
 // collecting them cost a third of the process's CPU (README, Speed). A few at once finish fast.
-// A request still running after `slowMs` (a long export, a subscription's stream, a read waiting
-// on the database) gives its place to the next, so that slow work never holds up quick work.
+// A request still running after `slowMs` (a long export, a read waiting on the database) gives its
+// place to the next, so that slow work never holds up quick work; a subscription gives it back as
+// soon as its stream starts.
 // Past `maxDepth` waiting, or `maxWaitMs` waited, a request is refused with 503 OVERLOADED and a
 // Retry-After of how long the queue takes to drain; it did nothing, so a retry loses nothing.
 // Written here rather than with p-limit or p-queue: neither gives a slow task's place back, nor
@@ -39,8 +40,12 @@ export class RequestAdmission {
 
   constructor(private readonly limits: AdmissionLimits) {}
 
-  /** Runs `work` once fewer than `atOnce` requests hold a place; throws OVERLOADED when the queue is full or the wait too long. */
-  run<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` once fewer than `atOnce` requests hold a place; throws OVERLOADED when the queue is
+   * full or the wait too long. `work` may give its place back early (`release`), once what is left
+   * of it is a stream.
+   */
+  run<T>(work: (release: () => void) => Promise<T>): Promise<T> {
     if (this.waiting.length === 0 && this.holding < this.limits.atOnce) return this.hold(work);
     if (this.waiting.length >= this.limits.maxDepth) return Promise.reject(this.overloaded());
     return new Promise<T>((resolve, reject) => {
@@ -61,7 +66,7 @@ export class RequestAdmission {
     return this.waiting.length;
   }
 
-  private async hold<T>(work: () => Promise<T>): Promise<T> {
+  private async hold<T>(work: (release: () => void) => Promise<T>): Promise<T> {
     const started = performance.now();
     this.holding++;
     let held = true;
@@ -74,7 +79,7 @@ export class RequestAdmission {
     };
     const slow = setTimeout(release, this.limits.slowMs);
     try {
-      return await work();
+      return await work(release);
     } finally {
       clearTimeout(slow);
       release();

@@ -114,7 +114,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
 
     /** An API request, once its turn comes; a refusal in its route's own error shape, its body left unread. */
-    const admitted = (work: () => Promise<unknown>): Promise<void> =>
+    const admitted = (work: (release: () => void) => Promise<unknown>): Promise<void> =>
       admission.run(work).then(() => undefined, (error: unknown) => {
         if (!(error instanceof AdmissionRefused)) throw error;
         req.resume();
@@ -124,7 +124,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       });
     const serve = async () => {
       if (!url) return sendJson(res, 400, { error: { code: "BAD_REQUEST", message: "The request target is not a valid path" } });
-      if (path === "/graphql") return admitted(() => graphql(req, res, url, { requestId, arrivedAt }));
+      // A subscription's stream gives its place back as it starts: it may last for hours.
+      if (path === "/graphql") return admitted((release) => graphql(req, res, url, { requestId, arrivedAt }, release));
       const service = serviceRoutes[path];
       if (service) {
         if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: `${req.method} is not allowed on ${path}` } }, { Allow: "GET, HEAD" });

@@ -21,7 +21,8 @@ export function sendGraphQLError(res: http.ServerResponse, status: number, code:
 }
 
 export function createGraphQLRoute(yoga: YogaServerInstance<ServerContext, GraphQLContext>, direct: DirectExecution) {
-  return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, facts: ServerContext["facts"]): Promise<void> => {
+  /** `streaming` is told when the answer turns out to be a stream (a subscription's events), before it starts. */
+  return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, facts: ServerContext["facts"], streaming = () => {}): Promise<void> => {
     if (req.method !== "GET" && req.method !== "POST") {
       req.resume();
       return sendGraphQLError(res, 405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on /graphql; use GET or POST`, { Allow: "GET, POST" });
@@ -53,7 +54,10 @@ export function createGraphQLRoute(yoga: YogaServerInstance<ServerContext, Graph
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
     // A string body is parsed by JSON.parse alone; bytes would go through a stream first.
     const response = await yoga.fetch(url, { method: req.method, headers, body: body?.toString("utf8") }, serverContext);
-    if (response.body && response.headers.get("content-type")?.startsWith("text/event-stream")) return streamEvents(res, response);
+    if (response.body && response.headers.get("content-type")?.startsWith("text/event-stream")) {
+      streaming();
+      return streamEvents(res, response);
+    }
     // Every other answer is one document (JSON, or GraphiQL's page): sent in one write with its
     // length, which costs a third of the system calls of a chunked stream.
     send(res, response.status, { ...Object.fromEntries(response.headers), ...budget }, Buffer.from(await response.arrayBuffer()));

@@ -67,6 +67,27 @@ describe("the admission of API requests", () => {
     }
   });
 
+  test("a request may give its place back early, once: the next starts, and its end frees no other place", async () => {
+    const queue = admission({ atOnce: 1 });
+    const log: string[] = [];
+    const [streaming, second, third] = [gate(log, "streaming"), gate(log, "second"), gate(log, "third")];
+    const results = [
+      queue.run((release) => { release(); release(); return streaming.work(); }),
+      queue.run(second.work),
+      queue.run(third.work),
+    ];
+    await settle();
+    expect(log).toEqual(["start streaming", "start second"]);
+    streaming.release();
+    await settle();
+    expect(log).toEqual(["start streaming", "start second", "end streaming"]);
+    second.release();
+    await settle();
+    expect(log.slice(3)).toEqual(["end second", "start third"]);
+    third.release();
+    expect(await Promise.all(results)).toEqual(["streaming", "second", "third"]);
+  });
+
   test("refuses a request at once when maxDepth are waiting, with OVERLOADED and Retry-After; it never runs", async () => {
     const queue = admission({ atOnce: 1, maxDepth: 2 });
     const log: string[] = [];
