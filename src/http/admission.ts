@@ -94,7 +94,7 @@ export class RequestAdmission {
     }
   }
 
-  private overloaded(): UnavailableError {
+  private overloaded(): AdmissionRefused {
     const drainSeconds = Math.ceil(((this.waiting.length + 1) * this.meanMs) / this.limits.atOnce / 1000);
     return new AdmissionRefused("OVERLOADED", "The gateway is busy; retry shortly", Math.min(30, Math.max(1, drainSeconds)));
   }
