@@ -103,8 +103,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     const url = URL.canParse(req.url ?? "/", "http://gateway") ? new URL(req.url ?? "/", "http://gateway") : null;
     const path = url?.pathname ?? "(malformed)";
     // Metrics name the route's pattern, never the path: label values stay bounded.
-    const restRoute = rest.routeOf(path);
-    const route = path === "/graphql" || serviceRoutes[path] ? path : (restRoute ?? dashboard.routeOf(path) ?? "(unmatched)");
+    const fixedPath = path === "/graphql" || serviceRoutes[path] !== undefined;
+    const restRoute = fixedPath ? null : rest.routeOf(path);
+    const route = fixedPath ? path : (restRoute ?? dashboard.routeOf(path) ?? "(unmatched)");
     // "close" comes after "finish", and alone when the connection ended first: count both kinds.
     res.once("close", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
